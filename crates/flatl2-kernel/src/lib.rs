@@ -1,0 +1,83 @@
+//! Distance kernels for ferrofaiss: squared L2, inner product and norms of `f32`
+//! slices; one-to-many and many-to-many (blocked, fused with top-k); f16 rows.
+//!
+//! Hand-vectorised tiers (AVX-512F, AVX2+FMA, NEON, portable `wide`, scalar) are chosen
+//! at run time, once, and cached; see [`tier`]. `FAISS_NO_AVX2` moves off AVX as in
+//! Faiss, `FERROFAISS_SIMD` forces a tier.
+//!
+//! This crate knows slices of numbers: no ids, no documents, no allocation in the hot
+//! one-to-many calls. Safe entry points validate lengths and return [`KernelError`].
+
+mod dispatch;
+mod error;
+mod knn;
+pub mod scalar;
+pub mod tier;
+pub mod topk;
+
+pub use dispatch::Kernels;
+pub use error::KernelError;
+pub use half::f16;
+pub use tier::{active_tier, cpu_features, CpuFeatures, SimdTier};
+pub use topk::{Metric, TopK};
+
+/// The kernels of the active tier (see [`active_tier`]).
+pub fn kernels() -> &'static Kernels {
+    static ACTIVE: std::sync::OnceLock<&'static Kernels> = std::sync::OnceLock::new();
+    ACTIVE.get_or_init(|| {
+        dispatch::table_for(active_tier())
+            .or_else(|_| dispatch::table_for(tier::best_supported_tier()))
+            .unwrap_or(&dispatch::SCALAR)
+    })
+}
+
+/// The kernels of a named tier, or [`KernelError::UnsupportedTier`] when this CPU
+/// cannot run it.
+pub fn kernels_for(tier: SimdTier) -> Result<&'static Kernels, KernelError> {
+    dispatch::table_for(tier)
+}
+
+/// Squared L2 distance between two equal-length vectors (active tier).
+pub fn l2_sqr(a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
+    kernels().l2_sqr(a, b)
+}
+
+/// Inner product of two equal-length vectors (active tier).
+pub fn inner_product(a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
+    kernels().inner_product(a, b)
+}
+
+/// Squared L2 norm (active tier).
+pub fn norm_sqr(a: &[f32]) -> f32 {
+    kernels().norm_sqr(a)
+}
+
+/// Squared L2 from `query` to each row of `rows` into `out` (active tier).
+pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
+    kernels().l2_sqr_ny(query, rows, out)
+}
+
+/// Inner product of `query` with each row of `rows` into `out` (active tier).
+pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
+    kernels().inner_product_ny(query, rows, out)
+}
+
+/// Squared norms of each row of `rows` (dimension `d`) into `out` (active tier).
+pub fn norms_sqr(rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
+    kernels().norms_sqr(rows, d, out)
+}
+
+/// Many-to-many k-NN fused with top-k (active tier); see [`Kernels::knn`].
+#[allow(clippy::too_many_arguments)]
+pub fn knn(
+    metric: Metric,
+    queries: &[f32],
+    rows: &[f32],
+    d: usize,
+    row_norms: Option<&[f32]>,
+    k: usize,
+    dist_out: &mut [f32],
+    labels_out: &mut [i64],
+) -> Result<(), KernelError> {
+    kernels().knn(metric, queries, rows, d, row_norms, k, dist_out, labels_out)
+}

@@ -1,0 +1,72 @@
+//! The scalar tier: one element at a time, in plain Rust. The reference every other
+//! tier is tested against, and the fallback on any CPU.
+
+use half::f16;
+
+/// Squared L2 distance. Callers guarantee `a.len() == b.len()`.
+pub fn l2_sqr(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = 0.0f32;
+    for (x, y) in a.iter().zip(b) {
+        let t = x - y;
+        acc += t * t;
+    }
+    acc
+}
+
+/// Inner product. Callers guarantee `a.len() == b.len()`.
+pub fn inner_product(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = 0.0f32;
+    for (x, y) in a.iter().zip(b) {
+        acc += x * y;
+    }
+    acc
+}
+
+/// Squared L2 norm.
+pub fn norm_sqr(a: &[f32]) -> f32 {
+    inner_product(a, a)
+}
+
+/// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of
+/// `query.len()` values).
+pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
+    let d = query.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = l2_sqr(query, &rows[i * d..(i + 1) * d]);
+    }
+}
+
+/// Inner product of `query` with each row of `rows`.
+pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
+    let d = query.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = inner_product(query, &rows[i * d..(i + 1) * d]);
+    }
+}
+
+/// Squared L2 from an f32 query to each f16 row.
+pub fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+    let d = query.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        let row = &rows[i * d..(i + 1) * d];
+        let mut acc = 0.0f32;
+        for (x, y) in query.iter().zip(row) {
+            let t = x - y.to_f32();
+            acc += t * t;
+        }
+        *o = acc;
+    }
+}
+
+/// Inner product of an f32 query with each f16 row.
+pub fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+    let d = query.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        let row = &rows[i * d..(i + 1) * d];
+        let mut acc = 0.0f32;
+        for (x, y) in query.iter().zip(row) {
+            acc += x * y.to_f32();
+        }
+        *o = acc;
+    }
+}

@@ -1,0 +1,184 @@
+//! SIMD tiers, CPU feature detection, and the environment switches that force a tier.
+//!
+//! The tier is detected once, on first use, and cached. `FAISS_NO_AVX2` (any value, as
+//! Faiss reads it) moves off AVX to the portable tier; `FERROFAISS_SIMD` names a tier
+//! explicitly and wins over `FAISS_NO_AVX2`.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::KernelError;
+
+/// An instruction-set tier a kernel can be compiled for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SimdTier {
+    /// Plain Rust, one element at a time: the reference every tier is tested against.
+    Scalar,
+    /// Portable SIMD through the `wide` crate (SSE2/NEON/WASM depending on target).
+    Portable,
+    /// x86-64 AVX2 with FMA, 256-bit lanes.
+    Avx2,
+    /// x86-64 AVX-512F, 512-bit lanes.
+    Avx512,
+    /// aarch64 NEON, 128-bit lanes.
+    Neon,
+}
+
+impl SimdTier {
+    /// Every tier, in increasing order of preference on its architecture.
+    pub const ALL: [SimdTier; 5] = [
+        SimdTier::Scalar,
+        SimdTier::Portable,
+        SimdTier::Neon,
+        SimdTier::Avx2,
+        SimdTier::Avx512,
+    ];
+
+    /// The lowercase name used by `FERROFAISS_SIMD` and printed by the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimdTier::Scalar => "scalar",
+            SimdTier::Portable => "portable",
+            SimdTier::Avx2 => "avx2",
+            SimdTier::Avx512 => "avx512",
+            SimdTier::Neon => "neon",
+        }
+    }
+
+    /// Parses a tier name as `FERROFAISS_SIMD` accepts it (case-insensitive).
+    pub fn parse(name: &str) -> Result<SimdTier, KernelError> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "scalar" => Ok(SimdTier::Scalar),
+            "portable" => Ok(SimdTier::Portable),
+            "avx2" => Ok(SimdTier::Avx2),
+            "avx512" | "avx512f" => Ok(SimdTier::Avx512),
+            "neon" => Ok(SimdTier::Neon),
+            _ => Err(KernelError::UnknownTier(name.to_string())),
+        }
+    }
+
+    /// Whether this CPU (and this build's target architecture) can run the tier.
+    pub fn is_supported(self) -> bool {
+        match self {
+            SimdTier::Scalar | SimdTier::Portable => true,
+            SimdTier::Avx2 => cpu_features().avx2_fma,
+            SimdTier::Avx512 => cpu_features().avx512f,
+            SimdTier::Neon => cpu_features().neon,
+        }
+    }
+}
+
+impl fmt::Display for SimdTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the CPU supports, as far as this crate's kernels care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CpuFeatures {
+    /// AVX2 and FMA both present (x86-64).
+    pub avx2_fma: bool,
+    /// AVX-512 Foundation present (x86-64).
+    pub avx512f: bool,
+    /// F16C present (hardware half-float conversion, x86-64).
+    pub f16c: bool,
+    /// NEON (Advanced SIMD) present (aarch64).
+    pub neon: bool,
+}
+
+impl CpuFeatures {
+    fn detect() -> CpuFeatures {
+        #[cfg(target_arch = "x86_64")]
+        {
+            CpuFeatures {
+                avx2_fma: std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma"),
+                avx512f: std::arch::is_x86_feature_detected!("avx512f"),
+                f16c: std::arch::is_x86_feature_detected!("f16c"),
+                neon: false,
+            }
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            CpuFeatures {
+                neon: std::arch::is_aarch64_feature_detected!("neon"),
+                ..CpuFeatures::default()
+            }
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        {
+            CpuFeatures::default()
+        }
+    }
+
+    /// Tiers this CPU can run, best last.
+    pub fn supported_tiers(&self) -> Vec<SimdTier> {
+        SimdTier::ALL
+            .into_iter()
+            .filter(|t| t.is_supported())
+            .collect()
+    }
+}
+
+/// The CPU's features, detected once.
+pub fn cpu_features() -> CpuFeatures {
+    static FEATURES: OnceLock<CpuFeatures> = OnceLock::new();
+    *FEATURES.get_or_init(CpuFeatures::detect)
+}
+
+/// The best tier this CPU supports, ignoring the environment.
+pub fn best_supported_tier() -> SimdTier {
+    let f = cpu_features();
+    if f.avx512f && f.avx2_fma {
+        SimdTier::Avx512
+    } else if f.avx2_fma {
+        SimdTier::Avx2
+    } else if f.neon {
+        SimdTier::Neon
+    } else {
+        SimdTier::Portable
+    }
+}
+
+/// Chooses the tier from the environment values given (for testing without touching
+/// the process environment): `ferrofaiss_simd` is `FERROFAISS_SIMD`, `faiss_no_avx2`
+/// is whether `FAISS_NO_AVX2` is set.
+pub fn choose_tier(
+    ferrofaiss_simd: Option<&str>,
+    faiss_no_avx2: bool,
+) -> Result<SimdTier, KernelError> {
+    if let Some(name) = ferrofaiss_simd.filter(|s| !s.trim().is_empty()) {
+        let tier = SimdTier::parse(name)?;
+        return if tier.is_supported() {
+            Ok(tier)
+        } else {
+            Err(KernelError::UnsupportedTier(tier))
+        };
+    }
+    if faiss_no_avx2 {
+        return Ok(SimdTier::Portable);
+    }
+    Ok(best_supported_tier())
+}
+
+/// The tier requested by the process environment, or the error explaining why the
+/// request cannot be honoured. Read once and cached.
+pub fn requested_tier() -> Result<SimdTier, KernelError> {
+    static REQUESTED: OnceLock<Result<SimdTier, KernelError>> = OnceLock::new();
+    REQUESTED
+        .get_or_init(|| {
+            let simd = std::env::var("FERROFAISS_SIMD").ok();
+            let no_avx2 = std::env::var_os("FAISS_NO_AVX2").is_some();
+            choose_tier(simd.as_deref(), no_avx2)
+        })
+        .clone()
+}
+
+/// The tier the free functions of this crate use. When the environment asks for a tier
+/// this CPU lacks, the free functions fall back to the best supported tier (a library
+/// must not crash on a bad environment variable); [`requested_tier`] reports the error,
+/// and the CLI shows it.
+pub fn active_tier() -> SimdTier {
+    requested_tier().unwrap_or_else(|_| best_supported_tier())
+}

@@ -1,0 +1,198 @@
+//! Top-k selection with exactly Faiss's heap semantics and tie order.
+//!
+//! Faiss keeps a max-heap (L2) or min-heap (inner product) of `(distance, label)`
+//! pairs ordered on the distance first and the label second. A candidate enters only
+//! when it is strictly better than the heap's worst entry. The result is:
+//! - L2: ascending distance, ties by ascending label (the lowest labels survive);
+//! - IP: descending similarity, ties by *descending* label, although the lowest labels
+//!   are the ones kept (`[1, 1, 1, 2]`, k = 2 gives labels `[3, 1]`).
+//!
+//! Slots that stay empty come back as label `-1` with distance `f32::MAX` (L2) or
+//! `-f32::MAX` (IP).
+
+/// Which way "better" points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// Squared Euclidean distance: smaller is better.
+    L2,
+    /// Inner product: larger is better.
+    InnerProduct,
+}
+
+impl Metric {
+    /// The distance reported for an empty result slot.
+    #[inline]
+    pub fn worst(self) -> f32 {
+        match self {
+            Metric::L2 => f32::MAX,
+            Metric::InnerProduct => -f32::MAX,
+        }
+    }
+
+    /// Whether `a` is strictly better than `b` under this metric.
+    #[inline]
+    pub fn is_better(self, a: f32, b: f32) -> bool {
+        match self {
+            Metric::L2 => a < b,
+            Metric::InnerProduct => a > b,
+        }
+    }
+}
+
+/// A bounded heap of the `k` best `(distance, label)` pairs seen so far.
+///
+/// Reusable: [`TopK::reset`] empties it without freeing, so a search loop allocates
+/// once per thread, not once per query.
+#[derive(Debug, Clone)]
+pub struct TopK {
+    metric: Metric,
+    k: usize,
+    dist: Vec<f32>,
+    labels: Vec<i64>,
+}
+
+impl TopK {
+    /// An empty heap for `k` results.
+    pub fn new(metric: Metric, k: usize) -> TopK {
+        let mut t = TopK {
+            metric,
+            k,
+            dist: Vec::with_capacity(k),
+            labels: Vec::with_capacity(k),
+        };
+        t.reset();
+        t
+    }
+
+    /// The metric this heap orders by.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// How many results it keeps.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Empties the heap (all slots become `(worst, -1)`).
+    pub fn reset(&mut self) {
+        self.dist.clear();
+        self.labels.clear();
+        self.dist.resize(self.k, self.metric.worst());
+        self.labels.resize(self.k, -1);
+    }
+
+    /// The distance a candidate must strictly beat to enter.
+    #[inline]
+    pub fn threshold(&self) -> f32 {
+        self.dist.first().copied().unwrap_or(self.metric.worst())
+    }
+
+    /// `(a_dist, a_label)` ranks above `(b_dist, b_label)` in the heap (closer to the
+    /// top, i.e. worse), as Faiss's `cmp2`.
+    #[inline]
+    fn above(&self, ad: f32, al: i64, bd: f32, bl: i64) -> bool {
+        match self.metric {
+            Metric::L2 => ad > bd || (ad == bd && al > bl),
+            Metric::InnerProduct => ad < bd || (ad == bd && al < bl),
+        }
+    }
+
+    /// Offers one candidate; it enters when strictly better than the current worst.
+    #[inline]
+    pub fn push(&mut self, dist: f32, label: i64) {
+        if self.k == 0 || !self.metric.is_better(dist, self.dist[0]) {
+            return;
+        }
+        self.replace_top(dist, label);
+    }
+
+    /// Offers `dists[i]` with label `first_label + i` for every `i`.
+    #[inline]
+    pub fn push_run(&mut self, dists: &[f32], first_label: i64) {
+        if self.k == 0 {
+            return;
+        }
+        let mut thr = self.dist[0];
+        for (i, &d) in dists.iter().enumerate() {
+            if self.metric.is_better(d, thr) {
+                self.replace_top(d, first_label + i as i64);
+                thr = self.dist[0];
+            }
+        }
+    }
+
+    /// Offers `dists[i]` with label `labels[i]` for every `i`.
+    #[inline]
+    pub fn push_labeled(&mut self, dists: &[f32], labels: &[i64]) {
+        for (&d, &l) in dists.iter().zip(labels) {
+            self.push(d, l);
+        }
+    }
+
+    fn replace_top(&mut self, dist: f32, label: i64) {
+        let k = self.k;
+        let mut i = 0usize;
+        loop {
+            let l = 2 * i + 1;
+            if l >= k {
+                break;
+            }
+            let r = l + 1;
+            let child = if r < k
+                && self.above(self.dist[r], self.labels[r], self.dist[l], self.labels[l])
+            {
+                r
+            } else {
+                l
+            };
+            if self.above(dist, label, self.dist[child], self.labels[child]) {
+                break;
+            }
+            self.dist[i] = self.dist[child];
+            self.labels[i] = self.labels[child];
+            i = child;
+        }
+        self.dist[i] = dist;
+        self.labels[i] = label;
+    }
+
+    /// Writes the results in Faiss's output order into `dist_out` and `labels_out`
+    /// (each of length `k`), empty slots last, and resets the heap.
+    pub fn drain_sorted_into(&mut self, dist_out: &mut [f32], labels_out: &mut [i64]) {
+        let mut pairs: Vec<(f32, i64)> = self
+            .dist
+            .iter()
+            .zip(&self.labels)
+            .filter(|(_, &l)| l != -1)
+            .map(|(&d, &l)| (d, l))
+            .collect();
+        // Best first: for L2 ascending (dist, label); for IP descending (dist, label).
+        match self.metric {
+            Metric::L2 => pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
+            Metric::InnerProduct => pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
+        }
+        let worst = self.metric.worst();
+        for (i, (d, l)) in dist_out.iter_mut().zip(labels_out.iter_mut()).enumerate() {
+            match pairs.get(i) {
+                Some(&(pd, pl)) => {
+                    *d = pd;
+                    *l = pl;
+                }
+                None => {
+                    *d = worst;
+                    *l = -1;
+                }
+            }
+        }
+        self.reset();
+    }
+
+    /// The results in Faiss's output order, as owned vectors of length `k`.
+    pub fn into_sorted(mut self) -> (Vec<f32>, Vec<i64>) {
+        let mut d = vec![0.0; self.k];
+        let mut l = vec![0; self.k];
+        self.drain_sorted_into(&mut d, &mut l);
+        (d, l)
+    }
+}

@@ -1,0 +1,27 @@
+# Recipes for ferrofaiss developers. Nothing here is required: the README's commands
+# work with plain cargo.
+
+# Run the main job (offline).
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# The test suite, as CI runs it.
+test:
+    cargo test --workspace
+
+# Formatting and lints, as CI checks them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Criterion benchmarks (all crates).
+bench:
+    cargo bench --workspace
+
+# Everything CI does.
+ci:
+    bash .ci/run
+
+# Type-check the kernels for aarch64 (NEON tier).
+check-aarch64:
+    cargo check -p flatl2-kernel --target aarch64-unknown-linux-gnu
