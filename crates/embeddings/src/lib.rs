@@ -3,6 +3,12 @@
 //!
 //! This crate turns text into vectors; it does not store them.
 //!
+//! | embedder | what it is for |
+//! | --- | --- |
+//! | [`HashingEmbeddings`] | the offline default: lexical feature hashing, no model files |
+//! | [`FakeEmbeddings`] | LangChain's unit-test embedder (vectors depend on position only) |
+//! | [`TrigramEmbeddings`] | the golden cases' byte-trigram embedder, reproduced exactly |
+//!
 //! Every embedder implements [`Embeddings`]: the asynchronous methods
 //! (`aembed_documents`, `aembed_query`, as LangChain names them) are the required
 //! ones; the synchronous `embed_documents` / `embed_query` drive them to completion on
@@ -13,9 +19,16 @@ use std::future::Future;
 use std::pin::Pin;
 
 mod error;
+mod fake;
+mod fnv;
+mod hashing;
+mod trigram;
 
 pub use error::EmbeddingError;
-
+pub use fake::{FakeEmbeddings, FAKE_EMBEDDINGS_DIM};
+pub use fnv::{fnv1a64, fnv1a64_continue, FNV1A64_OFFSET_BASIS, FNV1A64_PRIME};
+pub use hashing::{HashingConfig, HashingEmbeddings, HASHING_DEFAULT_DIM};
+pub use trigram::{TrigramEmbeddings, TRIGRAM_DEFAULT_DIM};
 /// A boxed, sendable future returned by the asynchronous embedding methods.
 pub type EmbedFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EmbeddingError>> + Send + 'a>>;
 

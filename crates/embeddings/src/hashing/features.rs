@@ -1,0 +1,137 @@
+//! Feature extraction and signed feature hashing for the hashing embedder.
+//!
+//! A feature is a word, a pair of adjacent words, or a character n-gram of a word.
+//! Each is hashed (FNV-1a 64 over a family tag and the feature's UTF-8 bytes, then a
+//! SplitMix64 finaliser so every bit depends on every input bit) to one 64-bit key:
+//! the key modulo `dim` picks the bucket and its top bit the sign.
+
+use crate::fnv::{fnv1a64, fnv1a64_continue};
+
+/// The kinds of features; each is weighted and normalised on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// Single words.
+    Word = 0,
+    /// Two adjacent content words.
+    Bigram = 1,
+    /// Character n-grams of one content word, padded with `<` and `>`.
+    CharNgram = 2,
+}
+
+/// SplitMix64's finaliser: a bijection that spreads FNV's weak low and high bits.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The hash state after the family tag, before the feature's bytes.
+fn family_seed(family: Family) -> u64 {
+    fnv1a64(&[family as u8])
+}
+
+/// The 64-bit key of a word.
+pub(crate) fn word_key(word: &str) -> u64 {
+    mix64(fnv1a64_continue(family_seed(Family::Word), word.as_bytes()))
+}
+
+/// The 64-bit key of two adjacent words.
+pub(crate) fn bigram_key(first: &str, second: &str) -> u64 {
+    let h = fnv1a64_continue(family_seed(Family::Bigram), first.as_bytes());
+    let h = fnv1a64_continue(h, b" ");
+    mix64(fnv1a64_continue(h, second.as_bytes()))
+}
+
+/// Pushes the keys of every character n-gram (`min..=max` chars) of `<word>`.
+pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, out: &mut Vec<u64>) {
+    let mut chars = Vec::with_capacity(word.len() + 2);
+    chars.push('<');
+    chars.extend(word.chars());
+    chars.push('>');
+    let seed = family_seed(Family::CharNgram);
+    let mut buf = [0u8; 4];
+    for start in 0..chars.len() {
+        let mut h = seed;
+        for (len, c) in chars[start..].iter().take(max).enumerate() {
+            h = fnv1a64_continue(h, c.encode_utf8(&mut buf).as_bytes());
+            if len + 1 >= min {
+                out.push(mix64(h));
+            }
+        }
+    }
+}
+
+/// A feature occurrence: its key and the weight of one occurrence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Occurrence {
+    /// The feature's 64-bit key.
+    pub key: u64,
+    /// The weight of one occurrence (1, or the stop-word weight).
+    pub weight: f64,
+}
+
+/// Adds the sublinear term frequency of each distinct feature in `occurrences` into
+/// `buffer` (signed, hashed): a feature seen `tf` times with weight `w` adds
+/// `± w * (1 + ln tf)` to bucket `key % dim`.
+///
+/// Occurrences are sorted by key first, so the sum is the same whatever order the
+/// features were found in, and the result is bit-for-bit reproducible.
+pub(crate) fn accumulate(occurrences: &mut [Occurrence], buffer: &mut [f64]) {
+    occurrences.sort_unstable_by_key(|o| o.key);
+    let dim = buffer.len() as u64;
+    for run in occurrences.chunk_by(|a, b| a.key == b.key) {
+        let key = run[0].key;
+        let tf = run.len() as f64;
+        let weight = run[0].weight;
+        let value = weight * (1.0 + tf.ln());
+        // `key % dim` is below `dim`, a usize, so the cast is lossless.
+        let bucket = (key % dim) as usize;
+        if key >> 63 == 1 {
+            buffer[bucket] -= value;
+        } else {
+            buffer[bucket] += value;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_hash_the_same_text_differently() {
+        assert_ne!(word_key("ab"), bigram_key("a", "b"));
+        let mut grams = Vec::new();
+        char_ngram_keys("a", 3, 3, &mut grams);
+        assert_eq!(grams.len(), 1);
+        assert_ne!(grams[0], word_key("<a>"));
+    }
+
+    #[test]
+    fn char_ngrams_count_windows_of_each_length() {
+        // "<cat>" has 5 chars: 3 trigrams, 2 four-grams, 1 five-gram.
+        let mut grams = Vec::new();
+        char_ngram_keys("cat", 3, 5, &mut grams);
+        assert_eq!(grams.len(), 6);
+        // Multi-byte characters count as one.
+        let mut wide = Vec::new();
+        char_ngram_keys("çäß", 3, 5, &mut wide);
+        assert_eq!(wide.len(), 6);
+    }
+
+    #[test]
+    fn keys_spread_evenly_over_signs_and_buckets() {
+        let keys: Vec<u64> = (0..10_000).map(|i| word_key(&format!("w{i}"))).collect();
+        let negative = keys.iter().filter(|k| *k >> 63 == 1).count();
+        assert!(
+            (4_500..5_500).contains(&negative),
+            "{negative} negative signs"
+        );
+        let mut buckets = [0usize; 16];
+        keys.iter().for_each(|k| buckets[(k % 16) as usize] += 1);
+        assert!(
+            buckets.iter().all(|&n| (450..800).contains(&n)),
+            "{buckets:?}"
+        );
+    }
+}
