@@ -1,0 +1,94 @@
+//! `IxF2` / `IxFI` / `IxFl`: the flat index (spec §3).
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use super::super::byte_reader::ByteReader;
+use super::super::byte_writer::ByteWriter;
+use super::super::error::FaissIoError;
+use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
+use super::{fourcc_text, RawFlat, RawMetric};
+
+/// Reads the body of a flat index whose tag `tag` has been consumed.
+pub(super) fn read(r: &mut ByteReader<'_>, tag: [u8; 4]) -> Result<RawFlat<'static>, FaissIoError> {
+    let header_at = r.offset();
+    let h = IndexHeader::read(r)?;
+    let metric = match (&tag, h.metric_type) {
+        (b"IxF2", METRIC_L2) | (b"IxFl", METRIC_L2) => RawMetric::L2,
+        (b"IxFI", METRIC_INNER_PRODUCT) | (b"IxFl", METRIC_INNER_PRODUCT) => {
+            RawMetric::InnerProduct
+        }
+        (b"IxFl", other) => {
+            return Err(FaissIoError::UnsupportedMetric {
+                fourcc: fourcc_text(tag),
+                metric_type: other,
+                name: metric_name(other).unwrap_or("unknown"),
+            })
+        }
+        (_, other) => {
+            return Err(FaissIoError::bad(
+                "metric_type",
+                header_at,
+                format!("{} index with metric_type {other}", fourcc_text(tag)),
+            ))
+        }
+    };
+    if h.d == 0 {
+        return Err(FaissIoError::bad(
+            "d",
+            header_at,
+            "flat index of dimension 0",
+        ));
+    }
+    let at = r.offset();
+    let n_floats = r.usize("n_floats")?;
+    let expected = h
+        .ntotal
+        .checked_mul(h.d)
+        .ok_or_else(|| FaissIoError::bad("ntotal", header_at, "ntotal * d overflows"))?;
+    if n_floats != expected {
+        return Err(FaissIoError::bad(
+            "n_floats",
+            at,
+            format!("{n_floats} floats stored, ntotal * d = {expected}"),
+        ));
+    }
+    let vectors = r.f32s("vectors", n_floats)?;
+    Ok(RawFlat {
+        d: h.d,
+        metric,
+        vectors: Cow::Owned(vectors),
+    })
+}
+
+/// Writes a flat index, tag included.
+pub(super) fn write<W: Write + ?Sized>(
+    f: &RawFlat<'_>,
+    w: &mut ByteWriter<'_, W>,
+) -> Result<(), FaissIoError> {
+    if f.d == 0 || f.vectors.len() % f.d != 0 {
+        return Err(FaissIoError::bad(
+            "vectors",
+            0,
+            format!(
+                "{} floats are not whole vectors of dimension {}",
+                f.vectors.len(),
+                f.d
+            ),
+        ));
+    }
+    w.bytes(match f.metric {
+        RawMetric::L2 => b"IxF2",
+        RawMetric::InnerProduct => b"IxFI",
+    })?;
+    IndexHeader {
+        d: f.d,
+        ntotal: f.ntotal(),
+        is_trained: true,
+        metric_type: f.metric.code(),
+        metric_arg: 0.0,
+    }
+    .write(w)?;
+    w.usize(f.vectors.len())?;
+    w.f32s(&f.vectors)
+}

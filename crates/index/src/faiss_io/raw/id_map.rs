@@ -1,0 +1,76 @@
+//! `IxMp` / `IxM2`: an id map around another index (spec §4).
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use super::super::byte_reader::ByteReader;
+use super::super::byte_writer::ByteWriter;
+use super::super::error::FaissIoError;
+use super::header::IndexHeader;
+use super::{read_any, write_any, RawIdMap};
+
+/// Reads the body of an id map whose tag has been consumed.
+pub(super) fn read(
+    r: &mut ByteReader<'_>,
+    two_way: bool,
+    depth: usize,
+) -> Result<RawIdMap<'static>, FaissIoError> {
+    let header_at = r.offset();
+    let h = IndexHeader::read(r)?;
+    let inner = read_any(r, depth + 1)?;
+    if h.d != inner.d() || h.ntotal != inner.ntotal() || h.metric_type != inner.metric().code() {
+        return Err(FaissIoError::bad(
+            "header",
+            header_at,
+            format!(
+                "id map header (d {}, ntotal {}, metric {}) differs from its inner index \
+                 (d {}, ntotal {}, metric {})",
+                h.d,
+                h.ntotal,
+                h.metric_type,
+                inner.d(),
+                inner.ntotal(),
+                inner.metric().code()
+            ),
+        ));
+    }
+    let at = r.offset();
+    let ids = r.vec_i64("id_map")?;
+    if ids.len() != h.ntotal {
+        return Err(FaissIoError::bad(
+            "id_map",
+            at,
+            format!("{} ids for {} vectors", ids.len(), h.ntotal),
+        ));
+    }
+    Ok(RawIdMap {
+        two_way,
+        inner: Box::new(inner),
+        ids: Cow::Owned(ids),
+    })
+}
+
+/// Writes an id map, tag included.
+pub(super) fn write<W: Write + ?Sized>(
+    m: &RawIdMap<'_>,
+    w: &mut ByteWriter<'_, W>,
+) -> Result<(), FaissIoError> {
+    if m.ids.len() != m.inner.ntotal() {
+        return Err(FaissIoError::bad(
+            "id_map",
+            0,
+            format!("{} ids for {} vectors", m.ids.len(), m.inner.ntotal()),
+        ));
+    }
+    w.bytes(if m.two_way { b"IxM2" } else { b"IxMp" })?;
+    IndexHeader {
+        d: m.inner.d(),
+        ntotal: m.inner.ntotal(),
+        is_trained: m.inner.is_trained(),
+        metric_type: m.inner.metric().code(),
+        metric_arg: 0.0,
+    }
+    .write(w)?;
+    write_any(&m.inner, w)?;
+    w.vec_i64(&m.ids)
+}
