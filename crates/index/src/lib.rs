@@ -3,5 +3,51 @@
 //!
 //! This crate knows vectors and 64-bit ids (Faiss's world). It knows nothing of
 //! documents or text; distance arithmetic comes from `flatl2-kernel`.
+//!
+//! # Contract for file IO and other users
+//!
+//! * Any index is a `Box<dyn Index>` ([`Index`] is object-safe; `Box<dyn Index>` itself
+//!   implements [`Index`] and `Clone`). Downcast with `index.as_any().downcast_ref::<T>()`
+//!   to one of the concrete types: [`FlatIndex`], [`IvfFlatIndex`], [`IdMap<I>`] /
+//!   [`IdMap2<I>`] (with `I` one of `FlatIndex`, `IvfFlatIndex`, `Box<dyn Index>`);
+//!   [`id_map_view`] does the id-map downcasts for you.
+//! * Raw parts in and out, so a Faiss file can be rebuilt byte for byte:
+//!   - `IxF2`/`IxFI`: [`FlatIndex::from_vectors`]`(d, metric, data)`,
+//!     [`FlatIndex::vectors`]; header `is_trained` is always true, metric code via
+//!     [`MetricType::faiss_code`] / [`MetricType::from_faiss_code`].
+//!   - `IxMp`/`IxM2`: [`IdMap::from_parts`]`(inner, ids)` / [`IdMap2::from_parts`],
+//!     [`IdMap::ids`], [`IdMap::inner`] (header fields mirror the inner index).
+//!   - `IwFl`: [`IvfFlatIndex::from_parts`]`(`[`IvfFlatParts`]` { metric, quantizer,
+//!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::lists`] /
+//!     [`InvertedList`]` { ids, codes }`, [`IvfFlatIndex::quantizer`],
+//!     [`IvfFlatIndex::nprobe`], [`IvfFlatIndex::direct_map`] ([`DirectMap::kind`],
+//!     [`DirectMap::array`], [`DirectMap::hashtable_entries`] in stored order,
+//!     [`DirectMap::from_array`], [`DirectMap::from_hashtable`]); `nlist` = lists,
+//!     `ntotal` = sum of list lengths, `code_size` = `4 * d`.
+//! * Errors are [`IndexError`]; search results are [`SearchResult`] (`-1` labels and
+//!   `+/-f32::MAX` distances in empty slots) and [`RangeSearchResult`].
 
-pub mod faiss_io;
+mod error;
+mod exhaustive;
+mod factory;
+mod flat;
+mod id_map;
+mod index_trait;
+pub mod ivf;
+pub mod kmeans;
+mod metric;
+mod results;
+mod rng;
+mod selector;
+mod validate;
+
+pub use error::IndexError;
+pub use factory::{index_factory, SUPPORTED_FACTORY_STRINGS};
+pub use flat::FlatIndex;
+pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};
+pub use index_trait::Index;
+pub use ivf::{DirectMap, DirectMapType, InvertedList, IvfFlatIndex, IvfFlatParts};
+pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
+pub use metric::MetricType;
+pub use results::{RangeSearchResult, SearchParams, SearchResult};
+pub use selector::{IdMatcher, IdSelector};

@@ -1,0 +1,111 @@
+//! Exhaustive k-NN over a row-major matrix with the kernel's blocked `knn`, spread over
+//! the rayon pool: by query chunks when there are enough queries, by row ranges (with
+//! a merge of the partial top-k) when there are few queries and many rows.
+
+use flatl2_kernel::{kernels, Metric, TopK};
+use rayon::prelude::*;
+
+use crate::IndexError;
+
+/// Below this many rows a single thread scans everything for a query.
+const MIN_ROWS_PER_SPLIT: usize = 8192;
+
+/// Queries per task when splitting by queries: large enough for the kernel's blocking to
+/// reuse each row block across queries.
+const MAX_QUERIES_PER_TASK: usize = 256;
+
+/// `nq * k` distances and labels (row positions) of the `k` nearest rows of each query,
+/// in Faiss's order and tie rules. `row_norms` (squared norms of `rows`, L2 only) lets
+/// the kernel use its blocked `|x|^2 + |y|^2 - 2 x.y` path.
+pub(crate) fn knn(
+    metric: Metric,
+    queries: &[f32],
+    rows: &[f32],
+    d: usize,
+    row_norms: Option<&[f32]>,
+    k: usize,
+) -> Result<(Vec<f32>, Vec<i64>), IndexError> {
+    let nq = queries.len() / d;
+    let n = rows.len() / d;
+    let threads = rayon::current_num_threads().max(1);
+    let mut dist = vec![metric.worst(); nq * k];
+    let mut labels = vec![-1i64; nq * k];
+    if nq == 0 {
+        return Ok((dist, labels));
+    }
+    if nq >= threads || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
+        let per_task = nq.div_ceil(threads).clamp(1, MAX_QUERIES_PER_TASK);
+        dist.par_chunks_mut(per_task * k)
+            .zip(labels.par_chunks_mut(per_task * k))
+            .zip(queries.par_chunks(per_task * d))
+            .try_for_each(|((dc, lc), qc)| {
+                kernels().knn(metric, qc, rows, d, row_norms, k, dc, lc)
+            })?;
+        return Ok((dist, labels));
+    }
+    // Few queries, many rows: split the rows, then merge per query.
+    let parts = threads.min(n / MIN_ROWS_PER_SPLIT).max(1);
+    let rows_per_part = n.div_ceil(parts);
+    let partials: Vec<(usize, Vec<f32>, Vec<i64>)> = (0..parts)
+        .into_par_iter()
+        .map(|p| {
+            let start = p * rows_per_part;
+            let end = ((p + 1) * rows_per_part).min(n);
+            let mut pd = vec![metric.worst(); nq * k];
+            let mut pl = vec![-1i64; nq * k];
+            let norms = row_norms.map(|nr| &nr[start..end]);
+            kernels().knn(
+                metric,
+                queries,
+                &rows[start * d..end * d],
+                d,
+                norms,
+                k,
+                &mut pd,
+                &mut pl,
+            )?;
+            Ok((start, pd, pl))
+        })
+        .collect::<Result<_, IndexError>>()?;
+    let mut heap = TopK::new(metric, k);
+    let mut cand: Vec<(i64, f32)> = Vec::with_capacity(parts * k);
+    for q in 0..nq {
+        cand.clear();
+        for (start, pd, pl) in &partials {
+            for j in q * k..(q + 1) * k {
+                if pl[j] >= 0 {
+                    cand.push((pl[j] + *start as i64, pd[j]));
+                }
+            }
+        }
+        push_in_label_order(&mut heap, &mut cand);
+        heap.drain_sorted_into(
+            &mut dist[q * k..(q + 1) * k],
+            &mut labels[q * k..(q + 1) * k],
+        );
+    }
+    Ok((dist, labels))
+}
+
+/// Pushes candidates into `heap` in ascending label order, which gives the same result
+/// as one sequential scan of all rows (Faiss's tie rule keeps the earliest of equals).
+pub(crate) fn push_in_label_order(heap: &mut TopK, cand: &mut [(i64, f32)]) {
+    cand.sort_unstable_by_key(|c| c.0);
+    for &(l, d) in cand.iter() {
+        heap.push(d, l);
+    }
+}
+
+/// Squared norms of every row, computed in parallel.
+pub(crate) fn row_norms(rows: &[f32], d: usize) -> Vec<f32> {
+    let n = rows.len() / d;
+    let mut out = vec![0.0f32; n];
+    const CHUNK: usize = 4096;
+    out.par_chunks_mut(CHUNK)
+        .zip(rows.par_chunks(CHUNK * d))
+        .for_each(|(o, r)| {
+            // Lengths agree by construction; the kernel cannot fail here.
+            let _ = kernels().norms_sqr(r, d, o);
+        });
+    out
+}

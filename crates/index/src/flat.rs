@@ -1,0 +1,271 @@
+//! `FlatIndex`: exhaustive search over row-major `f32` vectors (Faiss `IndexFlatL2` /
+//! `IndexFlatIP`). Ids are row positions; `remove_ids` shifts later rows down.
+
+use std::any::Any;
+use std::sync::OnceLock;
+
+use flatl2_kernel::kernels;
+use rayon::prelude::*;
+
+use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
+use crate::{
+    exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
+    SearchResult,
+};
+
+/// Batch searches with at least this many queries use cached row norms (Faiss switches
+/// to its BLAS path at 20 queries).
+const NORMS_MIN_QUERIES: usize = 20;
+
+/// Exhaustive index over vectors stored contiguously, row after row.
+#[derive(Debug, Clone)]
+pub struct FlatIndex {
+    d: usize,
+    metric: MetricType,
+    data: Vec<f32>,
+    /// Squared norms of the rows, computed on the first large L2 batch search and
+    /// dropped whenever the rows change.
+    norms: OnceLock<Vec<f32>>,
+}
+
+impl FlatIndex {
+    /// An empty index of dimension `d` ranking by `metric`.
+    pub fn new(d: usize, metric: MetricType) -> Result<FlatIndex, IndexError> {
+        FlatIndex::from_vectors(d, metric, Vec::new())
+    }
+
+    /// An index holding `data` (row-major, `ntotal * d` values), e.g. parsed from a
+    /// Faiss file. NaN values are accepted here (a file may hold them) but never added.
+    pub fn from_vectors(
+        d: usize,
+        metric: MetricType,
+        data: Vec<f32>,
+    ) -> Result<FlatIndex, IndexError> {
+        vector_count(&data, d)?;
+        Ok(FlatIndex {
+            d,
+            metric,
+            data,
+            norms: OnceLock::new(),
+        })
+    }
+
+    /// The stored vectors, row-major (`ntotal * d` values).
+    pub fn vectors(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Takes the stored vectors out, consuming the index.
+    pub fn into_vectors(self) -> Vec<f32> {
+        self.data
+    }
+
+    /// The vector at row `i`, or `None` past the end.
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        self.data.get(i * self.d..(i + 1) * self.d)
+    }
+
+    /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.
+    pub fn code_size(&self) -> usize {
+        4 * self.d
+    }
+
+    fn changed(&mut self) {
+        self.norms = OnceLock::new();
+    }
+
+    fn cached_norms(&self) -> &[f32] {
+        self.norms
+            .get_or_init(|| exhaustive::row_norms(&self.data, self.d))
+    }
+
+    /// Search for already validated queries (shared with the IVF quantizer).
+    pub(crate) fn search_unchecked(
+        &self,
+        queries: &[f32],
+        k: usize,
+    ) -> Result<SearchResult, IndexError> {
+        let nq = queries.len() / self.d;
+        let metric = self.metric.kernel_metric();
+        let norms =
+            (self.metric == MetricType::L2 && nq >= NORMS_MIN_QUERIES).then(|| self.cached_norms());
+        let (distances, labels) = exhaustive::knn(metric, queries, &self.data, self.d, norms, k)?;
+        Ok(SearchResult {
+            nq,
+            k,
+            distances,
+            labels,
+        })
+    }
+
+    /// Appends rows without checks (caller validated them).
+    pub(crate) fn append_unchecked(&mut self, x: &[f32]) {
+        self.data.extend_from_slice(x);
+        self.changed();
+    }
+}
+
+/// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
+pub(crate) fn distances_to_rows(
+    metric: MetricType,
+    query: &[f32],
+    rows: &[f32],
+    out: &mut [f32],
+) -> Result<(), IndexError> {
+    match metric {
+        MetricType::L2 => kernels().l2_sqr_ny(query, rows, out)?,
+        MetricType::InnerProduct => kernels().inner_product_ny(query, rows, out)?,
+    }
+    Ok(())
+}
+
+impl Index for FlatIndex {
+    fn dimension(&self) -> usize {
+        self.d
+    }
+
+    fn ntotal(&self) -> usize {
+        self.data.len() / self.d
+    }
+
+    fn metric(&self) -> MetricType {
+        self.metric
+    }
+
+    fn is_trained(&self) -> bool {
+        true
+    }
+
+    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        checked_vectors(x, self.d)?;
+        Ok(())
+    }
+
+    fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        checked_vectors(x, self.d)?;
+        self.append_unchecked(x);
+        Ok(())
+    }
+
+    fn add_with_ids(&mut self, _x: &[f32], _ids: &[i64]) -> Result<(), IndexError> {
+        Err(IndexError::Unsupported(
+            "add_with_ids on a flat index (ids are row positions); wrap it in IdMap".into(),
+        ))
+    }
+
+    fn search(
+        &self,
+        queries: &[f32],
+        k: usize,
+        _params: Option<&SearchParams>,
+    ) -> Result<SearchResult, IndexError> {
+        check_k(k)?;
+        checked_vectors(queries, self.d)?;
+        self.search_unchecked(queries, k)
+    }
+
+    fn range_search(
+        &self,
+        queries: &[f32],
+        radius: f32,
+        _params: Option<&SearchParams>,
+    ) -> Result<RangeSearchResult, IndexError> {
+        check_radius(radius)?;
+        checked_vectors(queries, self.d)?;
+        let per_query = queries
+            .par_chunks(self.d)
+            .map(|q| {
+                let mut dist = vec![0.0f32; self.ntotal()];
+                distances_to_rows(self.metric, q, &self.data, &mut dist)?;
+                let mut ds = Vec::new();
+                let mut ls = Vec::new();
+                for (i, &dv) in dist.iter().enumerate() {
+                    if self.metric.within_radius(dv, radius) {
+                        ds.push(dv);
+                        ls.push(i as i64);
+                    }
+                }
+                Ok((ds, ls))
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        Ok(RangeSearchResult::from_per_query(per_query))
+    }
+
+    fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
+        let m = sel.matcher();
+        let d = self.d;
+        let n = self.ntotal();
+        let mut kept = 0usize;
+        for i in 0..n {
+            if m.contains(i as i64) {
+                continue;
+            }
+            if kept != i {
+                self.data.copy_within(i * d..(i + 1) * d, kept * d);
+            }
+            kept += 1;
+        }
+        self.data.truncate(kept * d);
+        if kept != n {
+            self.changed();
+        }
+        Ok(n - kept)
+    }
+
+    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.row(i))
+            .map(<[f32]>::to_vec)
+            .ok_or(IndexError::UnknownId(id))
+    }
+
+    fn reset(&mut self) {
+        self.data.clear();
+        self.changed();
+    }
+
+    fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
+        let other_name = other.type_name();
+        let Some(o) = other.as_any_mut().downcast_mut::<FlatIndex>() else {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "{} cannot merge from {other_name}",
+                self.type_name()
+            )));
+        };
+        if o.d != self.d || o.metric != self.metric {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "dimension/metric {}/{:?} vs {}/{:?}",
+                self.d, self.metric, o.d, o.metric
+            )));
+        }
+        let moved = std::mem::take(&mut o.data);
+        o.changed();
+        if self.data.is_empty() {
+            self.data = moved;
+        } else {
+            self.data.extend_from_slice(&moved);
+        }
+        self.changed();
+        Ok(())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn clone_box(&self) -> Box<dyn Index> {
+        Box::new(self.clone())
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self.metric {
+            MetricType::L2 => "IndexFlatL2",
+            MetricType::InnerProduct => "IndexFlatIP",
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! `IvfFlatIndex`: a flat coarse quantizer over `nlist` centroids and one inverted list
+//! of raw vectors per centroid (Faiss `IndexIVFFlat`).
+
+mod direct_map;
+mod lists;
+mod search;
+
+use std::any::Any;
+
+use rayon::prelude::*;
+
+pub use direct_map::{lo_build, lo_split, DirectMap, DirectMapType};
+pub use lists::InvertedList;
+
+use crate::kmeans::{kmeans, ClusteringParameters};
+use crate::validate::{check_ids, check_k, check_radius, checked_vectors};
+use crate::{
+    FlatIndex, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
+    SearchResult,
+};
+
+/// Faiss's default `nprobe`.
+pub const DEFAULT_NPROBE: usize = 1;
+
+/// Everything an [`IvfFlatIndex`] holds, as plain values: what a Faiss `IwFl` file
+/// stores (the dimension is the quantizer's, `ntotal` the sum of list lengths,
+/// `code_size` is `4 * d`).
+#[derive(Debug, Clone)]
+pub struct IvfFlatParts {
+    /// Metric of the IVF index (the header's `metric_type`).
+    pub metric: MetricType,
+    /// Coarse quantizer: `nlist` centroids once trained, empty before.
+    pub quantizer: FlatIndex,
+    /// One list per centroid (`nlist` lists).
+    pub lists: Vec<InvertedList>,
+    /// Direct map (id -> location), possibly none.
+    pub direct_map: DirectMap,
+    /// Persisted default of lists visited per query.
+    pub nprobe: usize,
+    /// Header `is_trained`.
+    pub is_trained: bool,
+}
+
+/// An inverted-file index with raw (flat) vectors in the lists.
+#[derive(Debug, Clone)]
+pub struct IvfFlatIndex {
+    d: usize,
+    metric: MetricType,
+    quantizer: FlatIndex,
+    lists: Vec<InvertedList>,
+    direct_map: DirectMap,
+    nprobe: usize,
+    is_trained: bool,
+    ntotal: usize,
+    cp: ClusteringParameters,
+}
+
+impl IvfFlatIndex {
+    /// An untrained index of dimension `d` with `nlist` lists, `nprobe` 1, no direct
+    /// map, and Faiss's IVF clustering parameters.
+    pub fn new(d: usize, nlist: usize, metric: MetricType) -> Result<IvfFlatIndex, IndexError> {
+        if nlist == 0 {
+            return Err(IndexError::InvalidParameter(
+                "nlist must be positive".into(),
+            ));
+        }
+        let quantizer = FlatIndex::new(d, metric)?;
+        Ok(IvfFlatIndex {
+            d,
+            metric,
+            quantizer,
+            lists: vec![InvertedList::default(); nlist],
+            direct_map: DirectMap::none(),
+            nprobe: DEFAULT_NPROBE,
+            is_trained: false,
+            ntotal: 0,
+            cp: ClusteringParameters::for_ivf(metric),
+        })
+    }
+
+    /// An index from raw parts (e.g. a parsed Faiss file), checked for consistency.
+    pub fn from_parts(parts: IvfFlatParts) -> Result<IvfFlatIndex, IndexError> {
+        let d = parts.quantizer.dimension();
+        let nlist = parts.lists.len();
+        if nlist == 0 {
+            return Err(IndexError::InvalidParts("nlist is 0".into()));
+        }
+        if parts.is_trained && parts.quantizer.ntotal() != nlist {
+            return Err(IndexError::InvalidParts(format!(
+                "trained index with {} centroids for {nlist} lists",
+                parts.quantizer.ntotal()
+            )));
+        }
+        let mut ntotal = 0usize;
+        for (i, l) in parts.lists.iter().enumerate() {
+            if l.codes.len() != l.ids.len() * d {
+                return Err(IndexError::InvalidParts(format!(
+                    "list {i}: {} ids but {} code values (d = {d})",
+                    l.ids.len(),
+                    l.codes.len()
+                )));
+            }
+            ntotal += l.len();
+        }
+        if !parts.is_trained && ntotal > 0 {
+            return Err(IndexError::InvalidParts(
+                "untrained index holding vectors".into(),
+            ));
+        }
+        if parts.direct_map.kind() == DirectMapType::Array
+            && parts.direct_map.array().len() != ntotal
+        {
+            return Err(IndexError::InvalidParts(format!(
+                "array direct map of {} entries for {ntotal} vectors",
+                parts.direct_map.array().len()
+            )));
+        }
+        Ok(IvfFlatIndex {
+            d,
+            metric: parts.metric,
+            quantizer: parts.quantizer,
+            lists: parts.lists,
+            direct_map: parts.direct_map,
+            nprobe: parts.nprobe,
+            is_trained: parts.is_trained,
+            ntotal,
+            cp: ClusteringParameters::for_ivf(parts.metric),
+        })
+    }
+
+    /// The raw parts, consuming the index.
+    pub fn into_parts(self) -> IvfFlatParts {
+        IvfFlatParts {
+            metric: self.metric,
+            quantizer: self.quantizer,
+            lists: self.lists,
+            direct_map: self.direct_map,
+            nprobe: self.nprobe,
+            is_trained: self.is_trained,
+        }
+    }
+
+    /// Number of inverted lists (centroids).
+    pub fn nlist(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// Lists visited per query when a search passes no `nprobe`.
+    pub fn nprobe(&self) -> usize {
+        self.nprobe
+    }
+
+    /// Sets the default `nprobe` (must be positive).
+    pub fn set_nprobe(&mut self, nprobe: usize) -> Result<(), IndexError> {
+        if nprobe == 0 {
+            return Err(IndexError::InvalidParameter(
+                "nprobe must be positive".into(),
+            ));
+        }
+        self.nprobe = nprobe;
+        Ok(())
+    }
+
+    /// The coarse quantizer (its vectors are the centroids).
+    pub fn quantizer(&self) -> &FlatIndex {
+        &self.quantizer
+    }
+
+    /// The centroids, row-major (`nlist * d` once trained).
+    pub fn centroids(&self) -> &[f32] {
+        self.quantizer.vectors()
+    }
+
+    /// The inverted lists.
+    pub fn lists(&self) -> &[InvertedList] {
+        &self.lists
+    }
+
+    /// The direct map.
+    pub fn direct_map(&self) -> &DirectMap {
+        &self.direct_map
+    }
+
+    /// Bytes per stored vector (`4 * d`), the `code_size` of a Faiss file.
+    pub fn code_size(&self) -> usize {
+        4 * self.d
+    }
+
+    /// The k-means parameters `train` uses.
+    pub fn clustering_params(&self) -> &ClusteringParameters {
+        &self.cp
+    }
+
+    /// Replaces the k-means parameters `train` uses.
+    pub fn set_clustering_params(&mut self, cp: ClusteringParameters) {
+        self.cp = cp;
+    }
+
+    /// Switches the direct map type, rebuilding it from the lists (Faiss
+    /// `set_direct_map_type`). An array needs ids `0..ntotal`.
+    pub fn set_direct_map_type(&mut self, kind: DirectMapType) -> Result<(), IndexError> {
+        self.direct_map = DirectMap::build(kind, &self.lists)?;
+        Ok(())
+    }
+
+    /// Trains from given centroids instead of k-means (`nlist * d` values).
+    pub fn train_with_centroids(&mut self, centroids: &[f32]) -> Result<(), IndexError> {
+        let n = checked_vectors(centroids, self.d)?;
+        if n != self.nlist() {
+            return Err(IndexError::InvalidParameter(format!(
+                "{n} centroids for {} lists",
+                self.nlist()
+            )));
+        }
+        self.quantizer = FlatIndex::from_vectors(self.d, self.metric, centroids.to_vec())?;
+        self.is_trained = true;
+        Ok(())
+    }
+
+    /// Coarse assignment: the nearest list of every vector.
+    fn assign_lists(&self, x: &[f32]) -> Result<Vec<i64>, IndexError> {
+        Ok(self.quantizer.search_unchecked(x, 1)?.labels)
+    }
+
+    fn add_core(&mut self, x: &[f32], ids: Option<&[i64]>) -> Result<(), IndexError> {
+        let n = checked_vectors(x, self.d)?;
+        if let Some(ids) = ids {
+            check_ids(n, ids)?;
+        }
+        if !self.is_trained {
+            return Err(IndexError::NotTrained);
+        }
+        self.direct_map.check_can_add(ids.is_some())?;
+        if self.direct_map.kind() == DirectMapType::Hashtable {
+            if let Some(ids) = ids {
+                let mut seen = std::collections::HashSet::with_capacity(ids.len());
+                for &id in ids {
+                    if self.direct_map.locate(id).is_ok() || !seen.insert(id) {
+                        return Err(IndexError::DuplicateId(id));
+                    }
+                }
+            }
+        }
+        let assign = self.assign_lists(x)?;
+        let d = self.d;
+        for (i, (row, &list)) in x.chunks_exact(d).zip(&assign).enumerate() {
+            let id = match ids {
+                Some(ids) => ids[i],
+                None => (self.ntotal + i) as i64,
+            };
+            let Ok(list) = usize::try_from(list) else {
+                continue;
+            };
+            let offset = self.lists[list].len();
+            self.lists[list].push(id, row);
+            self.direct_map.add(id, list, offset);
+        }
+        self.ntotal += n;
+        Ok(())
+    }
+
+    /// The effective `nprobe` of a call: the parameter's, else the index's, clamped to
+    /// `nlist`.
+    fn effective_nprobe(&self, params: Option<&SearchParams>) -> Result<usize, IndexError> {
+        let nprobe = params.and_then(|p| p.nprobe).unwrap_or(self.nprobe);
+        if nprobe == 0 {
+            return Err(IndexError::InvalidParameter(
+                "nprobe must be positive".into(),
+            ));
+        }
+        Ok(nprobe.min(self.nlist()))
+    }
+
+    /// Faiss's `merge_from(other, add_id)`: appends every list of `other` with its ids
+    /// shifted by `add_id`, leaving `other` empty. Requires the same dimension,
+    /// metric, `nlist` and identical centroids, and no direct map on either side.
+    pub fn merge_from_with_offset(
+        &mut self,
+        other: &mut IvfFlatIndex,
+        add_id: i64,
+    ) -> Result<(), IndexError> {
+        if other.d != self.d || other.metric != self.metric {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "dimension/metric {}/{:?} vs {}/{:?}",
+                self.d, self.metric, other.d, other.metric
+            )));
+        }
+        if other.nlist() != self.nlist() {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "nlist {} vs {}",
+                self.nlist(),
+                other.nlist()
+            )));
+        }
+        if self.quantizer.vectors() != other.quantizer.vectors() {
+            return Err(IndexError::IncompatibleMerge(
+                "coarse quantizers differ (the centroids must be equal)".into(),
+            ));
+        }
+        if self.direct_map.kind() != DirectMapType::NoMap
+            || other.direct_map.kind() != DirectMapType::NoMap
+        {
+            return Err(IndexError::IncompatibleMerge(
+                "merging indexes with a direct map is not supported (as in Faiss)".into(),
+            ));
+        }
+        for (mine, theirs) in self.lists.iter_mut().zip(other.lists.iter_mut()) {
+            mine.ids.extend(theirs.ids.iter().map(|&id| id + add_id));
+            mine.codes.extend_from_slice(&theirs.codes);
+            theirs.clear();
+        }
+        self.ntotal += other.ntotal;
+        other.ntotal = 0;
+        Ok(())
+    }
+
+    /// Faiss's removal with no direct map: each list is scanned, a removed entry is
+    /// replaced by the list's last entry.
+    fn remove_scan(&mut self, sel: &IdSelector) -> usize {
+        let m = sel.matcher();
+        let d = self.d;
+        self.lists
+            .par_iter_mut()
+            .map(|list| {
+                let before = list.len();
+                let mut l = before;
+                let mut j = 0;
+                while j < l {
+                    if m.contains(list.ids[j]) {
+                        l -= 1;
+                        list.copy_entry(l, j, d);
+                    } else {
+                        j += 1;
+                    }
+                }
+                list.truncate(l, d);
+                before - l
+            })
+            .sum()
+    }
+
+    /// Removal through a hashtable direct map: each selected id is swapped with the
+    /// last entry of its list.
+    fn remove_hashtable(&mut self, sel: &IdSelector) -> usize {
+        let candidates: Vec<i64> = match sel.listed_ids() {
+            Some(ids) => ids,
+            None => {
+                let m = sel.matcher();
+                let mut ids: Vec<i64> = self
+                    .direct_map
+                    .hashtable_ids()
+                    .filter(|&id| m.contains(id))
+                    .collect();
+                ids.sort_unstable();
+                ids
+            }
+        };
+        let d = self.d;
+        let mut removed = 0;
+        for id in candidates {
+            let Some((list_no, offset)) = self.direct_map.remove(id) else {
+                continue;
+            };
+            let list = &mut self.lists[list_no];
+            let last = list.len() - 1;
+            if offset < last {
+                list.copy_entry(last, offset, d);
+                let moved = list.ids[offset];
+                self.direct_map.relocate(moved, list_no, offset);
+            }
+            list.truncate(last, d);
+            removed += 1;
+        }
+        removed
+    }
+}
+
+impl Index for IvfFlatIndex {
+    fn dimension(&self) -> usize {
+        self.d
+    }
+
+    fn ntotal(&self) -> usize {
+        self.ntotal
+    }
+
+    fn metric(&self) -> MetricType {
+        self.metric
+    }
+
+    fn is_trained(&self) -> bool {
+        self.is_trained
+    }
+
+    /// k-means on `x` with [`IvfFlatIndex::clustering_params`]; a no-op once trained
+    /// (as Faiss skips training a quantizer that already holds `nlist` centroids).
+    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        checked_vectors(x, self.d)?;
+        if self.is_trained {
+            return Ok(());
+        }
+        let result = kmeans(x, self.d, self.nlist(), self.metric, &self.cp)?;
+        self.quantizer = FlatIndex::from_vectors(self.d, self.metric, result.centroids)?;
+        self.is_trained = true;
+        Ok(())
+    }
+
+    fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        self.add_core(x, None)
+    }
+
+    fn add_with_ids(&mut self, x: &[f32], ids: &[i64]) -> Result<(), IndexError> {
+        self.add_core(x, Some(ids))
+    }
+
+    fn search(
+        &self,
+        queries: &[f32],
+        k: usize,
+        params: Option<&SearchParams>,
+    ) -> Result<SearchResult, IndexError> {
+        check_k(k)?;
+        checked_vectors(queries, self.d)?;
+        let nprobe = self.effective_nprobe(params)?;
+        if !self.is_trained {
+            return Err(IndexError::NotTrained);
+        }
+        self.search_lists(queries, k, nprobe)
+    }
+
+    fn range_search(
+        &self,
+        queries: &[f32],
+        radius: f32,
+        params: Option<&SearchParams>,
+    ) -> Result<RangeSearchResult, IndexError> {
+        check_radius(radius)?;
+        checked_vectors(queries, self.d)?;
+        let nprobe = self.effective_nprobe(params)?;
+        if !self.is_trained {
+            return Err(IndexError::NotTrained);
+        }
+        self.range_search_lists(queries, radius, nprobe)
+    }
+
+    fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
+        let removed = match self.direct_map.kind() {
+            DirectMapType::NoMap => self.remove_scan(sel),
+            DirectMapType::Hashtable => self.remove_hashtable(sel),
+            DirectMapType::Array => {
+                return Err(IndexError::Unsupported(
+                    "remove_ids with an array direct map (as in Faiss)".into(),
+                ))
+            }
+        };
+        self.ntotal -= removed;
+        Ok(removed)
+    }
+
+    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+        let (list_no, offset) = self.direct_map.locate(id)?;
+        self.lists
+            .get(list_no)
+            .and_then(|l| l.code(offset, self.d))
+            .map(<[f32]>::to_vec)
+            .ok_or(IndexError::UnknownId(id))
+    }
+
+    fn reset(&mut self) {
+        self.lists.iter_mut().for_each(InvertedList::clear);
+        self.direct_map.clear();
+        self.ntotal = 0;
+    }
+
+    /// Faiss's default `merge_from(other)` (`add_id = 0`: ids are kept as they are).
+    fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
+        let other_name = other.type_name();
+        let Some(o) = other.as_any_mut().downcast_mut::<IvfFlatIndex>() else {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "IndexIVFFlat cannot merge from {other_name}"
+            )));
+        };
+        self.merge_from_with_offset(o, 0)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn clone_box(&self) -> Box<dyn Index> {
+        Box::new(self.clone())
+    }
+
+    fn type_name(&self) -> &'static str {
+        "IndexIVFFlat"
+    }
+}

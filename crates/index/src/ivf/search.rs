@@ -1,0 +1,175 @@
+//! IVF search: the quantizer picks `nprobe` lists per query, the lists are scanned with
+//! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a lone
+//! query with much to scan splits its lists across threads and merges the heaps.
+
+use flatl2_kernel::TopK;
+use rayon::prelude::*;
+
+use super::IvfFlatIndex;
+use crate::exhaustive::push_in_label_order;
+use crate::flat::distances_to_rows;
+use crate::{IndexError, RangeSearchResult, SearchResult};
+
+/// A query whose probed lists hold at least this many vectors is split across threads
+/// when there are fewer queries than threads.
+const SPLIT_MIN_VECTORS: usize = 16_384;
+
+/// Queries per parallel task.
+const QUERIES_PER_TASK: usize = 8;
+
+impl IvfFlatIndex {
+    /// The probed lists of every query (`nq * nprobe`, `-1` for none), best first.
+    fn probes(&self, queries: &[f32], nprobe: usize) -> Result<Vec<i64>, IndexError> {
+        Ok(self.quantizer.search_unchecked(queries, nprobe)?.labels)
+    }
+
+    fn longest_list(&self) -> usize {
+        self.lists.iter().map(|l| l.len()).max().unwrap_or(0)
+    }
+
+    /// Scans `probes` for `query` into `heap`.
+    fn scan_into(
+        &self,
+        query: &[f32],
+        probes: &[i64],
+        heap: &mut TopK,
+        scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        for &p in probes {
+            let Ok(p) = usize::try_from(p) else { continue };
+            let list = &self.lists[p];
+            if list.is_empty() {
+                continue;
+            }
+            scratch.resize(list.len(), 0.0);
+            distances_to_rows(self.metric, query, &list.codes, scratch)?;
+            heap.push_labeled(scratch, &list.ids);
+        }
+        Ok(())
+    }
+
+    pub(super) fn search_lists(
+        &self,
+        queries: &[f32],
+        k: usize,
+        nprobe: usize,
+    ) -> Result<SearchResult, IndexError> {
+        let d = self.d;
+        let nq = queries.len() / d;
+        let metric = self.metric.kernel_metric();
+        let mut out = SearchResult::empty(nq, k, metric.worst());
+        if nq == 0 || self.ntotal == 0 {
+            return Ok(out);
+        }
+        let probes = self.probes(queries, nprobe)?;
+        let threads = rayon::current_num_threads();
+        if nq < threads {
+            for q in 0..nq {
+                let qp = &probes[q * nprobe..(q + 1) * nprobe];
+                let scanned: usize = qp
+                    .iter()
+                    .filter_map(|&p| usize::try_from(p).ok())
+                    .map(|p| self.lists[p].len())
+                    .sum();
+                let query = &queries[q * d..(q + 1) * d];
+                let mut heap = if scanned >= SPLIT_MIN_VECTORS && threads > 1 {
+                    self.scan_split(query, qp, k)?
+                } else {
+                    let mut heap = TopK::new(metric, k);
+                    self.scan_into(query, qp, &mut heap, &mut Vec::new())?;
+                    heap
+                };
+                heap.drain_sorted_into(
+                    &mut out.distances[q * k..(q + 1) * k],
+                    &mut out.labels[q * k..(q + 1) * k],
+                );
+            }
+            return Ok(out);
+        }
+        let longest = self.longest_list();
+        out.distances
+            .par_chunks_mut(QUERIES_PER_TASK * k)
+            .zip(out.labels.par_chunks_mut(QUERIES_PER_TASK * k))
+            .zip(queries.par_chunks(QUERIES_PER_TASK * d))
+            .zip(probes.par_chunks(QUERIES_PER_TASK * nprobe))
+            .try_for_each(|(((dc, lc), qc), pc)| {
+                let mut heap = TopK::new(metric, k);
+                let mut scratch = Vec::with_capacity(longest);
+                for (i, query) in qc.chunks_exact(d).enumerate() {
+                    self.scan_into(
+                        query,
+                        &pc[i * nprobe..(i + 1) * nprobe],
+                        &mut heap,
+                        &mut scratch,
+                    )?;
+                    heap.drain_sorted_into(
+                        &mut dc[i * k..(i + 1) * k],
+                        &mut lc[i * k..(i + 1) * k],
+                    );
+                }
+                Ok::<(), IndexError>(())
+            })?;
+        Ok(out)
+    }
+
+    /// One query, its probed lists shared among threads; partial heaps merged.
+    fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
+        let metric = self.metric.kernel_metric();
+        let threads = rayon::current_num_threads().max(1);
+        let per_task = probes.len().div_ceil(threads).max(1);
+        let partials = probes
+            .par_chunks(per_task)
+            .map(|chunk| {
+                let mut heap = TopK::new(metric, k);
+                self.scan_into(query, chunk, &mut heap, &mut Vec::new())?;
+                Ok(heap.into_sorted())
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        let mut cand: Vec<(i64, f32)> = partials
+            .iter()
+            .flat_map(|(ds, ls)| ls.iter().zip(ds))
+            .filter(|(&l, _)| l >= 0)
+            .map(|(&l, &dv)| (l, dv))
+            .collect();
+        let mut heap = TopK::new(metric, k);
+        push_in_label_order(&mut heap, &mut cand);
+        Ok(heap)
+    }
+
+    pub(super) fn range_search_lists(
+        &self,
+        queries: &[f32],
+        radius: f32,
+        nprobe: usize,
+    ) -> Result<RangeSearchResult, IndexError> {
+        let d = self.d;
+        let nq = queries.len() / d;
+        if nq == 0 {
+            return Ok(RangeSearchResult::from_per_query(Vec::new()));
+        }
+        let probes = self.probes(queries, nprobe)?;
+        let per_query = queries
+            .par_chunks(d)
+            .zip(probes.par_chunks(nprobe))
+            .map(|(query, qp)| {
+                let mut ds = Vec::new();
+                let mut ls = Vec::new();
+                let mut scratch = Vec::new();
+                for &p in qp {
+                    let Ok(p) = usize::try_from(p) else { continue };
+                    let list = &self.lists[p];
+                    scratch.resize(list.len(), 0.0);
+                    distances_to_rows(self.metric, query, &list.codes, &mut scratch)?;
+                    for (&dv, &id) in scratch.iter().zip(&list.ids) {
+                        if self.metric.within_radius(dv, radius) {
+                            ds.push(dv);
+                            ls.push(id);
+                        }
+                    }
+                }
+                Ok((ds, ls))
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        Ok(RangeSearchResult::from_per_query(per_query))
+    }
+}
