@@ -1,0 +1,96 @@
+//! LangChain's `_merge_splits`: greedy packing of pieces into chunks with overlap.
+
+use std::fmt;
+
+use super::settings::ChunkSettings;
+use crate::python_str::python_strip;
+
+/// The logger LangChain's merge warnings go to.
+pub const MERGE_LOGGER: &str = "langchain_text_splitters.base";
+
+/// A warning LangChain logs (at `WARNING` level) while splitting. The splitters return
+/// these to the caller instead of printing them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SplitWarning {
+    /// A chunk longer than `chunk_size` was made (a single piece that did not fit). Like
+    /// LangChain, this is only reported when another piece follows the oversized one.
+    OversizedChunk {
+        /// The size of the chunk, separators included, before stripping.
+        size: usize,
+        /// The configured `chunk_size`.
+        chunk_size: usize,
+    },
+}
+
+impl SplitWarning {
+    /// The Python logger LangChain writes this warning to.
+    pub fn logger(&self) -> &'static str {
+        MERGE_LOGGER
+    }
+}
+
+impl fmt::Display for SplitWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OversizedChunk { size, chunk_size } => write!(
+                f,
+                "Created a chunk of size {size}, which is longer than the specified {chunk_size}"
+            ),
+        }
+    }
+}
+
+/// Packs `pieces` into chunks no longer than `chunk_size` where possible, joining them with
+/// `separator` and carrying up to `chunk_overlap` of the previous chunk's tail into the next
+/// one. Appends the chunks to `chunks` and any warnings to `warnings`.
+pub(crate) fn merge_splits(
+    pieces: &[&str],
+    separator: &str,
+    settings: &ChunkSettings,
+    chunks: &mut Vec<String>,
+    warnings: &mut Vec<SplitWarning>,
+) {
+    let measure = |s: &str| settings.length_function.measure(s);
+    let sep_len = measure(separator);
+    let lengths: Vec<usize> = pieces.iter().map(|p| measure(p)).collect();
+    let (size, overlap) = (settings.chunk_size, settings.chunk_overlap);
+    // The current chunk is always the window pieces[start..i] of consecutive pieces.
+    let mut start = 0;
+    let mut total = 0usize;
+    for (i, &len) in lengths.iter().enumerate() {
+        let sep_before = |start: usize| if i > start { sep_len } else { 0 };
+        if total + len + sep_before(start) > size {
+            if total > size {
+                warnings.push(SplitWarning::OversizedChunk {
+                    size: total,
+                    chunk_size: size,
+                });
+            }
+            if i > start {
+                emit(&pieces[start..i], separator, settings, chunks);
+                while start < i
+                    && (total > overlap || (total + len + sep_before(start) > size && total > 0))
+                {
+                    let sep_after_first = if i - start > 1 { sep_len } else { 0 };
+                    total = total.saturating_sub(lengths[start] + sep_after_first);
+                    start += 1;
+                }
+            }
+        }
+        total += len + if i > start { sep_len } else { 0 };
+    }
+    emit(&pieces[start..], separator, settings, chunks);
+}
+
+/// LangChain's `_join_docs`: join, strip if configured, keep only non-empty chunks.
+fn emit(window: &[&str], separator: &str, settings: &ChunkSettings, chunks: &mut Vec<String>) {
+    let joined = window.join(separator);
+    let chunk = if settings.strip_whitespace {
+        python_strip(&joined)
+    } else {
+        joined.as_str()
+    };
+    if !chunk.is_empty() {
+        chunks.push(chunk.to_owned());
+    }
+}

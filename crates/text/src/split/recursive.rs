@@ -1,0 +1,186 @@
+//! LangChain's `RecursiveCharacterTextSplitter`: try separators in order, cutting pieces
+//! that are still too large with the next ones.
+
+use super::merge::merge_splits;
+use super::separator::Separator;
+use super::settings::ChunkSettings;
+use super::{KeepSeparator, LengthFunction, SplitWarning, SplitterError, TextSplitter};
+
+/// LangChain's default separators: paragraphs, lines, words, code points.
+pub const DEFAULT_SEPARATORS: [&str; 4] = ["\n\n", "\n", " ", ""];
+
+/// Settings of a [`RecursiveCharacterTextSplitter`], with LangChain's defaults.
+#[derive(Debug, Clone)]
+pub struct RecursiveCharacterTextSplitterOptions {
+    /// Separators, most preferred first. Empty means [`DEFAULT_SEPARATORS`] (as in
+    /// LangChain, where `separators or [...]` also replaces an empty list).
+    pub separators: Vec<String>,
+    /// Treat the separators as regular expressions (default `false`).
+    pub is_separator_regex: bool,
+    /// Largest chunk wanted (default 4000; must be > 0).
+    pub chunk_size: i64,
+    /// Overlap between consecutive chunks (default 200; 0 ..= `chunk_size`).
+    pub chunk_overlap: i64,
+    /// How sizes are measured (default: code points).
+    pub length_function: LengthFunction,
+    /// Keep separators in the pieces. **Default `Start`** (LangChain's `True`) here, unlike
+    /// the character splitter.
+    pub keep_separator: KeepSeparator,
+    /// Record each chunk's start (in code points) as `metadata["start_index"]`.
+    pub add_start_index: bool,
+    /// Strip whitespace from both ends of every merged chunk (default `true`).
+    pub strip_whitespace: bool,
+}
+
+impl Default for RecursiveCharacterTextSplitterOptions {
+    fn default() -> Self {
+        Self {
+            separators: Vec::new(),
+            is_separator_regex: false,
+            chunk_size: 4000,
+            chunk_overlap: 200,
+            length_function: LengthFunction::code_points(),
+            keep_separator: KeepSeparator::Start,
+            add_start_index: false,
+            strip_whitespace: true,
+        }
+    }
+}
+
+/// One separator of the recursive splitter: its source text and compiled form.
+#[derive(Debug, Clone)]
+struct Level {
+    source: String,
+    separator: Separator,
+}
+
+/// Splits text with the first separator that occurs in it; pieces still not shorter than
+/// `chunk_size` are split again with the following separators; the rest are merged with
+/// overlap, exactly as LangChain's `RecursiveCharacterTextSplitter`.
+///
+/// A piece that is too large when no separator is left is emitted as it is (not stripped).
+#[derive(Debug, Clone)]
+pub struct RecursiveCharacterTextSplitter {
+    levels: Vec<Level>,
+    keep_separator: KeepSeparator,
+    settings: ChunkSettings,
+}
+
+impl RecursiveCharacterTextSplitter {
+    /// Validates `options` (LangChain's constructor errors) and compiles the separators.
+    pub fn new(options: RecursiveCharacterTextSplitterOptions) -> Result<Self, SplitterError> {
+        let settings = ChunkSettings::new(
+            options.chunk_size,
+            options.chunk_overlap,
+            options.length_function,
+            options.strip_whitespace,
+            options.add_start_index,
+        )?;
+        let sources = if options.separators.is_empty() {
+            DEFAULT_SEPARATORS.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            options.separators
+        };
+        let levels = sources
+            .into_iter()
+            .map(|source| {
+                let separator = Separator::new(&source, options.is_separator_regex)?;
+                Ok(Level { source, separator })
+            })
+            .collect::<Result<Vec<_>, SplitterError>>()?;
+        Ok(Self {
+            levels,
+            keep_separator: options.keep_separator,
+            settings,
+        })
+    }
+
+    /// A splitter with the default separators and the given sizes.
+    pub fn with_sizes(chunk_size: i64, chunk_overlap: i64) -> Result<Self, SplitterError> {
+        Self::new(RecursiveCharacterTextSplitterOptions {
+            chunk_size,
+            chunk_overlap,
+            ..RecursiveCharacterTextSplitterOptions::default()
+        })
+    }
+
+    /// The separators in the order they are tried.
+    pub fn separators(&self) -> impl Iterator<Item = &str> {
+        self.levels.iter().map(|l| l.source.as_str())
+    }
+
+    /// LangChain's `_split_text(text, separators)` on `self.levels[from..]`.
+    fn split_recursive(
+        &self,
+        text: &str,
+        from: usize,
+        chunks: &mut Vec<String>,
+        warnings: &mut Vec<SplitWarning>,
+    ) -> Result<(), SplitterError> {
+        let levels = &self.levels[from..];
+        let Some(last) = levels.last() else {
+            return Ok(());
+        };
+        // The separator to use, and where the remaining (finer) separators start.
+        let mut chosen = last;
+        let mut next = self.levels.len();
+        for (i, level) in levels.iter().enumerate() {
+            if level.source.is_empty() {
+                chosen = level;
+                break;
+            }
+            if level.separator.occurs_in(text)? {
+                chosen = level;
+                next = from + i + 1;
+                break;
+            }
+        }
+        let pieces = chosen.separator.split(text, self.keep_separator)?;
+        let join = if self.keep_separator.keeps() {
+            ""
+        } else {
+            chosen.source.as_str()
+        };
+        let measure = |s: &str| self.settings.length_function.measure(s);
+        let mut good: Vec<&str> = Vec::new();
+        for piece in pieces {
+            if measure(piece) < self.settings.chunk_size {
+                good.push(piece);
+                continue;
+            }
+            if !good.is_empty() {
+                merge_splits(&good, join, &self.settings, chunks, warnings);
+                good.clear();
+            }
+            if next >= self.levels.len() {
+                chunks.push(piece.to_owned());
+            } else {
+                self.split_recursive(piece, next, chunks, warnings)?;
+            }
+        }
+        if !good.is_empty() {
+            merge_splits(&good, join, &self.settings, chunks, warnings);
+        }
+        Ok(())
+    }
+}
+
+impl TextSplitter for RecursiveCharacterTextSplitter {
+    fn split_text_reporting(
+        &self,
+        text: &str,
+        warnings: &mut Vec<SplitWarning>,
+    ) -> Result<Vec<String>, SplitterError> {
+        let mut chunks = Vec::new();
+        self.split_recursive(text, 0, &mut chunks, warnings)?;
+        Ok(chunks)
+    }
+
+    fn chunk_overlap(&self) -> usize {
+        self.settings.chunk_overlap
+    }
+
+    fn add_start_index(&self) -> bool {
+        self.settings.add_start_index
+    }
+}
