@@ -1,10 +1,45 @@
 //! `ferrofaiss`: LangChain's `FAISS` vector store in pure Rust.
 //!
-//! The crate users add. It composes the index, the docstore, the embedders and the
-//! text tools, and re-exports them.
+//! The crate users add. [`FaissStore`] is the synchronous store: an embedder, a
+//! Faiss-style index (flat by default, IVF on request), the documents and the row-to-id
+//! map, with every method of LangChain's `FAISS` (see `docs/langchain-mapping.md`).
+//! Persistence writes the native Faiss index file plus our own docstore file (no
+//! pickle). The crate also re-exports the crates it composes.
+//!
+//! Where LangChain mutates the store and then raises, or returns a wrong value, this
+//! crate validates first and stays consistent (see `docs/compat.md`).
 
 pub use ferrofaiss_docstore as docstore;
 pub use ferrofaiss_embeddings as embeddings;
 pub use ferrofaiss_index as index;
 pub use ferrofaiss_text as text;
 pub use flatl2_kernel as kernel;
+
+mod add;
+mod distance;
+mod error;
+pub mod mmr;
+mod mmr_search;
+mod mutate;
+mod options;
+mod persist;
+mod relevance;
+mod retriever;
+mod search;
+mod store;
+mod vectors;
+
+pub use distance::DistanceStrategy;
+pub use error::{PersistError, StoreError};
+pub use ferrofaiss_docstore::{Document, Filter, Metadata};
+pub use mmr::maximal_marginal_relevance;
+pub use options::{SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
+pub use persist::{
+    saved_paths, LoadOptions, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
+};
+pub use relevance::{
+    cosine_relevance, euclidean_relevance, max_inner_product_relevance, relevance_fn_for,
+    RelevanceScoreFn,
+};
+pub use retriever::{Retriever, SearchType};
+pub use store::{FaissStore, StoreConfig, DEFAULT_INDEX_FACTORY};

@@ -1,0 +1,177 @@
+//! Maximal marginal relevance, as `langchain_community.vectorstores.utils` computes it:
+//! cosine similarities in f32 (0/0 and infinities become 0), the first maximum wins
+//! ties, and `lambda_mult` is not range-checked.
+
+/// Cosine similarity of two vectors, accumulated in f64 and rounded to f32. A zero
+/// vector (0/0) or an overflow gives 0, as LangChain's numpy version does.
+pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f32 {
+    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(x), f64::from(y));
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    let sim = (dot / (na.sqrt() * nb.sqrt())) as f32;
+    if sim.is_finite() {
+        sim
+    } else {
+        0.0
+    }
+}
+
+/// Picks up to `k` of `candidates` by maximal marginal relevance to `query` and returns
+/// their positions in selection order.
+///
+/// The first pick is the candidate most cosine-similar to the query. Each next pick
+/// maximises `lambda_mult * sim(query, c) - (1 - lambda_mult) * max sim(c, selected)`;
+/// on equal scores the earliest candidate wins. `k = 0` or no candidates give `[]`.
+pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
+    query: &[f32],
+    candidates: &[V],
+    lambda_mult: f32,
+    k: usize,
+) -> Vec<usize> {
+    let want = k.min(candidates.len());
+    if want == 0 {
+        return Vec::new();
+    }
+    let to_query: Vec<f32> = candidates
+        .iter()
+        .map(|c| cosine_similarity(query, c.as_ref()))
+        .collect();
+    let first = argmax_first(&to_query);
+    let mut selected = vec![first];
+    let mut chosen = vec![false; candidates.len()];
+    chosen[first] = true;
+    // Largest similarity of each candidate to anything selected so far.
+    let mut redundancy: Vec<f32> = candidates
+        .iter()
+        .map(|c| cosine_similarity(c.as_ref(), candidates[first].as_ref()))
+        .collect();
+    let keep = 1.0f32 - lambda_mult;
+    while selected.len() < want {
+        let mut best = f32::NEG_INFINITY;
+        let mut pick = None;
+        for (i, (&q, &r)) in to_query.iter().zip(&redundancy).enumerate() {
+            if chosen[i] {
+                continue;
+            }
+            let score = lambda_mult * q - keep * r;
+            if score > best || pick.is_none() {
+                best = score;
+                pick = Some(i);
+            }
+        }
+        // At least one candidate is unchosen here, so a pick always exists.
+        let Some(pick) = pick else { break };
+        selected.push(pick);
+        chosen[pick] = true;
+        for (i, r) in redundancy.iter_mut().enumerate() {
+            let s = cosine_similarity(candidates[i].as_ref(), candidates[pick].as_ref());
+            if s > *r {
+                *r = s;
+            }
+        }
+    }
+    selected
+}
+
+/// Position of the first maximum (numpy's `argmax`).
+fn argmax_first(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Naive reference written directly from the spec: the redundancy term is
+    /// recomputed from scratch every round (the implementation keeps a running
+    /// maximum). Cosines are rounded to f32 and scores use f32 arithmetic, as LangChain.
+    fn reference(query: &[f32], cands: &[Vec<f32>], lambda: f32, k: usize) -> Vec<usize> {
+        let cos = |a: &[f32], b: &[f32]| {
+            let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+            let s = (dot / (na * nb)) as f32;
+            if s.is_finite() {
+                s
+            } else {
+                0.0
+            }
+        };
+        let n = k.min(cands.len());
+        if n == 0 {
+            return vec![];
+        }
+        let sq: Vec<f32> = cands.iter().map(|c| cos(query, c)).collect();
+        let mut sel = vec![0];
+        for i in 0..sq.len() {
+            if sq[i] > sq[sel[0]] {
+                sel[0] = i;
+            }
+        }
+        while sel.len() < n {
+            let mut best = f32::NEG_INFINITY;
+            let mut pick = 0;
+            for i in 0..cands.len() {
+                if sel.contains(&i) {
+                    continue;
+                }
+                let red = sel
+                    .iter()
+                    .map(|&j| cos(&cands[i], &cands[j]))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                let s = lambda * sq[i] - (1.0 - lambda) * red;
+                if s > best {
+                    best = s;
+                    pick = i;
+                }
+            }
+            sel.push(pick);
+        }
+        sel
+    }
+
+    #[test]
+    fn zero_vectors_have_zero_similarity() {
+        assert_eq!(cosine_similarity(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
+        assert_eq!(cosine_similarity(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
+        assert_eq!(cosine_similarity(&[2.0, 0.0], &[3.0, 0.0]), 1.0);
+    }
+
+    #[test]
+    fn empty_inputs_and_k_zero() {
+        let none: Vec<Vec<f32>> = vec![];
+        assert!(maximal_marginal_relevance(&[1.0], &none, 0.5, 3).is_empty());
+        assert!(maximal_marginal_relevance(&[1.0], &[vec![1.0]], 0.5, 0).is_empty());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn agrees_with_the_naive_reference(
+            // Small integer coordinates give many exact ties, which exercises the
+            // earliest-candidate-wins rule.
+            cands in proptest::collection::vec(proptest::collection::vec(-3i8..4, 3), 0..8),
+            query in proptest::collection::vec(-3i8..4, 3),
+            lambda_idx in 0usize..5,
+            k in 0usize..9,
+        ) {
+            let lambda = [0.0f32, 0.25, 0.5, 0.75, 1.0][lambda_idx];
+            let cands: Vec<Vec<f32>> =
+                cands.iter().map(|c| c.iter().map(|&x| x as f32).collect()).collect();
+            let query: Vec<f32> = query.iter().map(|&x| x as f32).collect();
+            let got = maximal_marginal_relevance(&query, &cands, lambda, k);
+            let want = reference(&query, &cands, lambda, k);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! MMR searches on the store (LangChain §7.1 and its wrappers).
+
+use ferrofaiss_docstore::Document;
+
+use crate::error::StoreError;
+use crate::mmr::maximal_marginal_relevance;
+use crate::options::SearchOptions;
+use crate::search::{check_positive, strip_scores};
+use crate::store::FaissStore;
+
+impl FaissStore {
+    /// MMR search returning `(document, raw score)` pairs in selection order (LangChain
+    /// `max_marginal_relevance_search_with_score_by_vector`).
+    ///
+    /// The `fetch_k` nearest vectors (`2 * fetch_k` with a filter, keeping those that
+    /// pass it) are the candidates; [`maximal_marginal_relevance`] picks `k` of them
+    /// using their stored vectors. As in LangChain the query is used as given, even
+    /// when the store normalizes (only the scores show it), and `score_threshold` is
+    /// ignored. Unlike LangChain, each document comes with **its own** score even when
+    /// a filter is given (LangChain pairs filtered documents with the scores of the
+    /// unfiltered list).
+    ///
+    /// `k = 0` gives `[]`; `fetch_k = 0` is an error.
+    pub fn max_marginal_relevance_search_with_score_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        check_positive("fetch_k", opts.fetch_k)?;
+        let n = match opts.filter {
+            Some(_) => opts.fetch_k.saturating_mul(2),
+            None => opts.fetch_k,
+        };
+        let q = self.prepare_query(embedding, false)?;
+        let hits = self.nearest_rows(&q, n)?;
+        let kept = self.filter_hits(hits, opts.filter.as_ref())?;
+        let candidates = kept
+            .iter()
+            .map(|(hit, _)| self.vector_at(hit.row))
+            .collect::<Result<Vec<_>, _>>()?;
+        let picked = maximal_marginal_relevance(&q, &candidates, opts.lambda_mult, opts.k);
+        Ok(picked
+            .into_iter()
+            .map(|i| (kept[i].1.clone(), kept[i].0.score))
+            .collect())
+    }
+
+    /// MMR search returning documents (LangChain
+    /// `max_marginal_relevance_search_by_vector`).
+    pub fn max_marginal_relevance_search_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.max_marginal_relevance_search_with_score_by_vector(embedding, opts)?,
+        ))
+    }
+
+    /// Embeds `query` and runs an MMR search (LangChain
+    /// `max_marginal_relevance_search`).
+    pub fn max_marginal_relevance_search(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        let embedding = self.embedder.embed_query(query)?;
+        self.max_marginal_relevance_search_by_vector(&embedding, opts)
+    }
+}

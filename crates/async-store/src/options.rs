@@ -1,0 +1,93 @@
+//! Search parameters: LangChain's keyword arguments as one options struct with
+//! LangChain's defaults (`k = 4`, `fetch_k = 20`, `lambda_mult = 0.5`).
+
+use ferrofaiss_docstore::Filter;
+
+/// LangChain's default number of results.
+pub const DEFAULT_K: usize = 4;
+/// LangChain's default number of candidates fetched before filtering or MMR.
+pub const DEFAULT_FETCH_K: usize = 20;
+/// LangChain's default MMR trade-off between relevance (1) and diversity (0).
+pub const DEFAULT_LAMBDA_MULT: f32 = 0.5;
+
+/// Parameters of every search method (LangChain's `k`, `fetch_k`, `filter`,
+/// `score_threshold`, `lambda_mult` keyword arguments).
+///
+/// Each method reads the fields it needs:
+/// * similarity searches: `k`, `filter`, `fetch_k` (only with a filter: the `fetch_k`
+///   nearest vectors are examined, then cut to `k`), `score_threshold` (on raw scores:
+///   `<=` for distances, `>=` for `MAX_INNER_PRODUCT` and `JACCARD`);
+/// * relevance-score searches: the same, but `score_threshold` keeps relevance `>=` it;
+/// * MMR searches: `k`, `fetch_k`, `lambda_mult`, `filter` (`2 * fetch_k` candidates are
+///   fetched with a filter); `score_threshold` is ignored, as in LangChain.
+///
+/// ```
+/// use ferrofaiss::SearchOptions;
+/// let opts = SearchOptions::new().k(2).fetch_k(10).score_threshold(0.5);
+/// assert_eq!((opts.k, opts.fetch_k, opts.lambda_mult), (2, 10, 0.5));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Number of results (LangChain `k`, default 4). Must be positive for similarity
+    /// searches; MMR returns nothing for 0.
+    pub k: usize,
+    /// Candidates fetched before filtering or MMR (LangChain `fetch_k`, default 20).
+    pub fetch_k: usize,
+    /// Metadata filter (LangChain `filter`), a compiled dict filter or a closure.
+    pub filter: Option<Filter>,
+    /// Score threshold (LangChain `score_threshold`); see the struct docs for its
+    /// meaning per method.
+    pub score_threshold: Option<f32>,
+    /// MMR trade-off (LangChain `lambda_mult`, default 0.5): 1 is pure relevance, 0 pure
+    /// diversity. Not range-checked, as in LangChain.
+    pub lambda_mult: f32,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            k: DEFAULT_K,
+            fetch_k: DEFAULT_FETCH_K,
+            filter: None,
+            score_threshold: None,
+            lambda_mult: DEFAULT_LAMBDA_MULT,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// LangChain's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `k`.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    /// Sets `fetch_k`.
+    pub fn fetch_k(mut self, fetch_k: usize) -> Self {
+        self.fetch_k = fetch_k;
+        self
+    }
+
+    /// Sets the metadata filter.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Sets the score threshold.
+    pub fn score_threshold(mut self, threshold: f32) -> Self {
+        self.score_threshold = Some(threshold);
+        self
+    }
+
+    /// Sets the MMR `lambda_mult`.
+    pub fn lambda_mult(mut self, lambda_mult: f32) -> Self {
+        self.lambda_mult = lambda_mult;
+        self
+    }
+}

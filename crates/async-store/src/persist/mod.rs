@@ -1,0 +1,292 @@
+//! Saving and loading stores: `save_local` / `load_local` (a folder holding the native
+//! Faiss index file and our docstore file) and `serialize_to_bytes` /
+//! `deserialize_from_bytes` (the same in one buffer).
+//!
+//! * `<index_name>.faiss` is written byte-for-byte as `faiss.write_index` writes it, so
+//!   Faiss (and LangChain's `FAISS.load_local`, given a docstore) can read it.
+//! * `<index_name>.docstore` replaces LangChain's `index.pkl`: no pickle, so loading runs
+//!   no code and needs no "dangerous deserialization" flag. It also keeps the distance
+//!   strategy, the normalize flag and the embedder's name, which LangChain loses.
+//!
+//! Saving is atomic per file: each file is written to a temporary file beside it,
+//! fsynced and renamed over the old one, then the directory is fsynced. A save that
+//! fails or is killed before its renames leaves the previous files in place. The
+//! docstore file records the checksum of the Faiss file it belongs with, so the pair
+//! from two different saves (a kill between the two renames) is detected at load.
+
+mod atomic;
+mod container;
+mod format;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ferrofaiss_docstore::InMemoryDocstore;
+use ferrofaiss_embeddings::Embeddings;
+use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+
+use crate::error::{PersistError, StoreError};
+use crate::relevance::RelevanceScoreFn;
+use crate::store::{check_parts, FaissStore, StoreConfig};
+use crate::DistanceStrategy;
+
+use atomic::{read_file, sync_dir, StagedFile};
+use container::{corrupt, decode, encode, fnv1a64};
+use format::{SavedDocstore, BYTES_MAGIC, BYTES_VERSION, DOCSTORE_MAGIC, DOCSTORE_VERSION};
+
+/// LangChain's default `index_name`.
+pub const DEFAULT_INDEX_NAME: &str = "index";
+/// Extension of the native Faiss index file.
+pub const FAISS_EXTENSION: &str = "faiss";
+/// Extension of our docstore file (LangChain writes `index.pkl` instead).
+pub const DOCSTORE_EXTENSION: &str = "docstore";
+
+/// How [`FaissStore::load_local`] and [`FaissStore::deserialize_from_bytes`] rebuild a
+/// store. By default everything comes from the saved files; the overrides replace
+/// what was saved, as LangChain's `load_local` keyword arguments do.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// File name stem of the two files (default `"index"`).
+    pub index_name: String,
+    /// Replaces the saved distance strategy.
+    pub distance_strategy: Option<DistanceStrategy>,
+    /// Replaces the saved normalize flag.
+    pub normalize_l2: Option<bool>,
+    /// A custom relevance function (functions are never saved).
+    pub relevance_score_fn: Option<RelevanceScoreFn>,
+    /// Accept an embedder whose [`Embeddings::name`] differs from the one that built
+    /// the store (default `false`: a [`PersistError::EmbedderMismatch`]).
+    pub allow_other_embedder: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            index_name: DEFAULT_INDEX_NAME.to_string(),
+            distance_strategy: None,
+            normalize_l2: None,
+            relevance_score_fn: None,
+            allow_other_embedder: false,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Defaults: files `index.*`, saved settings, same embedder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the file name stem.
+    pub fn index_name(mut self, name: impl Into<String>) -> Self {
+        self.index_name = name.into();
+        self
+    }
+
+    /// Overrides the distance strategy.
+    pub fn distance_strategy(mut self, strategy: DistanceStrategy) -> Self {
+        self.distance_strategy = Some(strategy);
+        self
+    }
+
+    /// Overrides the normalize flag.
+    pub fn normalize_l2(mut self, normalize: bool) -> Self {
+        self.normalize_l2 = Some(normalize);
+        self
+    }
+
+    /// Sets a custom relevance function.
+    pub fn relevance_score_fn(mut self, f: RelevanceScoreFn) -> Self {
+        self.relevance_score_fn = Some(f);
+        self
+    }
+
+    /// Accepts an embedder with another name than the saved one.
+    pub fn allow_other_embedder(mut self, allow: bool) -> Self {
+        self.allow_other_embedder = allow;
+        self
+    }
+}
+
+/// The two file paths of a saved store.
+pub fn saved_paths(folder: &Path, index_name: &str) -> (PathBuf, PathBuf) {
+    (
+        folder.join(format!("{index_name}.{FAISS_EXTENSION}")),
+        folder.join(format!("{index_name}.{DOCSTORE_EXTENSION}")),
+    )
+}
+
+impl FaissStore {
+    /// Saves the store into `folder` (created if missing) as
+    /// `<index_name>.faiss` (native Faiss format) and `<index_name>.docstore`
+    /// (LangChain `save_local`; `index_name` is `"index"` there by default).
+    pub fn save_local(&self, folder: impl AsRef<Path>, index_name: &str) -> Result<(), StoreError> {
+        let folder = folder.as_ref();
+        let (faiss_path, docstore_path) = saved_paths(folder, index_name);
+        std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let faiss_bytes =
+            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
+                path: faiss_path.clone(),
+                source,
+            })?;
+        let docstore_bytes = self.encode_docstore(&faiss_bytes, &docstore_path)?;
+        let faiss_file = StagedFile::write(&faiss_path, &faiss_bytes)?;
+        let docstore_file = StagedFile::write(&docstore_path, &docstore_bytes)?;
+        faiss_file.commit()?;
+        docstore_file.commit()?;
+        sync_dir(folder)?;
+        Ok(())
+    }
+
+    /// Loads a store saved by [`FaissStore::save_local`] (LangChain `load_local`).
+    ///
+    /// A missing, truncated or corrupt file, a file from a newer format version, a
+    /// Faiss file that does not belong with the docstore file, or parts that disagree
+    /// give a typed [`PersistError`] naming the file.
+    pub fn load_local(
+        folder: impl AsRef<Path>,
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
+        let (faiss_path, docstore_path) = saved_paths(folder.as_ref(), &opts.index_name);
+        let faiss_bytes = read_file(&faiss_path)?;
+        let docstore_bytes = read_file(&docstore_path)?;
+        Self::decode_parts(
+            &faiss_bytes,
+            &faiss_path,
+            &docstore_bytes,
+            &docstore_path,
+            embedder,
+            opts,
+        )
+    }
+
+    /// The whole store in one buffer (LangChain `serialize_to_bytes`, without pickle).
+    pub fn serialize_to_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        let faiss_bytes =
+            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
+                path: PathBuf::from("<bytes>"),
+                source,
+            })?;
+        let docstore_bytes = self.encode_docstore(&faiss_bytes, Path::new("<bytes>"))?;
+        let mut payload = Vec::with_capacity(8 + faiss_bytes.len() + docstore_bytes.len());
+        payload.extend_from_slice(&(faiss_bytes.len() as u64).to_le_bytes());
+        payload.extend_from_slice(&faiss_bytes);
+        payload.extend_from_slice(&docstore_bytes);
+        Ok(encode(BYTES_MAGIC, BYTES_VERSION, &payload))
+    }
+
+    /// Rebuilds a store from [`FaissStore::serialize_to_bytes`] (LangChain
+    /// `deserialize_from_bytes`). Errors name the buffer `<bytes>`.
+    pub fn deserialize_from_bytes(
+        bytes: &[u8],
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
+        let name = Path::new("<bytes>");
+        let (_, payload) = decode(name, bytes, BYTES_MAGIC, "ferrofaiss store", BYTES_VERSION)?;
+        let len_bytes: [u8; 8] = payload
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| corrupt(name, "missing the index length"))?;
+        let faiss_len = usize::try_from(u64::from_le_bytes(len_bytes))
+            .map_err(|_| corrupt(name, "index length out of range"))?;
+        let rest = &payload[8..];
+        if rest.len() < faiss_len {
+            return Err(corrupt(name, "index length beyond the buffer").into());
+        }
+        let (faiss_bytes, docstore_bytes) = rest.split_at(faiss_len);
+        Self::decode_parts(faiss_bytes, name, docstore_bytes, name, embedder, opts)
+    }
+
+    fn encode_docstore(&self, faiss_bytes: &[u8], path: &Path) -> Result<Vec<u8>, StoreError> {
+        let saved = SavedDocstore {
+            distance_strategy: self.distance_strategy.as_str().to_string(),
+            normalize_l2: self.normalize_l2,
+            embedder: self.embedder.name(),
+            index_factory: self.index_factory.clone(),
+            faiss_len: faiss_bytes.len() as u64,
+            faiss_checksum: fnv1a64(faiss_bytes),
+            index_to_docstore_id: self.index_to_docstore_id.clone(),
+            documents: self.docstore.iter().map(|(_, doc)| doc.clone()).collect(),
+        };
+        let payload = rmp_serde::to_vec_named(&saved)
+            .map_err(|e| corrupt(path, &format!("cannot encode the docstore: {e}")))?;
+        Ok(encode(DOCSTORE_MAGIC, DOCSTORE_VERSION, &payload))
+    }
+
+    fn decode_parts(
+        faiss_bytes: &[u8],
+        faiss_path: &Path,
+        docstore_bytes: &[u8],
+        docstore_path: &Path,
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
+        let (_, payload) = decode(
+            docstore_path,
+            docstore_bytes,
+            DOCSTORE_MAGIC,
+            "ferrofaiss docstore",
+            DOCSTORE_VERSION,
+        )?;
+        let saved: SavedDocstore = rmp_serde::from_slice(payload)
+            .map_err(|e| corrupt(docstore_path, &format!("cannot decode the docstore: {e}")))?;
+        if saved.faiss_len != faiss_bytes.len() as u64
+            || saved.faiss_checksum != fnv1a64(faiss_bytes)
+        {
+            return Err(corrupt(
+                faiss_path,
+                &format!(
+                    "does not belong with {} (the two files come from different saves)",
+                    docstore_path.display()
+                ),
+            )
+            .into());
+        }
+        let index = read_index_from_bytes(faiss_bytes).map_err(|source| PersistError::Faiss {
+            path: faiss_path.to_path_buf(),
+            source,
+        })?;
+        if !opts.allow_other_embedder && saved.embedder != embedder.name() {
+            return Err(PersistError::EmbedderMismatch {
+                path: docstore_path.to_path_buf(),
+                saved: saved.embedder,
+                given: embedder.name(),
+            }
+            .into());
+        }
+        let distance_strategy = match opts.distance_strategy {
+            Some(d) => d,
+            None => saved
+                .distance_strategy
+                .parse()
+                .map_err(|_| corrupt(docstore_path, "unknown distance strategy"))?,
+        };
+        let docstore = InMemoryDocstore::from_pairs(
+            saved
+                .documents
+                .into_iter()
+                .map(|doc| (doc.id.clone().unwrap_or_default(), doc)),
+        )
+        .map_err(|e| corrupt(docstore_path, &e.to_string()))?;
+        check_parts(&*index, &docstore, &saved.index_to_docstore_id)
+            .map_err(|e| corrupt(docstore_path, &e.to_string()))?;
+        let config = StoreConfig {
+            distance_strategy,
+            normalize_l2: opts.normalize_l2.unwrap_or(saved.normalize_l2),
+            relevance_score_fn: opts.relevance_score_fn.clone(),
+            index_factory: saved.index_factory,
+        };
+        FaissStore::from_parts(
+            embedder,
+            index,
+            docstore,
+            saved.index_to_docstore_id,
+            config,
+        )
+    }
+}

@@ -1,0 +1,216 @@
+//! Similarity search (LangChain §4.1 and its wrappers) and relevance scores (§6).
+
+use ferrofaiss_docstore::{Document, Filter};
+
+use crate::error::StoreError;
+use crate::options::SearchOptions;
+use crate::relevance::relevance_fn_for;
+use crate::store::FaissStore;
+use crate::vectors::{check_vector, normalize_rows};
+
+/// One index hit: the row and its raw Faiss score.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub(crate) row: usize,
+    pub(crate) score: f32,
+}
+
+impl FaissStore {
+    /// The `n` nearest rows of `query` in Faiss order (best first; ties as Faiss breaks
+    /// them). The query must already have the index dimension and finite values.
+    pub(crate) fn nearest_rows(&self, query: &[f32], n: usize) -> Result<Vec<Hit>, StoreError> {
+        // Rows beyond ntotal would come back as -1 and be skipped: asking for at most
+        // ntotal gives the same hits without allocating for a huge k.
+        let n = n.min(self.index.ntotal());
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let result = self.index.search(query, n, None)?;
+        Ok(result
+            .labels
+            .iter()
+            .zip(&result.distances)
+            .filter_map(|(&label, &score)| {
+                usize::try_from(label).ok().map(|row| Hit { row, score })
+            })
+            .collect())
+    }
+
+    /// Checks a query vector (dimension, finite values) and returns it normalized when
+    /// the store normalizes and `normalize` is set.
+    pub(crate) fn prepare_query(
+        &self,
+        embedding: &[f32],
+        normalize: bool,
+    ) -> Result<Vec<f32>, StoreError> {
+        check_vector(embedding, self.index.dimension(), 0)?;
+        let mut q = embedding.to_vec();
+        if normalize && self.normalize_l2 {
+            let dim = q.len();
+            normalize_rows(&mut q, dim);
+        }
+        Ok(q)
+    }
+
+    /// Keeps the hits whose documents pass `filter` (all of them without a filter), in
+    /// order, paired with their documents. A filter error on any examined document
+    /// fails the whole search, as in LangChain.
+    pub(crate) fn filter_hits(
+        &self,
+        hits: Vec<Hit>,
+        filter: Option<&Filter>,
+    ) -> Result<Vec<(Hit, &Document)>, StoreError> {
+        let mut kept = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let doc = self.doc_at_row(hit.row)?;
+            let keep = match filter {
+                Some(f) => f.matches(&doc.metadata)?,
+                None => true,
+            };
+            if keep {
+                kept.push((hit, doc));
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The core similarity search (LangChain `similarity_search_with_score_by_vector`).
+    ///
+    /// Without a filter the `k` nearest vectors are returned. With a filter the
+    /// `fetch_k` nearest are examined, those passing the filter kept, then cut to `k`
+    /// (so at most `fetch_k` come back). `score_threshold` keeps raw scores `<=` it, or
+    /// `>=` it for `MAX_INNER_PRODUCT` and `JACCARD`, before the cut. Scores are squared
+    /// L2 distances or inner products, as Faiss computes them in f32.
+    ///
+    /// Errors: `k = 0`, `fetch_k = 0` with a filter, a query of the wrong dimension or
+    /// with NaN, a filter that cannot be evaluated on an examined document.
+    pub fn similarity_search_with_score_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        check_positive("k", opts.k)?;
+        let n = match opts.filter {
+            Some(_) => check_positive("fetch_k", opts.fetch_k)?,
+            None => opts.k,
+        };
+        let q = self.prepare_query(embedding, true)?;
+        let hits = self.nearest_rows(&q, n)?;
+        let kept = self.filter_hits(hits, opts.filter.as_ref())?;
+        let strategy = self.distance_strategy;
+        Ok(kept
+            .into_iter()
+            .filter(|(hit, _)| {
+                opts.score_threshold
+                    .map_or(true, |t| strategy.passes_threshold(hit.score, t))
+            })
+            .take(opts.k)
+            .map(|(hit, doc)| (doc.clone(), hit.score))
+            .collect())
+    }
+
+    /// [`FaissStore::similarity_search_with_score_by_vector`] without the scores
+    /// (LangChain `similarity_search_by_vector`).
+    pub fn similarity_search_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.similarity_search_with_score_by_vector(embedding, opts)?,
+        ))
+    }
+
+    /// Embeds `query` and searches by vector (LangChain
+    /// `similarity_search_with_score`).
+    pub fn similarity_search_with_score(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        let embedding = self.embedder.embed_query(query)?;
+        self.similarity_search_with_score_by_vector(&embedding, opts)
+    }
+
+    /// [`FaissStore::similarity_search_with_score`] without the scores (LangChain
+    /// `similarity_search`).
+    pub fn similarity_search(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.similarity_search_with_score(query, opts)?,
+        ))
+    }
+
+    /// Similarity search with relevance scores (LangChain
+    /// `similarity_search_with_relevance_scores`): each raw score goes through the
+    /// custom relevance function or the strategy's (`1 - s/√2` Euclidean,
+    /// `1 - s` / `-s` max inner product, `1 - s` cosine). Here `score_threshold` keeps
+    /// relevance `>=` it; it is not applied to raw scores. Values are not clamped to
+    /// [0, 1], as in LangChain.
+    ///
+    /// Fails with [`StoreError::NoRelevanceFunction`] for `DOT_PRODUCT` and `JACCARD`
+    /// without a custom function.
+    pub fn similarity_search_with_relevance_scores(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        let embedding = self.embedder.embed_query(query)?;
+        self.relevance_search_by_vector(&embedding, opts)
+    }
+
+    /// [`FaissStore::similarity_search_with_relevance_scores`] for a query vector.
+    pub fn similarity_search_with_relevance_scores_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        self.relevance_search_by_vector(embedding, opts)
+    }
+
+    fn relevance_search_by_vector(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        let relevance = self.relevance_function()?;
+        let raw_opts = SearchOptions {
+            score_threshold: None,
+            ..opts.clone()
+        };
+        let pairs = self.similarity_search_with_score_by_vector(embedding, &raw_opts)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(doc, score)| (doc, relevance(score)))
+            .filter(|(_, rel)| opts.score_threshold.map_or(true, |t| *rel >= t))
+            .collect())
+    }
+
+    /// The function that turns raw scores into relevance scores.
+    pub(crate) fn relevance_function(&self) -> Result<Box<dyn Fn(f32) -> f32 + '_>, StoreError> {
+        match &self.relevance_score_fn {
+            Some(f) => Ok(Box::new(move |s| f.apply(s))),
+            None => Ok(Box::new(relevance_fn_for(self.distance_strategy)?)),
+        }
+    }
+}
+
+/// Fails with [`StoreError::InvalidParameter`] when `value` is 0; returns it otherwise.
+pub(crate) fn check_positive(name: &'static str, value: usize) -> Result<usize, StoreError> {
+    if value == 0 {
+        return Err(StoreError::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason: "must be positive",
+        });
+    }
+    Ok(value)
+}
+
+/// Drops the scores of `(document, score)` pairs.
+pub(crate) fn strip_scores(pairs: Vec<(Document, f32)>) -> Vec<Document> {
+    pairs.into_iter().map(|(doc, _)| doc).collect()
+}

@@ -1,0 +1,410 @@
+//! The synchronous store: a Faiss-style index, the documents, and the map from index
+//! rows to document ids, kept consistent by every operation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ferrofaiss_docstore::{Document, InMemoryDocstore, Metadata};
+use ferrofaiss_embeddings::Embeddings;
+use ferrofaiss_index::{index_factory, DirectMapType, Index, IndexError, IvfFlatIndex, MetricType};
+
+use crate::distance::DistanceStrategy;
+use crate::error::StoreError;
+use crate::relevance::RelevanceScoreFn;
+
+/// The index a store builds when none is given: Faiss's flat (exact) index.
+pub const DEFAULT_INDEX_FACTORY: &str = "Flat";
+
+/// How a store scores and indexes vectors: LangChain's constructor keyword arguments
+/// (`distance_strategy`, `normalize_L2`, `relevance_score_fn`) plus the index to build.
+///
+/// ```
+/// use ferrofaiss::{DistanceStrategy, StoreConfig};
+/// let config = StoreConfig::new()
+///     .distance_strategy(DistanceStrategy::MaxInnerProduct)
+///     .normalize_l2(true)
+///     .index_factory("IVF4,Flat");
+/// assert_eq!(config.index_factory, "IVF4,Flat");
+/// ```
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The distance strategy (default `EUCLIDEAN_DISTANCE`). `MAX_INNER_PRODUCT` builds
+    /// an inner-product index; every other strategy an L2 index.
+    pub distance_strategy: DistanceStrategy,
+    /// L2-normalize stored vectors and similarity queries (LangChain `normalize_L2`).
+    pub normalize_l2: bool,
+    /// A custom relevance function replacing the strategy's built-in one.
+    pub relevance_score_fn: Option<RelevanceScoreFn>,
+    /// The Faiss factory string of the index built by the `from_*` constructors and
+    /// [`FaissStore::with_dimension`]: `"Flat"` (default), `"IVF{nlist},Flat"`,
+    /// `"IDMap,Flat"`, `"IDMap2,Flat"`. An IVF index is trained on the first batch.
+    pub index_factory: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            distance_strategy: DistanceStrategy::default(),
+            normalize_l2: false,
+            relevance_score_fn: None,
+            index_factory: DEFAULT_INDEX_FACTORY.to_string(),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// LangChain's defaults and a flat index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the distance strategy.
+    pub fn distance_strategy(mut self, strategy: DistanceStrategy) -> Self {
+        self.distance_strategy = strategy;
+        self
+    }
+
+    /// Sets whether vectors are L2-normalized.
+    pub fn normalize_l2(mut self, normalize: bool) -> Self {
+        self.normalize_l2 = normalize;
+        self
+    }
+
+    /// Sets a custom relevance function.
+    pub fn relevance_score_fn(mut self, f: RelevanceScoreFn) -> Self {
+        self.relevance_score_fn = Some(f);
+        self
+    }
+
+    /// Sets the factory string of the index to build.
+    pub fn index_factory(mut self, factory: impl Into<String>) -> Self {
+        self.index_factory = factory.into();
+        self
+    }
+}
+
+/// LangChain's `FAISS` vector store, synchronous.
+///
+/// Holds an embedder, a vector index (flat by default; any [`Index`]), an
+/// [`InMemoryDocstore`] and the row-to-id map (`index_to_docstore_id`). After every
+/// call, successful or not, the index has exactly one row per document and the map's
+/// positions are `0..len()`: unlike LangChain, a failing call changes nothing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ferrofaiss::{FaissStore, SearchOptions, StoreConfig};
+/// use ferrofaiss::embeddings::FakeEmbeddings;
+///
+/// let store = FaissStore::from_texts(
+///     &["foo", "bar", "baz"],
+///     Arc::new(FakeEmbeddings::new()),
+///     None,
+///     Some(vec!["a".into(), "b".into(), "c".into()]),
+///     StoreConfig::new(),
+/// )?;
+/// let hits = store.similarity_search_with_score("foo", &SearchOptions::new().k(2))?;
+/// assert_eq!(hits[0].0.id.as_deref(), Some("a"));
+/// assert_eq!(hits[1].1, 1.0);
+/// # Ok::<(), ferrofaiss::StoreError>(())
+/// ```
+pub struct FaissStore {
+    pub(crate) embedder: Arc<dyn Embeddings>,
+    pub(crate) index: Box<dyn Index>,
+    pub(crate) docstore: InMemoryDocstore,
+    pub(crate) index_to_docstore_id: Vec<String>,
+    pub(crate) distance_strategy: DistanceStrategy,
+    pub(crate) normalize_l2: bool,
+    pub(crate) relevance_score_fn: Option<RelevanceScoreFn>,
+    pub(crate) index_factory: String,
+}
+
+impl fmt::Debug for FaissStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FaissStore")
+            .field("embedder", &self.embedder.name())
+            .field("index", &self.index.type_name())
+            .field("dimension", &self.index.dimension())
+            .field("len", &self.index_to_docstore_id.len())
+            .field("distance_strategy", &self.distance_strategy)
+            .field("normalize_l2", &self.normalize_l2)
+            .field("relevance_score_fn", &self.relevance_score_fn)
+            .finish()
+    }
+}
+
+impl Clone for FaissStore {
+    /// A deep copy: index, documents and map are copied, the embedder is shared.
+    fn clone(&self) -> Self {
+        FaissStore {
+            embedder: Arc::clone(&self.embedder),
+            index: self.index.clone_box(),
+            docstore: self.docstore.clone(),
+            index_to_docstore_id: self.index_to_docstore_id.clone(),
+            distance_strategy: self.distance_strategy,
+            normalize_l2: self.normalize_l2,
+            relevance_score_fn: self.relevance_score_fn.clone(),
+            index_factory: self.index_factory.clone(),
+        }
+    }
+}
+
+impl FaissStore {
+    /// An empty store over an empty `index` (LangChain's `FAISS(embedding, index,
+    /// InMemoryDocstore(), {})`). A non-empty index is refused: its rows would have no
+    /// documents.
+    pub fn new(
+        embedder: Arc<dyn Embeddings>,
+        index: Box<dyn Index>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        if index.ntotal() != 0 {
+            return Err(StoreError::Inconsistent(format!(
+                "a new store needs an empty index; this one holds {} vectors without documents",
+                index.ntotal()
+            )));
+        }
+        Ok(FaissStore {
+            embedder,
+            index,
+            docstore: InMemoryDocstore::new(),
+            index_to_docstore_id: Vec::new(),
+            distance_strategy: config.distance_strategy,
+            normalize_l2: config.normalize_l2,
+            relevance_score_fn: config.relevance_score_fn,
+            index_factory: config.index_factory,
+        })
+    }
+
+    /// An empty store of dimension `dim` whose index is built from the config's
+    /// factory string and strategy.
+    pub fn with_dimension(
+        embedder: Arc<dyn Embeddings>,
+        dim: usize,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let index = build_index(dim, &config)?;
+        Self::new(embedder, index, config)
+    }
+
+    /// Assembles a store from parts and checks that they agree: one row per map entry,
+    /// one document per id, no duplicate ids, no stray documents.
+    pub fn from_parts(
+        embedder: Arc<dyn Embeddings>,
+        index: Box<dyn Index>,
+        docstore: InMemoryDocstore,
+        index_to_docstore_id: Vec<String>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        check_parts(&*index, &docstore, &index_to_docstore_id)?;
+        Ok(FaissStore {
+            embedder,
+            index,
+            docstore,
+            index_to_docstore_id,
+            distance_strategy: config.distance_strategy,
+            normalize_l2: config.normalize_l2,
+            relevance_score_fn: config.relevance_score_fn,
+            index_factory: config.index_factory,
+        })
+    }
+
+    /// Embeds `texts` in one call and builds a store from them (LangChain
+    /// `FAISS.from_texts`). `ids` default to fresh uuid v4 strings (an empty list counts
+    /// as none); `metadatas` default to empty maps.
+    pub fn from_texts<S: AsRef<str>>(
+        texts: &[S],
+        embedder: Arc<dyn Embeddings>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let texts: Vec<String> = texts.iter().map(|t| t.as_ref().to_string()).collect();
+        let (ids, metadatas) = crate::add::prepare_batch(texts.len(), metadatas, ids)?;
+        let vectors = crate::add::embed_batch(&*embedder, &texts)?;
+        Self::build(texts, vectors, metadatas, ids, embedder, config)
+    }
+
+    /// Builds a store from documents (LangChain `FAISS.from_documents`). `ids`, when
+    /// given, win over the documents' own ids; otherwise each document keeps its id and
+    /// documents without one get a fresh uuid (LangChain would store them under `None`).
+    pub fn from_documents(
+        documents: Vec<Document>,
+        embedder: Arc<dyn Embeddings>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let (texts, metadatas, ids) = crate::add::split_documents(documents, ids);
+        Self::from_texts(&texts, embedder, Some(metadatas), ids, config)
+    }
+
+    /// Builds a store from `(text, vector)` pairs without embedding anything (LangChain
+    /// `FAISS.from_embeddings`).
+    pub fn from_embeddings(
+        text_embeddings: Vec<(String, Vec<f32>)>,
+        embedder: Arc<dyn Embeddings>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let (texts, vectors): (Vec<String>, Vec<Vec<f32>>) = text_embeddings.into_iter().unzip();
+        let (ids, metadatas) = crate::add::prepare_batch(texts.len(), metadatas, ids)?;
+        Self::build(texts, vectors, metadatas, ids, embedder, config)
+    }
+
+    /// The shared tail of the `from_*` constructors: index from the first vector's
+    /// dimension, trained on the batch when it needs training, then filled.
+    fn build(
+        texts: Vec<String>,
+        vectors: Vec<Vec<f32>>,
+        metadatas: Vec<Metadata>,
+        ids: Vec<String>,
+        embedder: Arc<dyn Embeddings>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let dim = vectors
+            .first()
+            .map(Vec::len)
+            .ok_or(StoreError::EmptyInput("texts"))?;
+        let mut store = Self::with_dimension(embedder, dim, config)?;
+        store.insert(texts, vectors, metadatas, ids)?;
+        Ok(store)
+    }
+
+    /// The embedder (LangChain's `embeddings` property).
+    pub fn embeddings(&self) -> &Arc<dyn Embeddings> {
+        &self.embedder
+    }
+
+    /// The vector index.
+    pub fn index(&self) -> &dyn Index {
+        &*self.index
+    }
+
+    /// The documents, in insertion order.
+    pub fn docstore(&self) -> &InMemoryDocstore {
+        &self.docstore
+    }
+
+    /// The document id of each index row (LangChain's `index_to_docstore_id`, whose
+    /// keys are always `0..len()`).
+    pub fn index_to_docstore_id(&self) -> &[String] {
+        &self.index_to_docstore_id
+    }
+
+    /// The distance strategy.
+    pub fn distance_strategy(&self) -> DistanceStrategy {
+        self.distance_strategy
+    }
+
+    /// Whether vectors are L2-normalized.
+    pub fn normalize_l2(&self) -> bool {
+        self.normalize_l2
+    }
+
+    /// The custom relevance function, if one was given.
+    pub fn relevance_score_fn(&self) -> Option<&RelevanceScoreFn> {
+        self.relevance_score_fn.as_ref()
+    }
+
+    /// The vector dimension.
+    pub fn dimension(&self) -> usize {
+        self.index.dimension()
+    }
+
+    /// Number of documents (= index rows).
+    pub fn len(&self) -> usize {
+        self.index_to_docstore_id.len()
+    }
+
+    /// Whether the store holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.index_to_docstore_id.is_empty()
+    }
+
+    /// The settings of this store as a config (used to rebuild or copy it).
+    pub fn config(&self) -> StoreConfig {
+        StoreConfig {
+            distance_strategy: self.distance_strategy,
+            normalize_l2: self.normalize_l2,
+            relevance_score_fn: self.relevance_score_fn.clone(),
+            index_factory: self.index_factory.clone(),
+        }
+    }
+
+    /// Changes the distance strategy (LangChain takes it again at every `load_local`).
+    /// The index metric stays as it is, as in LangChain; only thresholds and relevance
+    /// follow the new strategy.
+    pub fn set_distance_strategy(&mut self, strategy: DistanceStrategy) {
+        self.distance_strategy = strategy;
+    }
+
+    /// Replaces (or with `None` removes) the custom relevance function.
+    pub fn set_relevance_score_fn(&mut self, f: Option<RelevanceScoreFn>) {
+        self.relevance_score_fn = f;
+    }
+
+    /// The stored vector of index row `row` (normalized if the store normalizes).
+    pub fn vector_at(&self, row: usize) -> Result<Vec<f32>, StoreError> {
+        let label = i64::try_from(row).map_err(|_| IndexError::UnknownId(i64::MAX))?;
+        Ok(self.index.reconstruct(label)?)
+    }
+
+    /// The document of index row `row`.
+    pub(crate) fn doc_at_row(&self, row: usize) -> Result<&Document, StoreError> {
+        let id = self.index_to_docstore_id.get(row).ok_or_else(|| {
+            StoreError::Inconsistent(format!("index row {row} has no entry in the id map"))
+        })?;
+        self.docstore
+            .get(id)
+            .ok_or_else(|| StoreError::Inconsistent(format!("no document for id {id} (row {row})")))
+    }
+}
+
+/// Builds the empty index a config asks for.
+///
+/// An IVF index gets a hashtable direct map, so that MMR can reconstruct its vectors
+/// and delete can remove them.
+pub(crate) fn build_index(dim: usize, config: &StoreConfig) -> Result<Box<dyn Index>, StoreError> {
+    let metric: MetricType = config.distance_strategy.metric();
+    let mut index = index_factory(dim, &config.index_factory, metric)?;
+    if let Some(ivf) = index.as_any_mut().downcast_mut::<IvfFlatIndex>() {
+        ivf.set_direct_map_type(DirectMapType::Hashtable)?;
+    }
+    Ok(index)
+}
+
+/// Checks that an index, a docstore and a row-to-id map describe one consistent store.
+pub(crate) fn check_parts(
+    index: &dyn Index,
+    docstore: &InMemoryDocstore,
+    map: &[String],
+) -> Result<(), StoreError> {
+    if index.ntotal() != map.len() {
+        return Err(StoreError::Inconsistent(format!(
+            "the index holds {} vectors but the id map has {} entries",
+            index.ntotal(),
+            map.len()
+        )));
+    }
+    if docstore.len() != map.len() {
+        return Err(StoreError::Inconsistent(format!(
+            "the docstore holds {} documents but the id map has {} entries",
+            docstore.len(),
+            map.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(map.len());
+    for (row, id) in map.iter().enumerate() {
+        if !seen.insert(id.as_str()) {
+            return Err(StoreError::Inconsistent(format!(
+                "id {id} is mapped from two rows (second at row {row})"
+            )));
+        }
+        if !docstore.contains(id) {
+            return Err(StoreError::Inconsistent(format!(
+                "row {row} maps to id {id}, which has no document"
+            )));
+        }
+    }
+    Ok(())
+}
