@@ -6,9 +6,10 @@
 
 use half::f16;
 
-use crate::knn;
+use crate::knn::{self, KnnPath};
+use crate::tile::{TileKernels, SCALAR_TILE};
 use crate::topk::Metric;
-use crate::{scalar, KernelError, SimdTier};
+use crate::{portable, scalar, tier, KernelError, SimdTier};
 
 /// `fn(a, b) -> distance` for two equal-length vectors.
 pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
@@ -31,6 +32,7 @@ pub struct Kernels {
     pub(crate) inner_product_ny: NyFn,
     pub(crate) l2_sqr_ny_f16: NyF16Fn,
     pub(crate) inner_product_ny_f16: NyF16Fn,
+    pub(crate) tile: TileKernels,
 }
 
 pub(crate) static SCALAR: Kernels = Kernels {
@@ -41,6 +43,7 @@ pub(crate) static SCALAR: Kernels = Kernels {
     inner_product_ny: scalar::inner_product_ny,
     l2_sqr_ny_f16: scalar::l2_sqr_ny_f16,
     inner_product_ny_f16: scalar::inner_product_ny_f16,
+    tile: SCALAR_TILE,
 };
 
 /// The table for `tier`, if this build has one and the CPU supports it.
@@ -48,9 +51,28 @@ pub(crate) fn table_for(tier: SimdTier) -> Result<&'static Kernels, KernelError>
     if !tier.is_supported() {
         return Err(KernelError::UnsupportedTier(tier));
     }
+    let features = tier::cpu_features();
     match tier {
         SimdTier::Scalar => Ok(&SCALAR),
-        _ => Err(KernelError::UnsupportedTier(tier)),
+        SimdTier::Portable => Ok(&portable::PORTABLE),
+        // The AVX-512 kernels may use the AVX2/FMA/F16C instructions that `avx512f`
+        // implies, so all are checked (every AVX-512 CPU has them).
+        #[cfg(target_arch = "x86_64")]
+        SimdTier::Avx512 if features.avx512f && features.avx2_fma && features.f16c => {
+            Ok(&crate::x86::avx512::AVX512)
+        }
+        #[cfg(target_arch = "x86_64")]
+        SimdTier::Avx2 if features.avx2_fma => Ok(if features.f16c {
+            &crate::x86::avx2::AVX2
+        } else {
+            &crate::x86::avx2::AVX2_NO_F16C
+        }),
+        #[cfg(target_arch = "aarch64")]
+        SimdTier::Neon if features.neon => Ok(&crate::aarch64::neon::NEON),
+        _ => {
+            let _ = features;
+            Err(KernelError::UnsupportedTier(tier))
+        }
     }
 }
 
@@ -59,7 +81,7 @@ pub(crate) fn row_count(rows_len: usize, d: usize) -> Result<usize, KernelError>
     if d == 0 {
         return Err(KernelError::ZeroDimension);
     }
-    if rows_len % d != 0 {
+    if !rows_len.is_multiple_of(d) {
         return Err(KernelError::RaggedMatrix {
             len: rows_len,
             dim: d,
@@ -171,12 +193,50 @@ impl Kernels {
     /// Many-to-many k-nearest-neighbour search, fused with top-k selection.
     ///
     /// `queries` holds `nq` rows and `rows` holds `n` rows, both of dimension `d`.
-    /// `row_norms`, when given, must hold the squared norms of `rows` (L2 only; they
-    /// enable the `||x||^2 + ||y||^2 - 2 x.y` blocked path). Writes `nq * k` distances
-    /// and labels (row positions, `-1` for empty slots) in Faiss's order.
+    /// `row_norms`, when given, must hold the squared norms of `rows` (used by the L2
+    /// blocked path; computed on the fly when `None`, ignored for inner product).
+    /// Writes `nq * k` distances and labels (row positions, `-1` with the metric's worst
+    /// distance for empty slots) in Faiss's order.
+    ///
+    /// The path follows Faiss ([`KnnPath::Auto`]): the blocked
+    /// `||x||^2 + ||y||^2 - 2 x.y` path when `nq * d >= 128000` (Faiss's
+    /// `distance_compute_blas_threshold`), one-to-many scans otherwise. Single-threaded.
     #[allow(clippy::too_many_arguments)]
     pub fn knn(
         &self,
+        metric: Metric,
+        queries: &[f32],
+        rows: &[f32],
+        d: usize,
+        row_norms: Option<&[f32]>,
+        k: usize,
+        dist_out: &mut [f32],
+        labels_out: &mut [i64],
+    ) -> Result<(), KernelError> {
+        self.knn_via(
+            KnnPath::Auto,
+            metric,
+            queries,
+            rows,
+            d,
+            row_norms,
+            k,
+            dist_out,
+            labels_out,
+        )
+    }
+
+    /// [`Kernels::knn`] with the path chosen by the caller.
+    ///
+    /// [`KnnPath::Blocked`] computes inner products with a register-tiled micro-kernel
+    /// over blocks of rows that stay in cache, and (L2) turns them into
+    /// `(|x|^2 + |y|^2) - 2 x.y`, clamping negative round-off to 0 as Faiss's BLAS path
+    /// does; distances may differ from the direct formula in the last bits.
+    /// [`KnnPath::Direct`] uses the one-to-many kernels (the direct formula).
+    #[allow(clippy::too_many_arguments)]
+    pub fn knn_via(
+        &self,
+        path: KnnPath,
         metric: Metric,
         queries: &[f32],
         rows: &[f32],
@@ -197,7 +257,7 @@ impl Kernels {
             check_out(n, norms.len())?;
         }
         knn::knn(
-            self, metric, queries, rows, d, row_norms, k, dist_out, labels_out,
+            self, path, metric, queries, rows, d, row_norms, k, dist_out, labels_out,
         );
         Ok(())
     }

@@ -1,48 +1,181 @@
 //! Many-to-many search fused with top-k: the full `nq x n` distance matrix is never
-//! materialised; rows are visited in blocks that stay in cache.
+//! materialised. Rows are visited in blocks that stay in L2; for each block, every group
+//! of queries gets its inner products from the tier's register-tiled micro-kernel (see
+//! [`crate::tile`]), and the epilogue turns them into distances and offers them to the
+//! queries' heaps, in increasing row order, before the next block is touched.
+//!
+//! Offering the rows of each query in increasing order, one at a time, to a heap with
+//! Faiss's strict replacement rule reproduces Faiss's result and tie order exactly
+//! (given the same distances).
 
 use crate::dispatch::Kernels;
+use crate::tile::pack_queries;
 use crate::topk::{Metric, TopK};
 
-/// Rows per block: 4096 rows of d = 128 is 2 MiB, inside L2 on current server cores.
-const ROW_BLOCK: usize = 4096;
+/// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
+/// `nq * d` reaches this value, and scans query by query below it.
+pub const BLOCKED_THRESHOLD: usize = 128_000;
 
-/// Arguments already validated by [`Kernels::knn`].
+/// Bytes of database rows per block: comfortably inside a 1 MiB L2 next to the query
+/// pack and the block of tiles.
+const BLOCK_BYTES: usize = 384 * 1024;
+
+/// Which algorithm [`Kernels::knn_via`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KnnPath {
+    /// As Faiss: [`KnnPath::Blocked`] when `nq * d >= 128000` and there are rows,
+    /// [`KnnPath::Direct`] otherwise.
+    Auto,
+    /// One-to-many scans per query (the direct `sum (x - y)^2` formula for L2).
+    Direct,
+    /// The register-tiled `|x|^2 + |y|^2 - 2 x.y` path (inner products only for IP).
+    Blocked,
+}
+
+/// Rows per block for dimension `d`, a multiple of the tile height `rb`.
+fn rows_per_block(d: usize, rb: usize) -> usize {
+    let rows = BLOCK_BYTES / (4 * d).max(1);
+    (rows / rb).max(1) * rb
+}
+
+/// Arguments already validated by [`Kernels::knn_via`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn knn(
     kernels: &Kernels,
+    path: KnnPath,
     metric: Metric,
     queries: &[f32],
     rows: &[f32],
     d: usize,
-    _row_norms: Option<&[f32]>,
+    row_norms: Option<&[f32]>,
     k: usize,
     dist_out: &mut [f32],
     labels_out: &mut [i64],
 ) {
     let nq = queries.len() / d;
     let n = rows.len() / d;
+    if nq == 0 || k == 0 {
+        return;
+    }
     let mut heaps: Vec<TopK> = (0..nq).map(|_| TopK::new(metric, k)).collect();
-    let mut scratch = vec![0.0f32; ROW_BLOCK.min(n)];
+    let blocked = match path {
+        KnnPath::Auto => n > 0 && nq.saturating_mul(d) >= BLOCKED_THRESHOLD,
+        KnnPath::Direct => false,
+        KnnPath::Blocked => true,
+    };
+    if blocked {
+        knn_blocked(kernels, metric, queries, rows, d, row_norms, &mut heaps);
+    } else {
+        knn_direct(kernels, metric, queries, rows, d, &mut heaps);
+    }
+    for ((heap, dist), labels) in heaps
+        .iter_mut()
+        .zip(dist_out.chunks_exact_mut(k))
+        .zip(labels_out.chunks_exact_mut(k))
+    {
+        heap.drain_sorted_into(dist, labels);
+    }
+}
+
+/// One-to-many scans: for each block of rows, each query's distances to the block.
+fn knn_direct(
+    kernels: &Kernels,
+    metric: Metric,
+    queries: &[f32],
+    rows: &[f32],
+    d: usize,
+    heaps: &mut [TopK],
+) {
+    let n = rows.len() / d;
+    let block = rows_per_block(d, 1).min(n.max(1));
+    let mut scratch = vec![0.0f32; block];
     let ny = match metric {
         Metric::L2 => kernels.l2_sqr_ny,
         Metric::InnerProduct => kernels.inner_product_ny,
     };
     let mut start = 0;
     while start < n {
-        let end = (start + ROW_BLOCK).min(n);
-        let block = &rows[start * d..end * d];
+        let end = (start + block).min(n);
+        let rows_b = &rows[start * d..end * d];
         let out = &mut scratch[..end - start];
-        for (qi, heap) in heaps.iter_mut().enumerate() {
-            ny(&queries[qi * d..(qi + 1) * d], block, out);
+        for (q, heap) in queries.chunks_exact(d).zip(heaps.iter_mut()) {
+            ny(q, rows_b, out);
             heap.push_run(out, start as i64);
         }
         start = end;
     }
-    for (qi, heap) in heaps.iter_mut().enumerate() {
-        heap.drain_sorted_into(
-            &mut dist_out[qi * k..(qi + 1) * k],
-            &mut labels_out[qi * k..(qi + 1) * k],
-        );
+}
+
+/// The blocked path: packed query groups x blocks of rows, register tiles, fused top-k.
+fn knn_blocked(
+    kernels: &Kernels,
+    metric: Metric,
+    queries: &[f32],
+    rows: &[f32],
+    d: usize,
+    row_norms: Option<&[f32]>,
+    heaps: &mut [TopK],
+) {
+    let tile = &kernels.tile;
+    let (qb, rb) = (tile.queries, tile.rows);
+    let nq = queries.len() / d;
+    let n = rows.len() / d;
+    let groups = nq.div_ceil(qb);
+
+    // Query packs and (L2) query norms, padded to whole groups.
+    let mut packs = vec![0.0f32; groups * d * qb];
+    for (g, pack) in packs.chunks_exact_mut(d * qb).enumerate() {
+        let first = g * qb;
+        pack_queries(queries, d, first, qb.min(nq - first), qb, pack);
+    }
+    let l2 = metric == Metric::L2;
+    let mut query_norms = vec![0.0f32; groups * qb];
+    if l2 {
+        for (qn, q) in query_norms.iter_mut().zip(queries.chunks_exact(d)) {
+            *qn = (kernels.inner_product)(q, q);
+        }
+    }
+    let finish = if l2 { tile.l2_finish } else { tile.ip_finish };
+
+    let block = rows_per_block(d, rb);
+    let mut tiles = vec![0.0f32; block * qb];
+    let mut norms_scratch = if l2 && row_norms.is_none() {
+        vec![0.0f32; block.min(n)]
+    } else {
+        Vec::new()
+    };
+    let mut start = 0;
+    while start < n {
+        let nb = block.min(n - start);
+        let rows_b = &rows[start * d..(start + nb) * d];
+        let yn: &[f32] = match (l2, row_norms) {
+            (false, _) => &[],
+            (true, Some(norms)) => &norms[start..start + nb],
+            (true, None) => {
+                let out = &mut norms_scratch[..nb];
+                for (o, row) in out.iter_mut().zip(rows_b.chunks_exact(d)) {
+                    *o = (kernels.inner_product)(row, row);
+                }
+                out
+            }
+        };
+        for (g, pack) in packs.chunks_exact(d * qb).enumerate() {
+            let mut t = 0;
+            while t < nb {
+                let count = rb.min(nb - t);
+                (tile.ip)(pack, rows_b, d, t, count, &mut tiles[t * qb..(t + rb) * qb]);
+                t += rb;
+            }
+            let heaps_g = &mut heaps[g * qb..((g + 1) * qb).min(nq)];
+            finish(
+                &tiles,
+                nb,
+                &query_norms[g * qb..(g + 1) * qb],
+                yn,
+                start as i64,
+                heaps_g,
+            );
+        }
+        start += nb;
     }
 }

@@ -8,16 +8,23 @@
 //! This crate knows slices of numbers: no ids, no documents, no allocation in the hot
 //! one-to-many calls. Safe entry points validate lengths and return [`KernelError`].
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 mod dispatch;
 mod error;
 mod knn;
+mod portable;
 pub mod scalar;
 pub mod tier;
+mod tile;
 pub mod topk;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use dispatch::Kernels;
 pub use error::KernelError;
 pub use half::f16;
+pub use knn::{KnnPath, BLOCKED_THRESHOLD};
 pub use tier::{active_tier, cpu_features, CpuFeatures, SimdTier};
 pub use topk::{Metric, TopK};
 

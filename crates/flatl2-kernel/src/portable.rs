@@ -1,0 +1,195 @@
+//! The portable tier: 8-lane vectors through the `wide` crate, which lowers them to
+//! SSE2, NEON, WASM SIMD or scalar code depending on the target. No `unsafe` here.
+//!
+//! Also the fallback for the f16 kernels on x86 CPUs with AVX2 but no F16C.
+
+use half::f16;
+use wide::f32x8;
+
+use crate::dispatch::Kernels;
+use crate::tile::{finish_generic, TileKernels};
+use crate::topk::TopK;
+use crate::SimdTier;
+
+const W: usize = 8;
+/// Queries per many-to-many tile (one vector).
+const QB: usize = 8;
+/// Rows per many-to-many tile.
+const RB: usize = 4;
+
+#[inline(always)]
+fn load(s: &[f32]) -> f32x8 {
+    let mut a = [0.0f32; W];
+    a.copy_from_slice(&s[..W]);
+    f32x8::new(a)
+}
+
+#[inline(always)]
+fn load_f16(s: &[f16]) -> f32x8 {
+    let mut a = [0.0f32; W];
+    for (o, h) in a.iter_mut().zip(&s[..W]) {
+        *o = h.to_f32();
+    }
+    f32x8::new(a)
+}
+
+#[inline(always)]
+fn term<const L2: bool>(acc: f32x8, q: f32x8, y: f32x8) -> f32x8 {
+    if L2 {
+        let t = q - y;
+        t.mul_add(t, acc)
+    } else {
+        q.mul_add(y, acc)
+    }
+}
+
+#[inline(always)]
+fn pair<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [f32x8::ZERO; 4];
+    let mut ca = a.chunks_exact(4 * W);
+    let mut cb = b.chunks_exact(4 * W);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for (u, acc_u) in acc.iter_mut().enumerate() {
+            *acc_u = term::<L2>(*acc_u, load(&x[u * W..]), load(&y[u * W..]));
+        }
+    }
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    let mut ca = ra.chunks_exact(W);
+    let mut cb = rb.chunks_exact(W);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        acc[0] = term::<L2>(acc[0], load(x), load(y));
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        if L2 {
+            let t = x - y;
+            tail += t * t;
+        } else {
+            tail += x * y;
+        }
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add() + tail
+}
+
+#[inline(always)]
+fn pair_f16<const L2: bool>(q: &[f32], row: &[f16]) -> f32 {
+    let n = q.len().min(row.len());
+    let mut acc = [f32x8::ZERO; 2];
+    let mut i = 0;
+    while i + 2 * W <= n {
+        acc[0] = term::<L2>(acc[0], load(&q[i..]), load_f16(&row[i..]));
+        acc[1] = term::<L2>(acc[1], load(&q[i + W..]), load_f16(&row[i + W..]));
+        i += 2 * W;
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in q[i..n].iter().zip(&row[i..n]) {
+        let y = y.to_f32();
+        if L2 {
+            let t = x - y;
+            tail += t * t;
+        } else {
+            tail += x * y;
+        }
+    }
+    (acc[0] + acc[1]).reduce_add() + tail
+}
+
+fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
+    let d = q.len();
+    if d == 0 {
+        out.fill(0.0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
+        *o = pair::<L2>(q, row);
+    }
+}
+
+fn ny_f16<const L2: bool>(q: &[f32], rows: &[f16], out: &mut [f32]) {
+    let d = q.len();
+    if d == 0 {
+        out.fill(0.0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
+        *o = pair_f16::<L2>(q, row);
+    }
+}
+
+fn l2_sqr(a: &[f32], b: &[f32]) -> f32 {
+    pair::<true>(a, b)
+}
+
+fn inner_product(a: &[f32], b: &[f32]) -> f32 {
+    pair::<false>(a, b)
+}
+
+fn l2_sqr_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+    ny::<true>(q, rows, out)
+}
+
+fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+    ny::<false>(q, rows, out)
+}
+
+/// Squared L2 from an f32 query to each f16 row (portable).
+pub(crate) fn l2_sqr_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
+    ny_f16::<true>(q, rows, out)
+}
+
+/// Inner product of an f32 query with each f16 row (portable).
+pub(crate) fn inner_product_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
+    ny_f16::<false>(q, rows, out)
+}
+
+/// The 4-row x 8-query micro-kernel (see [`crate::tile`] for the layouts).
+fn tile_ip(pack: &[f32], rows: &[f32], d: usize, first: usize, nrows: usize, out: &mut [f32]) {
+    let nrows = nrows.min(RB);
+    if nrows == 0 || d == 0 {
+        return;
+    }
+    let row = |r: usize| {
+        let r = first + r.min(nrows - 1);
+        &rows[r * d..(r + 1) * d]
+    };
+    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+    let mut acc = [f32x8::ZERO; RB];
+    for (k, q) in pack[..d * QB].chunks_exact(QB).enumerate() {
+        let q = load(q);
+        acc[0] = q.mul_add(f32x8::splat(r0[k]), acc[0]);
+        acc[1] = q.mul_add(f32x8::splat(r1[k]), acc[1]);
+        acc[2] = q.mul_add(f32x8::splat(r2[k]), acc[2]);
+        acc[3] = q.mul_add(f32x8::splat(r3[k]), acc[3]);
+    }
+    for (o, a) in out[..RB * QB].chunks_exact_mut(QB).zip(acc) {
+        o.copy_from_slice(a.as_array_ref());
+    }
+}
+
+fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
+    finish_generic::<QB, true>(b, nb, qn, yn, l, h)
+}
+
+fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
+    finish_generic::<QB, false>(b, nb, qn, yn, l, h)
+}
+
+/// The portable kernel table (any CPU).
+pub(crate) static PORTABLE: Kernels = Kernels {
+    tier: SimdTier::Portable,
+    l2_sqr,
+    inner_product,
+    l2_sqr_ny,
+    inner_product_ny,
+    l2_sqr_ny_f16,
+    inner_product_ny_f16,
+    tile: TileKernels {
+        queries: QB,
+        rows: RB,
+        ip: tile_ip,
+        l2_finish: tile_l2_finish,
+        ip_finish: tile_ip_finish,
+    },
+};

@@ -1,0 +1,141 @@
+//! The register-tiled many-to-many building blocks, and their plain-Rust versions.
+//!
+//! Layouts shared by every tier:
+//! - a *query pack* holds `QB` queries interleaved by coordinate: `pack[k * QB + lane]`
+//!   is coordinate `k` of query `lane` (zero for padding lanes), `d * QB` values;
+//! - a *tile* is `RB` database rows by `QB` queries: `tile[r * QB + lane]` is the inner
+//!   product of row `first_row + r` with query `lane`. A block of rows is a run of tiles
+//!   laid end to end, so row `j` of the block is at `block[j * QB..(j + 1) * QB]`.
+//!
+//! The micro-kernel broadcasts one coordinate of each of `RB` rows and multiplies it by
+//! `QB / lanes` vectors of the query pack, accumulating `RB x QB` products in registers.
+//! The rows are read in place (no packing); the query pack stays in L1/L2.
+
+use crate::topk::TopK;
+
+/// `fn(query_pack, rows, d, first_row, nrows, tile_out)`: inner products of rows
+/// `first_row..first_row + nrows` (`nrows <= RB`) of the row-major matrix `rows` with the
+/// `QB` packed queries, into `tile_out` (`RB * QB` slots; slots of missing rows are
+/// unspecified).
+pub(crate) type TileFn = fn(&[f32], &[f32], usize, usize, usize, &mut [f32]);
+
+/// `fn(block, nb, query_norms, row_norms, first_label, heaps)`: turns `nb` rows of a
+/// block of tiles into distances and offers them to `heaps` (one per valid query lane,
+/// `heaps.len() <= QB`), row by row in increasing label order. `query_norms` has `QB`
+/// values; `row_norms` has `nb` values for L2 and is ignored for inner product.
+pub(crate) type FinishFn = fn(&[f32], usize, &[f32], &[f32], i64, &mut [TopK]);
+
+/// The many-to-many kernels of one tier.
+#[derive(Debug)]
+pub(crate) struct TileKernels {
+    /// Queries per tile (`QB`).
+    pub(crate) queries: usize,
+    /// Rows per tile (`RB`).
+    pub(crate) rows: usize,
+    /// The micro-kernel.
+    pub(crate) ip: TileFn,
+    /// L2 epilogue: `(|x|^2 + |y|^2) - 2 x.y`, negatives clamped to 0 as Faiss does.
+    pub(crate) l2_finish: FinishFn,
+    /// Inner-product epilogue.
+    pub(crate) ip_finish: FinishFn,
+}
+
+/// Faiss's BLAS-path L2 from a dot product: `(xn + yn) - 2 ip`, negative results (round
+/// off for near-identical vectors) clamped to zero. NaN stays NaN.
+#[inline(always)]
+pub(crate) fn l2_from_ip(xn: f32, yn: f32, ip: f32) -> f32 {
+    let dis = (xn + yn) - (ip + ip);
+    if dis < 0.0 {
+        0.0
+    } else {
+        dis
+    }
+}
+
+/// Packs `queries[first..first + count]` (dimension `d`, `count <= qb`) into `pack`
+/// (`d * qb` values), zero-filling missing lanes.
+pub(crate) fn pack_queries(
+    queries: &[f32],
+    d: usize,
+    first: usize,
+    count: usize,
+    qb: usize,
+    pack: &mut [f32],
+) {
+    pack.fill(0.0);
+    for lane in 0..count {
+        let q = &queries[(first + lane) * d..(first + lane + 1) * d];
+        for (k, &v) in q.iter().enumerate() {
+            pack[k * qb + lane] = v;
+        }
+    }
+}
+
+/// Plain-Rust micro-kernel for any `QB x RB` (the scalar tier, and the reference for the
+/// hand-written ones).
+pub(crate) fn ip_tile_generic<const QB: usize, const RB: usize>(
+    pack: &[f32],
+    rows: &[f32],
+    d: usize,
+    first_row: usize,
+    nrows: usize,
+    out: &mut [f32],
+) {
+    let nrows = nrows.min(RB);
+    if nrows == 0 || d == 0 {
+        return;
+    }
+    let mut acc = [[0.0f32; QB]; RB];
+    for (r, acc_r) in acc.iter_mut().enumerate().take(nrows) {
+        let row = &rows[(first_row + r) * d..(first_row + r + 1) * d];
+        for (k, &y) in row.iter().enumerate() {
+            let q = &pack[k * QB..(k + 1) * QB];
+            for (a, &x) in acc_r.iter_mut().zip(q) {
+                *a += x * y;
+            }
+        }
+    }
+    for (r, acc_r) in acc.iter().enumerate().take(nrows) {
+        out[r * QB..(r + 1) * QB].copy_from_slice(acc_r);
+    }
+}
+
+/// Plain-Rust epilogue for any `QB`: L2 when `L2`, inner product otherwise.
+pub(crate) fn finish_generic<const QB: usize, const L2: bool>(
+    block: &[f32],
+    nb: usize,
+    query_norms: &[f32],
+    row_norms: &[f32],
+    first_label: i64,
+    heaps: &mut [TopK],
+) {
+    let lanes = heaps.len().min(QB);
+    let mut thr = [0.0f32; QB];
+    for (t, h) in thr.iter_mut().zip(heaps.iter()) {
+        *t = h.threshold();
+    }
+    for j in 0..nb {
+        let ips = &block[j * QB..(j + 1) * QB];
+        for q in 0..lanes {
+            let dis = if L2 {
+                l2_from_ip(query_norms[q], row_norms[j], ips[q])
+            } else {
+                ips[q]
+            };
+            let better = if L2 { dis < thr[q] } else { dis > thr[q] };
+            if better {
+                heaps[q].push(dis, first_label + j as i64);
+                thr[q] = heaps[q].threshold();
+            }
+        }
+    }
+}
+
+/// The scalar tier's tile kernels.
+pub(crate) const SCALAR_TILE: TileKernels = TileKernels {
+    queries: 8,
+    rows: 4,
+    ip: ip_tile_generic::<8, 4>,
+    l2_finish: finish_generic::<8, true>,
+    ip_finish: finish_generic::<8, false>,
+};
