@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use ferrofaiss_index::faiss_io::raw::{
     read_raw_index, write_raw_index, RawDirectMap, RawIndex, RawMetric,
 };
-use ferrofaiss_index::faiss_io::FaissIoError;
+use ferrofaiss_index::faiss_io::{
+    read_index, read_index_from_bytes, write_index, write_index_to, write_index_to_vec,
+    FaissIoError,
+};
+use ferrofaiss_index::{DirectMapType, FlatIndex, IdMap, IdMap2, Index, IvfFlatIndex, MetricType};
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/faiss");
@@ -254,4 +258,341 @@ fn raw_reader_rejects_wrong_magic_and_trailing_bytes() {
             available: 0
         })
     ));
+}
+
+fn xq() -> Vec<f32> {
+    f32_rows(&json("data.json")["xq"])
+}
+
+/// A fresh, empty folder under the system temp dir for one test.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("ferrofaiss-faiss-io-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Labels exactly, distances within 1e-5 relative, as recorded by faiss.
+fn assert_search_matches(name: &str, index: &dyn Index) {
+    let e = expected(name);
+    let k = e["search_k"].as_u64().unwrap() as usize;
+    let result = index
+        .search(&xq(), k, None)
+        .unwrap_or_else(|err| panic!("{name}: {err}"));
+    let labels: Vec<i64> = e["expected_labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(i64_list)
+        .collect();
+    let distances: Vec<f64> = e["expected_distances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(result.labels, labels, "{name}: labels");
+    for (got, want) in result.distances.iter().zip(&distances) {
+        let got = f64::from(*got);
+        assert!(
+            (got - want).abs() <= 1e-5 * want.abs().max(1e-30),
+            "{name}: distance {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn every_supported_fixture_loads_and_searches_like_faiss() {
+    for name in SUPPORTED {
+        let index = read_index(fixture_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            index.ntotal() as i64,
+            expected(name)["ntotal"].as_i64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(index.dimension(), 4, "{name}");
+        assert_search_matches(name, index.as_ref());
+    }
+}
+
+#[test]
+fn every_supported_fixture_is_written_back_byte_identically() {
+    for name in SUPPORTED {
+        let bytes = fixture_bytes(name);
+        let index = read_index_from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(write_index_to_vec(index.as_ref()).unwrap(), bytes, "{name}");
+        let mut streamed = Vec::new();
+        write_index_to(index.as_ref(), &mut streamed).unwrap();
+        assert_eq!(streamed, bytes, "{name}: write_index_to");
+    }
+}
+
+#[test]
+fn fixtures_load_as_the_concrete_index_types() {
+    let flat = read_index(fixture_path("flat_ip")).unwrap();
+    let flat = flat
+        .as_any()
+        .downcast_ref::<FlatIndex>()
+        .expect("FlatIndex");
+    assert_eq!(flat.metric(), MetricType::InnerProduct);
+    assert_eq!(flat.vectors(), xb().as_slice());
+
+    let map = read_index(fixture_path("idmap_flat")).unwrap();
+    let map = map
+        .as_any()
+        .downcast_ref::<IdMap<FlatIndex>>()
+        .expect("IdMap<FlatIndex>");
+    assert_eq!(
+        map.ids(),
+        i64_list(&expected("idmap_flat")["params"]["ids"]).as_slice()
+    );
+
+    let map2 = read_index(fixture_path("idmap2_flat_ip")).unwrap();
+    assert!(map2.as_any().downcast_ref::<IdMap2<FlatIndex>>().is_some());
+
+    for name in [
+        "ivfflat",
+        "ivfflat_sparse",
+        "ivfflat_directmap",
+        "ivfflat_ip",
+    ] {
+        let ivf = read_index(fixture_path(name)).unwrap();
+        let ivf = ivf
+            .as_any()
+            .downcast_ref::<IvfFlatIndex>()
+            .expect("IvfFlatIndex");
+        assert_eq!(ivf.nlist(), 4);
+        assert_eq!(
+            ivf.nprobe() as i64,
+            expected(name)["params"]["nprobe"].as_i64().unwrap(),
+            "{name}"
+        );
+        let want = if name == "ivfflat_directmap" {
+            DirectMapType::Array
+        } else {
+            DirectMapType::NoMap
+        };
+        assert_eq!(ivf.direct_map().kind(), want, "{name}");
+    }
+    // The direct map makes vectors reconstructible by id.
+    let ivf = read_index(fixture_path("ivfflat_directmap")).unwrap();
+    for id in 0..8 {
+        assert_eq!(
+            ivf.reconstruct(id).unwrap(),
+            xb()[id as usize * 4..id as usize * 4 + 4].to_vec()
+        );
+    }
+}
+
+#[test]
+fn unsupported_fixtures_give_typed_errors_naming_the_type() {
+    for (name, tag) in UNSUPPORTED {
+        match read_index(fixture_path(name)) {
+            Err(FaissIoError::UnsupportedFourcc(t)) => assert_eq!(t, tag, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    let err = read_index(fixture_path("flat_l1")).unwrap_err();
+    assert!(
+        matches!(&err, FaissIoError::UnsupportedMetric { metric_type: 2, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("L1") && text.contains("IxFl"), "{text}");
+}
+
+/// Indexes built with this crate's own API, filled the way the fixtures' Python did,
+/// must serialise to the very bytes faiss wrote.
+#[test]
+fn indexes_built_here_serialise_to_the_bytes_faiss_wrote() {
+    let base = xb();
+    let mut flat = FlatIndex::new(4, MetricType::L2).unwrap();
+    flat.add(&base).unwrap();
+    assert_eq!(write_index_to_vec(&flat).unwrap(), fixture_bytes("flat_l2"));
+
+    let mut empty_ip = FlatIndex::new(4, MetricType::InnerProduct).unwrap();
+    empty_ip.add(&base).unwrap();
+    assert_eq!(
+        write_index_to_vec(&empty_ip).unwrap(),
+        fixture_bytes("flat_ip")
+    );
+
+    let ids = i64_list(&expected("idmap2_flat")["params"]["ids"]);
+    let mut map = IdMap::new(FlatIndex::new(4, MetricType::L2).unwrap()).unwrap();
+    map.add_with_ids(&base, &ids).unwrap();
+    assert_eq!(
+        write_index_to_vec(&map).unwrap(),
+        fixture_bytes("idmap_flat")
+    );
+    let mut map2 = IdMap2::new(FlatIndex::new(4, MetricType::InnerProduct).unwrap()).unwrap();
+    map2.add_with_ids(&base, &ids).unwrap();
+    assert_eq!(
+        write_index_to_vec(&map2).unwrap(),
+        fixture_bytes("idmap2_flat_ip")
+    );
+
+    // IVF: centroids as faiss trained them (recorded), then the same adds.
+    let centroids = f32_rows(&expected("ivfflat")["centroids"]);
+    let ivf_with = |nprobe: usize, n: usize, map: DirectMapType| {
+        let mut ivf = IvfFlatIndex::new(4, 4, MetricType::L2).unwrap();
+        ivf.train_with_centroids(&centroids).unwrap();
+        ivf.set_nprobe(nprobe).unwrap();
+        ivf.add(&base[..n * 4]).unwrap();
+        ivf.set_direct_map_type(map).unwrap();
+        ivf
+    };
+    assert_eq!(
+        write_index_to_vec(&ivf_with(2, 8, DirectMapType::NoMap)).unwrap(),
+        fixture_bytes("ivfflat")
+    );
+    assert_eq!(
+        write_index_to_vec(&ivf_with(2, 4, DirectMapType::NoMap)).unwrap(),
+        fixture_bytes("ivfflat_sparse")
+    );
+    assert_eq!(
+        write_index_to_vec(&ivf_with(4, 8, DirectMapType::Array)).unwrap(),
+        fixture_bytes("ivfflat_directmap")
+    );
+}
+
+#[test]
+fn other_index_shapes_round_trip_through_bytes() {
+    let base = xb();
+    let centroids = f32_rows(&expected("ivfflat")["centroids"]);
+    let mut cases: Vec<(&str, Box<dyn Index>)> = Vec::new();
+
+    // Untrained IVF (no centroids, empty lists, sprs encoding).
+    cases.push((
+        "untrained ivf",
+        Box::new(IvfFlatIndex::new(4, 8, MetricType::InnerProduct).unwrap()),
+    ));
+    // IVF with a hashtable direct map and arbitrary ids, inside an IdMap2.
+    let mut ivf = IvfFlatIndex::new(4, 4, MetricType::L2).unwrap();
+    ivf.train_with_centroids(&centroids).unwrap();
+    ivf.set_direct_map_type(DirectMapType::Hashtable).unwrap();
+    ivf.add_with_ids(&base, &[70, 60, 50, 40, 30, 20, 10, 1 << 40])
+        .unwrap();
+    cases.push(("ivf hashtable", Box::new(ivf.clone())));
+    cases.push((
+        "idmap2 over ivf",
+        Box::new(IdMap2::from_parts(ivf, (100..108).collect()).unwrap()),
+    ));
+    // Id map over a boxed id map (nested id maps).
+    let inner: Box<dyn Index> = Box::new(
+        IdMap::from_parts(
+            FlatIndex::from_vectors(4, MetricType::L2, base.clone()).unwrap(),
+            (0..8).collect(),
+        )
+        .unwrap(),
+    );
+    cases.push((
+        "idmap over idmap",
+        Box::new(IdMap::from_parts(inner, (10..18).collect()).unwrap()),
+    ));
+
+    for (what, index) in cases {
+        let bytes = write_index_to_vec(index.as_ref()).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let back = read_index_from_bytes(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(write_index_to_vec(back.as_ref()).unwrap(), bytes, "{what}");
+        assert_eq!(
+            (back.ntotal(), back.is_trained(), back.metric()),
+            (index.ntotal(), index.is_trained(), index.metric()),
+            "{what}"
+        );
+        if index.is_trained() {
+            let (a, b) = (
+                index.search(&xq(), 4, None).unwrap(),
+                back.search(&xq(), 4, None).unwrap(),
+            );
+            assert_eq!((a.labels, a.distances), (b.labels, b.distances), "{what}");
+        }
+    }
+    let ivf = read_index_from_bytes(
+        &write_index_to_vec(&{
+            let mut ivf = IvfFlatIndex::new(4, 4, MetricType::L2).unwrap();
+            ivf.train_with_centroids(&centroids).unwrap();
+            ivf.set_direct_map_type(DirectMapType::Hashtable).unwrap();
+            ivf.add_with_ids(&base, &[70, 60, 50, 40, 30, 20, 10, 1 << 40])
+                .unwrap();
+            ivf
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ivf.reconstruct(1 << 40).unwrap(), base[28..32].to_vec());
+}
+
+#[test]
+fn write_index_replaces_files_atomically() {
+    let dir = scratch_dir("atomic");
+    let path = dir.join("index.faiss");
+    let flat = read_index(fixture_path("flat_l2")).unwrap();
+    write_index(flat.as_ref(), &path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), fixture_bytes("flat_l2"));
+
+    // Overwrite with another index: the new bytes, and no temporary file left behind.
+    let ivf = read_index(fixture_path("ivfflat")).unwrap();
+    write_index(ivf.as_ref(), &path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), fixture_bytes("ivfflat"));
+    assert_eq!(entries(&dir), vec!["index.faiss".to_string()]);
+
+    // A write that fails before any byte (an index nested too deep to read back)
+    // leaves the existing file as it was.
+    let mut deep: Box<dyn Index> = Box::new(FlatIndex::new(4, MetricType::L2).unwrap());
+    for _ in 0..6 {
+        deep = Box::new(IdMap::new(deep).unwrap());
+    }
+    assert!(matches!(
+        write_index(deep.as_ref(), &path),
+        Err(FaissIoError::BadValue { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), fixture_bytes("ivfflat"));
+
+    // A write that fails at the rename (the target is a folder) removes its temp file.
+    let folder = dir.join("taken");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("keep"), b"x").unwrap();
+    match write_index(flat.as_ref(), &folder) {
+        Err(FaissIoError::Io { path, .. }) => assert_eq!(path, folder),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        entries(&dir),
+        vec!["index.faiss".to_string(), "taken".to_string()]
+    );
+    assert_eq!(entries(&folder), vec!["keep".to_string()]);
+
+    // Missing folder and missing file: I/O errors that name the path.
+    let nowhere = dir.join("no-such-folder").join("index.faiss");
+    assert!(matches!(
+        write_index(flat.as_ref(), &nowhere),
+        Err(FaissIoError::Io { .. })
+    ));
+    match read_index(dir.join("missing.faiss")) {
+        Err(FaissIoError::Io { path, .. }) => assert_eq!(path, dir.join("missing.faiss")),
+        other => panic!("{other:?}"),
+    }
+    // An empty file is a truncated index, not a mapping error.
+    std::fs::write(dir.join("empty.faiss"), b"").unwrap();
+    assert!(matches!(
+        read_index(dir.join("empty.faiss")),
+        Err(FaissIoError::Truncated { offset: 0, .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

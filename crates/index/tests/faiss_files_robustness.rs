@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::path::PathBuf;
 
 use ferrofaiss_index::faiss_io::raw::read_raw_index;
-use ferrofaiss_index::faiss_io::FaissIoError;
+use ferrofaiss_index::faiss_io::{read_index_from_bytes, FaissIoError};
 
 /// Records, per thread, the largest allocation requested while armed.
 struct LargestAllocation;
@@ -86,6 +86,20 @@ fn metered<T>(bytes: &[u8], parse: impl Fn(&[u8]) -> T) -> (T, usize) {
     (out, LARGEST.with(|m| m.get()))
 }
 
+/// Decodes `bytes` through both public entry points: the raw structs and the index
+/// types. The raw layer and the full reader must agree on whether the bytes parse;
+/// the index types may still refuse parts (a typed `FaissIoError::Index`).
+fn parse(bytes: &[u8]) -> Result<(), FaissIoError> {
+    let raw = read_raw_index(bytes);
+    let full = read_index_from_bytes(bytes);
+    match (&raw, &full) {
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (Ok(_), Ok(_)) | (Ok(_), Err(FaissIoError::Index(_))) => {}
+        _ => panic!("raw {raw:?} vs full {full:?}"),
+    }
+    full.map(drop)
+}
+
 /// A small deterministic generator (SplitMix64) so failures reproduce.
 struct SplitMix(u64);
 
@@ -105,13 +119,13 @@ impl SplitMix {
 #[test]
 fn every_truncation_of_every_fixture_is_a_typed_error() {
     // The meter sees the decoded payload (32 floats) of a whole file.
-    let (whole, largest) = metered(&fixture("flat_l2"), read_raw_index);
+    let (whole, largest) = metered(&fixture("flat_l2"), parse);
     assert!(whole.is_ok() && largest >= 128, "meter saw {largest} bytes");
     for name in ALL {
         let bytes = fixture(name);
-        let whole = read_raw_index(&bytes);
+        let whole = parse(&bytes);
         for cut in 0..bytes.len() {
-            let (result, largest) = metered(&bytes[..cut], read_raw_index);
+            let (result, largest) = metered(&bytes[..cut], parse);
             match (&whole, result) {
                 // A supported file cut short always runs out of bytes.
                 (
@@ -151,7 +165,7 @@ fn huge_counts_written_anywhere_are_typed_errors_without_huge_allocations() {
                 let le = value.to_le_bytes();
                 let n = le.len().min(damaged.len() - at);
                 damaged[at..at + n].copy_from_slice(&le[..n]);
-                let (_result, largest) = metered(&damaged, read_raw_index);
+                let (_result, largest) = metered(&damaged, parse);
                 assert!(
                     largest <= allocation_bound(damaged.len()),
                     "{name}: {value:#x} at {at} allocated {largest}"
@@ -173,7 +187,7 @@ fn random_byte_flips_give_ok_or_a_typed_error() {
                 let at = rng.below(damaged.len());
                 damaged[at] ^= 1 + rng.below(255) as u8;
             }
-            let (result, largest) = metered(&damaged, read_raw_index);
+            let (result, largest) = metered(&damaged, parse);
             outcomes[usize::from(result.is_ok())] += 1;
             assert!(
                 largest <= allocation_bound(damaged.len()),

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::IndexError;
+
 /// Everything that can go wrong while reading or writing a Faiss index file.
 ///
 /// Reading never panics and never allocates more than the input can back: a truncated,
@@ -79,6 +81,10 @@ pub enum FaissIoError {
     /// The index given to a writer is of a type that has no Faiss file form here.
     #[error("index type {0} cannot be written as a Faiss file")]
     UnsupportedIndex(&'static str),
+    /// The index types refused the decoded parts (for example duplicate ids in an
+    /// `IxM2` file).
+    #[error("index rejected the decoded data: {0}")]
+    Index(#[from] IndexError),
 }
 
 impl FaissIoError {

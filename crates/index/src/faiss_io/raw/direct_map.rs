@@ -31,9 +31,9 @@ pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawDirectMap<'static>, Fais
         2 => {
             let n = r.vec_len("direct_map.hashtable", 16)?;
             let flat = r.i64s("direct_map.hashtable", 2 * n)?;
-            Ok(RawDirectMap::Hashtable(
+            Ok(RawDirectMap::Hashtable(Cow::Owned(
                 flat.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
-            ))
+            )))
         }
         other => Err(FaissIoError::bad(
             "direct_map.type",
@@ -88,7 +88,7 @@ pub(super) fn validate(
                 ));
             }
             let mut seen = HashSet::with_capacity(pairs.len());
-            for &(id, lo) in pairs {
+            for &(id, lo) in pairs.iter() {
                 if !seen.insert(id) || !slot_holds(id, lo) {
                     return Err(FaissIoError::bad(
                         "direct_map.hashtable",
@@ -120,7 +120,7 @@ pub(super) fn write<W: Write + ?Sized>(
             w.u8(2)?;
             w.vec_i64(&[])?;
             w.usize(pairs.len())?;
-            for &(id, lo) in pairs {
+            for &(id, lo) in pairs.iter() {
                 w.i64(id)?;
                 w.i64(lo)?;
             }

@@ -79,7 +79,7 @@ pub enum RawDirectMap<'a> {
     /// Type 1: entry `i` locates vector id `i`.
     Array(Cow<'a, [i64]>),
     /// Type 2: `(id, list_no << 32 | offset)` pairs, in file order.
-    Hashtable(Vec<(i64, i64)>),
+    Hashtable(Cow<'a, [(i64, i64)]>),
 }
 
 /// One inverted list of an IVF-Flat index.

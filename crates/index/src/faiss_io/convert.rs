@@ -1,0 +1,153 @@
+//! Conversion between the raw file structs and the index types.
+//!
+//! Decoding moves the vectors the raw layer decoded into the index (no second copy);
+//! encoding borrows the index's storage (no copy at all).
+
+use std::borrow::Cow;
+
+use super::error::FaissIoError;
+use super::raw::{
+    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawMetric, MAX_NESTING,
+};
+use crate::{
+    id_map_view, DirectMap, DirectMapType, FlatIndex, IdMap, IdMap2, Index, InvertedList,
+    IvfFlatIndex, IvfFlatParts, MetricType,
+};
+
+fn metric_of(m: RawMetric) -> MetricType {
+    match m {
+        RawMetric::L2 => MetricType::L2,
+        RawMetric::InnerProduct => MetricType::InnerProduct,
+    }
+}
+
+fn raw_metric(m: MetricType) -> RawMetric {
+    match m {
+        MetricType::L2 => RawMetric::L2,
+        MetricType::InnerProduct => RawMetric::InnerProduct,
+    }
+}
+
+/// Builds the index a decoded file describes.
+pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissIoError> {
+    Ok(match raw {
+        RawIndex::Flat(f) => Box::new(flat_from_raw(f)?),
+        RawIndex::IvfFlat(v) => Box::new(ivf_from_raw(v)?),
+        RawIndex::IdMap(m) => id_map_from_raw(m)?,
+    })
+}
+
+fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
+    Ok(FlatIndex::from_vectors(
+        f.d,
+        metric_of(f.metric),
+        f.vectors.into_owned(),
+    )?)
+}
+
+fn ivf_from_raw(v: RawIvfFlat<'_>) -> Result<IvfFlatIndex, FaissIoError> {
+    let direct_map = match v.direct_map {
+        RawDirectMap::None => DirectMap::none(),
+        RawDirectMap::Array(a) => DirectMap::from_array(a.into_owned()),
+        RawDirectMap::Hashtable(pairs) => DirectMap::from_hashtable(pairs.into_owned())?,
+    };
+    let lists = v
+        .lists
+        .into_iter()
+        .map(|l| InvertedList::new(l.ids.into_owned(), l.codes.into_owned()))
+        .collect();
+    Ok(IvfFlatIndex::from_parts(IvfFlatParts {
+        metric: metric_of(v.metric),
+        quantizer: flat_from_raw(v.quantizer)?,
+        lists,
+        direct_map,
+        nprobe: v.nprobe,
+        is_trained: v.is_trained,
+    })?)
+}
+
+/// An id map keeps its inner index concrete where it can (`IdMap<FlatIndex>`,
+/// `IdMap<IvfFlatIndex>`), boxed otherwise.
+fn id_map_from_raw(m: RawIdMap<'_>) -> Result<Box<dyn Index>, FaissIoError> {
+    fn wrap<I: Index + Clone + 'static>(
+        inner: I,
+        ids: Vec<i64>,
+        two_way: bool,
+    ) -> Result<Box<dyn Index>, FaissIoError> {
+        Ok(if two_way {
+            Box::new(IdMap2::from_parts(inner, ids)?)
+        } else {
+            Box::new(IdMap::from_parts(inner, ids)?)
+        })
+    }
+    let ids = m.ids.into_owned();
+    match *m.inner {
+        RawIndex::Flat(f) => wrap(flat_from_raw(f)?, ids, m.two_way),
+        RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v)?, ids, m.two_way),
+        inner @ RawIndex::IdMap(_) => wrap(index_from_raw(inner)?, ids, m.two_way),
+    }
+}
+
+/// Describes `index` as raw file structs that borrow its storage.
+pub(crate) fn raw_from_index(index: &dyn Index) -> Result<RawIndex<'_>, FaissIoError> {
+    raw_at_depth(index, 1)
+}
+
+fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIoError> {
+    if depth > MAX_NESTING {
+        return Err(FaissIoError::bad(
+            "index",
+            0,
+            format!("indexes nested deeper than {MAX_NESTING} could not be read back"),
+        ));
+    }
+    let any = index.as_any();
+    if let Some(f) = any.downcast_ref::<FlatIndex>() {
+        return Ok(RawIndex::Flat(raw_flat(f)));
+    }
+    if let Some(v) = any.downcast_ref::<IvfFlatIndex>() {
+        return Ok(RawIndex::IvfFlat(raw_ivf(v)));
+    }
+    if let Some(view) = id_map_view(index) {
+        return Ok(RawIndex::IdMap(RawIdMap {
+            two_way: view.is_map2,
+            inner: Box::new(raw_at_depth(view.inner, depth + 1)?),
+            ids: Cow::Borrowed(view.ids),
+        }));
+    }
+    Err(FaissIoError::UnsupportedIndex(index.type_name()))
+}
+
+fn raw_flat(f: &FlatIndex) -> RawFlat<'_> {
+    RawFlat {
+        d: f.dimension(),
+        metric: raw_metric(f.metric()),
+        vectors: Cow::Borrowed(f.vectors()),
+    }
+}
+
+fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
+    let dm = v.direct_map();
+    let direct_map = match dm.kind() {
+        DirectMapType::NoMap => RawDirectMap::None,
+        DirectMapType::Array => RawDirectMap::Array(Cow::Borrowed(dm.array())),
+        DirectMapType::Hashtable => RawDirectMap::Hashtable(Cow::Borrowed(dm.hashtable_entries())),
+    };
+    RawIvfFlat {
+        d: v.dimension(),
+        metric: raw_metric(v.metric()),
+        is_trained: v.is_trained(),
+        nlist: v.nlist(),
+        nprobe: v.nprobe(),
+        quantizer: raw_flat(v.quantizer()),
+        direct_map,
+        lists: v
+            .lists()
+            .iter()
+            .map(|l| RawList {
+                ids: Cow::Borrowed(&l.ids),
+                codes: Cow::Borrowed(&l.codes),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,110 @@
+//! Files: memory-mapped reading and atomic (temp file, fsync, rename) writing.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::error::FaissIoError;
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FaissIoError + '_ {
+    move |source| FaissIoError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Maps `path` read-only and hands its bytes to `parse`.
+///
+/// Nothing is copied here: `parse` reads the mapping in place and copies each vector
+/// payload exactly once, into the `Vec<f32>` the index owns (decoding little-endian
+/// values, which works at any alignment). An empty file is parsed as an empty slice
+/// (mapping zero bytes is not portable).
+pub(crate) fn with_mapped_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&[u8]) -> Result<T, FaissIoError>,
+) -> Result<T, FaissIoError> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let len = file.metadata().map_err(io_error(path))?.len();
+    if len == 0 {
+        return parse(&[]);
+    }
+    // SAFETY: the mapping is read-only and private to this call; it is dropped before we
+    // return, and no reference into it outlives `parse` (which copies what it keeps).
+    // The remaining hazard of any file mapping is another process truncating or
+    // rewriting the file while it is mapped (reads could then fault or see changed
+    // bytes). Our own writers never modify an index file in place: they write a new
+    // file and rename it over the old one, which leaves this mapping intact.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error(path))?;
+    parse(&map)
+}
+
+/// Distinguishes temp files of concurrent writers within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes a file atomically: `fill` writes into a new temporary file in the same
+/// folder, which is flushed, fsynced and renamed over `path`; the folder is then
+/// fsynced (best effort) so the rename itself is durable. On any failure the
+/// temporary file is removed and an existing file at `path` is left untouched.
+pub(crate) fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), FaissIoError>,
+) -> Result<(), FaissIoError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| FaissIoError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no file name"),
+    })?;
+    let temp = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = write_then_rename(&temp, path, fill);
+    if result.is_err() {
+        // Best effort: the temp file may not exist (creation failed) or be gone.
+        let _ = std::fs::remove_file(&temp);
+    } else {
+        sync_dir(&dir);
+    }
+    result
+}
+
+fn write_then_rename(
+    temp: &Path,
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> Result<(), FaissIoError>,
+) -> Result<(), FaissIoError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .map_err(io_error(temp))?;
+    let mut out = BufWriter::new(file);
+    fill(&mut out).map_err(|e| match e {
+        FaissIoError::Write(source) => FaissIoError::Io {
+            path: temp.to_path_buf(),
+            source,
+        },
+        other => other,
+    })?;
+    let file = out.into_inner().map_err(|e| FaissIoError::Io {
+        path: temp.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io_error(temp))?;
+    drop(file);
+    std::fs::rename(temp, path).map_err(io_error(path))
+}
+
+/// Fsyncs a folder so a rename in it survives a crash; ignored where folders cannot
+/// be opened or synced (e.g. Windows).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
