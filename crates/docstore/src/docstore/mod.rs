@@ -4,6 +4,21 @@
 //! refused add or delete changes nothing. The `check_*` methods run that validation
 //! alone, so that a store composing the docstore with an index can validate both before
 //! changing either.
+//!
+//! ```
+//! use ferrofaiss_docstore::{Document, InMemoryDocstore};
+//!
+//! let mut store = InMemoryDocstore::new();
+//! store.add([("a".to_string(), Document::new("first").with_id("a"))]).unwrap();
+//! assert_eq!(store.search("a").unwrap().page_content, "first");
+//! assert_eq!(store.search("b").unwrap_err().to_string(), "ID b not found.");
+//!
+//! // Validate first, then apply: a store can check its index the same way in between.
+//! store.check_delete(["a"]).unwrap();
+//! let removed = store.delete(["a"]).unwrap();
+//! assert_eq!(removed[0].page_content, "first");
+//! assert!(store.is_empty());
+//! ```
 
 mod error;
 

@@ -151,3 +151,16 @@ impl FromStr for Filter {
         Self::parse(json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_can_cross_threads() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Filter>();
+        assert_send_sync::<FilterError>();
+        assert_send_sync::<FilterEvalError>();
+    }
+}
