@@ -48,7 +48,7 @@ impl Separator {
         if !is_regex {
             return Ok(Self::Literal(separator.to_owned()));
         }
-        let regex = fancy_regex::Regex::new(separator).map_err(|e| {
+        let regex = fancy_regex::Regex::new(&python_pattern(separator)).map_err(|e| {
             SplitterError::InvalidSeparatorRegex {
                 pattern: separator.to_owned(),
                 message: e.to_string(),
@@ -93,6 +93,32 @@ impl Separator {
         };
         Ok(pieces_between(text, &matches, keep))
     }
+}
+
+/// Rewrites the escapes whose meaning differs between Python's `re` (on `str`) and Rust:
+/// Python's `\s` also matches the separators `\x1c`-`\x1f` (they are `str.isspace()`), and
+/// Python's `\Z` is Rust's `\z`. The replacements are (nested) classes, valid inside a
+/// class too.
+fn python_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('s') => out.push_str(r"[\s\x1c-\x1f]"),
+            Some('S') => out.push_str(r"[^\s\x1c-\x1f]"),
+            Some('Z') => out.push_str(r"\z"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn match_failed(source: &str, error: &fancy_regex::Error) -> SplitterError {
@@ -241,6 +267,29 @@ mod tests {
             split(r"(?<=\.) ", true, "One. Two. Three", KeepSeparator::Drop),
             ["One.", "Two.", "Three"]
         );
+    }
+
+    #[test]
+    fn python_whitespace_class() {
+        // re.split(r'\s+', 'a\x1cb c') == ['a', 'b', 'c']
+        assert_eq!(
+            split(r"\s+", true, "a\x1cb c", KeepSeparator::Drop),
+            ["a", "b", "c"]
+        );
+        // re.split(r'[^\S]', 'a\x1fb') == ['a', 'b']; re.split(r'[\S]+', ' a\x1f') == [' ', '\x1f']
+        assert_eq!(
+            split(r"[^\S]", true, "a\x1fb", KeepSeparator::Drop),
+            ["a", "b"]
+        );
+        assert_eq!(
+            split(r"[\S]+", true, " a\x1f", KeepSeparator::Drop),
+            [" ", "\x1f"]
+        );
+        assert_eq!(
+            split(r"\\s", true, "a\\sb", KeepSeparator::Drop),
+            ["a", "b"]
+        );
+        assert_eq!(split(r"x\Z", true, "axbx", KeepSeparator::Drop), ["axb"]);
     }
 
     #[test]
