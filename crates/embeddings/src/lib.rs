@@ -6,6 +6,7 @@
 //! | embedder | what it is for |
 //! | --- | --- |
 //! | [`HashingEmbeddings`] | the offline default: lexical feature hashing, no model files |
+//! | [`OpenAiEmbeddings`] | OpenAI's API or any OpenAI-compatible server (vLLM, Ollama, LM Studio) |
 //! | [`FakeEmbeddings`] | LangChain's unit-test embedder (vectors depend on position only) |
 //! | [`TrigramEmbeddings`] | the golden cases' byte-trigram embedder, reproduced exactly |
 //!
@@ -22,12 +23,18 @@ mod error;
 mod fake;
 mod fnv;
 mod hashing;
+mod openai;
 mod trigram;
 
 pub use error::EmbeddingError;
 pub use fake::{FakeEmbeddings, FAKE_EMBEDDINGS_DIM};
 pub use fnv::{fnv1a64, fnv1a64_continue, FNV1A64_OFFSET_BASIS, FNV1A64_PRIME};
 pub use hashing::{HashingConfig, HashingEmbeddings, HASHING_DEFAULT_DIM};
+pub use openai::{
+    OpenAiEmbeddings, OpenAiEmbeddingsBuilder, RetryPolicy, OPENAI_DEFAULT_BASE_URL,
+    OPENAI_DEFAULT_CHUNK_SIZE, OPENAI_DEFAULT_CONNECT_TIMEOUT, OPENAI_DEFAULT_MAX_CONCURRENCY,
+    OPENAI_DEFAULT_MODEL, OPENAI_DEFAULT_REQUEST_TIMEOUT,
+};
 pub use trigram::{TrigramEmbeddings, TRIGRAM_DEFAULT_DIM};
 /// A boxed, sendable future returned by the asynchronous embedding methods.
 pub type EmbedFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EmbeddingError>> + Send + 'a>>;
