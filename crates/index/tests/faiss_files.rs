@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use ferrofaiss_index::faiss_io::raw::{
-    read_raw_index, write_raw_index, RawDirectMap, RawIndex, RawMetric,
+    read_raw_index, write_raw_index, RawDirectMap, RawIndex, RawMetric, MAX_NESTING,
 };
 use ferrofaiss_index::faiss_io::{
     read_index, read_index_from_bytes, write_index, write_index_to, write_index_to_vec,
@@ -555,7 +555,7 @@ fn write_index_replaces_files_atomically() {
     // A write that fails before any byte (an index nested too deep to read back)
     // leaves the existing file as it was.
     let mut deep: Box<dyn Index> = Box::new(FlatIndex::new(4, MetricType::L2).unwrap());
-    for _ in 0..6 {
+    for _ in 0..MAX_NESTING {
         deep = Box::new(IdMap::new(deep).unwrap());
     }
     assert!(matches!(
@@ -595,4 +595,66 @@ fn write_index_replaces_files_atomically() {
         Err(FaissIoError::Truncated { offset: 0, .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_writer_refuses_exactly_the_nesting_the_reader_refuses() {
+    let centroids = f32_rows(&expected("ivfflat")["centroids"]);
+    let mut ivf = IvfFlatIndex::new(4, 4, MetricType::L2).unwrap();
+    ivf.train_with_centroids(&centroids).unwrap();
+    ivf.add(&xb()).unwrap();
+    let bases: [(Box<dyn Index>, usize); 2] = [
+        (
+            Box::new(FlatIndex::from_vectors(4, MetricType::L2, xb()).unwrap()),
+            1,
+        ),
+        (Box::new(ivf), 2),
+    ];
+    for (base, base_depth) in bases {
+        let mut index = base;
+        for maps in 0..MAX_NESTING + 2 {
+            let depth = base_depth + maps;
+            match write_index_to_vec(index.as_ref()) {
+                Ok(bytes) => {
+                    assert!(depth <= MAX_NESTING, "wrote depth {depth}");
+                    let back = read_index_from_bytes(&bytes).unwrap();
+                    assert_eq!(write_index_to_vec(back.as_ref()).unwrap(), bytes);
+                }
+                Err(FaissIoError::BadValue { field: "index", .. }) => {
+                    assert!(depth > MAX_NESTING, "refused depth {depth}")
+                }
+                Err(other) => panic!("depth {depth}: {other}"),
+            }
+            let n = index.ntotal() as i64;
+            index = Box::new(IdMap::from_parts(index, (0..n).collect()).unwrap());
+        }
+    }
+}
+
+#[test]
+fn ivf_after_removals_round_trips() {
+    let centroids = f32_rows(&expected("ivfflat")["centroids"]);
+    let ids = [70, 60, 50, 40, 30, 20, 10, 1 << 40];
+    for map in [DirectMapType::NoMap, DirectMapType::Hashtable] {
+        let mut ivf = IvfFlatIndex::new(4, 4, MetricType::L2).unwrap();
+        ivf.train_with_centroids(&centroids).unwrap();
+        ivf.set_direct_map_type(map).unwrap();
+        ivf.add_with_ids(&xb(), &ids).unwrap();
+        let removed = ivf
+            .remove_ids(&ferrofaiss_index::IdSelector::batch([60, 10, 1 << 40]))
+            .unwrap();
+        assert_eq!(removed, 3);
+        let bytes = write_index_to_vec(&ivf).unwrap();
+        let back = read_index_from_bytes(&bytes).unwrap_or_else(|e| panic!("{map:?}: {e}"));
+        assert_eq!(write_index_to_vec(back.as_ref()).unwrap(), bytes, "{map:?}");
+        let (a, b) = (
+            ivf.search(&xq(), 8, None).unwrap(),
+            back.search(&xq(), 8, None).unwrap(),
+        );
+        assert_eq!((a.labels, a.distances), (b.labels, b.distances), "{map:?}");
+        if map == DirectMapType::Hashtable {
+            assert_eq!(back.reconstruct(70).unwrap(), xb()[..4].to_vec());
+            assert!(back.reconstruct(60).is_err());
+        }
+    }
 }

@@ -94,18 +94,25 @@ pub(crate) fn raw_from_index(index: &dyn Index) -> Result<RawIndex<'_>, FaissIoE
 }
 
 fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIoError> {
-    if depth > MAX_NESTING {
-        return Err(FaissIoError::bad(
-            "index",
-            0,
-            format!("indexes nested deeper than {MAX_NESTING} could not be read back"),
-        ));
-    }
+    let too_deep = |levels: usize| {
+        if depth + levels - 1 > MAX_NESTING {
+            Err(FaissIoError::bad(
+                "index",
+                0,
+                format!("indexes nested deeper than {MAX_NESTING} could not be read back"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    too_deep(1)?;
     let any = index.as_any();
     if let Some(f) = any.downcast_ref::<FlatIndex>() {
         return Ok(RawIndex::Flat(raw_flat(f)));
     }
     if let Some(v) = any.downcast_ref::<IvfFlatIndex>() {
+        // The quantizer is one level below the IVF index.
+        too_deep(2)?;
         return Ok(RawIndex::IvfFlat(raw_ivf(v)));
     }
     if let Some(view) = id_map_view(index) {

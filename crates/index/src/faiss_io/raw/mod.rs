@@ -19,9 +19,10 @@ use super::byte_reader::ByteReader;
 use super::byte_writer::ByteWriter;
 use super::error::FaissIoError;
 
-/// How deep index objects may nest (an IDMap around an IVF whose quantizer is flat is
-/// depth 3). Bounds the recursion a hostile file can cause.
-pub const MAX_NESTING: usize = 4;
+/// How deep index objects may nest, counting an IVF quantizer as a level (an IDMap
+/// around an IVF is depth 3: map, IVF, quantizer). Bounds the recursion a hostile file
+/// can cause; the writer refuses indexes that would exceed it.
+pub const MAX_NESTING: usize = 8;
 
 /// The distance of an index, for the metrics this crate supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +159,16 @@ impl RawIndex<'_> {
         }
     }
 
+    /// Nesting depth as [`MAX_NESTING`] counts it: a flat index is 1, an IVF index 2
+    /// (its quantizer is a level), an id map one more than its inner index.
+    pub fn nesting(&self) -> usize {
+        match self {
+            RawIndex::Flat(_) => 1,
+            RawIndex::IvfFlat(_) => 2,
+            RawIndex::IdMap(m) => 1 + m.inner.nesting(),
+        }
+    }
+
     /// Whether the index is trained (flat indexes always are).
     pub fn is_trained(&self) -> bool {
         match self {
@@ -182,11 +193,19 @@ pub fn read_raw_index(bytes: &[u8]) -> Result<RawIndex<'static>, FaissIoError> {
     Ok(index)
 }
 
-/// Encodes `index` exactly as `faiss.write_index` would.
+/// Encodes `index` exactly as `faiss.write_index` would. Indexes nested deeper than
+/// [`MAX_NESTING`] are refused (this crate could not read them back).
 pub fn write_raw_index<W: Write + ?Sized>(
     index: &RawIndex<'_>,
     out: &mut W,
 ) -> Result<(), FaissIoError> {
+    if index.nesting() > MAX_NESTING {
+        return Err(FaissIoError::bad(
+            "index",
+            0,
+            format!("indexes nested deeper than {MAX_NESTING} could not be read back"),
+        ));
+    }
     let mut w = ByteWriter::new(out);
     write_any(index, &mut w)
 }
