@@ -1,0 +1,208 @@
+//! One-to-many kernels (f32 and f16 rows) of every tier against f64 references, and
+//! their input validation.
+
+mod common;
+
+use common::Rng;
+use common::*;
+use flatl2_kernel::{f16, KernelError, Kernels};
+use proptest::prelude::*;
+
+const ROW_COUNTS: [usize; 7] = [0, 1, 3, 4, 5, 17, 33];
+
+fn check_ny(k: &Kernels, q: &[f32], rows: &[f32], what: &str) {
+    let d = q.len();
+    let n = rows.len() / d;
+    let mut out = vec![f32::NAN; n];
+    let wq = widen(q);
+    k.l2_sqr_ny(q, rows, &mut out).unwrap();
+    for (i, &got) in out.iter().enumerate() {
+        let r = widen(&rows[i * d..(i + 1) * d]);
+        assert_close(got, l2_ref(&wq, &r), d, &format!("{what} l2 row {i}"));
+    }
+    out.fill(f32::NAN);
+    k.inner_product_ny(q, rows, &mut out).unwrap();
+    for (i, &got) in out.iter().enumerate() {
+        let r = widen(&rows[i * d..(i + 1) * d]);
+        assert_close(got, ip_ref(&wq, &r), d, &format!("{what} ip row {i}"));
+    }
+    out.fill(f32::NAN);
+    k.norms_sqr(rows, d, &mut out).unwrap();
+    for (i, &got) in out.iter().enumerate() {
+        let r = widen(&rows[i * d..(i + 1) * d]);
+        assert_close(got, ip_ref(&r, &r), d, &format!("{what} norm row {i}"));
+    }
+}
+
+fn check_ny_f16(k: &Kernels, q: &[f32], rows: &[f16], what: &str) {
+    let d = q.len();
+    let n = rows.len() / d;
+    let mut out = vec![f32::NAN; n];
+    let wq = widen(q);
+    k.l2_sqr_ny_f16(q, rows, &mut out).unwrap();
+    for (i, &got) in out.iter().enumerate() {
+        let r = widen_f16(&rows[i * d..(i + 1) * d]);
+        assert_close(got, l2_ref(&wq, &r), d, &format!("{what} f16 l2 row {i}"));
+    }
+    out.fill(f32::NAN);
+    k.inner_product_ny_f16(q, rows, &mut out).unwrap();
+    for (i, &got) in out.iter().enumerate() {
+        let r = widen_f16(&rows[i * d..(i + 1) * d]);
+        assert_close(got, ip_ref(&wq, &r), d, &format!("{what} f16 ip row {i}"));
+    }
+}
+
+#[test]
+fn every_length_row_count_and_offset_matches_f64() {
+    let mut rng = Rng::new(11);
+    for k in tiers() {
+        for d in lengths().into_iter().filter(|&d| d > 0) {
+            for n in ROW_COUNTS {
+                let q = rng.vec(d);
+                let rows = rng.vec(n * d);
+                let off = (d + n) % 4;
+                let bq = at_offset(&q, 3 - off);
+                let br = at_offset(&rows, off);
+                check_ny(
+                    k,
+                    &bq[3 - off..],
+                    &br[off..],
+                    &format!("{} d={d} n={n} off={off}", k.tier()),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn f16_rows_match_f64() {
+    let mut rng = Rng::new(12);
+    for k in tiers() {
+        for d in lengths().into_iter().filter(|&d| d > 0) {
+            for n in [0usize, 1, 3, 5, 17] {
+                let q = rng.vec(d);
+                let rows: Vec<f16> = rng.vec(n * d + 1).into_iter().map(f16::from_f32).collect();
+                let off = d % 2;
+                check_ny_f16(
+                    k,
+                    &q,
+                    &rows[off..off + n * d],
+                    &format!("{} d={d} n={n}", k.tier()),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn special_values_propagate_per_row() {
+    for k in tiers() {
+        for d in [3usize, 16, 17, 40] {
+            let q = vec![1.0f32; d];
+            let mut rows = vec![0.5f32; 6 * d];
+            rows[d + d / 2] = f32::NAN; // row 1
+            rows[3 * d] = f32::INFINITY; // row 3
+            let mut out = vec![0.0f32; 6];
+            k.l2_sqr_ny(&q, &rows, &mut out).unwrap();
+            let t = k.tier();
+            assert!(out[1].is_nan(), "{t} d={d}");
+            assert_eq!(out[3], f32::INFINITY, "{t} d={d}");
+            for i in [0, 2, 4, 5] {
+                assert_eq!(out[i], 0.25 * d as f32, "{t} d={d} row {i}");
+            }
+            k.inner_product_ny(&q, &rows, &mut out).unwrap();
+            assert!(out[1].is_nan(), "{t} d={d}");
+            assert_eq!(out[3], f32::INFINITY, "{t} d={d}");
+            let rows16: Vec<f16> = rows.iter().map(|&x| f16::from_f32(x)).collect();
+            k.l2_sqr_ny_f16(&q, &rows16, &mut out).unwrap();
+            assert!(out[1].is_nan(), "{t} d={d}");
+            assert_eq!(out[3], f32::INFINITY, "{t} d={d}");
+            k.inner_product_ny_f16(&q, &rows16, &mut out).unwrap();
+            assert!(out[1].is_nan(), "{t} d={d}");
+            assert_eq!(out[3], f32::INFINITY, "{t} d={d}");
+        }
+    }
+}
+
+#[test]
+fn bad_shapes_are_typed_errors() {
+    for k in tiers() {
+        let mut out = vec![0.0f32; 2];
+        assert_eq!(
+            k.l2_sqr_ny(&[], &[1.0, 2.0], &mut out),
+            Err(KernelError::ZeroDimension)
+        );
+        assert_eq!(
+            k.inner_product_ny(&[1.0, 2.0], &[1.0, 2.0, 3.0], &mut out),
+            Err(KernelError::RaggedMatrix { len: 3, dim: 2 })
+        );
+        assert_eq!(
+            k.l2_sqr_ny(&[1.0, 2.0], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &mut out),
+            Err(KernelError::OutputSize {
+                expected: 3,
+                got: 2
+            })
+        );
+        assert_eq!(
+            k.norms_sqr(&[1.0; 6], 0, &mut out),
+            Err(KernelError::ZeroDimension)
+        );
+        assert_eq!(
+            k.norms_sqr(&[1.0; 6], 4, &mut out),
+            Err(KernelError::RaggedMatrix { len: 6, dim: 4 })
+        );
+        assert_eq!(
+            k.norms_sqr(&[1.0; 6], 2, &mut out),
+            Err(KernelError::OutputSize {
+                expected: 3,
+                got: 2
+            })
+        );
+        let h = [f16::ONE; 5];
+        assert_eq!(
+            k.l2_sqr_ny_f16(&[1.0, 2.0], &h, &mut out),
+            Err(KernelError::RaggedMatrix { len: 5, dim: 2 })
+        );
+        assert_eq!(
+            k.inner_product_ny_f16(&[], &h, &mut out),
+            Err(KernelError::ZeroDimension)
+        );
+        assert_eq!(
+            k.inner_product_ny_f16(&[1.0], &h, &mut out),
+            Err(KernelError::OutputSize {
+                expected: 5,
+                got: 2
+            })
+        );
+        // The free functions go through the same checks.
+        assert_eq!(
+            flatl2_kernel::l2_sqr_ny(&[1.0], &[1.0, 2.0], &mut out[..1]),
+            Err(KernelError::OutputSize {
+                expected: 2,
+                got: 1
+            })
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_shapes_match_f64(
+        d in 1usize..200,
+        n in 0usize..24,
+        off in 0usize..4,
+        seed in any::<u64>(),
+    ) {
+        let mut rng = Rng::new(seed);
+        let q = rng.vec(d);
+        let rows = rng.vec(n * d);
+        let br = at_offset(&rows, off);
+        let rows16: Vec<f16> = rows.iter().map(|&x| f16::from_f32(x)).collect();
+        for k in tiers() {
+            check_ny(k, &q, &br[off..], &format!("{} d={d} n={n}", k.tier()));
+            check_ny_f16(k, &q, &rows16, &format!("{} d={d} n={n}", k.tier()));
+        }
+    }
+}
