@@ -1,5 +1,7 @@
 //! `ferrofaiss`: index a text, ask it, and compare with native Faiss.
 
+mod bench;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +30,8 @@ struct Cli {
 enum Command {
     /// Print the active SIMD tier and what this CPU supports.
     Simd,
+    /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
+    Bench(bench::BenchArgs),
 }
 
 fn simd() -> Result<(), String> {
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Simd => simd(),
+        Command::Bench(args) => bench::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
