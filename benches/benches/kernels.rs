@@ -1,0 +1,175 @@
+//! Kernel throughput for every SIMD tier this CPU runs (forced one by one):
+//! - `ny_l2_cache/<tier>/d<d>`: one query against a 1 MiB block of rows that stays in
+//!   L2 (GB/s of rows scanned);
+//! - `ny_l2_f16_cache/<tier>/d<d>`: the same against f16 rows (GB/s of f16 scanned);
+//! - `ny_l2_dram/<tier>/d<d>`: one query against a matrix far larger than the caches
+//!   (`FERROFAISS_BENCH_DRAM_MB`, default 512; `0` skips it);
+//! - `knn_l2/<tier>/d<d>`: 1000 queries x N rows, k = 10, blocked path fused with top-k,
+//!   row norms computed on the fly as Faiss does without cached norms (FLOP/s counted
+//!   as `2 nq N d`, reported by criterion as elements/s).
+//!
+//! `cargo bench -p ferrofaiss-benches --bench kernels` (add `-- ny_l2_cache` etc. to
+//! filter). `FERROFAISS_BENCH_KNN_ROWS` overrides N for the SIMD tiers (default 20000).
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, Metric, SimdTier};
+
+const DIMS: [usize; 4] = [128, 384, 768, 1536];
+const CACHE_BLOCK_BYTES: usize = 1 << 20;
+const NQ: usize = 1000;
+const K: usize = 10;
+
+fn tiers() -> Vec<&'static Kernels> {
+    SimdTier::ALL
+        .into_iter()
+        .filter_map(|t| kernels_for(t).ok())
+        .collect()
+}
+
+/// Deterministic values in [-1, 1).
+fn fill(len: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn one_to_many_cache(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ny_l2_cache");
+    g.warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20);
+    for k in tiers() {
+        for d in DIMS {
+            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let rows = fill(n * d, 1);
+            let q = fill(d, 2);
+            let mut out = vec![0.0f32; n];
+            g.throughput(Throughput::Bytes((n * d * 4) as u64));
+            g.bench_function(BenchmarkId::new(k.tier().name(), format!("d{d}")), |b| {
+                b.iter(|| {
+                    k.l2_sqr_ny(black_box(&q), black_box(&rows), &mut out)
+                        .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("ny_l2_f16_cache");
+    g.warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20);
+    for k in tiers() {
+        for d in DIMS {
+            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let rows: Vec<f16> = fill(n * d, 3).into_iter().map(f16::from_f32).collect();
+            let q = fill(d, 4);
+            let mut out = vec![0.0f32; n];
+            g.throughput(Throughput::Bytes((n * d * 2) as u64));
+            g.bench_function(BenchmarkId::new(k.tier().name(), format!("d{d}")), |b| {
+                b.iter(|| {
+                    k.l2_sqr_ny_f16(black_box(&q), black_box(&rows), &mut out)
+                        .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn one_to_many_dram(c: &mut Criterion) {
+    let mb = env_usize("FERROFAISS_BENCH_DRAM_MB", 512);
+    if mb == 0 {
+        return;
+    }
+    let values = mb * (1 << 20) / 4;
+    let matrix = fill(values, 5);
+    let mut g = c.benchmark_group("ny_l2_dram");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat);
+    for k in tiers() {
+        for d in DIMS {
+            let n = values / d;
+            let rows = &matrix[..n * d];
+            let q = fill(d, 6);
+            let mut out = vec![0.0f32; n];
+            g.throughput(Throughput::Bytes((n * d * 4) as u64));
+            g.bench_function(BenchmarkId::new(k.tier().name(), format!("d{d}")), |b| {
+                b.iter(|| {
+                    k.l2_sqr_ny(black_box(&q), black_box(rows), &mut out)
+                        .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn many_to_many(c: &mut Criterion) {
+    let simd_rows = env_usize("FERROFAISS_BENCH_KNN_ROWS", 20_000);
+    let mut g = c.benchmark_group("knn_l2");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat);
+    for k in tiers() {
+        // The reference tiers are an order of magnitude slower: fewer rows.
+        let n = match k.tier() {
+            SimdTier::Scalar | SimdTier::Portable => 2_000,
+            _ => simd_rows,
+        };
+        for d in DIMS {
+            let rows = fill(n * d, 7);
+            let queries = fill(NQ * d, 8);
+            let mut dist = vec![0.0f32; NQ * K];
+            let mut labels = vec![0i64; NQ * K];
+            g.throughput(Throughput::Elements((2 * NQ * n * d) as u64));
+            g.bench_function(
+                BenchmarkId::new(k.tier().name(), format!("d{d}_n{n}")),
+                |b| {
+                    b.iter(|| {
+                        k.knn_via(
+                            KnnPath::Blocked,
+                            Metric::L2,
+                            black_box(&queries),
+                            black_box(&rows),
+                            d,
+                            None,
+                            K,
+                            &mut dist,
+                            &mut labels,
+                        )
+                        .unwrap()
+                    })
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, one_to_many_cache, one_to_many_dram, many_to_many);
+criterion_main!(benches);
