@@ -1,11 +1,23 @@
 //! `ferrofaiss`: index a text, ask it, and compare with native Faiss.
+//!
+//! Every failure (bad usage, bad input, an unreachable embedding service) prints one
+//! line on stderr and exits with code 2; nothing already saved is changed by a command
+//! that fails.
 
 mod bench;
+mod commands;
+mod embedder;
+mod error;
+mod output;
+mod progress;
+mod saved;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ferrofaiss::kernel;
+
+use crate::error::{one_line, FAILURE_EXIT_CODE};
 
 /// The version line: the package version and the active SIMD tier (computed once).
 fn version_line() -> &'static str {
@@ -28,50 +40,86 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run LangChain's "FAISS (Async)" notebook end to end, offline, on the State of the
+    /// Union text.
+    Demo(commands::demo::DemoArgs),
+    /// Load text files, split them, embed the chunks and save an index folder.
+    Index(commands::index::IndexArgs),
+    /// Search a saved index (similarity or MMR, with filters and scores).
+    Search(commands::search::SearchArgs),
+    /// Describe a saved index.
+    Info(commands::info::InfoArgs),
+    /// Delete documents from a saved index by id.
+    Delete(commands::delete::DeleteArgs),
+    /// Merge the documents of one saved index into another.
+    Merge(commands::merge::MergeArgs),
     /// Print the active SIMD tier and what this CPU supports.
     Simd,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
     Bench(bench::BenchArgs),
 }
 
-fn simd() -> Result<(), String> {
-    let f = kernel::cpu_features();
-    println!("active tier: {}", kernel::active_tier());
-    if let Err(e) = kernel::tier::requested_tier() {
-        println!("requested tier rejected: {e}");
+/// Runs the parsed command; an error is a message for the user.
+fn dispatch(command: Command) -> Result<(), String> {
+    let result = match command {
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Index(args) => commands::index::run(args),
+        Command::Search(args) => commands::search::run(args),
+        Command::Info(args) => commands::info::run(args),
+        Command::Delete(args) => commands::delete::run(args),
+        Command::Merge(args) => commands::merge::run(args),
+        Command::Simd => commands::simd::run(),
+        Command::Bench(args) => return bench::run(&args).map_err(|e| e.to_string()),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Reports a usage error as one line (clap's first line, which names the problem) and
+/// returns its exit code; `--help` and `--version` print in full and succeed.
+fn report_usage(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
     }
-    let tiers: Vec<&str> = f.supported_tiers().iter().map(|t| t.name()).collect();
-    println!("supported tiers: {}", tiers.join(", "));
-    println!(
-        "cpu: avx2+fma={} avx512f={} f16c={} neon={}",
-        f.avx2_fma, f.avx512f, f.f16c, f.neon
-    );
-    println!(
-        "environment: FAISS_NO_AVX2={} FERROFAISS_SIMD={}",
-        std::env::var_os("FAISS_NO_AVX2").is_some(),
-        std::env::var("FERROFAISS_SIMD").unwrap_or_else(|_| "(unset)".into())
-    );
-    Ok(())
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.trim().trim_start_matches("error:").trim();
+    eprintln!("ferrofaiss: {first} (see `ferrofaiss --help`)");
+    ExitCode::from(FAILURE_EXIT_CODE)
+}
+
+/// Prints a panic as one line, without a backtrace: the program never shows users a
+/// Rust panic report.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".to_string());
+        eprintln!(
+            "ferrofaiss: internal error (a bug, please report it): {}",
+            one_line(&what)
+        );
+    }));
 }
 
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return report_usage(&e),
     };
-    let result = match cli.command {
-        Command::Simd => simd(),
-        Command::Bench(args) => bench::run(&args).map_err(|e| e.to_string()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("ferrofaiss: {msg}");
-            ExitCode::from(2)
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || dispatch(cli.command))) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(msg)) => {
+            eprintln!("ferrofaiss: {}", one_line(&msg));
+            ExitCode::from(FAILURE_EXIT_CODE)
         }
+        Err(_) => ExitCode::from(FAILURE_EXIT_CODE),
     }
 }

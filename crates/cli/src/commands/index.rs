@@ -1,0 +1,242 @@
+//! `ferrofaiss index PATHS... --out DIR`: load text files, split them into chunks, embed
+//! the chunks and save a store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use ferrofaiss::embeddings::Embeddings;
+use ferrofaiss::text::{
+    CharacterTextSplitter, DirectoryLoader, Document, RecursiveCharacterTextSplitter, TextLoader,
+    TextSplitter,
+};
+use ferrofaiss::{DistanceStrategy, FaissStore, Metadata, StoreConfig, DEFAULT_INDEX_FACTORY};
+
+use crate::embedder::{build_embedder, EmbedderKind};
+use crate::error::{CliError, CliResult};
+use crate::progress::Progress;
+use crate::saved::{holds_saved_store, save};
+
+/// Chunks embedded per call while indexing (one progress step each).
+const EMBED_BATCH: usize = 128;
+
+/// How chunks are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitterKind {
+    /// LangChain's `CharacterTextSplitter` on blank lines (the notebook's splitter).
+    Character,
+    /// LangChain's `RecursiveCharacterTextSplitter` (paragraphs, lines, words, chars).
+    Recursive,
+}
+
+/// How vectors are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Distance {
+    /// Squared Euclidean distance (LangChain's default; lower is closer).
+    L2,
+    /// Inner product (higher is closer).
+    Ip,
+    /// Cosine similarity: inner product of L2-normalized vectors (higher is closer).
+    Cosine,
+}
+
+impl Distance {
+    fn apply(self, config: StoreConfig) -> StoreConfig {
+        match self {
+            Distance::L2 => config.distance_strategy(DistanceStrategy::EuclideanDistance),
+            Distance::Ip => config.distance_strategy(DistanceStrategy::MaxInnerProduct),
+            Distance::Cosine => config
+                .distance_strategy(DistanceStrategy::MaxInnerProduct)
+                .normalize_l2(true),
+        }
+    }
+}
+
+/// Arguments of `ferrofaiss index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Text files, or folders whose files are all indexed (recursively, hidden files
+    /// skipped). Files must be UTF-8.
+    #[arg(required = true, value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+    /// Folder to save the index into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Replace an index already saved in DIR.
+    #[arg(long)]
+    overwrite: bool,
+    /// Embedder: offline feature hashing, or OpenAI (needs OPENAI_API_KEY; OPENAI_BASE_URL
+    /// selects another OpenAI-compatible server).
+    #[arg(long, value_enum, default_value_t = EmbedderKind::Hashing)]
+    embedder: EmbedderKind,
+    /// OpenAI model (with --embedder openai).
+    #[arg(long, value_name = "MODEL")]
+    openai_model: Option<String>,
+    /// Faiss index factory string: Flat, IVF{nlist},Flat, IDMap,Flat, IDMap2,Flat.
+    #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY)]
+    index_factory: String,
+    /// Largest chunk, in characters.
+    #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
+    chunk_size: i64,
+    /// Characters shared by consecutive chunks.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    chunk_overlap: i64,
+    /// Text splitter.
+    #[arg(long, value_enum, default_value_t = SplitterKind::Character)]
+    splitter: SplitterKind,
+    /// Distance between vectors.
+    #[arg(long, value_enum, default_value_t = Distance::L2)]
+    distance: Distance,
+}
+
+/// Runs `ferrofaiss index`.
+pub fn run(args: IndexArgs) -> CliResult<()> {
+    if args.out.exists() && !args.out.is_dir() {
+        return Err(CliError::new(format!(
+            "--out {} is not a folder",
+            args.out.display()
+        )));
+    }
+    if holds_saved_store(&args.out) && !args.overwrite {
+        return Err(CliError::new(format!(
+            "{} already holds an index; pass --overwrite to replace it, or index into \
+             another folder and `ferrofaiss merge` the two",
+            args.out.display()
+        )));
+    }
+    let config = args
+        .distance
+        .apply(StoreConfig::new().index_factory(args.index_factory.clone()));
+    check_factory(&config)?;
+    let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
+
+    let documents = load_documents(&args.paths)?;
+    let files = documents.len();
+    let chunks = split(&*splitter, &documents)?;
+    if chunks.is_empty() {
+        return Err(CliError::new(
+            "nothing to index: the files hold no text".to_string(),
+        ));
+    }
+
+    let embedder = build_embedder(args.embedder, args.openai_model.as_deref())?;
+    let texts: Vec<String> = chunks.iter().map(|d| d.page_content.clone()).collect();
+    let metadatas: Vec<Metadata> = chunks.into_iter().map(|d| d.metadata).collect();
+    let vectors = embed_with_progress(&*embedder, &texts)?;
+    let store = FaissStore::from_embeddings(
+        texts.into_iter().zip(vectors).collect(),
+        Arc::clone(&embedder),
+        Some(metadatas),
+        None,
+        config,
+    )
+    .map_err(|e| CliError::with_cause("cannot build the index", e))?;
+    save(&store, &args.out)?;
+    println!(
+        "indexed {} chunks from {} file{} into {} (embedder {}, index {}, dimension {}, {})",
+        store.len(),
+        files,
+        if files == 1 { "" } else { "s" },
+        args.out.display(),
+        embedder.name(),
+        store.index().type_name(),
+        store.dimension(),
+        store.distance_strategy(),
+    );
+    Ok(())
+}
+
+/// Rejects an unknown factory string before any file is read or text embedded.
+fn check_factory(config: &StoreConfig) -> CliResult<()> {
+    ferrofaiss::index::index_factory(1, &config.index_factory, config.distance_strategy.metric())
+        .map(drop)
+        .map_err(|e| CliError::with_cause(format!("bad --index {:?}", config.index_factory), e))
+}
+
+fn make_splitter(
+    kind: SplitterKind,
+    chunk_size: i64,
+    chunk_overlap: i64,
+) -> CliResult<Box<dyn DocumentSplitter>> {
+    let bad = |e| CliError::with_cause("bad --chunk-size/--chunk-overlap", e);
+    Ok(match kind {
+        SplitterKind::Character => {
+            Box::new(CharacterTextSplitter::with_sizes(chunk_size, chunk_overlap).map_err(bad)?)
+        }
+        SplitterKind::Recursive => Box::new(
+            RecursiveCharacterTextSplitter::with_sizes(chunk_size, chunk_overlap).map_err(bad)?,
+        ),
+    })
+}
+
+/// The one splitter method the command needs, object-safe.
+trait DocumentSplitter {
+    fn split(&self, documents: &[Document]) -> CliResult<Vec<Document>>;
+}
+
+impl<T: TextSplitter> DocumentSplitter for T {
+    fn split(&self, documents: &[Document]) -> CliResult<Vec<Document>> {
+        self.split_documents(documents)
+            .map_err(|e| CliError::with_cause("cannot split the text", e))
+    }
+}
+
+fn split(splitter: &dyn DocumentSplitter, documents: &[Document]) -> CliResult<Vec<Document>> {
+    splitter.split(documents)
+}
+
+/// Loads every file named, and every file under every folder named, in order.
+fn load_documents(paths: &[PathBuf]) -> CliResult<Vec<Document>> {
+    let mut documents = Vec::new();
+    for path in paths {
+        documents.extend(load_path(path)?);
+    }
+    Ok(documents)
+}
+
+fn load_path(path: &Path) -> CliResult<Vec<Document>> {
+    if !path.exists() {
+        return Err(CliError::new(format!(
+            "cannot read {}: no such file or folder",
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        let docs = DirectoryLoader::new(path)
+            .with_recursive(true)
+            .load()
+            .map_err(|e| CliError::new(e.to_string()))?;
+        if docs.is_empty() {
+            return Err(CliError::new(format!(
+                "nothing to index in {}: the folder holds no files",
+                path.display()
+            )));
+        }
+        return Ok(docs);
+    }
+    TextLoader::new(path)
+        .load()
+        .map_err(|e| CliError::new(e.to_string()))
+}
+
+/// Embeds `texts` in batches, with a progress bar on a terminal.
+fn embed_with_progress(embedder: &dyn Embeddings, texts: &[String]) -> CliResult<Vec<Vec<f32>>> {
+    let progress = Progress::new(texts.len() as u64, "embedding");
+    let mut vectors = Vec::with_capacity(texts.len());
+    for batch in texts.chunks(EMBED_BATCH) {
+        let got = embedder
+            .embed_documents(batch)
+            .map_err(|e| CliError::with_cause("embedding failed", e))?;
+        if got.len() != batch.len() {
+            return Err(CliError::new(format!(
+                "embedding failed: the embedder returned {} vectors for {} texts",
+                got.len(),
+                batch.len()
+            )));
+        }
+        vectors.extend(got);
+        progress.advance(batch.len() as u64);
+    }
+    progress.finish();
+    Ok(vectors)
+}

@@ -1,0 +1,48 @@
+//! `ferrofaiss merge DIR OTHER`: append the documents of one saved index to another.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::{CliError, CliResult};
+use crate::saved::{open_without_embedder, save};
+
+/// Arguments of `ferrofaiss merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folder that receives the documents (saved again in place).
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Folder whose documents are copied into DIR (left unchanged).
+    #[arg(value_name = "OTHER")]
+    other: PathBuf,
+}
+
+/// Runs `ferrofaiss merge`. Both indexes must come from the same embedder, with the
+/// same dimension, metric and index type, and share no id; otherwise nothing changes.
+pub fn run(args: MergeArgs) -> CliResult<()> {
+    let mut store = open_without_embedder(&args.dir)?;
+    let other = open_without_embedder(&args.other)?;
+    let (mine, theirs) = (store.embeddings().name(), other.embeddings().name());
+    if mine != theirs {
+        return Err(CliError::new(format!(
+            "cannot merge: {} was indexed with embedder {mine}, {} with {theirs}",
+            args.dir.display(),
+            args.other.display()
+        )));
+    }
+    let before = store.len();
+    store
+        .merge_from(&other)
+        .map_err(|e| CliError::with_cause("cannot merge", e))?;
+    save(&store, &args.dir)?;
+    println!(
+        "merged {} documents from {} into {} ({} -> {})",
+        store.len() - before,
+        args.other.display(),
+        args.dir.display(),
+        before,
+        store.len()
+    );
+    Ok(())
+}

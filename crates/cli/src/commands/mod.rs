@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod delete;
+pub mod demo;
+pub mod index;
+pub mod info;
+pub mod merge;
+pub mod search;
+pub mod simd;
