@@ -61,29 +61,22 @@ pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, out: &mut Vec<
     }
 }
 
-/// A feature occurrence: its key and the weight of one occurrence.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Occurrence {
-    /// The feature's 64-bit key.
-    pub key: u64,
-    /// The weight of one occurrence (1, or the stop-word weight).
-    pub weight: f64,
-}
-
-/// Adds the sublinear term frequency of each distinct feature in `occurrences` into
-/// `buffer` (signed, hashed): a feature seen `tf` times with weight `w` adds
-/// `± w * (1 + ln tf)` to bucket `key % dim`.
+/// Adds the sublinear term frequency of each distinct key in `keys` into `buffer`
+/// (signed, hashed): a feature seen `tf` times adds `± weight * (1 + ln tf)` to
+/// bucket `key % dim`, with the sign given by the key's top bit.
 ///
-/// Occurrences are sorted by key first, so the sum is the same whatever order the
-/// features were found in, and the result is bit-for-bit reproducible.
-pub(crate) fn accumulate(occurrences: &mut [Occurrence], buffer: &mut [f64]) {
-    occurrences.sort_unstable_by_key(|o| o.key);
+/// Keys are sorted first, so the sums are the same whatever order the features were
+/// found in, and the result is bit-for-bit reproducible.
+pub(crate) fn accumulate(keys: &mut [u64], weight: f64, buffer: &mut [f64]) {
+    keys.sort_unstable();
     let dim = buffer.len() as u64;
-    for run in occurrences.chunk_by(|a, b| a.key == b.key) {
-        let key = run[0].key;
-        let tf = run.len() as f64;
-        let weight = run[0].weight;
-        let value = weight * (1.0 + tf.ln());
+    for run in keys.chunk_by(|a, b| a == b) {
+        let key = run[0];
+        let value = if run.len() == 1 {
+            weight
+        } else {
+            weight * (1.0 + (run.len() as f64).ln())
+        };
         // `key % dim` is below `dim`, a usize, so the cast is lossless.
         let bucket = (key % dim) as usize;
         if key >> 63 == 1 {

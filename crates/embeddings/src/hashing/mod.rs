@@ -5,7 +5,7 @@ mod stop_words;
 mod tokenize;
 
 use crate::{EmbedFuture, EmbeddingError, Embeddings};
-use features::{accumulate, bigram_key, char_ngram_keys, word_key, Occurrence};
+use features::{accumulate, bigram_key, char_ngram_keys, word_key};
 
 /// The default dimension of [`HashingEmbeddings`].
 pub const HASHING_DEFAULT_DIM: usize = 1024;
@@ -159,38 +159,40 @@ impl HashingEmbeddings {
 
         let mut total = vec![0.0f64; c.dim];
         let mut family = vec![0.0f64; c.dim];
-        let mut occurrences: Vec<Occurrence> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
 
         if c.word_weight > 0.0 {
-            occurrences.extend(words.iter().zip(&is_stop).map(|(w, &stop)| Occurrence {
-                key: word_key(w),
-                weight: if stop { c.stop_word_weight } else { 1.0 },
-            }));
-            add_family(&mut occurrences, &mut family, c.word_weight, &mut total);
+            // Content words weigh 1, stop words `stop_word_weight`; a word is one or
+            // the other, so the two key lists never share a key.
+            let mut stop_keys = Vec::new();
+            for (w, &stop) in words.iter().zip(&is_stop) {
+                if stop {
+                    stop_keys.push(word_key(w));
+                } else {
+                    keys.push(word_key(w));
+                }
+            }
+            accumulate(&mut keys, 1.0, &mut family);
+            accumulate(&mut stop_keys, c.stop_word_weight, &mut family);
+            add_family(&mut family, c.word_weight, &mut total);
+            keys.clear();
         }
         if c.bigram_weight > 0.0 {
             for i in 1..words.len() {
                 if !is_stop[i - 1] && !is_stop[i] {
-                    occurrences.push(Occurrence {
-                        key: bigram_key(&words[i - 1], &words[i]),
-                        weight: 1.0,
-                    });
+                    keys.push(bigram_key(&words[i - 1], &words[i]));
                 }
             }
-            add_family(&mut occurrences, &mut family, c.bigram_weight, &mut total);
+            accumulate(&mut keys, 1.0, &mut family);
+            add_family(&mut family, c.bigram_weight, &mut total);
+            keys.clear();
         }
         if let Some((min, max)) = c.char_ngrams.filter(|_| c.char_ngram_weight > 0.0) {
-            let mut keys = Vec::new();
             for (w, _) in words.iter().zip(&is_stop).filter(|(_, &stop)| !stop) {
                 char_ngram_keys(w, min, max, &mut keys);
             }
-            occurrences.extend(keys.into_iter().map(|key| Occurrence { key, weight: 1.0 }));
-            add_family(
-                &mut occurrences,
-                &mut family,
-                c.char_ngram_weight,
-                &mut total,
-            );
+            accumulate(&mut keys, 1.0, &mut family);
+            add_family(&mut family, c.char_ngram_weight, &mut total);
         }
         scale_to_unit(&mut total);
         total
@@ -202,22 +204,14 @@ impl HashingEmbeddings {
     }
 }
 
-/// Hashes `occurrences` into `scratch`, normalises that family vector, adds it to
-/// `total` scaled by `weight`, then clears `occurrences` and `scratch` for the next
-/// family.
-fn add_family(
-    occurrences: &mut Vec<Occurrence>,
-    scratch: &mut [f64],
-    weight: f64,
-    total: &mut [f64],
-) {
-    accumulate(occurrences, scratch);
+/// Normalises the family vector in `scratch`, adds it to `total` scaled by `weight`,
+/// and clears `scratch` for the next family.
+fn add_family(scratch: &mut [f64], weight: f64, total: &mut [f64]) {
     scale_to_unit(scratch);
     for (t, s) in total.iter_mut().zip(scratch.iter_mut()) {
         *t += weight * *s;
         *s = 0.0;
     }
-    occurrences.clear();
 }
 
 /// Divides `v` by its Euclidean norm, leaving the zero vector as it is.
