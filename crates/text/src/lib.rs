@@ -21,7 +21,7 @@ pub use ferrofaiss_docstore::{Document, Metadata};
 pub use load::{DirectoryLoader, LoaderError, TextEncoding, TextLoader, DEFAULT_DIRECTORY_GLOB};
 pub use python_str::{is_python_whitespace, python_strip};
 pub use split::{
-    CharacterTextSplitter, CharacterTextSplitterOptions, KeepSeparator, LengthFunction,
+    CharacterTextSplitter, CharacterTextSplitterOptions, KeepSeparator, Language, LengthFunction,
     RecursiveCharacterTextSplitter, RecursiveCharacterTextSplitterOptions, Split, SplitWarning,
-    SplitterError, TextSplitter, DEFAULT_SEPARATORS, MERGE_LOGGER,
+    SplitterError, TextSplitter, UnknownLanguage, DEFAULT_SEPARATORS, MERGE_LOGGER,
 };

@@ -5,8 +5,9 @@
 use std::path::Path;
 
 use ferrofaiss_text::{
-    CharacterTextSplitter, CharacterTextSplitterOptions, Metadata, RecursiveCharacterTextSplitter,
-    RecursiveCharacterTextSplitterOptions, Split, SplitWarning, TextLoader, TextSplitter,
+    CharacterTextSplitter, CharacterTextSplitterOptions, Language, Metadata,
+    RecursiveCharacterTextSplitter, RecursiveCharacterTextSplitterOptions, Split, SplitWarning,
+    TextLoader, TextSplitter,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -33,11 +34,22 @@ fn text_named(name: &str, recording: &Value) -> String {
             case["ops"][0]["text"].as_str().unwrap().to_owned()
         }
         "mixed" => recording["texts_mixed"].as_str().unwrap().to_owned(),
-        other => panic!("unknown text {other}"),
+        other => match other.strip_prefix("code_") {
+            Some(language) => recording["texts_code"][language]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            None => panic!("unknown text {other}"),
+        },
     }
 }
 
 fn build(op: &Value) -> Box<dyn TextSplitter> {
+    if let Some(language) = op.get("language") {
+        let language: Language = language.as_str().unwrap().parse().unwrap();
+        let options = RecursiveCharacterTextSplitterOptions::from_kwargs(&op["splitter"]).unwrap();
+        return Box::new(RecursiveCharacterTextSplitter::from_language(language, options).unwrap());
+    }
     match op["class"].as_str().unwrap() {
         "character" => Box::new(
             CharacterTextSplitter::new(
@@ -164,7 +176,7 @@ fn check_create_documents(context: &str, op: &Value, recording: &Value) {
 fn recorded_langchain_splitter_cases() {
     let recording: Value = serde_json::from_str(&std::fs::read_to_string(DATA).unwrap()).unwrap();
     let ops = recording["ops"].as_array().unwrap();
-    assert_eq!(ops.len(), 39);
+    assert_eq!(ops.len(), 55);
     for (i, op) in ops.iter().enumerate() {
         let context = format!(
             "op {i}: {} {} on {}",
@@ -178,4 +190,40 @@ fn recorded_langchain_splitter_cases() {
             other => panic!("unknown op {other}"),
         }
     }
+}
+
+#[test]
+fn language_separators_match_langchain() {
+    let recording: Value = serde_json::from_str(&std::fs::read_to_string(DATA).unwrap()).unwrap();
+    let table = recording["language_separators"].as_object().unwrap();
+    assert_eq!(table.len(), Language::ALL.len());
+    for language in Language::ALL {
+        let want = &table[language.name()];
+        match language.separators() {
+            Some(separators) => {
+                let want: Vec<&str> = want
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap())
+                    .collect();
+                assert_eq!(separators, want.as_slice(), "{language}");
+                // Every separator compiles as a regex.
+                RecursiveCharacterTextSplitter::from_language(language, Default::default())
+                    .unwrap();
+            }
+            None => {
+                assert!(want.is_null(), "{language}");
+                let error =
+                    RecursiveCharacterTextSplitter::from_language(language, Default::default())
+                        .unwrap_err();
+                assert_eq!(
+                    error.to_string(),
+                    "Language Language.PERL is not implemented yet!"
+                );
+            }
+        }
+        assert_eq!(language.name().parse::<Language>().unwrap(), language);
+    }
+    assert!("klingon".parse::<Language>().is_err());
 }

@@ -55,6 +55,9 @@ pub enum SplitterError {
         /// Number of metadata entries.
         metadatas: usize,
     },
+    /// `from_language` for a language LangChain names but has no separators for.
+    #[error("Language Language.{0} is not implemented yet!")]
+    LanguageNotImplemented(String),
     /// Splitter settings given as JSON (LangChain keyword arguments) were malformed.
     #[error("invalid splitter option {key:?}: {message}")]
     InvalidOption {
@@ -73,7 +76,8 @@ impl SplitterError {
             Self::ChunkSizeNotPositive(_)
             | Self::NegativeChunkOverlap(_)
             | Self::OverlapLargerThanChunkSize { .. }
-            | Self::MetadataLengthMismatch { .. } => "ValueError",
+            | Self::MetadataLengthMismatch { .. }
+            | Self::LanguageNotImplemented(_) => "ValueError",
             Self::InvalidSeparatorRegex { .. } | Self::RegexMatchFailed { .. } => "re.error",
             Self::SizeOutOfRange { .. } => "OverflowError",
             Self::InvalidOption { .. } => "TypeError",

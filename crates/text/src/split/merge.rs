@@ -58,8 +58,14 @@ pub(crate) fn merge_splits(
     let mut start = 0;
     let mut total = 0usize;
     for (i, &len) in lengths.iter().enumerate() {
-        let sep_before = |start: usize| if i > start { sep_len } else { 0 };
-        if total + len + sep_before(start) > size {
+        // The size of the current chunk with piece `i` appended. Saturating: a custom
+        // length function may return anything.
+        let grown = |start: usize, total: usize| {
+            total
+                .saturating_add(len)
+                .saturating_add(if i > start { sep_len } else { 0 })
+        };
+        if grown(start, total) > size {
             if total > size {
                 warnings.push(SplitWarning::OversizedChunk {
                     size: total,
@@ -68,16 +74,14 @@ pub(crate) fn merge_splits(
             }
             if i > start {
                 emit(&pieces[start..i], separator, settings, chunks);
-                while start < i
-                    && (total > overlap || (total + len + sep_before(start) > size && total > 0))
-                {
+                while start < i && (total > overlap || (grown(start, total) > size && total > 0)) {
                     let sep_after_first = if i - start > 1 { sep_len } else { 0 };
-                    total = total.saturating_sub(lengths[start] + sep_after_first);
+                    total = total.saturating_sub(lengths[start].saturating_add(sep_after_first));
                     start += 1;
                 }
             }
         }
-        total += len + if i > start { sep_len } else { 0 };
+        total = grown(start, total);
     }
     emit(&pieces[start..], separator, settings, chunks);
 }

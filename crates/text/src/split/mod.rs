@@ -5,6 +5,7 @@ mod character;
 mod documents;
 mod error;
 mod kwargs;
+mod language;
 mod length;
 mod merge;
 mod recursive;
@@ -13,6 +14,7 @@ mod settings;
 
 pub use character::{CharacterTextSplitter, CharacterTextSplitterOptions};
 pub use error::SplitterError;
+pub use language::{Language, UnknownLanguage};
 pub use length::LengthFunction;
 pub use merge::{SplitWarning, MERGE_LOGGER};
 pub use recursive::{

@@ -4,7 +4,7 @@
 use super::merge::merge_splits;
 use super::separator::Separator;
 use super::settings::ChunkSettings;
-use super::{KeepSeparator, LengthFunction, SplitWarning, SplitterError, TextSplitter};
+use super::{KeepSeparator, Language, LengthFunction, SplitWarning, SplitterError, TextSplitter};
 
 /// LangChain's default separators: paragraphs, lines, words, code points.
 pub const DEFAULT_SEPARATORS: [&str; 4] = ["\n\n", "\n", " ", ""];
@@ -101,6 +101,23 @@ impl RecursiveCharacterTextSplitter {
             chunk_size,
             chunk_overlap,
             ..RecursiveCharacterTextSplitterOptions::default()
+        })
+    }
+
+    /// LangChain's `from_language`: `options` with the language's separators, which are
+    /// regular expressions (`separators` and `is_separator_regex` of `options` are
+    /// replaced).
+    pub fn from_language(
+        language: Language,
+        options: RecursiveCharacterTextSplitterOptions,
+    ) -> Result<Self, SplitterError> {
+        let separators = language.separators().ok_or_else(|| {
+            SplitterError::LanguageNotImplemented(language.name().to_ascii_uppercase())
+        })?;
+        Self::new(RecursiveCharacterTextSplitterOptions {
+            separators: separators.iter().map(|s| (*s).to_owned()).collect(),
+            is_separator_regex: true,
+            ..options
         })
     }
 

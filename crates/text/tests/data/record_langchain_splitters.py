@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 
-from langchain_text_splitters import CharacterTextSplitter, RecursiveCharacterTextSplitter
+from langchain_text_splitters import CharacterTextSplitter, Language, RecursiveCharacterTextSplitter
 
 ROOT = "../../../../fixtures/"
 SOTU = open(ROOT + "state_of_the_union.txt", encoding="utf-8").read()
@@ -23,7 +23,26 @@ MIXED = (
     "a b c d e f g h i j k l m n o p q r s t u v w x y z\n"
     "\u00dcn\u00efc\u00f6d\u00e9 \u2014 \U0001F600 emoji \U0001F600\U0001F600 end"
 )
-TEXTS = {"sotu": SOTU, "short": SHORT, "mixed": MIXED}
+CODE = {
+    "python": "import os\n\nclass Greeter:\n    def __init__(self, name):\n        self.name = name\n\n"
+    "    def greet(self):\n        if self.name:\n            return f'Hello {self.name}'\n        return 'Hello'\n\n"
+    "def main():\n    for n in ['a', 'b']:\n        print(Greeter(n).greet())\n\nif __name__ == '__main__':\n    main()\n",
+    "rust": "use std::io;\n\nconst N: usize = 3;\n\nfn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n\n"
+    "fn main() {\n    let x = add(1, 2);\n    if x > 2 {\n        println!(\"big {x}\");\n    }\n"
+    "    for i in 0..N {\n        match i { 0 => {}, _ => println!(\"{i}\") }\n    }\n}\n",
+    "markdown": "# Title\n\nIntro paragraph with some words.\n\n## Section one\n\nText under section one.\n\n"
+    "```\ncode block\n```\n\n***\n\n### Sub\n\nMore text here and there.\n",
+    "html": "<html><body><div><h1>Title</h1><p>First paragraph of text.</p><ul><li>one</li><li>two</li></ul>"
+    "<table><tr><td>cell</td></tr></table><p>Second paragraph.</p></div></body></html>",
+    "latex": "\\documentclass{article}\n\\begin{document}\n\\section{Intro}\nSome text.\n"
+    "\\subsection{More}\n\\begin{itemize}\n\\item one\n\\item two\n\\end{itemize}\n\\end{document}\n",
+    "rst": "Title\n=====\n\nIntro text.\n\nSection\n-------\n\n.. note:: a note\n\nMore text\n\n***\n",
+    "visualbasic6": "Option Explicit\n\nPublic Sub Hello()\n    MsgBox \"Hi\"\nEnd Sub\n\n"
+    "Private Function Add(a As Integer, b As Integer) As Integer\n    Add = a + b\nEnd Function\n",
+    "js": "const a = 1;\n\nfunction f(x) {\n  if (x) {\n    return x;\n  }\n}\n\nlet b = f(a);\n"
+    "class K {\n  m() { return b; }\n}\n",
+}
+TEXTS = {"sotu": SOTU, "short": SHORT, "mixed": MIXED, **{"code_" + k: v for k, v in CODE.items()}}
 
 
 class Capture(logging.Handler):
@@ -125,6 +144,16 @@ ops.append(split_case("character", {"chunk_size": 30, "chunk_overlap": 5, "separ
 ops.append(split_case("character", {"chunk_size": 30, "chunk_overlap": 5, "separator": "(?=[A-Z])", "is_separator_regex": True}, "short"))
 ops.append(split_case("character", {"chunk_size": 40, "chunk_overlap": 0, "separator": "\n"}, "mixed"))
 ops.append(split_case("character", {"chunk_size": 40, "chunk_overlap": 10, "separator": " ", "keep_separator": "end", "strip_whitespace": False}, "mixed"))
+for lang in CODE:
+    for size in (40, 80):
+        capture.records.clear()
+        splitter = RecursiveCharacterTextSplitter.from_language(Language(lang), chunk_size=size, chunk_overlap=10)
+        chunks = splitter.split_text(CODE[lang])
+        expect = chunk_summary(chunks, full=True)
+        expect["logs"] = list(capture.records)
+        ops.append({"op": "split_text", "class": "recursive", "language": lang,
+                    "splitter": {"chunk_size": size, "chunk_overlap": 10},
+                    "text": "code_" + lang, "expect": expect})
 ops.append(documents_case("recursive", {"chunk_size": 200, "chunk_overlap": 50, "add_start_index": True}, ["short", "mixed", "sotu"]))
 ops.append(documents_case("character", {"chunk_size": 200, "chunk_overlap": 50, "separator": " ", "add_start_index": True}, ["short", "mixed"]))
 ops.append(
@@ -141,6 +170,14 @@ json.dump(
         + importlib.metadata.version("langchain-text-splitters"),
         "python": sys.version.split()[0],
         "texts_mixed": MIXED,
+        "texts_code": CODE,
+        "language_separators": {
+            l.value: (
+                RecursiveCharacterTextSplitter.get_separators_for_language(l)
+                if l != Language.PERL else None
+            )
+            for l in Language
+        },
         "ops": ops,
     },
     sys.stdout,
