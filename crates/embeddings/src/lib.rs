@@ -23,6 +23,8 @@ mod error;
 mod fake;
 mod fnv;
 mod hashing;
+#[cfg(feature = "minilm")]
+mod minilm;
 mod openai;
 mod trigram;
 
@@ -30,6 +32,11 @@ pub use error::EmbeddingError;
 pub use fake::{FakeEmbeddings, FAKE_EMBEDDINGS_DIM};
 pub use fnv::{fnv1a64, fnv1a64_continue, FNV1A64_OFFSET_BASIS, FNV1A64_PRIME};
 pub use hashing::{HashingConfig, HashingEmbeddings, HASHING_DEFAULT_DIM};
+#[cfg(feature = "minilm")]
+pub use minilm::{
+    BertConfig, MiniLmEmbeddings, MiniLmError, MiniLmOptions, ModelLocator,
+    MINILM_DEFAULT_BATCH_SIZE, MINILM_DEFAULT_MAX_SEQ_LENGTH, MINILM_HF_REPO, MINILM_MODEL_DIR_ENV,
+};
 pub use openai::{
     OpenAiEmbeddings, OpenAiEmbeddingsBuilder, RetryPolicy, OPENAI_DEFAULT_BASE_URL,
     OPENAI_DEFAULT_CHUNK_SIZE, OPENAI_DEFAULT_CONNECT_TIMEOUT, OPENAI_DEFAULT_MAX_CONCURRENCY,
