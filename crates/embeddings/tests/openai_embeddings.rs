@@ -297,6 +297,30 @@ fn key_and_base_url_come_from_the_environment() {
 }
 
 #[test]
+fn langchains_older_base_url_variable_is_a_fallback() {
+    let lookup = |vars: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let build = |vars| {
+        OpenAiEmbeddings::builder()
+            .api_key("k")
+            .build_with_env(lookup(vars))
+            .expect("valid")
+    };
+    let old_only = build(&[("OPENAI_API_BASE", "http://old:1/v1")]);
+    assert_eq!(old_only.base_url(), "http://old:1/v1");
+    let both = build(&[
+        ("OPENAI_API_BASE", "http://old:1/v1"),
+        ("OPENAI_BASE_URL", "http://new:2/v1"),
+    ]);
+    assert_eq!(both.base_url(), "http://new:2/v1");
+}
+
+#[test]
 fn defaults_follow_langchain() {
     let emb = OpenAiEmbeddings::builder()
         .api_key("k")

@@ -97,7 +97,7 @@ impl OpenAiEmbeddingsBuilder {
     /// The API base URL, up to and including the version (`http://localhost:8000/v1`
     /// for vLLM, `http://localhost:11434/v1` for Ollama, `http://localhost:1234/v1`
     /// for LM Studio); requests go to `<base>/embeddings`. Default: `OPENAI_BASE_URL`,
-    /// else `https://api.openai.com/v1`.
+    /// else `OPENAI_API_BASE` (LangChain's older name), else `https://api.openai.com/v1`.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -201,6 +201,7 @@ impl OpenAiEmbeddingsBuilder {
             };
         let base_url = non_empty(self.base_url.clone())
             .or_else(|| non_empty(env("OPENAI_BASE_URL")))
+            .or_else(|| non_empty(env("OPENAI_API_BASE")))
             .unwrap_or_else(|| OPENAI_DEFAULT_BASE_URL.to_string());
         let base_url = base_url.trim_end_matches('/').to_string();
         let organization = non_empty(self.organization.clone())
