@@ -469,6 +469,17 @@ fn indexes_built_here_serialise_to_the_bytes_faiss_wrote() {
         write_index_to_vec(&ivf_with(4, 8, DirectMapType::Array)).unwrap(),
         fixture_bytes("ivfflat_directmap")
     );
+    // Inner-product IVF: faiss's spherical-ish centroids (recorded as f32 decimals).
+    let mut ivf_ip = IvfFlatIndex::new(4, 4, MetricType::InnerProduct).unwrap();
+    ivf_ip
+        .train_with_centroids(&f32_rows(&expected("ivfflat_ip")["centroids"]))
+        .unwrap();
+    ivf_ip.set_nprobe(4).unwrap();
+    ivf_ip.add(&base).unwrap();
+    assert_eq!(
+        write_index_to_vec(&ivf_ip).unwrap(),
+        fixture_bytes("ivfflat_ip")
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@ mod id_map;
 mod inverted_lists;
 mod ivf_flat;
 
+pub use inverted_lists::faiss_writes_full;
+
 use std::borrow::Cow;
 use std::io::Write;
 
