@@ -2,7 +2,7 @@
 //! the rayon pool: by query chunks when there are enough queries, by row ranges (with
 //! a merge of the partial top-k) when there are few queries and many rows.
 
-use flatl2_kernel::{kernels, Metric, TopK};
+use flatl2_kernel::{kernels, KnnPath, Metric, TopK, BLOCKED_THRESHOLD};
 use rayon::prelude::*;
 
 use crate::IndexError;
@@ -10,9 +10,19 @@ use crate::IndexError;
 /// Below this many rows a single thread scans everything for a query.
 const MIN_ROWS_PER_SPLIT: usize = 8192;
 
-/// Queries per task when splitting by queries: large enough for the kernel's blocking to
-/// reuse each row block across queries.
-const MAX_QUERIES_PER_TASK: usize = 256;
+/// Fewest queries per task on the blocked path: each task streams all rows once, so
+/// fewer, larger tasks reuse every row block across more queries.
+const MIN_BLOCKED_QUERIES_PER_TASK: usize = 128;
+
+/// Faiss's choice, made once for the whole batch (not per task): the blocked
+/// `|x|^2 + |y|^2 - 2 x.y` path when `nq * d >= 128000`, one-to-many scans below.
+pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
+    if n > 0 && nq.saturating_mul(d) >= BLOCKED_THRESHOLD {
+        KnnPath::Blocked
+    } else {
+        KnnPath::Direct
+    }
+}
 
 /// `nq * k` distances and labels (row positions) of the `k` nearest rows of each query,
 /// in Faiss's order and tie rules. `row_norms` (squared norms of `rows`, L2 only) lets
@@ -33,13 +43,18 @@ pub(crate) fn knn(
     if nq == 0 {
         return Ok((dist, labels));
     }
+    let path = batch_path(nq, n, d);
     if nq >= threads || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
-        let per_task = nq.div_ceil(threads).clamp(1, MAX_QUERIES_PER_TASK);
+        // Two tasks per thread balance a shared machine; blocked tasks stay large.
+        let mut per_task = nq.div_ceil(2 * threads).max(1);
+        if path == KnnPath::Blocked {
+            per_task = per_task.max(MIN_BLOCKED_QUERIES_PER_TASK);
+        }
         dist.par_chunks_mut(per_task * k)
             .zip(labels.par_chunks_mut(per_task * k))
             .zip(queries.par_chunks(per_task * d))
             .try_for_each(|((dc, lc), qc)| {
-                kernels().knn(metric, qc, rows, d, row_norms, k, dc, lc)
+                kernels().knn_via(path, metric, qc, rows, d, row_norms, k, dc, lc)
             })?;
         return Ok((dist, labels));
     }
@@ -54,7 +69,8 @@ pub(crate) fn knn(
             let mut pd = vec![metric.worst(); nq * k];
             let mut pl = vec![-1i64; nq * k];
             let norms = row_norms.map(|nr| &nr[start..end]);
-            kernels().knn(
+            kernels().knn_via(
+                path,
                 metric,
                 queries,
                 &rows[start * d..end * d],

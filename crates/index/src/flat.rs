@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::sync::OnceLock;
 
-use flatl2_kernel::kernels;
+use flatl2_kernel::{kernels, KnnPath};
 use rayon::prelude::*;
 
 use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
@@ -12,10 +12,6 @@ use crate::{
     exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
 };
-
-/// Batch searches with at least this many queries use cached row norms (Faiss switches
-/// to its BLAS path at 20 queries).
-const NORMS_MIN_QUERIES: usize = 20;
 
 /// Exhaustive index over vectors stored contiguously, row after row.
 #[derive(Debug, Clone)]
@@ -87,8 +83,8 @@ impl FlatIndex {
     ) -> Result<SearchResult, IndexError> {
         let nq = queries.len() / self.d;
         let metric = self.metric.kernel_metric();
-        let norms =
-            (self.metric == MetricType::L2 && nq >= NORMS_MIN_QUERIES).then(|| self.cached_norms());
+        let blocked = exhaustive::batch_path(nq, self.ntotal(), self.d) == KnnPath::Blocked;
+        let norms = (self.metric == MetricType::L2 && blocked).then(|| self.cached_norms());
         let (distances, labels) = exhaustive::knn(metric, queries, &self.data, self.d, norms, k)?;
         Ok(SearchResult {
             nq,
@@ -100,6 +96,7 @@ impl FlatIndex {
 
     /// Appends rows without checks (caller validated them).
     pub(crate) fn append_unchecked(&mut self, x: &[f32]) {
+        self.data.reserve_exact(x.len());
         self.data.extend_from_slice(x);
         self.changed();
     }

@@ -29,8 +29,8 @@
 
 mod error;
 mod exhaustive;
-pub mod faiss_io;
 mod factory;
+pub mod faiss_io;
 mod flat;
 mod id_map;
 mod index_trait;

@@ -310,3 +310,34 @@ fn single_query_split_across_threads_equals_flat() {
         });
     }
 }
+
+/// The three batch strategies (list by list for large batches, query by query for
+/// middling ones, one query at a time) give the same results.
+#[test]
+fn search_strategies_agree() {
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        let d = 16;
+        let xb = clustered(5000, d, 25, 2.0, 12);
+        let mut ivf = trained(metric, &xb, d, 25);
+        ivf.set_nprobe(5).unwrap();
+        let xq = &xb[..64 * d];
+        let k = 7;
+        let whole = ivf.search(xq, k, None).unwrap();
+        for chunk in [1usize, 10] {
+            with_threads(2, || {
+                for (c, q) in xq.chunks(chunk * d).enumerate() {
+                    let r = ivf.search(q, k, None).unwrap();
+                    let range = c * chunk * k..(c * chunk * k + r.labels.len());
+                    assert_same_results(
+                        &r.distances,
+                        &r.labels,
+                        &whole.distances[range.clone()],
+                        &whole.labels[range],
+                        k,
+                        1e-5,
+                    );
+                }
+            });
+        }
+    }
+}

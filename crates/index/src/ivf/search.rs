@@ -2,7 +2,7 @@
 //! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a lone
 //! query with much to scan splits its lists across threads and merges the heaps.
 
-use flatl2_kernel::TopK;
+use flatl2_kernel::{kernels, KnnPath, TopK};
 use rayon::prelude::*;
 
 use super::IvfFlatIndex;
@@ -16,6 +16,14 @@ const SPLIT_MIN_VECTORS: usize = 16_384;
 
 /// Queries per parallel task.
 const QUERIES_PER_TASK: usize = 8;
+
+/// Batches of at least this many queries are scanned list by list (each probed list is
+/// read once and compared with all the queries that probe it).
+const LIST_MAJOR_MIN_QUERIES: usize = 32;
+
+/// A list probed by at least this many queries of a batch is scanned with the
+/// kernel's blocked many-to-many path.
+const BLOCKED_MIN_QUERIES_PER_LIST: usize = 4;
 
 impl IvfFlatIndex {
     /// The probed lists of every query (`nq * nprobe`, `-1` for none), best first.
@@ -86,6 +94,9 @@ impl IvfFlatIndex {
             }
             return Ok(out);
         }
+        if nq >= LIST_MAJOR_MIN_QUERIES {
+            return self.search_list_major(queries, k, nprobe, &probes, out);
+        }
         let longest = self.longest_list();
         out.distances
             .par_chunks_mut(QUERIES_PER_TASK * k)
@@ -109,6 +120,118 @@ impl IvfFlatIndex {
                 }
                 Ok::<(), IndexError>(())
             })?;
+        Ok(out)
+    }
+
+    /// Batch search list by list: the `(query, rank)` probes are grouped by list, each
+    /// list is scanned once against all its queries (many-to-many kernel, in parallel
+    /// over lists), then every query merges its `nprobe` partial top-k in probe order.
+    ///
+    /// Equal to the query-by-query scan except in the order equal distances reach a
+    /// heap (Faiss offers a list's entries in stored order, here a list's partial
+    /// top-k is offered best first), and, on the blocked path, in the last bits of L2
+    /// distances (`|x|^2 + |y|^2 - 2 x.y`).
+    fn search_list_major(
+        &self,
+        queries: &[f32],
+        k: usize,
+        nprobe: usize,
+        probes: &[i64],
+        mut out: SearchResult,
+    ) -> Result<SearchResult, IndexError> {
+        let d = self.d;
+        let nlist = self.nlist();
+        let metric = self.metric.kernel_metric();
+        // Counting sort of the probes by list: members[start[l]..start[l + 1]] are the
+        // probe slots (query * nprobe + rank) of list l; slot_pos[s] is the position of
+        // slot s among its list's members.
+        let mut start = vec![0usize; nlist + 1];
+        for &p in probes {
+            if let Ok(p) = usize::try_from(p) {
+                start[p + 1] += 1;
+            }
+        }
+        for l in 0..nlist {
+            start[l + 1] += start[l];
+        }
+        let mut fill = start.clone();
+        let mut members = vec![0usize; start[nlist]];
+        let mut slot_pos = vec![usize::MAX; probes.len()];
+        for (s, &p) in probes.iter().enumerate() {
+            if let Ok(p) = usize::try_from(p) {
+                members[fill[p]] = s;
+                slot_pos[s] = fill[p] - start[p];
+                fill[p] += 1;
+            }
+        }
+        // Per list: the partial top-k of each member query, labels already ids.
+        let partials: Vec<(Vec<f32>, Vec<i64>)> = (0..nlist)
+            .into_par_iter()
+            .map(|l| {
+                let slots = &members[start[l]..start[l + 1]];
+                let list = &self.lists[l];
+                if slots.is_empty() || list.is_empty() {
+                    return Ok((Vec::new(), Vec::new()));
+                }
+                let m = slots.len();
+                let mut qbuf = Vec::with_capacity(m * d);
+                for &s in slots {
+                    let q = s / nprobe;
+                    qbuf.extend_from_slice(&queries[q * d..(q + 1) * d]);
+                }
+                let path = if m >= BLOCKED_MIN_QUERIES_PER_LIST {
+                    KnnPath::Blocked
+                } else {
+                    KnnPath::Direct
+                };
+                let mut dist = vec![0.0f32; m * k];
+                let mut labels = vec![0i64; m * k];
+                kernels().knn_via(
+                    path,
+                    metric,
+                    &qbuf,
+                    &list.codes,
+                    d,
+                    None,
+                    k,
+                    &mut dist,
+                    &mut labels,
+                )?;
+                for lab in labels.iter_mut() {
+                    if *lab >= 0 {
+                        *lab = list.ids[*lab as usize];
+                    }
+                }
+                Ok((dist, labels))
+            })
+            .collect::<Result<_, IndexError>>()?;
+        out.distances
+            .par_chunks_mut(k)
+            .zip(out.labels.par_chunks_mut(k))
+            .enumerate()
+            .for_each_init(
+                || TopK::new(metric, k),
+                |heap, (q, (dq, lq))| {
+                    for s in q * nprobe..(q + 1) * nprobe {
+                        let Ok(p) = usize::try_from(probes[s]) else {
+                            continue;
+                        };
+                        let (pd, pl) = &partials[p];
+                        if pd.is_empty() {
+                            continue;
+                        }
+                        let j = slot_pos[s];
+                        for (&dv, &lv) in pd[j * k..(j + 1) * k].iter().zip(&pl[j * k..(j + 1) * k])
+                        {
+                            if lv < 0 {
+                                break;
+                            }
+                            heap.push(dv, lv);
+                        }
+                    }
+                    heap.drain_sorted_into(dq, lq);
+                },
+            );
         Ok(out)
     }
 
