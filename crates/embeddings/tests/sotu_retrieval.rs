@@ -1,17 +1,26 @@
-//! LangChain's seed question on the State of the Union: with the offline hashing
-//! embedder, "What did the president say about Ketanji Brown Jackson" must find the
-//! chunk that names her first, by L2 distance.
+//! Retrieval on the State of the Union chunks.
+//!
+//! * With the offline hashing embedder, LangChain's seed question "What did the
+//!   president say about Ketanji Brown Jackson" must find the chunk that names her
+//!   first, by L2 distance.
+//! * With the golden trigram embedder, the nearest chunks and their distances must be
+//!   the ones LangChain + faiss recorded (`fixtures/golden/cases/sotu_pipeline.json`).
 //!
 //! The text is split here the way CharacterTextSplitter(chunk_size=1000,
 //! chunk_overlap=0) does (spec §13), written out independently of the text crate:
 //! split on "\n\n", drop empty pieces, merge pieces while the merged length (in code
 //! points, separators included) stays within 1000, strip each chunk.
 
-use ferrofaiss_embeddings::{Embeddings, HashingConfig, HashingEmbeddings};
+use ferrofaiss_embeddings::{Embeddings, HashingConfig, HashingEmbeddings, TrigramEmbeddings};
+use serde_json::Value;
 
 const SOTU: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/state_of_the_union.txt"
+);
+const PIPELINE_CASE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/golden/cases/sotu_pipeline.json"
 );
 const QUERY: &str = "What did the president say about Ketanji Brown Jackson";
 
@@ -55,7 +64,7 @@ fn l2(a: &[f32], b: &[f32]) -> f64 {
 }
 
 /// Ranks the chunks by squared L2 distance to the query (ascending).
-fn ranking(emb: &HashingEmbeddings, chunks: &[String], query: &str) -> Vec<(usize, f64)> {
+fn ranking(emb: &dyn Embeddings, chunks: &[String], query: &str) -> Vec<(usize, f64)> {
     let vectors = emb.embed_documents(chunks).expect("embed chunks");
     let q = emb.embed_query(query).expect("embed query");
     let mut ranked: Vec<(usize, f64)> = vectors.iter().map(|v| l2(v, &q)).enumerate().collect();
@@ -105,4 +114,49 @@ fn without_stop_words_or_n_grams_the_name_still_wins() {
     })
     .expect("valid config");
     assert_eq!(ranking(&words_only, &chunks, QUERY)[0].0, 31);
+}
+
+#[test]
+fn trigram_embedder_reproduces_langchains_sotu_search() {
+    let text = std::fs::read_to_string(PIPELINE_CASE).expect("sotu_pipeline case");
+    let case: Value = serde_json::from_str(&text).expect("case JSON");
+    let create = &case["ops"][0];
+    assert_eq!(create["embedding"]["kind"], "trigram");
+    let emb = TrigramEmbeddings::new(
+        create["embedding"]["dim"].as_u64().expect("dim") as usize,
+        create["embedding"]["normalize"]
+            .as_bool()
+            .expect("normalize"),
+    )
+    .expect("valid trigram config");
+    let chunks = sotu_chunks();
+
+    let mut checked = 0;
+    for op in case["ops"].as_array().expect("ops") {
+        if op["op"] != "call" || op["method"] != "similarity_search_with_score" {
+            continue;
+        }
+        let query = op["args"]["query"].as_str().expect("query");
+        let k = op["args"]["k"].as_u64().expect("k") as usize;
+        let ranked = ranking(&emb, &chunks, query);
+        let docs = op["expect"]["docs"].as_array().expect("docs");
+        let scores = op["expect"]["scores"].as_array().expect("scores");
+        assert_eq!(docs.len(), k);
+        for (rank, ((i, dist), (doc, score))) in
+            ranked.iter().zip(docs.iter().zip(scores)).enumerate()
+        {
+            assert_eq!(
+                chunks[*i],
+                doc["page_content"].as_str().expect("page_content"),
+                "{query:?}: chunk at rank {rank}"
+            );
+            let want = score.as_f64().expect("score");
+            assert!(
+                (dist - want).abs() <= 1e-6 + 1e-5 * want.abs(),
+                "{query:?} rank {rank}: distance {dist}, LangChain {want}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "both recorded similarity searches were checked");
 }
