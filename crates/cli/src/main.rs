@@ -74,20 +74,30 @@ fn dispatch(command: Command) -> Result<(), String> {
     result.map_err(|e| e.to_string())
 }
 
-/// Reports a usage error as one line (clap's first line, which names the problem) and
-/// returns its exit code; `--help` and `--version` print in full and succeed.
+/// Reports a usage error as one line (clap's first paragraph, which names the
+/// problem) and returns its exit code; `--help` and `--version` print in full and
+/// succeed.
 fn report_usage(e: &clap::Error) -> ExitCode {
     if !e.use_stderr() {
         let _ = e.print();
         return ExitCode::SUCCESS;
     }
-    let rendered = e.render().to_string();
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.trim().trim_start_matches("error:").trim();
-    eprintln!("ferrofaiss: {first} (see `ferrofaiss --help`)");
+    let problem = match e.kind() {
+        clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "a command is needed".to_string()
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let paragraph = rendered
+                .trim_start()
+                .split("\n\n")
+                .next()
+                .unwrap_or_default();
+            let line = one_line(paragraph);
+            line.trim_start_matches("error:").trim().to_string()
+        }
+    };
+    eprintln!("ferrofaiss: {problem} (see `ferrofaiss --help`)");
     ExitCode::from(FAILURE_EXIT_CODE)
 }
 

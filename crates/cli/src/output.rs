@@ -64,8 +64,10 @@ pub fn hits_text(hits: &[Hit], with_scores: bool) -> String {
         }
         out.push('\n');
         for line in doc.page_content.lines() {
-            out.push_str("    ");
-            out.push_str(line);
+            if !line.trim().is_empty() {
+                out.push_str("    ");
+                out.push_str(line.trim_end());
+            }
             out.push('\n');
         }
         out.push('\n');

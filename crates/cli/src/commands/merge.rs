@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use ferrofaiss::StoreError;
 
 use crate::error::{CliError, CliResult};
 use crate::saved::{open_without_embedder, save};
@@ -32,9 +33,16 @@ pub fn run(args: MergeArgs) -> CliResult<()> {
         )));
     }
     let before = store.len();
-    store
-        .merge_from(&other)
-        .map_err(|e| CliError::with_cause("cannot merge", e))?;
+    store.merge_from(&other).map_err(|e| match e {
+        StoreError::IdsAlreadyExist(ids) => CliError::new(format!(
+            "cannot merge: {} of the ids in {} are already in {} (first: {})",
+            ids.len(),
+            args.other.display(),
+            args.dir.display(),
+            ids.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        )),
+        other => CliError::with_cause("cannot merge", other),
+    })?;
     save(&store, &args.dir)?;
     println!(
         "merged {} documents from {} into {} ({} -> {})",
