@@ -9,6 +9,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import random
 import sys
 
 from langchain_text_splitters import CharacterTextSplitter, Language, RecursiveCharacterTextSplitter
@@ -154,6 +155,26 @@ for lang in CODE:
         ops.append({"op": "split_text", "class": "recursive", "language": lang,
                     "splitter": {"chunk_size": size, "chunk_overlap": 10},
                     "text": "code_" + lang, "expect": expect})
+# Small random texts and settings: edge cases of both algorithms (boundary sizes, pieces
+# made only of whitespace, oversized single characters).
+rng = random.Random(20261124)
+for n in range(120):
+    text = "".join(rng.choice(["a", "b", " ", " ", "\n", "\n\n", "\u00e9"]) for _ in range(rng.randint(1, 40)))
+    size = rng.randint(1, 10)
+    kwargs = {
+        "chunk_size": size,
+        "chunk_overlap": rng.randint(0, size),
+        "keep_separator": rng.choice([True, False, "start", "end"]),
+        "strip_whitespace": rng.choice([True, False]),
+    }
+    cls = "recursive" if n % 2 == 0 else "character"
+    if cls == "character":
+        kwargs["separator"] = rng.choice(["\n\n", "\n", " ", ""])
+    capture.records.clear()
+    chunks = CLASSES[cls](**kwargs).split_text(text)
+    expect = chunk_summary(chunks, full=True)
+    expect["logs"] = list(capture.records)
+    ops.append({"op": "split_text", "class": cls, "splitter": kwargs, "text_value": text, "expect": expect})
 ops.append(documents_case("recursive", {"chunk_size": 200, "chunk_overlap": 50, "add_start_index": True}, ["short", "mixed", "sotu"]))
 ops.append(documents_case("character", {"chunk_size": 200, "chunk_overlap": 50, "separator": " ", "add_start_index": True}, ["short", "mixed"]))
 ops.append(
