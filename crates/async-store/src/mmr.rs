@@ -1,10 +1,15 @@
 //! Maximal marginal relevance, as `langchain_community.vectorstores.utils` computes it:
-//! cosine similarities in f32 (0/0 and infinities become 0), the first maximum wins
-//! ties, and `lambda_mult` is not range-checked.
+//! cosine similarities (0/0 and infinities become 0), the first maximum wins ties, and
+//! `lambda_mult` is not range-checked.
+//!
+//! LangChain computes in numpy float32; here cosines and scores are f64. The recorded
+//! LangChain selections agree with an f64 computation (the golden generator checks
+//! this), and f64 resolves near-ties the way numpy's float32 does in the recorded
+//! cases, where rounding cosines to f32 would turn them into exact ties.
 
-/// Cosine similarity of two vectors, accumulated in f64 and rounded to f32. A zero
-/// vector (0/0) or an overflow gives 0, as LangChain's numpy version does.
-pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f32 {
+/// Cosine similarity of two vectors in f64. A zero vector (0/0) or an overflow gives
+/// 0, as LangChain's numpy version does.
+pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
     let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
     for (&x, &y) in a.iter().zip(b) {
         let (x, y) = (f64::from(x), f64::from(y));
@@ -12,7 +17,7 @@ pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f32 {
         na += x * x;
         nb += y * y;
     }
-    let sim = (dot / (na.sqrt() * nb.sqrt())) as f32;
+    let sim = dot / (na.sqrt() * nb.sqrt());
     if sim.is_finite() {
         sim
     } else {
@@ -36,7 +41,7 @@ pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
     if want == 0 {
         return Vec::new();
     }
-    let to_query: Vec<f32> = candidates
+    let to_query: Vec<f64> = candidates
         .iter()
         .map(|c| cosine_similarity(query, c.as_ref()))
         .collect();
@@ -45,19 +50,20 @@ pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
     let mut chosen = vec![false; candidates.len()];
     chosen[first] = true;
     // Largest similarity of each candidate to anything selected so far.
-    let mut redundancy: Vec<f32> = candidates
+    let mut redundancy: Vec<f64> = candidates
         .iter()
         .map(|c| cosine_similarity(c.as_ref(), candidates[first].as_ref()))
         .collect();
-    let keep = 1.0f32 - lambda_mult;
+    let lambda = f64::from(lambda_mult);
+    let keep = 1.0 - lambda;
     while selected.len() < want {
-        let mut best = f32::NEG_INFINITY;
+        let mut best = f64::NEG_INFINITY;
         let mut pick = None;
         for (i, (&q, &r)) in to_query.iter().zip(&redundancy).enumerate() {
             if chosen[i] {
                 continue;
             }
-            let score = lambda_mult * q - keep * r;
+            let score = lambda * q - keep * r;
             if score > best || pick.is_none() {
                 best = score;
                 pick = Some(i);
@@ -78,7 +84,7 @@ pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
 }
 
 /// Position of the first maximum (numpy's `argmax`).
-fn argmax_first(values: &[f32]) -> usize {
+fn argmax_first(values: &[f64]) -> usize {
     let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
         if v > values[best] {
@@ -94,13 +100,13 @@ mod tests {
 
     /// Naive reference written directly from the spec: the redundancy term is
     /// recomputed from scratch every round (the implementation keeps a running
-    /// maximum). Cosines are rounded to f32 and scores use f32 arithmetic, as LangChain.
-    fn reference(query: &[f32], cands: &[Vec<f32>], lambda: f32, k: usize) -> Vec<usize> {
+    /// maximum).
+    fn reference(query: &[f32], cands: &[Vec<f32>], lambda: f64, k: usize) -> Vec<usize> {
         let cos = |a: &[f32], b: &[f32]| {
             let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
             let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
             let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-            let s = (dot / (na * nb)) as f32;
+            let s = dot / (na * nb);
             if s.is_finite() {
                 s
             } else {
@@ -111,7 +117,7 @@ mod tests {
         if n == 0 {
             return vec![];
         }
-        let sq: Vec<f32> = cands.iter().map(|c| cos(query, c)).collect();
+        let sq: Vec<f64> = cands.iter().map(|c| cos(query, c)).collect();
         let mut sel = vec![0];
         for i in 0..sq.len() {
             if sq[i] > sq[sel[0]] {
@@ -119,7 +125,7 @@ mod tests {
             }
         }
         while sel.len() < n {
-            let mut best = f32::NEG_INFINITY;
+            let mut best = f64::NEG_INFINITY;
             let mut pick = 0;
             for i in 0..cands.len() {
                 if sel.contains(&i) {
@@ -128,7 +134,7 @@ mod tests {
                 let red = sel
                     .iter()
                     .map(|&j| cos(&cands[i], &cands[j]))
-                    .fold(f32::NEG_INFINITY, f32::max);
+                    .fold(f64::NEG_INFINITY, f64::max);
                 let s = lambda * sq[i] - (1.0 - lambda) * red;
                 if s > best {
                     best = s;
@@ -145,6 +151,25 @@ mod tests {
         assert_eq!(cosine_similarity(&[0.0, 0.0], &[1.0, 0.0]), 0.0);
         assert_eq!(cosine_similarity(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
         assert_eq!(cosine_similarity(&[2.0, 0.0], &[3.0, 0.0]), 1.0);
+    }
+
+    #[test]
+    fn near_ties_resolve_as_langchain_recorded() {
+        // fake_normalize_l2: an unnormalized query against normalized vectors; every
+        // second-round score is 0 up to rounding and LangChain picks position 2.
+        let q: Vec<f32> = [[1.0f32; 9].as_slice(), &[0.0]].concat();
+        let cands: Vec<Vec<f32>> = (0..4)
+            .map(|i| {
+                let mut v = [[1.0f32; 9].as_slice(), &[i as f32]].concat();
+                let inv = 1.0f32 / v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                v.iter_mut().for_each(|x| *x *= inv);
+                v
+            })
+            .collect();
+        assert_eq!(
+            maximal_marginal_relevance(&q, &cands, 0.5, 4),
+            vec![0, 2, 1, 3]
+        );
     }
 
     #[test]
@@ -170,7 +195,7 @@ mod tests {
                 cands.iter().map(|c| c.iter().map(|&x| x as f32).collect()).collect();
             let query: Vec<f32> = query.iter().map(|&x| x as f32).collect();
             let got = maximal_marginal_relevance(&query, &cands, lambda, k);
-            let want = reference(&query, &cands, lambda, k);
+            let want = reference(&query, &cands, f64::from(lambda), k);
             proptest::prop_assert_eq!(got, want);
         }
     }
