@@ -126,60 +126,55 @@ impl RecursiveCharacterTextSplitter {
         self.levels.iter().map(|l| l.source.as_str())
     }
 
-    /// LangChain's `_split_text(text, separators)` on `self.levels[from..]`.
-    fn split_recursive(
-        &self,
-        text: &str,
-        from: usize,
-        chunks: &mut Vec<String>,
-        warnings: &mut Vec<SplitWarning>,
-    ) -> Result<(), SplitterError> {
-        let levels = &self.levels[from..];
-        let Some(last) = levels.last() else {
-            return Ok(());
-        };
+    /// Starts LangChain's `_split_text(text, separators)` on `self.levels[from..]`: picks
+    /// the first separator that occurs in `text` and cuts `text` with it.
+    fn start_level<'t>(&self, text: &'t str, from: usize) -> Result<Frame<'t, '_>, SplitterError> {
+        let levels = &self.levels[from.min(self.levels.len())..];
         // The separator to use, and where the remaining (finer) separators start.
-        let mut chosen = last;
+        let mut chosen = levels.last();
         let mut next = self.levels.len();
         for (i, level) in levels.iter().enumerate() {
             if level.source.is_empty() {
-                chosen = level;
+                chosen = Some(level);
                 break;
             }
             if level.separator.occurs_in(text)? {
-                chosen = level;
+                chosen = Some(level);
                 next = from + i + 1;
                 break;
             }
         }
-        let pieces = chosen.separator.split(text, self.keep_separator)?;
-        let join = if self.keep_separator.keeps() {
-            ""
-        } else {
-            chosen.source.as_str()
+        let (pieces, join) = match chosen {
+            Some(level) => (
+                level.separator.split(text, self.keep_separator)?,
+                if self.keep_separator.keeps() {
+                    ""
+                } else {
+                    level.source.as_str()
+                },
+            ),
+            None => (Vec::new(), ""),
         };
-        let measure = |s: &str| self.settings.length_function.measure(s);
-        let mut good: Vec<&str> = Vec::new();
-        for piece in pieces {
-            if measure(piece) < self.settings.chunk_size {
-                good.push(piece);
-                continue;
-            }
-            if !good.is_empty() {
-                merge_splits(&good, join, &self.settings, chunks, warnings);
-                good.clear();
-            }
-            if next >= self.levels.len() {
-                chunks.push(piece.to_owned());
-            } else {
-                self.split_recursive(piece, next, chunks, warnings)?;
-            }
-        }
-        if !good.is_empty() {
-            merge_splits(&good, join, &self.settings, chunks, warnings);
-        }
-        Ok(())
+        Ok(Frame {
+            pieces: pieces.into_iter(),
+            join,
+            next,
+            good: Vec::new(),
+        })
     }
+}
+
+/// One `_split_text` call in progress. The recursion is run on an explicit stack of these,
+/// so a long separator list cannot overflow the thread's stack.
+struct Frame<'t, 's> {
+    /// Pieces not looked at yet.
+    pieces: std::vec::IntoIter<&'t str>,
+    /// What merged pieces are joined with.
+    join: &'s str,
+    /// The level oversized pieces are cut with next (`levels.len()`: none left).
+    next: usize,
+    /// Consecutive small pieces waiting to be merged.
+    good: Vec<&'t str>,
 }
 
 impl TextSplitter for RecursiveCharacterTextSplitter {
@@ -188,8 +183,32 @@ impl TextSplitter for RecursiveCharacterTextSplitter {
         text: &str,
         warnings: &mut Vec<SplitWarning>,
     ) -> Result<Vec<String>, SplitterError> {
+        let settings = &self.settings;
         let mut chunks = Vec::new();
-        self.split_recursive(text, 0, &mut chunks, warnings)?;
+        let mut stack = vec![self.start_level(text, 0)?];
+        while let Some(top) = stack.last_mut() {
+            let Some(piece) = top.pieces.next() else {
+                if !top.good.is_empty() {
+                    merge_splits(&top.good, top.join, settings, &mut chunks, warnings);
+                }
+                stack.pop();
+                continue;
+            };
+            if settings.length_function.measure(piece) < settings.chunk_size {
+                top.good.push(piece);
+                continue;
+            }
+            if !top.good.is_empty() {
+                merge_splits(&top.good, top.join, settings, &mut chunks, warnings);
+                top.good.clear();
+            }
+            if top.next >= self.levels.len() {
+                chunks.push(piece.to_owned());
+            } else {
+                let next = top.next;
+                stack.push(self.start_level(piece, next)?);
+            }
+        }
         Ok(chunks)
     }
 
@@ -199,5 +218,31 @@ impl TextSplitter for RecursiveCharacterTextSplitter {
 
     fn add_start_index(&self) -> bool {
         self.settings.add_start_index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each level's separator cuts off one tag, leaving the rest too large: the levels
+    /// nest 2000 deep. Kept separators, no overlap, no stripping: the chunks rebuild the
+    /// text.
+    #[test]
+    fn deeply_nested_levels_run_without_recursion() {
+        let levels = 2000;
+        let separators: Vec<String> = (0..levels).map(|i| format!("<{i}>")).collect();
+        let text: String = separators.concat() + "end";
+        let splitter = RecursiveCharacterTextSplitter::new(RecursiveCharacterTextSplitterOptions {
+            separators,
+            chunk_size: 8,
+            chunk_overlap: 0,
+            strip_whitespace: false,
+            ..RecursiveCharacterTextSplitterOptions::default()
+        })
+        .unwrap();
+        let chunks = splitter.split_text(&text).unwrap();
+        assert_eq!(chunks.concat(), text);
+        assert!(chunks.len() > levels / 2);
     }
 }
