@@ -8,11 +8,14 @@
 //!   no code and needs no "dangerous deserialization" flag. It also keeps the distance
 //!   strategy, the normalize flag and the embedder's name, which LangChain loses.
 //!
-//! Saving is atomic per file: each file is written to a temporary file beside it,
-//! fsynced and renamed over the old one, then the directory is fsynced. A save that
-//! fails or is killed before its renames leaves the previous files in place. The
-//! docstore file records the checksum of the Faiss file it belongs with, so the pair
-//! from two different saves (a kill between the two renames) is detected at load.
+//! Saving is atomic: each file is written to a temporary file beside it and fsynced;
+//! then the index file is renamed over the old one (which is kept as
+//! `<name>.faiss.previous` through a hard link), the docstore file likewise, and the
+//! directory is fsynced. A save that fails or is killed before its renames leaves the
+//! previous files in place; a failed docstore rename puts the previous index back; a
+//! kill between the two renames leaves `<name>.faiss.previous`, which `load_local`
+//! uses because the docstore file records the checksum of the index file it belongs
+//! with. Any other mismatched pair is a typed error.
 
 mod atomic;
 mod container;
@@ -116,6 +119,33 @@ pub fn saved_paths(folder: &Path, index_name: &str) -> (PathBuf, PathBuf) {
     )
 }
 
+/// Where a save keeps the previous index file until its docstore file is in place.
+fn previous_path(faiss_path: &Path) -> PathBuf {
+    let mut name = faiss_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".previous");
+    faiss_path.with_file_name(name)
+}
+
+/// Whether a docstore file records these bytes as its index file (false when the
+/// docstore file cannot be decoded; the normal load path reports why).
+fn belongs_with(docstore_bytes: &[u8], faiss_bytes: &[u8]) -> bool {
+    let Ok((_, payload)) = decode(
+        Path::new(""),
+        docstore_bytes,
+        DOCSTORE_MAGIC,
+        "ferrofaiss docstore",
+        DOCSTORE_VERSION,
+    ) else {
+        return false;
+    };
+    rmp_serde::from_slice::<SavedDocstore>(payload).is_ok_and(|saved| {
+        saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
+    })
+}
+
 impl FaissStore {
     /// Saves the store into `folder` (created if missing) as
     /// `<index_name>.faiss` (native Faiss format) and `<index_name>.docstore`
@@ -135,9 +165,23 @@ impl FaissStore {
         let docstore_bytes = self.encode_docstore(&faiss_bytes, &docstore_path)?;
         let faiss_file = StagedFile::write(&faiss_path, &faiss_bytes)?;
         let docstore_file = StagedFile::write(&docstore_path, &docstore_bytes)?;
+        // Keep the previous index file under a second name until the docstore is in
+        // place: a failed second rename is rolled back, and a kill between the renames
+        // leaves the pair (previous index, previous docstore) loadable.
+        let backup = previous_path(&faiss_path);
+        let _ = std::fs::remove_file(&backup);
+        let has_backup = std::fs::hard_link(&faiss_path, &backup).is_ok();
         faiss_file.commit()?;
-        docstore_file.commit()?;
+        if let Err(e) = docstore_file.commit() {
+            if has_backup {
+                let _ = std::fs::rename(&backup, &faiss_path);
+            }
+            return Err(e.into());
+        }
         sync_dir(folder)?;
+        if has_backup {
+            let _ = std::fs::remove_file(&backup);
+        }
         Ok(())
     }
 
@@ -152,8 +196,17 @@ impl FaissStore {
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder.as_ref(), &opts.index_name);
-        let faiss_bytes = read_file(&faiss_path)?;
+        let mut faiss_bytes = read_file(&faiss_path)?;
         let docstore_bytes = read_file(&docstore_path)?;
+        // A save killed between its two renames leaves the new index beside the old
+        // docstore, with the old index kept as `<name>.faiss.previous`.
+        if let Ok(previous) = std::fs::read(previous_path(&faiss_path)) {
+            if belongs_with(&docstore_bytes, &previous)
+                && !belongs_with(&docstore_bytes, &faiss_bytes)
+            {
+                faiss_bytes = previous;
+            }
+        }
         Self::decode_parts(
             &faiss_bytes,
             &faiss_path,
