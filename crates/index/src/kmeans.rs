@@ -9,6 +9,7 @@
 //! for a seed here.
 
 use flatl2_kernel::kernels;
+use rayon::prelude::*;
 
 use crate::rng::{random_prefix, SplitMix64};
 use crate::validate::checked_vectors;
@@ -195,8 +196,12 @@ pub(crate) fn assign(
     exhaustive::knn(metric.kernel_metric(), x, centroids, d, norms.as_deref(), 1)
 }
 
-/// Means of the assigned points (f64 sums); empty clusters are left at zero. Returns
-/// the number of points per cluster.
+/// Points per partial sum in [`compute_centroids`]: fixed, so the f64 sums (and the
+/// centroids) do not depend on the number of threads.
+const SUM_CHUNK: usize = 8192;
+
+/// Means of the assigned points (f64 sums over fixed chunks, in parallel, reduced in
+/// chunk order); empty clusters are left at zero. Returns the points per cluster.
 fn compute_centroids(
     x: &[f32],
     d: usize,
@@ -204,14 +209,27 @@ fn compute_centroids(
     assign: &[i64],
     centroids: &mut [f32],
 ) -> Vec<f64> {
+    let partials: Vec<(Vec<f64>, Vec<f64>)> = x
+        .par_chunks(SUM_CHUNK * d)
+        .zip(assign.par_chunks(SUM_CHUNK))
+        .map(|(xc, ac)| {
+            let mut sums = vec![0.0f64; k * d];
+            let mut counts = vec![0.0f64; k];
+            for (row, &a) in xc.chunks_exact(d).zip(ac) {
+                let Ok(c) = usize::try_from(a) else { continue };
+                counts[c] += 1.0;
+                for (s, &v) in sums[c * d..(c + 1) * d].iter_mut().zip(row) {
+                    *s += v as f64;
+                }
+            }
+            (sums, counts)
+        })
+        .collect();
     let mut sums = vec![0.0f64; k * d];
     let mut counts = vec![0.0f64; k];
-    for (row, &a) in x.chunks_exact(d).zip(assign) {
-        let Ok(c) = usize::try_from(a) else { continue };
-        counts[c] += 1.0;
-        for (s, &v) in sums[c * d..(c + 1) * d].iter_mut().zip(row) {
-            *s += v as f64;
-        }
+    for (ps, pc) in &partials {
+        sums.iter_mut().zip(ps).for_each(|(s, p)| *s += p);
+        counts.iter_mut().zip(pc).for_each(|(s, p)| *s += p);
     }
     for c in 0..k {
         let out = &mut centroids[c * d..(c + 1) * d];

@@ -127,3 +127,13 @@ fn spherical_centroids_are_unit_and_errors_are_typed() {
     .unwrap();
     assert_eq!(r.centroids, x[..6 * d].to_vec());
 }
+
+#[test]
+fn same_centroids_whatever_the_thread_count() {
+    let d = 8;
+    let x = clustered(20_000, d, 20, 1.0, 6);
+    let p = ClusteringParameters::default();
+    let one = with_threads(1, || kmeans(&x, d, 20, MetricType::L2, &p).unwrap());
+    let three = with_threads(3, || kmeans(&x, d, 20, MetricType::L2, &p).unwrap());
+    assert_eq!(one, three);
+}

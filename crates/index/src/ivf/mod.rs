@@ -243,17 +243,48 @@ impl IvfFlatIndex {
         }
         let assign = self.assign_lists(x)?;
         let d = self.d;
-        for (i, (row, &list)) in x.chunks_exact(d).zip(&assign).enumerate() {
-            let id = match ids {
-                Some(ids) => ids[i],
-                None => (self.ntotal + i) as i64,
-            };
-            let Ok(list) = usize::try_from(list) else {
-                continue;
-            };
-            let offset = self.lists[list].len();
-            self.lists[list].push(id, row);
-            self.direct_map.add(id, list, offset);
+        let first_id = self.ntotal as i64;
+        let id_of = |i: usize| match ids {
+            Some(ids) => ids[i],
+            None => first_id + i as i64,
+        };
+        // Rows of each list in input order (counting sort), then every list appends its
+        // rows in parallel: the same lists as appending row after row.
+        let nlist = self.nlist();
+        let mut start = vec![0usize; nlist + 1];
+        for &l in &assign {
+            if let Ok(l) = usize::try_from(l) {
+                start[l + 1] += 1;
+            }
+        }
+        for l in 0..nlist {
+            start[l + 1] += start[l];
+        }
+        let mut fill = start.clone();
+        let mut rows = vec![0usize; start[nlist]];
+        for (i, &l) in assign.iter().enumerate() {
+            if let Ok(l) = usize::try_from(l) {
+                rows[fill[l]] = i;
+                fill[l] += 1;
+            }
+        }
+        let offsets: Vec<usize> = self.lists.iter().map(InvertedList::len).collect();
+        self.lists.par_iter_mut().enumerate().for_each(|(l, list)| {
+            let mine = &rows[start[l]..start[l + 1]];
+            list.ids.reserve(mine.len());
+            list.codes.reserve(mine.len() * d);
+            for &i in mine {
+                list.push(id_of(i), &x[i * d..(i + 1) * d]);
+            }
+        });
+        if self.direct_map.kind() != DirectMapType::NoMap {
+            for (i, &l) in assign.iter().enumerate() {
+                if let Ok(l) = usize::try_from(l) {
+                    // Position of row i within its list's new entries.
+                    let pos = rows[start[l]..start[l + 1]].binary_search(&i).unwrap_or(0);
+                    self.direct_map.add(id_of(i), l, offsets[l] + pos);
+                }
+            }
         }
         self.ntotal += n;
         Ok(())
