@@ -92,6 +92,10 @@ pub enum StoreError {
     /// Two stores cannot be merged (dimension, metric or index type differ).
     #[error("cannot merge: {0}")]
     IncompatibleMerge(String),
+    /// A background task of the async handle panicked, or the store's lock is
+    /// poisoned.
+    #[error("background task failed: {0}")]
+    Background(String),
     /// A metadata filter is malformed (found before any document is examined).
     #[error(transparent)]
     Filter(#[from] FilterError),

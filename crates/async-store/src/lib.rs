@@ -6,6 +6,9 @@
 //! Persistence writes the native Faiss index file plus our own docstore file (no
 //! pickle). The crate also re-exports the crates it composes.
 //!
+//! [`AsyncFaissStore`] is the async handle: a cheap `Clone` over the shared store whose
+//! methods await the embedder and run index work on `tokio::task::spawn_blocking`.
+//!
 //! Where LangChain mutates the store and then raises, or returns a wrong value, this
 //! crate validates first and stays consistent (see `docs/compat.md`).
 
@@ -16,6 +19,7 @@ pub use ferrofaiss_text as text;
 pub use flatl2_kernel as kernel;
 
 mod add;
+pub mod async_store;
 mod distance;
 mod error;
 pub mod mmr;
@@ -29,6 +33,7 @@ mod search;
 mod store;
 mod vectors;
 
+pub use async_store::{AsyncFaissStore, AsyncRetriever};
 pub use distance::DistanceStrategy;
 pub use error::{PersistError, StoreError};
 pub use ferrofaiss_docstore::{Document, Filter, Metadata};

@@ -10,6 +10,7 @@
 //!   mutation must leave the store unchanged; a search LangChain cannot answer is checked
 //!   against a brute-force scan; an MMR score must be the document's own distance.
 //! * Deviations listed in `DEVIATIONS` are checked against our behaviour, with a reason.
+//! * Async ops (`a*` methods, `async: true`) run through `AsyncFaissStore`.
 //! * Op kinds of other issues are listed in `DEFERRED_OPS` and reported, never passed.
 //!
 //! All failures are collected and reported together (case name + op index).
@@ -23,8 +24,8 @@ use ferrofaiss::embeddings::{fnv1a64, Embeddings, FakeEmbeddings, TrigramEmbeddi
 use ferrofaiss::index::{FlatIndex, MetricType};
 use ferrofaiss::text::{CharacterTextSplitter, TextLoader, TextSplitter};
 use ferrofaiss::{
-    maximal_marginal_relevance, DistanceStrategy, FaissStore, LoadOptions, PersistError,
-    RelevanceScoreFn, SearchOptions, SearchType, StoreConfig, StoreError,
+    maximal_marginal_relevance, AsyncFaissStore, DistanceStrategy, FaissStore, LoadOptions,
+    PersistError, RelevanceScoreFn, SearchOptions, SearchType, StoreConfig, StoreError,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -148,6 +149,8 @@ struct CaseRunner<'s> {
     /// mapped rows, and searches by brute force.
     diverged: HashSet<String>,
     summary: &'s mut Summary,
+    /// Runs the async ops (`a*` methods, `async: true`) through `AsyncFaissStore`.
+    rt: &'s tokio::runtime::Runtime,
 }
 
 #[test]
@@ -163,6 +166,11 @@ fn golden_cases() {
     assert!(!files.is_empty(), "no golden case files found");
     let scratch = tempfile::tempdir().expect("temporary directory");
     let mut summary = Summary::default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable case file");
         let case: Value = serde_json::from_str(&text).expect("valid JSON case");
@@ -178,6 +186,7 @@ fn golden_cases() {
             gen_taken: HashSet::new(),
             diverged: HashSet::new(),
             summary: &mut summary,
+            rt: &rt,
         };
         let ops = case["ops"].as_array().cloned().unwrap_or_default();
         for (i, op) in ops.iter().enumerate() {
@@ -302,11 +311,6 @@ impl CaseRunner<'_> {
     fn op_create(&mut self, op: &Value, deviation: Option<&str>) -> Result<Status, String> {
         let name = str_field(op, "store")?;
         let method = str_field(op, "method")?;
-        if is_async_name(method) {
-            return Ok(Status::Skip(format!(
-                "async constructor {method}: NOT YET SUPPORTED (async handle)"
-            )));
-        }
         if deviation.is_some() && op.get("extra_kwargs").is_some() {
             // Nothing to run: Rust cannot pass an unknown keyword argument.
             return Ok(Status::Ours(deviation.unwrap_or_default().to_string()));
@@ -335,10 +339,32 @@ impl CaseRunner<'_> {
         }
         let metadatas = metadatas_of(&op["metadatas"])?;
         let ids = ids_of(&op["ids"])?;
+        let into_store = |r: Result<AsyncFaissStore, StoreError>| {
+            r.map(|h| h.try_into_inner().expect("the only handle"))
+        };
         let result = match method {
             "from_texts" => {
                 let texts = strings_of(&op["texts"])?;
                 FaissStore::from_texts(&texts, embedder, metadatas, ids, config)
+            }
+            "afrom_texts" => {
+                let texts = strings_of(&op["texts"])?;
+                into_store(self.rt.block_on(AsyncFaissStore::from_texts(
+                    texts, embedder, metadatas, ids, config,
+                )))
+            }
+            "afrom_documents" => {
+                let docs = documents_of(&op["documents"])?;
+                into_store(
+                    self.rt
+                        .block_on(AsyncFaissStore::from_documents(docs, embedder, ids, config)),
+                )
+            }
+            "afrom_embeddings" => {
+                let pairs = text_embeddings_of(&op["text_embeddings"])?;
+                into_store(self.rt.block_on(AsyncFaissStore::from_embeddings(
+                    pairs, embedder, metadatas, ids, config,
+                )))
             }
             "from_documents" => {
                 let docs = documents_of(&op["documents"])?;
@@ -405,11 +431,6 @@ impl CaseRunner<'_> {
         let args = &op["args"];
         let expect = &op["expect"];
         let hazard = op.get("hazard").is_some();
-        if is_async_name(&method) {
-            return Ok(Status::Skip(format!(
-                "async method {method}: NOT YET SUPPORTED (async handle)"
-            )));
-        }
         if !self.stores.contains_key(&name) {
             return Ok(Status::Skip(format!(
                 "store {name} was not created (see the deviation that refused it)"
@@ -428,7 +449,11 @@ impl CaseRunner<'_> {
         };
         let before = self.state_json(&self.stores[&name]);
         let is_search = method.contains("search");
-        let result = self.dispatch_call(&name, &method, args, &opts)?;
+        let method = method.as_str();
+        let result = match is_async_name(method) {
+            true => self.dispatch_async(&name, &method[1..], args, &opts)?,
+            false => self.dispatch_call(&name, method, args, &opts)?,
+        };
 
         // Hazards: LangChain mutated and raised; we must refuse and stay unchanged, or
         // (for a search after such a hazard) answer as a consistent store would.
@@ -436,7 +461,7 @@ impl CaseRunner<'_> {
             if is_search {
                 let out =
                     result.map_err(|e| format!("search after a refused hazard failed: {e}"))?;
-                self.brute_force_check(&name, args, &opts, &method, &out)?;
+                self.brute_force_check(&name, args, &opts, method, &out)?;
                 return Ok(Status::Ours(
                     "answered as a consistent store (brute-force check) where LangChain raises"
                         .into(),
@@ -469,7 +494,7 @@ impl CaseRunner<'_> {
 
         if is_search && self.diverged.contains(&name) {
             let out = result.map_err(|e| format!("search on a diverged store failed: {e}"))?;
-            self.brute_force_check(&name, args, &opts, &method, &out)?;
+            self.brute_force_check(&name, args, &opts, method, &out)?;
             return Ok(Status::Ours(
                 "store differs from LangChain's inconsistent one; checked by brute force".into(),
             ));
@@ -486,7 +511,9 @@ impl CaseRunner<'_> {
                     return Err(format!("expected error {err}, got {out:?}"));
                 }
                 let mmr_filter_scores = method
-                    .starts_with("max_marginal_relevance_search_with_score")
+                    .trim_start_matches("amax")
+                    .trim_start_matches("max")
+                    .starts_with("_marginal_relevance_search_with_score")
                     && opts.filter.is_some();
                 if let (Some(why), Output::Ids(ids)) = (deviation, &out) {
                     // A document without an id: we generate one; bind it to LangChain's null.
@@ -611,6 +638,98 @@ impl CaseRunner<'_> {
         })
     }
 
+    /// Runs an async method (given by its sync name) through an `AsyncFaissStore`
+    /// wrapping the named store, then takes the store back.
+    fn dispatch_async(
+        &mut self,
+        name: &str,
+        method: &str,
+        args: &Value,
+        opts: &SearchOptions,
+    ) -> Result<Result<Output, StoreError>, String> {
+        let store = self.stores.remove(name).ok_or("unknown store")?;
+        let handle = AsyncFaissStore::new(store);
+        let opts = opts.clone();
+        let query = args["query"].as_str().unwrap_or_default().to_string();
+        let vector = || floats_of(&args["embedding"]);
+        let h = &handle;
+        let result = match method {
+            "add_texts" => {
+                let texts = strings_of(&args["texts"])?;
+                let (metadatas, ids) = (metadatas_of(&args["metadatas"])?, ids_of(&args["ids"])?);
+                self.rt
+                    .block_on(h.add_texts(texts, metadatas, ids))
+                    .map(Output::Ids)
+            }
+            "add_documents" => {
+                let docs = documents_of(&args["documents"])?;
+                let ids = ids_of(&args["ids"])?;
+                self.rt
+                    .block_on(h.add_documents(docs, ids))
+                    .map(Output::Ids)
+            }
+            "delete" => {
+                let ids = match &args["ids"] {
+                    Value::Null => Vec::new(),
+                    v => strings_of(v)?,
+                };
+                self.rt
+                    .block_on(h.delete(ids))
+                    .map(|_| Output::Value(Value::Bool(true)))
+            }
+            "get_by_ids" => self
+                .rt
+                .block_on(h.get_by_ids(strings_of(&args["ids"])?))
+                .map(Output::Docs),
+            "similarity_search" => self
+                .rt
+                .block_on(h.similarity_search(&query, opts))
+                .map(Output::Docs),
+            "similarity_search_with_score" => self
+                .rt
+                .block_on(h.similarity_search_with_score(&query, opts))
+                .map(Output::Scored),
+            "similarity_search_by_vector" => self
+                .rt
+                .block_on(h.similarity_search_by_vector(vector()?, opts))
+                .map(Output::Docs),
+            "similarity_search_with_score_by_vector" => self
+                .rt
+                .block_on(h.similarity_search_with_score_by_vector(vector()?, opts))
+                .map(Output::Scored),
+            "similarity_search_with_relevance_scores" => self
+                .rt
+                .block_on(h.similarity_search_with_relevance_scores(&query, opts))
+                .map(Output::Scored),
+            "max_marginal_relevance_search" => self
+                .rt
+                .block_on(h.max_marginal_relevance_search(&query, opts))
+                .map(Output::Docs),
+            "max_marginal_relevance_search_by_vector" => self
+                .rt
+                .block_on(h.max_marginal_relevance_search_by_vector(vector()?, opts))
+                .map(Output::Docs),
+            "max_marginal_relevance_search_with_score_by_vector" => self
+                .rt
+                .block_on(h.max_marginal_relevance_search_with_score_by_vector(vector()?, opts))
+                .map(Output::Scored),
+            other => {
+                self.stores.insert(
+                    name.to_string(),
+                    handle.try_into_inner().expect("only handle"),
+                );
+                return Err(format!(
+                    "unknown async method a{other}: the runner must learn it"
+                ));
+            }
+        };
+        let store = handle
+            .try_into_inner()
+            .map_err(|_| "the async handle is still shared after the call".to_string())?;
+        self.stores.insert(name.to_string(), store);
+        Ok(result)
+    }
+
     // ----- state, retriever, dispatch ------------------------------------------------
 
     fn op_state(&mut self, op: &Value) -> Result<Status, String> {
@@ -620,19 +739,23 @@ impl CaseRunner<'_> {
     }
 
     fn op_retriever(&mut self, op: &Value, deviation: Option<&str>) -> Result<Status, String> {
-        if op["async"].as_bool().unwrap_or(false) {
-            return Ok(Status::Skip(
-                "async retriever (ainvoke): NOT YET SUPPORTED (async handle)".into(),
-            ));
-        }
         let name = str_field(op, "store")?;
         let store = self.stores.get(name).ok_or("unknown store")?;
         let search_type = op["search_type"].as_str().unwrap_or("similarity");
         let opts = options_of(&op["search_kwargs"]).map_err(|e| format!("{e:?}"))?;
-        let result = search_type
-            .parse::<SearchType>()
-            .and_then(|t| store.as_retriever(t, opts))
-            .and_then(|r| r.invoke(str_field(op, "query").unwrap_or_default()));
+        let query = str_field(op, "query").unwrap_or_default();
+        let result = if op["async"].as_bool().unwrap_or(false) {
+            let handle = AsyncFaissStore::new(store.clone());
+            search_type
+                .parse::<SearchType>()
+                .and_then(|t| handle.as_retriever(t, opts))
+                .and_then(|r| self.rt.block_on(r.invoke(query)))
+        } else {
+            search_type
+                .parse::<SearchType>()
+                .and_then(|t| store.as_retriever(t, opts))
+                .and_then(|r| r.invoke(query))
+        };
         let expect = &op["expect"];
         match (result, expect.get("error"), deviation) {
             (Ok(docs), Some(_), Some(why)) => {
@@ -664,19 +787,20 @@ impl CaseRunner<'_> {
     }
 
     fn op_search_dispatch(&mut self, op: &Value) -> Result<Status, String> {
-        if op["async"].as_bool().unwrap_or(false) {
-            return Ok(Status::Skip(
-                "async search dispatch (asearch): NOT YET SUPPORTED (async handle)".into(),
-            ));
-        }
         let name = str_field(op, "store")?;
         let store = self.stores.get(name).ok_or("unknown store")?;
         let opts = options_of(&op["kwargs"]).map_err(|e| format!("{e:?}"))?;
-        let result = op["search_type"]
+        let query = str_field(op, "query").unwrap_or_default();
+        let search_type = op["search_type"]
             .as_str()
             .unwrap_or_default()
-            .parse::<SearchType>()
-            .and_then(|t| store.search(str_field(op, "query").unwrap_or_default(), t, &opts));
+            .parse::<SearchType>();
+        let result = if op["async"].as_bool().unwrap_or(false) {
+            let handle = AsyncFaissStore::new(store.clone());
+            search_type.and_then(|t| self.rt.block_on(handle.search(query, t, opts)))
+        } else {
+            search_type.and_then(|t| store.search(query, t, &opts))
+        };
         let expect = &op["expect"];
         match (result, expect.get("error")) {
             (Ok(docs), None) => self

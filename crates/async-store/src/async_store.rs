@@ -1,0 +1,416 @@
+//! The async handle: a cheap-to-clone [`AsyncFaissStore`] over a shared
+//! [`FaissStore`]. Embedding is awaited (`aembed_documents` / `aembed_query`); index
+//! and document work runs on `tokio::task::spawn_blocking`, so the async executor never
+//! waits on a search. Every method behaves exactly like its synchronous twin; the
+//! LangChain name (`asimilarity_search`, ...) is a doc alias.
+//!
+//! Readers share the store (searches run in parallel); writers (add, delete, merge)
+//! take it exclusively, so a search never sees half an add. LangChain's async methods
+//! take no lock at all.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use ferrofaiss_docstore::{Document, Metadata};
+use ferrofaiss_embeddings::Embeddings;
+
+use crate::add::{check_embedding_count, prepare_batch, split_documents};
+use crate::error::StoreError;
+use crate::options::SearchOptions;
+use crate::persist::LoadOptions;
+use crate::retriever::{validate_retriever, SearchType};
+use crate::search::strip_scores;
+use crate::store::{FaissStore, StoreConfig};
+
+/// A shared, thread-safe store with async methods. Cloning the handle is cheap and
+/// every clone sees the same store.
+///
+/// ```
+/// use std::sync::Arc;
+/// use ferrofaiss::{AsyncFaissStore, SearchOptions, StoreConfig};
+/// use ferrofaiss::embeddings::FakeEmbeddings;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let store = AsyncFaissStore::from_texts(
+///     vec!["foo".into(), "bar".into()],
+///     Arc::new(FakeEmbeddings::new()),
+///     None,
+///     None,
+///     StoreConfig::new(),
+/// )
+/// .await?;
+/// let docs = store.similarity_search("foo", SearchOptions::new().k(1)).await?;
+/// assert_eq!(docs[0].page_content, "foo");
+/// # Ok::<(), ferrofaiss::StoreError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct AsyncFaissStore {
+    inner: Arc<RwLock<FaissStore>>,
+}
+
+impl From<FaissStore> for AsyncFaissStore {
+    fn from(store: FaissStore) -> Self {
+        AsyncFaissStore::new(store)
+    }
+}
+
+/// Runs `f` on tokio's blocking pool and maps a panic there to an error.
+async fn blocking<T, F>(f: F) -> Result<T, StoreError>
+where
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Background(e.to_string()))?
+}
+
+impl AsyncFaissStore {
+    /// Wraps a store.
+    pub fn new(store: FaissStore) -> Self {
+        AsyncFaissStore {
+            inner: Arc::new(RwLock::new(store)),
+        }
+    }
+
+    /// Shared access to the store, blocking the calling thread while a writer holds it
+    /// (call it outside async code or inside `spawn_blocking`).
+    pub fn read(&self) -> Result<RwLockReadGuard<'_, FaissStore>, StoreError> {
+        self.inner.read().map_err(|_| poisoned())
+    }
+
+    /// Exclusive access to the store (same caveat as [`AsyncFaissStore::read`]).
+    pub fn write(&self) -> Result<RwLockWriteGuard<'_, FaissStore>, StoreError> {
+        self.inner.write().map_err(|_| poisoned())
+    }
+
+    /// A deep copy of the store as it is now.
+    pub fn snapshot(&self) -> Result<FaissStore, StoreError> {
+        Ok(self.read()?.clone())
+    }
+
+    /// The store, if this is the last handle; otherwise the handle back.
+    pub fn try_into_inner(self) -> Result<FaissStore, AsyncFaissStore> {
+        match Arc::try_unwrap(self.inner) {
+            Ok(lock) => Ok(lock.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Err(inner) => Err(AsyncFaissStore { inner }),
+        }
+    }
+
+    async fn with_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&FaissStore) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || f(&*inner.read().map_err(|_| poisoned())?)).await
+    }
+
+    async fn with_write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut FaissStore) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        blocking(move || f(&mut *inner.write().map_err(|_| poisoned())?)).await
+    }
+
+    async fn embedder(&self) -> Result<Arc<dyn Embeddings>, StoreError> {
+        self.with_read(|s| Ok(Arc::clone(s.embeddings()))).await
+    }
+
+    async fn embed_query(&self, query: &str) -> Result<Vec<f32>, StoreError> {
+        let embedder = self.embedder().await?;
+        Ok(embedder.aembed_query(query).await?)
+    }
+
+    // ----- constructors ---------------------------------------------------------------
+
+    /// Async [`FaissStore::from_texts`]: awaits `aembed_documents`, builds the index on
+    /// the blocking pool.
+    #[doc(alias = "afrom_texts")]
+    pub async fn from_texts(
+        texts: Vec<String>,
+        embedder: Arc<dyn Embeddings>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let (ids, metadatas) = prepare_batch(texts.len(), metadatas, ids)?;
+        let vectors = embedder.aembed_documents(&texts).await?;
+        check_embedding_count(texts.len(), &vectors)?;
+        let pairs = texts.into_iter().zip(vectors).collect();
+        Self::from_embeddings(pairs, embedder, Some(metadatas), Some(ids), config).await
+    }
+
+    /// Async [`FaissStore::from_documents`].
+    #[doc(alias = "afrom_documents")]
+    pub async fn from_documents(
+        documents: Vec<Document>,
+        embedder: Arc<dyn Embeddings>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let (texts, metadatas, ids) = split_documents(documents, ids);
+        Self::from_texts(texts, embedder, Some(metadatas), ids, config).await
+    }
+
+    /// Async [`FaissStore::from_embeddings`] (nothing to embed; the index is built on
+    /// the blocking pool).
+    #[doc(alias = "afrom_embeddings")]
+    pub async fn from_embeddings(
+        text_embeddings: Vec<(String, Vec<f32>)>,
+        embedder: Arc<dyn Embeddings>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+        config: StoreConfig,
+    ) -> Result<Self, StoreError> {
+        let store = blocking(move || {
+            FaissStore::from_embeddings(text_embeddings, embedder, metadatas, ids, config)
+        })
+        .await?;
+        Ok(Self::new(store))
+    }
+
+    /// Async [`FaissStore::load_local`] (file reading on the blocking pool).
+    pub async fn load_local(
+        folder: impl Into<PathBuf>,
+        embedder: Arc<dyn Embeddings>,
+        opts: LoadOptions,
+    ) -> Result<Self, StoreError> {
+        let folder = folder.into();
+        let store = blocking(move || FaissStore::load_local(folder, embedder, &opts)).await?;
+        Ok(Self::new(store))
+    }
+
+    /// Async [`FaissStore::save_local`] (under a shared lock: searches go on).
+    pub async fn save_local(
+        &self,
+        folder: impl Into<PathBuf>,
+        index_name: &str,
+    ) -> Result<(), StoreError> {
+        let (folder, name) = (folder.into(), index_name.to_string());
+        self.with_read(move |s| s.save_local(folder, &name)).await
+    }
+
+    // ----- adding ---------------------------------------------------------------------
+
+    /// Async [`FaissStore::add_texts`]: awaits `aembed_documents`, then adds under an
+    /// exclusive lock.
+    #[doc(alias = "aadd_texts")]
+    pub async fn add_texts(
+        &self,
+        texts: Vec<String>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (ids, metadatas) = prepare_batch(texts.len(), metadatas, ids)?;
+        let embedder = self.embedder().await?;
+        let vectors = embedder.aembed_documents(&texts).await?;
+        check_embedding_count(texts.len(), &vectors)?;
+        let pairs: Vec<(String, Vec<f32>)> = texts.into_iter().zip(vectors).collect();
+        self.with_write(move |s| s.add_embeddings(pairs, Some(metadatas), Some(ids)))
+            .await
+    }
+
+    /// Async [`FaissStore::add_documents`].
+    #[doc(alias = "aadd_documents")]
+    pub async fn add_documents(
+        &self,
+        documents: Vec<Document>,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<String>, StoreError> {
+        let (texts, metadatas, ids) = split_documents(documents, ids);
+        self.add_texts(texts, Some(metadatas), ids).await
+    }
+
+    /// Async [`FaissStore::add_embeddings`].
+    pub async fn add_embeddings(
+        &self,
+        text_embeddings: Vec<(String, Vec<f32>)>,
+        metadatas: Option<Vec<Metadata>>,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<String>, StoreError> {
+        self.with_write(move |s| s.add_embeddings(text_embeddings, metadatas, ids))
+            .await
+    }
+
+    // ----- searching --------------------------------------------------------------------
+
+    /// Async [`FaissStore::similarity_search_with_score_by_vector`].
+    #[doc(alias = "asimilarity_search_with_score_by_vector")]
+    pub async fn similarity_search_with_score_by_vector(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        self.with_read(move |s| s.similarity_search_with_score_by_vector(&embedding, &opts))
+            .await
+    }
+
+    /// Async [`FaissStore::similarity_search_by_vector`].
+    #[doc(alias = "asimilarity_search_by_vector")]
+    pub async fn similarity_search_by_vector(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.similarity_search_with_score_by_vector(embedding, opts)
+                .await?,
+        ))
+    }
+
+    /// Async [`FaissStore::similarity_search_with_score`]: awaits `aembed_query`.
+    #[doc(alias = "asimilarity_search_with_score")]
+    pub async fn similarity_search_with_score(
+        &self,
+        query: &str,
+        opts: SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        let embedding = self.embed_query(query).await?;
+        self.similarity_search_with_score_by_vector(embedding, opts)
+            .await
+    }
+
+    /// Async [`FaissStore::similarity_search`].
+    #[doc(alias = "asimilarity_search")]
+    pub async fn similarity_search(
+        &self,
+        query: &str,
+        opts: SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.similarity_search_with_score(query, opts).await?,
+        ))
+    }
+
+    /// Async [`FaissStore::similarity_search_with_relevance_scores`].
+    #[doc(alias = "asimilarity_search_with_relevance_scores")]
+    pub async fn similarity_search_with_relevance_scores(
+        &self,
+        query: &str,
+        opts: SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        let embedding = self.embed_query(query).await?;
+        self.with_read(move |s| {
+            s.similarity_search_with_relevance_scores_by_vector(&embedding, &opts)
+        })
+        .await
+    }
+
+    /// Async [`FaissStore::max_marginal_relevance_search_with_score_by_vector`].
+    #[doc(alias = "amax_marginal_relevance_search_with_score_by_vector")]
+    pub async fn max_marginal_relevance_search_with_score_by_vector(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        self.with_read(move |s| {
+            s.max_marginal_relevance_search_with_score_by_vector(&embedding, &opts)
+        })
+        .await
+    }
+
+    /// Async [`FaissStore::max_marginal_relevance_search_by_vector`].
+    #[doc(alias = "amax_marginal_relevance_search_by_vector")]
+    pub async fn max_marginal_relevance_search_by_vector(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        Ok(strip_scores(
+            self.max_marginal_relevance_search_with_score_by_vector(embedding, opts)
+                .await?,
+        ))
+    }
+
+    /// Async [`FaissStore::max_marginal_relevance_search`]: awaits `aembed_query`.
+    #[doc(alias = "amax_marginal_relevance_search")]
+    pub async fn max_marginal_relevance_search(
+        &self,
+        query: &str,
+        opts: SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        let embedding = self.embed_query(query).await?;
+        self.max_marginal_relevance_search_by_vector(embedding, opts)
+            .await
+    }
+
+    /// Async [`FaissStore::search`].
+    #[doc(alias = "asearch")]
+    pub async fn search(
+        &self,
+        query: &str,
+        search_type: SearchType,
+        opts: SearchOptions,
+    ) -> Result<Vec<Document>, StoreError> {
+        match search_type {
+            SearchType::Similarity => self.similarity_search(query, opts).await,
+            SearchType::SimilarityScoreThreshold => Ok(strip_scores(
+                self.similarity_search_with_relevance_scores(query, opts)
+                    .await?,
+            )),
+            SearchType::Mmr => self.max_marginal_relevance_search(query, opts).await,
+        }
+    }
+
+    // ----- delete, get, merge -------------------------------------------------------
+
+    /// Async [`FaissStore::delete`].
+    #[doc(alias = "adelete")]
+    pub async fn delete(&self, ids: Vec<String>) -> Result<usize, StoreError> {
+        self.with_write(move |s| s.delete(&ids)).await
+    }
+
+    /// Async [`FaissStore::get_by_ids`].
+    #[doc(alias = "aget_by_ids")]
+    pub async fn get_by_ids(&self, ids: Vec<String>) -> Result<Vec<Document>, StoreError> {
+        self.with_read(move |s| Ok(s.get_by_ids(&ids))).await
+    }
+
+    /// Async [`FaissStore::merge_from`] (LangChain has no async merge). Merging a
+    /// handle into itself is refused by the id check (every id already exists).
+    pub async fn merge_from(&self, other: &AsyncFaissStore) -> Result<(), StoreError> {
+        let theirs = other.clone();
+        let source = theirs.with_read(|s| Ok(s.clone())).await?;
+        self.with_write(move |s| s.merge_from(&source)).await
+    }
+
+    /// An async retriever (LangChain `as_retriever`, used with `ainvoke`).
+    pub fn as_retriever(
+        &self,
+        search_type: SearchType,
+        opts: SearchOptions,
+    ) -> Result<AsyncRetriever, StoreError> {
+        validate_retriever(search_type, &opts)?;
+        Ok(AsyncRetriever {
+            store: self.clone(),
+            search_type,
+            opts,
+        })
+    }
+}
+
+/// A retriever over an [`AsyncFaissStore`] (LangChain `VectorStoreRetriever.ainvoke`).
+#[derive(Debug, Clone)]
+pub struct AsyncRetriever {
+    store: AsyncFaissStore,
+    search_type: SearchType,
+    opts: SearchOptions,
+}
+
+impl AsyncRetriever {
+    /// Retrieves the documents for `query`.
+    #[doc(alias = "ainvoke")]
+    pub async fn invoke(&self, query: &str) -> Result<Vec<Document>, StoreError> {
+        self.store
+            .search(query, self.search_type, self.opts.clone())
+            .await
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Background("the store's lock is poisoned (a writer panicked)".into())
+}
