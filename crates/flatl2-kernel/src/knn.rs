@@ -9,7 +9,7 @@
 //! (given the same distances).
 
 use crate::dispatch::Kernels;
-use crate::tile::pack_queries;
+use crate::tile::{pack_queries, TileSpan};
 use crate::topk::{Metric, TopK};
 
 /// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
@@ -19,6 +19,10 @@ pub const BLOCKED_THRESHOLD: usize = 128_000;
 /// Bytes of database rows per block: comfortably inside a 1 MiB L2 next to the query
 /// pack and the block of tiles.
 const BLOCK_BYTES: usize = 384 * 1024;
+
+/// Coordinates per micro-kernel pass: the query pack's slice for one pass (`KC x QB`
+/// floats, 16 KiB for AVX-512) stays in L1 while every tile of the block uses it.
+const KC: usize = 128;
 
 /// Which algorithm [`Kernels::knn_via`] uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,11 +164,22 @@ fn knn_blocked(
             }
         };
         for (g, pack) in packs.chunks_exact(d * qb).enumerate() {
-            let mut t = 0;
-            while t < nb {
-                let count = rb.min(nb - t);
-                (tile.ip)(pack, rows_b, d, t, count, &mut tiles[t * qb..(t + rb) * qb]);
-                t += rb;
+            let mut k0 = 0;
+            while k0 < d {
+                let k1 = (k0 + KC).min(d);
+                let mut t = 0;
+                while t < nb {
+                    let span = TileSpan {
+                        first_row: t,
+                        nrows: rb.min(nb - t),
+                        k0,
+                        k1,
+                        accumulate: k0 > 0,
+                    };
+                    (tile.ip)(pack, rows_b, d, span, &mut tiles[t * qb..(t + rb) * qb]);
+                    t += rb;
+                }
+                k0 = k1;
             }
             let heaps_g = &mut heaps[g * qb..((g + 1) * qb).min(nq)];
             finish(

@@ -4,10 +4,11 @@
 //! Also the fallback for the f16 kernels on x86 CPUs with AVX2 but no F16C.
 
 use half::f16;
+use half::slice::HalfFloatSliceExt;
 use wide::f32x8;
 
 use crate::dispatch::Kernels;
-use crate::tile::{finish_generic, TileKernels};
+use crate::tile::{finish_generic, TileKernels, TileSpan};
 use crate::topk::TopK;
 use crate::SimdTier;
 
@@ -21,15 +22,6 @@ const RB: usize = 4;
 fn load(s: &[f32]) -> f32x8 {
     let mut a = [0.0f32; W];
     a.copy_from_slice(&s[..W]);
-    f32x8::new(a)
-}
-
-#[inline(always)]
-fn load_f16(s: &[f16]) -> f32x8 {
-    let mut a = [0.0f32; W];
-    for (o, h) in a.iter_mut().zip(&s[..W]) {
-        *o = h.to_f32();
-    }
     f32x8::new(a)
 }
 
@@ -73,27 +65,21 @@ fn pair<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add() + tail
 }
 
+/// Values widened per step of the f16 kernels.
+const F16_CHUNK: usize = 256;
+
 #[inline(always)]
 fn pair_f16<const L2: bool>(q: &[f32], row: &[f16]) -> f32 {
-    let n = q.len().min(row.len());
-    let mut acc = [f32x8::ZERO; 2];
-    let mut i = 0;
-    while i + 2 * W <= n {
-        acc[0] = term::<L2>(acc[0], load(&q[i..]), load_f16(&row[i..]));
-        acc[1] = term::<L2>(acc[1], load(&q[i + W..]), load_f16(&row[i + W..]));
-        i += 2 * W;
+    // Widen a chunk at a time with `half`'s slice conversion (F16C or aarch64 fp16
+    // instructions when the CPU has them), then reuse the f32 kernel.
+    let mut buf = [0.0f32; F16_CHUNK];
+    let mut acc = 0.0f32;
+    for (qc, rc) in q.chunks(F16_CHUNK).zip(row.chunks(F16_CHUNK)) {
+        let b = &mut buf[..rc.len()];
+        rc.convert_to_f32_slice(b);
+        acc += pair::<L2>(qc, b);
     }
-    let mut tail = 0.0f32;
-    for (x, y) in q[i..n].iter().zip(&row[i..n]) {
-        let y = y.to_f32();
-        if L2 {
-            let t = x - y;
-            tail += t * t;
-        } else {
-            tail += x * y;
-        }
-    }
-    (acc[0] + acc[1]).reduce_add() + tail
+    acc
 }
 
 fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
@@ -145,18 +131,24 @@ pub(crate) fn inner_product_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
 }
 
 /// The 4-row x 8-query micro-kernel (see [`crate::tile`] for the layouts).
-fn tile_ip(pack: &[f32], rows: &[f32], d: usize, first: usize, nrows: usize, out: &mut [f32]) {
-    let nrows = nrows.min(RB);
-    if nrows == 0 || d == 0 {
+fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]) {
+    let nrows = span.nrows.min(RB);
+    if nrows == 0 || span.k0 >= span.k1 {
         return;
     }
+    let (k0, k1) = (span.k0, span.k1.min(d));
     let row = |r: usize| {
-        let r = first + r.min(nrows - 1);
-        &rows[r * d..(r + 1) * d]
+        let r = span.first_row + r.min(nrows - 1);
+        &rows[r * d + k0..r * d + k1]
     };
     let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
     let mut acc = [f32x8::ZERO; RB];
-    for (k, q) in pack[..d * QB].chunks_exact(QB).enumerate() {
+    if span.accumulate {
+        for (a, o) in acc.iter_mut().zip(out.chunks_exact(QB)) {
+            *a = load(o);
+        }
+    }
+    for (k, q) in pack[k0 * QB..k1 * QB].chunks_exact(QB).enumerate() {
         let q = load(q);
         acc[0] = q.mul_add(f32x8::splat(r0[k]), acc[0]);
         acc[1] = q.mul_add(f32x8::splat(r1[k]), acc[1]);

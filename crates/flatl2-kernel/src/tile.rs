@@ -13,11 +13,27 @@
 
 use crate::topk::TopK;
 
-/// `fn(query_pack, rows, d, first_row, nrows, tile_out)`: inner products of rows
-/// `first_row..first_row + nrows` (`nrows <= RB`) of the row-major matrix `rows` with the
-/// `QB` packed queries, into `tile_out` (`RB * QB` slots; slots of missing rows are
-/// unspecified).
-pub(crate) type TileFn = fn(&[f32], &[f32], usize, usize, usize, &mut [f32]);
+/// Which part of a tile one micro-kernel call computes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TileSpan {
+    /// First row of the tile in the block.
+    pub(crate) first_row: usize,
+    /// Rows in the tile (`1..=RB`).
+    pub(crate) nrows: usize,
+    /// Coordinates `k0..k1` are summed (cache blocking over the dimension).
+    pub(crate) k0: usize,
+    /// End of the coordinate range (`k0 < k1 <= d`).
+    pub(crate) k1: usize,
+    /// Add to the values already in the tile (later coordinate ranges) instead of
+    /// overwriting them.
+    pub(crate) accumulate: bool,
+}
+
+/// `fn(query_pack, rows, d, span, tile_out)`: inner products over coordinates
+/// `span.k0..span.k1` of rows `span.first_row..span.first_row + span.nrows` of the
+/// row-major matrix `rows` with the `QB` packed queries, into (or added to) `tile_out`
+/// (`RB * QB` slots; slots of missing rows are unspecified).
+pub(crate) type TileFn = fn(&[f32], &[f32], usize, TileSpan, &mut [f32]);
 
 /// `fn(block, nb, query_norms, row_norms, first_label, heaps)`: turns `nb` rows of a
 /// block of tiles into distances and offers them to `heaps` (one per valid query lane,
@@ -77,18 +93,18 @@ pub(crate) fn ip_tile_generic<const QB: usize, const RB: usize>(
     pack: &[f32],
     rows: &[f32],
     d: usize,
-    first_row: usize,
-    nrows: usize,
+    span: TileSpan,
     out: &mut [f32],
 ) {
-    let nrows = nrows.min(RB);
-    if nrows == 0 || d == 0 {
-        return;
-    }
+    let nrows = span.nrows.min(RB);
     let mut acc = [[0.0f32; QB]; RB];
     for (r, acc_r) in acc.iter_mut().enumerate().take(nrows) {
-        let row = &rows[(first_row + r) * d..(first_row + r + 1) * d];
-        for (k, &y) in row.iter().enumerate() {
+        if span.accumulate {
+            acc_r.copy_from_slice(&out[r * QB..(r + 1) * QB]);
+        }
+        let row = &rows[(span.first_row + r) * d..(span.first_row + r + 1) * d];
+        for k in span.k0..span.k1 {
+            let y = row[k];
             let q = &pack[k * QB..(k + 1) * QB];
             for (a, &x) in acc_r.iter_mut().zip(q) {
                 *a += x * y;

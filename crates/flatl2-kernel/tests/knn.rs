@@ -93,7 +93,7 @@ fn run(
 #[test]
 fn exact_data_matches_brute_force_on_every_path() {
     let mut rng = Rng::new(21);
-    let shapes: [(usize, usize, usize); 9] = [
+    let shapes: [(usize, usize, usize); 10] = [
         (1, 1, 1),
         (3, 5, 7),
         (8, 33, 13),
@@ -103,6 +103,7 @@ fn exact_data_matches_brute_force_on_every_path() {
         (64, 7, 1600), // more rows than one block at d = 64
         (3, 70, 29),
         (128, 3, 40),
+        (300, 34, 30), // several coordinate passes (128 + 128 + 44), two query groups
     ];
     for k in tiers() {
         for &(d, nq, n) in &shapes {

@@ -11,7 +11,7 @@
 use core::arch::aarch64::*;
 
 use crate::dispatch::Kernels;
-use crate::tile::{finish_generic, TileKernels};
+use crate::tile::{finish_generic, TileKernels, TileSpan};
 use crate::topk::TopK;
 use crate::{portable, SimdTier};
 
@@ -126,15 +126,15 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
 
 /// The 8-row x 8-query micro-kernel (see [`crate::tile`] for the layouts).
 #[target_feature(enable = "neon")]
-unsafe fn ip_tile(
-    pack: &[f32],
-    rows: &[f32],
-    d: usize,
-    first_row: usize,
-    nrows: usize,
-    out: &mut [f32],
-) {
-    assert!((1..=RB).contains(&nrows) && d >= 1);
+unsafe fn ip_tile(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]) {
+    let TileSpan {
+        first_row,
+        nrows,
+        k0,
+        k1,
+        accumulate,
+    } = span;
+    assert!((1..=RB).contains(&nrows) && k0 < k1 && k1 <= d);
     assert!(pack.len() >= d * QB && out.len() >= RB * QB);
     assert!(rows.len() >= (first_row + nrows) * d);
     // Missing rows of a partial tile repeat the last row; their results are ignored.
@@ -142,7 +142,7 @@ unsafe fn ip_tile(
         core::array::from_fn(|r| rows[(first_row + r.min(nrows - 1)) * d..].as_ptr());
     let pp = pack.as_ptr();
     let mut acc = [[vdupq_n_f32(0.0); 2]; RB];
-    for k in 0..d {
+    for k in k0..k1 {
         // SAFETY: k < d and the pack holds d * QB values.
         let (q0, q1) = unsafe { (vld1q_f32(pp.add(k * QB)), vld1q_f32(pp.add(k * QB + W))) };
         for (acc_r, p) in acc.iter_mut().zip(ptrs) {
@@ -153,7 +153,14 @@ unsafe fn ip_tile(
         }
     }
     let po = out.as_mut_ptr();
-    for (r, acc_r) in acc.iter().enumerate() {
+    for (r, acc_r) in acc.iter_mut().enumerate() {
+        if accumulate {
+            // SAFETY: r * QB + 2W <= RB * QB <= out.len().
+            unsafe {
+                acc_r[0] = vaddq_f32(acc_r[0], vld1q_f32(po.add(r * QB)));
+                acc_r[1] = vaddq_f32(acc_r[1], vld1q_f32(po.add(r * QB + W)));
+            }
+        }
         // SAFETY: r * QB + 2W <= RB * QB <= out.len().
         unsafe {
             vst1q_f32(po.add(r * QB), acc_r[0]);
@@ -185,9 +192,9 @@ fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
     unsafe { ny::<false>(q, rows, out) }
 }
 
-fn tile_ip(pack: &[f32], rows: &[f32], d: usize, first: usize, nrows: usize, out: &mut [f32]) {
+fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]) {
     // SAFETY: see `l2_sqr`.
-    unsafe { ip_tile(pack, rows, d, first, nrows, out) }
+    unsafe { ip_tile(pack, rows, d, span, out) }
 }
 
 fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {

@@ -11,7 +11,7 @@ use core::arch::x86_64::*;
 use half::f16;
 
 use crate::dispatch::Kernels;
-use crate::tile::TileKernels;
+use crate::tile::{TileKernels, TileSpan};
 use crate::topk::TopK;
 use crate::SimdTier;
 
@@ -239,15 +239,15 @@ unsafe fn ny_f16<const L2: bool>(q: &[f32], rows: &[f16], out: &mut [f32]) {
 
 /// The 12-row x 32-query micro-kernel (see [`crate::tile`] for the layouts).
 #[target_feature(enable = "avx512f")]
-unsafe fn ip_tile(
-    pack: &[f32],
-    rows: &[f32],
-    d: usize,
-    first_row: usize,
-    nrows: usize,
-    out: &mut [f32],
-) {
-    assert!((1..=RB).contains(&nrows) && d >= 1);
+unsafe fn ip_tile(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]) {
+    let TileSpan {
+        first_row,
+        nrows,
+        k0,
+        k1,
+        accumulate,
+    } = span;
+    assert!((1..=RB).contains(&nrows) && k0 < k1 && k1 <= d);
     assert!(pack.len() >= d * QB && out.len() >= RB * QB);
     assert!(rows.len() >= (first_row + nrows) * d);
     // Missing rows of a partial tile repeat the last row; their results are ignored.
@@ -255,7 +255,7 @@ unsafe fn ip_tile(
         core::array::from_fn(|r| rows[(first_row + r.min(nrows - 1)) * d..].as_ptr());
     let pp = pack.as_ptr();
     let mut acc = [[_mm512_setzero_ps(); 2]; RB];
-    for k in 0..d {
+    for k in k0..k1 {
         // SAFETY: k < d and the pack holds d * QB values.
         let (q0, q1) = unsafe {
             (
@@ -271,7 +271,14 @@ unsafe fn ip_tile(
         }
     }
     let po = out.as_mut_ptr();
-    for (r, acc_r) in acc.iter().enumerate() {
+    for (r, acc_r) in acc.iter_mut().enumerate() {
+        if accumulate {
+            // SAFETY: r * QB + 2W <= RB * QB <= out.len().
+            unsafe {
+                acc_r[0] = _mm512_add_ps(acc_r[0], _mm512_loadu_ps(po.add(r * QB)));
+                acc_r[1] = _mm512_add_ps(acc_r[1], _mm512_loadu_ps(po.add(r * QB + W)));
+            }
+        }
         // SAFETY: r * QB + 2W <= RB * QB <= out.len().
         unsafe {
             _mm512_storeu_ps(po.add(r * QB), acc_r[0]);
@@ -408,9 +415,9 @@ fn inner_product_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
     unsafe { ny_f16::<false>(q, rows, out) }
 }
 
-fn tile_ip(pack: &[f32], rows: &[f32], d: usize, first: usize, nrows: usize, out: &mut [f32]) {
+fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]) {
     // SAFETY: see `l2_sqr`.
-    unsafe { ip_tile(pack, rows, d, first, nrows, out) }
+    unsafe { ip_tile(pack, rows, d, span, out) }
 }
 
 fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
