@@ -1,0 +1,94 @@
+//! The store over every index kind the factory builds: same answers as the flat index
+//! where the index is exact; IVF finds stored vectors and stays consistent.
+
+use std::sync::Arc;
+
+use ferrofaiss::embeddings::TrigramEmbeddings;
+use ferrofaiss::{FaissStore, LoadOptions, SearchOptions, StoreConfig, StoreError};
+
+fn texts() -> Vec<String> {
+    (0..24)
+        .map(|i| format!("text {i} on subject {}", i % 5))
+        .collect()
+}
+
+fn build(factory: &str) -> FaissStore {
+    let emb = Arc::new(TrigramEmbeddings::new(64, true).unwrap());
+    let ids = (0..24).map(|i| format!("d{i}")).collect();
+    FaissStore::from_texts(
+        &texts(),
+        emb,
+        None,
+        Some(ids),
+        StoreConfig::new().index_factory(factory),
+    )
+    .unwrap()
+}
+
+fn ids_of(hits: &[(ferrofaiss::Document, f32)]) -> Vec<String> {
+    hits.iter().map(|(d, _)| d.id.clone().unwrap()).collect()
+}
+
+#[test]
+fn exact_index_kinds_agree_with_flat() {
+    let flat = build("Flat");
+    for factory in ["IDMap2,Flat", "IDMap,Flat"] {
+        let mut s = build(factory);
+        let opts = SearchOptions::new().k(6);
+        for q in ["subject 3", "text 7"] {
+            assert_eq!(
+                s.similarity_search_with_score(q, &opts).unwrap(),
+                flat.similarity_search_with_score(q, &opts).unwrap(),
+                "{factory}"
+            );
+        }
+        let bytes = s.serialize_to_bytes().unwrap();
+        let back =
+            FaissStore::deserialize_from_bytes(&bytes, s.embeddings().clone(), &LoadOptions::new())
+                .unwrap();
+        assert_eq!(back.index().type_name(), s.index().type_name());
+        let mut f = flat.clone();
+        assert_eq!(
+            s.max_marginal_relevance_search("subject 3", &opts).unwrap(),
+            f.max_marginal_relevance_search("subject 3", &opts).unwrap()
+        );
+        s.delete(&["d3", "d10"]).unwrap();
+        f.delete(&["d3", "d10"]).unwrap();
+        assert_eq!(s.index_to_docstore_id(), f.index_to_docstore_id());
+        assert_eq!(
+            ids_of(&s.similarity_search_with_score("subject 3", &opts).unwrap()),
+            ids_of(&f.similarity_search_with_score("subject 3", &opts).unwrap())
+        );
+    }
+}
+
+#[test]
+fn ivf_store_finds_exact_matches_and_stays_consistent() {
+    let mut s = build("IVF3,Flat");
+    assert_eq!(s.index().type_name(), "IndexIVFFlat");
+    // A stored text is its own nearest neighbour when its list is probed; nprobe = 1
+    // probes the query's own list, which holds the identical vector.
+    let hits = s
+        .similarity_search_with_score("text 7 on subject 2", &SearchOptions::new().k(1))
+        .unwrap();
+    assert_eq!(hits[0].0.id.as_deref(), Some("d7"));
+    assert!(hits[0].1.abs() < 1e-5);
+    s.add_texts(&["a brand new text"], None, Some(vec!["new".into()]))
+        .unwrap();
+    s.delete(&["d0", "d5"]).unwrap();
+    assert_eq!(s.len(), 23);
+    assert_eq!(s.index().ntotal(), 23);
+    let hits = s
+        .similarity_search_with_score("a brand new text", &SearchOptions::new().k(1))
+        .unwrap();
+    assert_eq!(hits[0].0.id.as_deref(), Some("new"));
+    let too_few = FaissStore::from_embeddings(
+        vec![("solo".into(), s.vector_at(0).unwrap())],
+        s.embeddings().clone(),
+        None,
+        None,
+        StoreConfig::new().index_factory("IVF3,Flat"),
+    );
+    // Training an IVF index needs at least nlist vectors: a typed error.
+    assert!(matches!(too_few, Err(StoreError::Index(_))));
+}
