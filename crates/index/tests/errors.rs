@@ -105,6 +105,11 @@ fn search_parameter_errors() {
         Err(IndexError::InvalidParameter(_))
     ));
     assert!(ivf.set_nprobe(0).is_err());
+    assert!(matches!(
+        ivf.add(&[f32::INFINITY, 0.0]),
+        Err(IndexError::InvalidParameter(_))
+    ));
+    assert_eq!(ivf.ntotal(), 1);
     assert_eq!(ivf.nprobe(), 1);
 }
 

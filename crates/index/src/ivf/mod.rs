@@ -242,6 +242,13 @@ impl IvfFlatIndex {
             }
         }
         let assign = self.assign_lists(x)?;
+        // Faiss silently drops a vector no centroid is finitely close to (e.g. with an
+        // infinite component) yet counts it in ntotal; refuse it instead.
+        if let Some(row) = assign.iter().position(|&l| l < 0) {
+            return Err(IndexError::InvalidParameter(format!(
+                "vector {row} has no finite distance to any centroid"
+            )));
+        }
         let d = self.d;
         let first_id = self.ntotal as i64;
         let id_of = |i: usize| match ids {
