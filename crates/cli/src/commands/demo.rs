@@ -14,7 +14,9 @@ use clap::Args;
 use ferrofaiss::docstore::Value;
 use ferrofaiss::embeddings::Embeddings;
 use ferrofaiss::text::{CharacterTextSplitter, TextLoader, TextSplitter};
-use ferrofaiss::{Document, FaissStore, Filter, LoadOptions, SearchOptions, StoreConfig};
+use ferrofaiss::{
+    AsyncFaissStore, Document, FaissStore, Filter, LoadOptions, SearchOptions, StoreConfig,
+};
 
 use crate::embedder::{build_embedder, EmbedderKind};
 use crate::error::{CliError, CliResult};
@@ -75,12 +77,26 @@ fn failed<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> CliError {
     move |e| CliError::with_cause(what, e)
 }
 
+/// Runs `f` on the store behind `db` on tokio's blocking pool, for the synchronous
+/// parts of LangChain's API (`serialize_to_bytes`, `docstore._dict`, `index.ntotal`).
+async fn inspect<T, F>(db: &AsyncFaissStore, f: F) -> CliResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&FaissStore) -> T + Send + 'static,
+{
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || db.read().map(|store| f(&store)))
+        .await
+        .map_err(failed("a blocking task"))?
+        .map_err(failed("reading the store"))
+}
+
 async fn notebook(args: DemoArgs) -> CliResult<()> {
     let started = Instant::now();
     let workdir = tempfile::tempdir()
         .map_err(|e| CliError::with_cause("cannot create a temporary folder", e))?;
     let embedder = build_embedder(args.embedder, None)?;
-    println!("# FAISS (Async), offline: embedder {}", embedder.name());
+    println!("# FAISS (Async): embedder {}", embedder.name());
 
     heading(0);
     let path = text_path(args.text, workdir.path())?;
@@ -88,15 +104,17 @@ async fn notebook(args: DemoArgs) -> CliResult<()> {
 
     heading(1);
     let docs = db
-        .similarity_search(QUERY, &SearchOptions::new())
-        .map_err(failed("similarity search"))?;
+        .similarity_search(QUERY, SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search"))?;
     println!("query: {QUERY}\n");
     print_top(&docs);
 
     heading(2);
     let with_scores = db
-        .similarity_search_with_score(QUERY, &SearchOptions::new())
-        .map_err(failed("similarity search with score"))?;
+        .similarity_search_with_score(QUERY, SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search_with_score"))?;
     for (doc, score) in &with_scores {
         println!("score {score:.4}  {}", first_line(doc));
     }
@@ -105,11 +123,12 @@ async fn notebook(args: DemoArgs) -> CliResult<()> {
     let vector = embedder
         .aembed_query(QUERY)
         .await
-        .map_err(failed("embedding the query"))?;
-    println!("embedded the query: {} dimensions", vector.len());
+        .map_err(failed("aembed_query"))?;
+    println!("aembed_query: {} dimensions", vector.len());
     let by_vector = db
-        .similarity_search_by_vector(&vector, &SearchOptions::new())
-        .map_err(failed("search by vector"))?;
+        .similarity_search_by_vector(vector, SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search_by_vector"))?;
     for doc in &by_vector {
         println!("{}", first_line(doc));
     }
@@ -117,28 +136,39 @@ async fn notebook(args: DemoArgs) -> CliResult<()> {
     heading(4);
     let folder = workdir.path().join("faiss_index");
     db.save_local(&folder, "index")
+        .await
         .map_err(failed("save_local"))?;
     println!("save_local: {}", list_files(&folder));
-    let new_db = FaissStore::load_local(&folder, Arc::clone(&embedder), &LoadOptions::new())
+    let new_db = AsyncFaissStore::load_local(&folder, Arc::clone(&embedder), LoadOptions::new())
+        .await
         .map_err(failed("load_local"))?;
-    println!("load_local: {} documents", new_db.len());
+    println!(
+        "load_local: {} documents",
+        inspect(&new_db, |s| s.len()).await?
+    );
     let again = new_db
-        .similarity_search(QUERY, &SearchOptions::new())
-        .map_err(failed("search after load"))?;
+        .similarity_search(QUERY, SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search after load_local"))?;
     print_top_short(&again, &docs);
 
     heading(5);
-    let bytes = db
-        .serialize_to_bytes()
+    let bytes = inspect(&db, |s| s.serialize_to_bytes())
+        .await?
         .map_err(failed("serialize_to_bytes"))?;
     println!("serialize_to_bytes: {} bytes", bytes.len());
-    let from_bytes =
+    let from_bytes = AsyncFaissStore::new(
         FaissStore::deserialize_from_bytes(&bytes, Arc::clone(&embedder), &LoadOptions::new())
-            .map_err(failed("deserialize_from_bytes"))?;
-    println!("deserialize_from_bytes: {} documents", from_bytes.len());
+            .map_err(failed("deserialize_from_bytes"))?,
+    );
+    println!(
+        "deserialize_from_bytes: {} documents",
+        inspect(&from_bytes, |s| s.len()).await?
+    );
     let again = from_bytes
-        .similarity_search(QUERY, &SearchOptions::new())
-        .map_err(failed("search after deserializing"))?;
+        .similarity_search(QUERY, SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search after deserialize_from_bytes"))?;
     print_top_short(&again, &docs);
 
     heading(6);
@@ -174,7 +204,10 @@ fn text_path(given: Option<PathBuf>, workdir: &Path) -> CliResult<PathBuf> {
 }
 
 /// TextLoader, CharacterTextSplitter(chunk_size=1000, chunk_overlap=0), afrom_documents.
-async fn load_split_index(path: &Path, embedder: Arc<dyn Embeddings>) -> CliResult<FaissStore> {
+async fn load_split_index(
+    path: &Path,
+    embedder: Arc<dyn Embeddings>,
+) -> CliResult<AsyncFaissStore> {
     let documents = TextLoader::new(path)
         .load()
         .map_err(|e| CliError::new(e.to_string()))?;
@@ -191,14 +224,12 @@ async fn load_split_index(path: &Path, embedder: Arc<dyn Embeddings>) -> CliResu
             .sum::<usize>(),
         chunks.len()
     );
-    let db = FaissStore::from_documents(chunks, embedder, None, StoreConfig::new())
+    let db = AsyncFaissStore::from_documents(chunks, embedder, None, StoreConfig::new())
+        .await
         .map_err(failed("afrom_documents"))?;
-    println!(
-        "afrom_documents: {} vectors of dimension {} in {}",
-        db.len(),
-        db.dimension(),
-        db.index().type_name()
-    );
+    let (len, dim, kind) =
+        inspect(&db, |s| (s.len(), s.dimension(), s.index().type_name())).await?;
+    println!("afrom_documents: {len} vectors of dimension {dim} in {kind}");
     Ok(db)
 }
 
@@ -263,27 +294,31 @@ fn docstore_json(store: &FaissStore) -> Value {
 
 /// Two stores from `["foo"]` and `["bar"]`, printed, merged, printed.
 async fn merge_section(embedder: &Arc<dyn Embeddings>) -> CliResult<()> {
-    let mut db1 = FaissStore::from_texts(
-        &["foo"],
-        Arc::clone(embedder),
-        None,
-        None,
-        StoreConfig::new(),
-    )
-    .map_err(failed("afrom_texts"))?;
-    let db2 = FaissStore::from_texts(
-        &["bar"],
-        Arc::clone(embedder),
-        None,
-        None,
-        StoreConfig::new(),
-    )
-    .map_err(failed("afrom_texts"))?;
-    println!("db1.docstore._dict: {}", docstore_json(&db1));
-    println!("db2.docstore._dict: {}", docstore_json(&db2));
-    db1.merge_from(&db2).map_err(failed("merge_from"))?;
+    let from_text = |text: &str| {
+        AsyncFaissStore::from_texts(
+            vec![text.to_string()],
+            Arc::clone(embedder),
+            None,
+            None,
+            StoreConfig::new(),
+        )
+    };
+    let db1 = from_text("foo").await.map_err(failed("afrom_texts"))?;
+    let db2 = from_text("bar").await.map_err(failed("afrom_texts"))?;
+    println!(
+        "db1.docstore._dict: {}",
+        inspect(&db1, docstore_json).await?
+    );
+    println!(
+        "db2.docstore._dict: {}",
+        inspect(&db2, docstore_json).await?
+    );
+    db1.merge_from(&db2).await.map_err(failed("merge_from"))?;
     println!("db1.merge_from(db2)");
-    println!("db1.docstore._dict: {}", docstore_json(&db1));
+    println!(
+        "db1.docstore._dict: {}",
+        inspect(&db1, docstore_json).await?
+    );
     Ok(())
 }
 
@@ -326,61 +361,76 @@ fn print_docs(results: &[Document]) {
 
 /// Searches "foo" over the eight documents: unfiltered, filtered on page 1, with
 /// `fetch_k`, and MMR with the filter. Returns the store for the delete section.
-async fn filter_section(embedder: &Arc<dyn Embeddings>) -> CliResult<FaissStore> {
-    let db = FaissStore::from_documents(
+async fn filter_section(embedder: &Arc<dyn Embeddings>) -> CliResult<AsyncFaissStore> {
+    let db = AsyncFaissStore::from_documents(
         page_tagged_documents(),
         Arc::clone(embedder),
         None,
         StoreConfig::new(),
     )
+    .await
     .map_err(failed("afrom_documents"))?;
     let page_1 = || Filter::parse(r#"{"page": 1}"#).map_err(failed("filter"));
 
-    println!("similarity_search_with_score(\"foo\"):");
+    println!("asimilarity_search_with_score(\"foo\"):");
     let all = db
-        .similarity_search_with_score("foo", &SearchOptions::new())
-        .map_err(failed("search"))?;
+        .similarity_search_with_score("foo", SearchOptions::new())
+        .await
+        .map_err(failed("asimilarity_search_with_score"))?;
     print_scored(&all);
 
-    println!("\nsimilarity_search_with_score(\"foo\", filter={{\"page\": 1}}):");
+    println!("\nasimilarity_search_with_score(\"foo\", filter={{\"page\": 1}}):");
     let filtered = db
-        .similarity_search_with_score("foo", &SearchOptions::new().filter(page_1()?))
-        .map_err(failed("filtered search"))?;
+        .similarity_search_with_score("foo", SearchOptions::new().filter(page_1()?))
+        .await
+        .map_err(failed("asimilarity_search_with_score with a filter"))?;
     print_scored(&filtered);
 
-    println!("\nsimilarity_search(\"foo\", filter={{\"page\": 1}}, k=1, fetch_k=4):");
+    println!("\nasimilarity_search(\"foo\", filter={{\"page\": 1}}, k=1, fetch_k=4):");
     let fetch_k = db
         .similarity_search(
             "foo",
-            &SearchOptions::new().filter(page_1()?).k(1).fetch_k(4),
+            SearchOptions::new().filter(page_1()?).k(1).fetch_k(4),
         )
-        .map_err(failed("search with fetch_k"))?;
+        .await
+        .map_err(failed("asimilarity_search with fetch_k"))?;
     print_docs(&fetch_k);
 
-    println!("\nmax_marginal_relevance_search(\"foo\", filter={{\"page\": 1}}):");
+    println!("\namax_marginal_relevance_search(\"foo\", filter={{\"page\": 1}}):");
     let mmr = db
-        .max_marginal_relevance_search("foo", &SearchOptions::new().filter(page_1()?))
-        .map_err(failed("MMR search"))?;
+        .max_marginal_relevance_search("foo", SearchOptions::new().filter(page_1()?))
+        .await
+        .map_err(failed("amax_marginal_relevance_search"))?;
     print_docs(&mmr);
     Ok(db)
 }
 
 /// Deletes the document of row 0 and shows it is gone.
-async fn delete_section(mut db: FaissStore) -> CliResult<()> {
-    println!("count before: {}", db.index().ntotal());
-    let id = db
-        .index_to_docstore_id()
-        .first()
-        .cloned()
-        .ok_or_else(|| CliError::new("the store to delete from is empty"))?;
-    db.delete(&[id.as_str()]).map_err(failed("delete"))?;
+async fn delete_section(db: AsyncFaissStore) -> CliResult<()> {
+    let (before, first) = inspect(&db, |s| {
+        (
+            s.index().ntotal(),
+            s.index_to_docstore_id().first().cloned(),
+        )
+    })
+    .await?;
+    println!("count before: {before}");
+    let id = first.ok_or_else(|| CliError::new("the store to delete from is empty"))?;
+    db.delete(vec![id.clone()])
+        .await
+        .map_err(failed("adelete"))?;
     println!("adelete([{id:?}])");
-    println!("count after: {}", db.index().ntotal());
-    let found = db.get_by_ids(&[id.as_str()]);
-    println!("get_by_ids([{id:?}]): {} documents", found.len());
+    let (after, len) = inspect(&db, |s| (s.index().ntotal(), s.len())).await?;
+    println!("count after: {after}");
+    let found = db
+        .get_by_ids(vec![id.clone()])
+        .await
+        .map_err(failed("aget_by_ids"))?;
+    println!("aget_by_ids([{id:?}]): {} documents", found.len());
     let still = db
-        .similarity_search("foo", &SearchOptions::new().k(db.len()))
-        .map_err(failed("search after delete"))?;
+        .similarity_search("foo", SearchOptions::new().k(len))
+        .await
+        .map_err(failed("asimilarity_search after adelete"))?;
     println!(
         "a search over every row {} the deleted id",
         if still.iter().any(|d| d.id.as_deref() == Some(id.as_str())) {
