@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p ferrofaiss-embeddings --features minilm --bench minilm`
 
+// criterion's macros generate undocumented public functions.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrofaiss_embeddings::{MiniLmEmbeddings, ModelLocator};
 use ferrofaiss_text::{CharacterTextSplitter, TextSplitter};

@@ -47,33 +47,71 @@ pub fn embed_sequences(
     }
     let mut x = embed_tokens(config, w, seqs, &spans)?;
     for layer in &w.layers {
-        let qkv = dense(&x, rows, &layer.qkv)?;
+        let qkv = dense_blocks(&x, h, &layer.qkv)?;
         let ctx = attention(config, &qkv, &spans)?;
-        let mut attn = dense(&ctx, rows, &layer.attn_out)?;
-        add_layer_norm(
-            &mut attn,
-            &x,
-            &layer.attn_norm.gamma,
-            &layer.attn_norm.beta,
-            config.layer_norm_eps,
-        );
-        x = attn;
-        let mut inner = matmul(&x, rows, &layer.ffn_in.w)?;
-        add_bias_gelu(&mut inner, &layer.ffn_in.b);
-        let mut out = dense(&inner, rows, &layer.ffn_out)?;
-        add_layer_norm(
-            &mut out,
-            &x,
-            &layer.ffn_norm.gamma,
-            &layer.ffn_norm.beta,
-            config.layer_norm_eps,
-        );
-        x = out;
+        drop(qkv);
+        x = block_rows(&ctx, h, h, |ctx_block, first_row| {
+            let mut attn = dense(ctx_block, ctx_block.len() / h, &layer.attn_out)?;
+            let residual = &x[first_row * h..first_row * h + attn.len()];
+            add_layer_norm(
+                &mut attn,
+                residual,
+                &layer.attn_norm.gamma,
+                &layer.attn_norm.beta,
+                config.layer_norm_eps,
+            );
+            Ok(attn)
+        })?;
+        x = block_rows(&x, h, h, |x_block, _| {
+            let rows = x_block.len() / h;
+            let mut inner = matmul(x_block, rows, &layer.ffn_in.w)?;
+            add_bias_gelu(&mut inner, &layer.ffn_in.b);
+            let mut out = dense(&inner, rows, &layer.ffn_out)?;
+            add_layer_norm(
+                &mut out,
+                x_block,
+                &layer.ffn_norm.gamma,
+                &layer.ffn_norm.beta,
+                config.layer_norm_eps,
+            );
+            Ok(out)
+        })?;
     }
     Ok(spans
         .iter()
         .map(|&(o, l)| mean_pool_normalize(&x[o * h..(o + l) * h], h))
         .collect())
+}
+
+/// Rows per block of the dense layers: large enough for efficient matmuls, small
+/// enough that the feed-forward intermediate (`rows * intermediate_size` floats) stays
+/// in a few MiB, which the allocator reuses instead of mapping fresh zeroed pages for
+/// every layer.
+const BLOCK_ROWS: usize = 1024;
+
+/// Applies `f` to consecutive blocks of at most [`BLOCK_ROWS`] rows of `x` (row width
+/// `width`), passing each block and its first row; concatenates the outputs (rows of
+/// width `out_width`).
+fn block_rows(
+    x: &[f32],
+    width: usize,
+    out_width: usize,
+    mut f: impl FnMut(&[f32], usize) -> Result<Vec<f32>, MiniLmError>,
+) -> Result<Vec<f32>, MiniLmError> {
+    let rows = x.len() / width;
+    let mut out = Vec::with_capacity(rows * out_width);
+    for (i, block) in x.chunks(BLOCK_ROWS * width).enumerate() {
+        out.extend_from_slice(&f(block, i * BLOCK_ROWS)?);
+    }
+    Ok(out)
+}
+
+/// [`dense`] over blocks of rows.
+fn dense_blocks(x: &[f32], width: usize, d: &Dense) -> Result<Vec<f32>, MiniLmError> {
+    let out_width = d.b.len();
+    block_rows(x, width, out_width, |block, _| {
+        dense(block, block.len() / width, d)
+    })
 }
 
 /// `(first row, length)` of each sequence in the packed buffer.
