@@ -854,15 +854,6 @@ impl CaseRunner<'_> {
         if let Some(n) = op["normalize_L2"].as_bool() {
             opts = opts.normalize_l2(n);
         }
-        if !folder
-            .join(format!("{}.docstore", opts.index_name))
-            .exists()
-            && folder.join(format!("{}.pkl", opts.index_name)).exists()
-        {
-            return Ok(Status::Skip(
-                "folder written by LangChain (pickle): reading index.pkl is not implemented".into(),
-            ));
-        }
         let result = FaissStore::load_local(&folder, embedder, &opts);
         self.finish_load(&name, op, result, deviation)
     }

@@ -20,6 +20,8 @@
 mod atomic;
 mod container;
 mod format;
+mod langchain;
+mod pickle;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -187,6 +189,11 @@ impl FaissStore {
 
     /// Loads a store saved by [`FaissStore::save_local`] (LangChain `load_local`).
     ///
+    /// A folder written by LangChain itself (`<name>.faiss` + `<name>.pkl`, no
+    /// `<name>.docstore`) is read too, with a safe pickle reader that never runs code;
+    /// as in LangChain, its distance strategy and normalize flag come from `opts`
+    /// (default Euclidean, not normalized), since the pickle does not hold them.
+    ///
     /// A missing, truncated or corrupt file, a file from a newer format version, a
     /// Faiss file that does not belong with the docstore file, or parts that disagree
     /// give a typed [`PersistError`] naming the file.
@@ -196,6 +203,10 @@ impl FaissStore {
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder.as_ref(), &opts.index_name);
+        let pickle_path = folder.as_ref().join(format!("{}.pkl", opts.index_name));
+        if !docstore_path.exists() && pickle_path.exists() {
+            return Self::load_langchain_folder(&faiss_path, &pickle_path, embedder, opts);
+        }
         let mut faiss_bytes = read_file(&faiss_path)?;
         let docstore_bytes = read_file(&docstore_path)?;
         // A save killed between its two renames leaves the new index beside the old
@@ -253,6 +264,30 @@ impl FaissStore {
         }
         let (faiss_bytes, docstore_bytes) = rest.split_at(faiss_len);
         Self::decode_parts(faiss_bytes, name, docstore_bytes, name, embedder, opts)
+    }
+
+    /// Loads a folder written by LangChain's `save_local` (`.faiss` + `.pkl`).
+    fn load_langchain_folder(
+        faiss_path: &Path,
+        pickle_path: &Path,
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
+        let faiss_bytes = read_file(faiss_path)?;
+        let index = read_index_from_bytes(&faiss_bytes).map_err(|source| PersistError::Faiss {
+            path: faiss_path.to_path_buf(),
+            source,
+        })?;
+        let pickle_bytes = read_file(pickle_path)?;
+        let (docstore, map) = langchain::read_langchain_pickle(pickle_path, &pickle_bytes)?;
+        check_parts(&*index, &docstore, &map).map_err(|e| corrupt(pickle_path, &e.to_string()))?;
+        let config = StoreConfig {
+            distance_strategy: opts.distance_strategy.unwrap_or_default(),
+            normalize_l2: opts.normalize_l2.unwrap_or(false),
+            relevance_score_fn: opts.relevance_score_fn.clone(),
+            index_factory: crate::store::DEFAULT_INDEX_FACTORY.to_string(),
+        };
+        FaissStore::from_parts(embedder, index, docstore, map, config)
     }
 
     fn encode_docstore(&self, faiss_bytes: &[u8], path: &Path) -> Result<Vec<u8>, StoreError> {
