@@ -1502,6 +1502,29 @@ fn op_embed(op: &Value) -> Result<Status, String> {
             return Err(format!("vector {i} differs"));
         }
     }
+    // The trigram embedder also exposes its float64 vectors: compare them exactly.
+    if op["embedding"]["kind"] == "trigram" {
+        let spec = &op["embedding"];
+        let trigram = TrigramEmbeddings::new(
+            spec["dim"].as_u64().unwrap_or(64) as usize,
+            spec["normalize"].as_bool().unwrap_or(true),
+        )
+        .map_err(|e| e.to_string())?;
+        let want = op["expect"]["vectors_f64"]
+            .as_array()
+            .ok_or("vectors_f64")?;
+        for (i, (text, w)) in texts.iter().zip(want).enumerate() {
+            let w: Vec<f64> = w
+                .as_array()
+                .ok_or("vector")?
+                .iter()
+                .map(|x| x.as_f64().unwrap_or(f64::NAN))
+                .collect();
+            if trigram.embed_f64(text) != w {
+                return Err(format!("float64 vector {i} differs"));
+            }
+        }
+    }
     Ok(Status::Pass)
 }
 
