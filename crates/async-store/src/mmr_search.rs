@@ -32,7 +32,7 @@ impl FaissStore {
             None => opts.fetch_k,
         };
         let q = self.prepare_query(embedding, false)?;
-        let hits = self.nearest_rows(&q, n)?;
+        let hits = self.nearest_rows(&q, n, opts.nprobe)?;
         let kept = self.filter_hits(hits, opts.filter.as_ref())?;
         let candidates = kept
             .iter()

@@ -41,6 +41,9 @@ pub struct SearchOptions {
     /// MMR trade-off (LangChain `lambda_mult`, default 0.5): 1 is pure relevance, 0 pure
     /// diversity. Not range-checked, as in LangChain.
     pub lambda_mult: f32,
+    /// Inverted lists an IVF index visits for this search (default: the index's own
+    /// `nprobe`, 1 for a new index); ignored by flat indexes. Not a LangChain argument.
+    pub nprobe: Option<usize>,
 }
 
 impl Default for SearchOptions {
@@ -51,6 +54,7 @@ impl Default for SearchOptions {
             filter: None,
             score_threshold: None,
             lambda_mult: DEFAULT_LAMBDA_MULT,
+            nprobe: None,
         }
     }
 }
@@ -88,6 +92,12 @@ impl SearchOptions {
     /// Sets the MMR `lambda_mult`.
     pub fn lambda_mult(mut self, lambda_mult: f32) -> Self {
         self.lambda_mult = lambda_mult;
+        self
+    }
+
+    /// Sets how many inverted lists an IVF index visits.
+    pub fn nprobe(mut self, nprobe: usize) -> Self {
+        self.nprobe = Some(nprobe);
         self
     }
 }

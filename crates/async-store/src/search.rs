@@ -1,6 +1,7 @@
 //! Similarity search (LangChain §4.1 and its wrappers) and relevance scores (§6).
 
 use ferrofaiss_docstore::{Document, Filter};
+use ferrofaiss_index::SearchParams;
 
 use crate::error::StoreError;
 use crate::options::SearchOptions;
@@ -18,14 +19,20 @@ pub(crate) struct Hit {
 impl FaissStore {
     /// The `n` nearest rows of `query` in Faiss order (best first; ties as Faiss breaks
     /// them). The query must already have the index dimension and finite values.
-    pub(crate) fn nearest_rows(&self, query: &[f32], n: usize) -> Result<Vec<Hit>, StoreError> {
+    pub(crate) fn nearest_rows(
+        &self,
+        query: &[f32],
+        n: usize,
+        nprobe: Option<usize>,
+    ) -> Result<Vec<Hit>, StoreError> {
         // Rows beyond ntotal would come back as -1 and be skipped: asking for at most
         // ntotal gives the same hits without allocating for a huge k.
         let n = n.min(self.index.ntotal());
         if n == 0 {
             return Ok(Vec::new());
         }
-        let result = self.index.search(query, n, None)?;
+        let params = SearchParams { nprobe };
+        let result = self.index.search(query, n, Some(&params))?;
         Ok(result
             .labels
             .iter()
@@ -95,7 +102,7 @@ impl FaissStore {
             None => opts.k,
         };
         let q = self.prepare_query(embedding, true)?;
-        let hits = self.nearest_rows(&q, n)?;
+        let hits = self.nearest_rows(&q, n, opts.nprobe)?;
         let kept = self.filter_hits(hits, opts.filter.as_ref())?;
         let strategy = self.distance_strategy;
         Ok(kept
