@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use flatl2_kernel::{kernels, KnnPath};
 use rayon::prelude::*;
 
-use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
+use crate::validate::{check_k, check_radius, checked_vectors, has_nan, nan_error, vector_count};
 use crate::{
     exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
@@ -93,13 +93,6 @@ impl FlatIndex {
             labels,
         })
     }
-
-    /// Appends rows without checks (caller validated them).
-    pub(crate) fn append_unchecked(&mut self, x: &[f32]) {
-        self.data.reserve_exact(x.len());
-        self.data.extend_from_slice(x);
-        self.changed();
-    }
 }
 
 /// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
@@ -138,9 +131,21 @@ impl Index for FlatIndex {
         Ok(())
     }
 
+    /// Copies `x` in blocks, checking each block for NaN while it is in cache (one pass
+    /// over the input); on a NaN the rows already copied are dropped again.
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
-        checked_vectors(x, self.d)?;
-        self.append_unchecked(x);
+        vector_count(x, self.d)?;
+        let before = self.data.len();
+        self.data.reserve_exact(x.len());
+        const BLOCK: usize = 4096;
+        for (b, block) in x.chunks(BLOCK).enumerate() {
+            if has_nan(block) {
+                self.data.truncate(before);
+                return Err(nan_error(block, self.d, b * BLOCK));
+            }
+            self.data.extend_from_slice(block);
+        }
+        self.changed();
         Ok(())
     }
 

@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 
-use crate::validate::{check_ids, checked_vectors};
+use crate::validate::{check_ids, vector_count};
 use crate::{
     FlatIndex, IdSelector, Index, IndexError, IvfFlatIndex, MetricType, RangeSearchResult,
     SearchParams, SearchResult,
@@ -66,8 +66,10 @@ impl<I: Index + Clone + 'static> IdMap<I> {
         self.ids.iter().position(|&x| x == id)
     }
 
+    /// Shape and id checks; NaN is left to the inner index's `add`, which refuses it
+    /// without changing anything.
     fn check_add(&self, x: &[f32], ids: &[i64]) -> Result<(), IndexError> {
-        let n = checked_vectors(x, self.inner.dimension())?;
+        let n = vector_count(x, self.inner.dimension())?;
         check_ids(n, ids)
     }
 

@@ -19,15 +19,25 @@ pub(crate) fn vector_count(x: &[f32], d: usize) -> Result<usize, IndexError> {
 /// [`vector_count`], then rejects any vector holding a NaN.
 pub(crate) fn checked_vectors(x: &[f32], d: usize) -> Result<usize, IndexError> {
     let n = vector_count(x, d)?;
-    // Branch-free OR over blocks vectorises; the position is only sought on failure.
-    let has_nan = x
-        .chunks(4096)
-        .any(|c| c.iter().fold(false, |acc, v| acc | v.is_nan()));
-    if has_nan {
-        let pos = x.iter().position(|v| v.is_nan()).unwrap_or(0);
-        return Err(IndexError::NanVector { row: pos / d });
+    if has_nan(x) {
+        return Err(nan_error(x, d, 0));
     }
     Ok(n)
+}
+
+/// Whether any value is NaN (a branch-free OR over blocks, which vectorises).
+pub(crate) fn has_nan(x: &[f32]) -> bool {
+    x.chunks(4096)
+        .any(|c| c.iter().fold(false, |acc, v| acc | v.is_nan()))
+}
+
+/// The error for the first NaN of `x`, whose first value is at flat offset `offset` of
+/// the caller's slice.
+pub(crate) fn nan_error(x: &[f32], d: usize, offset: usize) -> IndexError {
+    let pos = x.iter().position(|v| v.is_nan()).unwrap_or(0);
+    IndexError::NanVector {
+        row: (offset + pos) / d,
+    }
 }
 
 /// Checks that there is one id per vector and none is negative.

@@ -135,3 +135,21 @@ fn unknown_ids_and_unsupported_operations() {
         vec![5]
     );
 }
+
+#[test]
+fn nan_deep_in_a_large_add_leaves_the_index_unchanged() {
+    let d = 7;
+    let mut flat = FlatIndex::from_vectors(d, MetricType::L2, vec![1.0; 3 * d]).unwrap();
+    let mut x = vec![0.5f32; 5000 * d];
+    x[4321 * d + 3] = f32::NAN;
+    assert_eq!(flat.add(&x), Err(IndexError::NanVector { row: 4321 }));
+    assert_eq!(flat.vectors(), &vec![1.0; 3 * d][..]);
+    let mut map = IdMap2::from_parts(flat, vec![-5, -6, -7]).unwrap();
+    let ids: Vec<i64> = (0..5000).collect();
+    assert_eq!(
+        map.add_with_ids(&x, &ids),
+        Err(IndexError::NanVector { row: 4321 })
+    );
+    assert_eq!(map.ntotal(), 3);
+    assert_eq!(map.inner().ntotal(), 3);
+}
