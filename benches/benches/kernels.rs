@@ -9,13 +9,19 @@
 //!   as `2 nq N d`, reported by criterion as elements/s).
 //!
 //! `cargo bench -p ferrofaiss-benches --bench kernels` (add `-- ny_l2_cache` etc. to
-//! filter). `FERROFAISS_BENCH_KNN_ROWS` overrides N for the SIMD tiers (default 20000).
+//! filter). `FERROFAISS_BENCH_KNN_ROWS` overrides N for the SIMD tiers (default 20000;
+//! `0` skips many-to-many).
+//!
+//! On a shared machine, criterion's means absorb every preemption. With
+//! `FERROFAISS_BENCH_BEST_OF=1` the run first prints one `best-of` line per case: the
+//! throughput of the fastest and of the median repetition out of many (the fastest one is
+//! the least disturbed by other processes), before the criterion groups run.
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
@@ -130,6 +136,9 @@ fn one_to_many_dram(c: &mut Criterion) {
 
 fn many_to_many(c: &mut Criterion) {
     let simd_rows = env_usize("FERROFAISS_BENCH_KNN_ROWS", 20_000);
+    if simd_rows == 0 {
+        return;
+    }
     let mut g = c.benchmark_group("knn_l2");
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
@@ -171,5 +180,109 @@ fn many_to_many(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, one_to_many_cache, one_to_many_dram, many_to_many);
+/// Times `reps` calls of `f`; returns (fastest, median) seconds per call.
+fn best_and_median(reps: usize, mut f: impl FnMut()) -> (f64, f64) {
+    f();
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t0 = Instant::now();
+            f();
+            t0.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    (t[0], t[t.len() / 2])
+}
+
+fn print_best(case: &str, amount: f64, unit: &str, (best, median): (f64, f64)) {
+    println!(
+        "best-of {case:<34} best {:>8.1} {unit}  median {:>8.1} {unit}",
+        amount / best / 1e9,
+        amount / median / 1e9
+    );
+}
+
+/// The `FERROFAISS_BENCH_BEST_OF=1` report (see the module documentation).
+fn best_of_report(_: &mut Criterion) {
+    if env_usize("FERROFAISS_BENCH_BEST_OF", 0) == 0 {
+        return;
+    }
+    for k in tiers() {
+        let t = k.tier().name();
+        for d in DIMS {
+            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let rows = fill(n * d, 1);
+            let q = fill(d, 2);
+            let mut out = vec![0.0f32; n];
+            let r = best_and_median(2000, || k.l2_sqr_ny(&q, &rows, &mut out).unwrap());
+            print_best(
+                &format!("ny_l2_cache/{t}/d{d}"),
+                (n * d * 4) as f64,
+                "GB/s",
+                r,
+            );
+        }
+    }
+    let mb = env_usize("FERROFAISS_BENCH_DRAM_MB", 512);
+    if mb > 0 {
+        let matrix = fill(mb * (1 << 20) / 4, 5);
+        for k in tiers() {
+            let t = k.tier().name();
+            for d in DIMS {
+                let n = matrix.len() / d;
+                let q = fill(d, 6);
+                let mut out = vec![0.0f32; n];
+                let rows = &matrix[..n * d];
+                let r = best_and_median(9, || k.l2_sqr_ny(&q, rows, &mut out).unwrap());
+                print_best(
+                    &format!("ny_l2_dram/{t}/d{d}"),
+                    (n * d * 4) as f64,
+                    "GB/s",
+                    r,
+                );
+            }
+        }
+    }
+    let simd_rows = env_usize("FERROFAISS_BENCH_KNN_ROWS", 20_000);
+    if simd_rows == 0 {
+        return;
+    }
+    for k in tiers() {
+        if matches!(k.tier(), SimdTier::Scalar | SimdTier::Portable) {
+            continue;
+        }
+        let t = k.tier().name();
+        for d in DIMS {
+            let n = simd_rows;
+            let rows = fill(n * d, 7);
+            let queries = fill(NQ * d, 8);
+            let mut dist = vec![0.0f32; NQ * K];
+            let mut labels = vec![0i64; NQ * K];
+            let r = best_and_median(5, || {
+                k.knn_via(
+                    KnnPath::Blocked,
+                    Metric::L2,
+                    &queries,
+                    &rows,
+                    d,
+                    None,
+                    K,
+                    &mut dist,
+                    &mut labels,
+                )
+                .unwrap()
+            });
+            let flop = (2 * NQ * n * d) as f64;
+            print_best(&format!("knn_l2/{t}/d{d}_n{n}"), flop, "GFLOP/s", r);
+        }
+    }
+}
+
+criterion_group!(
+    benches,
+    best_of_report,
+    one_to_many_cache,
+    one_to_many_dram,
+    many_to_many
+);
 criterion_main!(benches);
