@@ -272,3 +272,43 @@ fn cosine_and_ivf_indexes_round_trip() {
     assert!(scores.iter().all(|s| *s <= 1.0 + 1e-5), "{scores:?}");
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 }
+
+#[test]
+fn an_index_saved_inside_the_indexed_folder_is_not_indexed_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    fs::write(docs.join("a.txt"), "Apples are red.").unwrap();
+    fs::write(docs.join("b.txt"), "Bananas are yellow.").unwrap();
+    let out = docs.join("idx");
+    let index = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "index".into(),
+            docs.clone().into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
+        args.extend(extra.iter().map(Into::into));
+        ff(args)
+    };
+    index(&[]).ok();
+    // Again over the saved index: its binary files are skipped, not read as text.
+    index(&["--overwrite"]).ok();
+    let info = ff(["info".as_ref(), out.as_os_str(), "--json".as_ref()])
+        .ok()
+        .json();
+    assert_eq!(info["documents"], 2);
+    let sources: Vec<String> = info["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sources,
+        [docs.join("a.txt"), docs.join("b.txt")]
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    );
+}

@@ -110,7 +110,7 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
     check_factory(&config)?;
     let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
 
-    let documents = load_documents(&args.paths)?;
+    let documents = load_documents(&args.paths, &args.out)?;
     let files = documents.len();
     let chunks = split(&*splitter, &documents)?;
     if chunks.is_empty() {
@@ -185,38 +185,57 @@ fn split(splitter: &dyn DocumentSplitter, documents: &[Document]) -> CliResult<V
     splitter.split(documents)
 }
 
-/// Loads every file named, and every file under every folder named, in order.
-fn load_documents(paths: &[PathBuf]) -> CliResult<Vec<Document>> {
-    let mut documents = Vec::new();
+/// Loads every file named, and every file under every folder named, in order. Files
+/// inside `out` (an earlier index written into a folder being indexed) are skipped.
+fn load_documents(paths: &[PathBuf], out: &Path) -> CliResult<Vec<Document>> {
+    let out = out.canonicalize().ok();
+    let mut files = Vec::new();
     for path in paths {
-        documents.extend(load_path(path)?);
+        files.extend(files_of(path, out.as_deref())?);
     }
+    let progress = Progress::new(files.len() as u64, "loading");
+    let mut documents = Vec::with_capacity(files.len());
+    for file in &files {
+        let loaded = TextLoader::new(file)
+            .load()
+            .map_err(|e| CliError::new(e.to_string()))?;
+        documents.extend(loaded);
+        progress.advance(1);
+    }
+    progress.finish();
     Ok(documents)
 }
 
-fn load_path(path: &Path) -> CliResult<Vec<Document>> {
+/// `path` itself if it is a file; the files under it (recursively, hidden ones and
+/// those inside `out` left out) if it is a folder.
+fn files_of(path: &Path, out: Option<&Path>) -> CliResult<Vec<PathBuf>> {
     if !path.exists() {
         return Err(CliError::new(format!(
             "cannot read {}: no such file or folder",
             path.display()
         )));
     }
-    if path.is_dir() {
-        let docs = DirectoryLoader::new(path)
-            .with_recursive(true)
-            .load()
-            .map_err(|e| CliError::new(e.to_string()))?;
-        if docs.is_empty() {
-            return Err(CliError::new(format!(
-                "nothing to index in {}: the folder holds no files",
-                path.display()
-            )));
-        }
-        return Ok(docs);
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
     }
-    TextLoader::new(path)
-        .load()
-        .map_err(|e| CliError::new(e.to_string()))
+    let inside_out = |file: &Path| match (out, file.canonicalize()) {
+        (Some(out), Ok(file)) => file.starts_with(out),
+        _ => false,
+    };
+    let files: Vec<PathBuf> = DirectoryLoader::new(path)
+        .with_recursive(true)
+        .paths()
+        .map_err(|e| CliError::new(e.to_string()))?
+        .into_iter()
+        .filter(|file| !inside_out(file))
+        .collect();
+    if files.is_empty() {
+        return Err(CliError::new(format!(
+            "nothing to index in {}: the folder holds no files",
+            path.display()
+        )));
+    }
+    Ok(files)
 }
 
 /// Embeds `texts` in batches, with a progress bar on a terminal.
