@@ -82,3 +82,32 @@ fn demo_runs_every_notebook_section_offline() {
     assert!(delete.contains("count after: 7"));
     assert!(delete.contains("no longer returns the deleted id"));
 }
+
+#[test]
+fn demo_runs_on_an_openai_compatible_server_and_fails_cleanly_without_one() {
+    let server = support::openai_server::start();
+    let ok = run(ferrofaiss()
+        .env("OPENAI_API_KEY", "sk-local")
+        .env("OPENAI_BASE_URL", &server.base_url)
+        .args(["demo", "--embedder", "openai"]))
+    .ok();
+    for h in HEADINGS {
+        assert!(ok.stdout.contains(&format!("\n{h}\n")), "{h} missing");
+    }
+    assert!(ok.stdout.contains("openai(model="));
+    assert!(!server.models.lock().unwrap().is_empty());
+
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let failed = run(ferrofaiss()
+        .env("OPENAI_API_KEY", "sk-local")
+        .env("OPENAI_BASE_URL", format!("http://127.0.0.1:{closed}/v1"))
+        .args(["demo", "--embedder", "openai"]));
+    // The demo prints its first heading before embedding; the error is one line.
+    assert_eq!(failed.code, Some(2), "{failed:?}");
+    assert_eq!(failed.stderr.lines().count(), 1, "{failed:?}");
+    assert!(failed.stderr.contains("unreachable"), "{failed:?}");
+    assert!(!failed.stderr.contains("panicked"));
+}
