@@ -109,17 +109,17 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
         .apply(StoreConfig::new().index_factory(args.index_factory.clone()));
     check_factory(&config)?;
     let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
+    let embedder = build_embedder(args.embedder, args.openai_model.as_deref())?;
 
     let documents = load_documents(&args.paths, &args.out)?;
     let files = documents.len();
-    let chunks = split(&*splitter, &documents)?;
+    let chunks = splitter.split(&documents)?;
     if chunks.is_empty() {
         return Err(CliError::new(
             "nothing to index: the files hold no text".to_string(),
         ));
     }
 
-    let embedder = build_embedder(args.embedder, args.openai_model.as_deref())?;
     let texts: Vec<String> = chunks.iter().map(|d| d.page_content.clone()).collect();
     let metadatas: Vec<Metadata> = chunks.into_iter().map(|d| d.metadata).collect();
     let vectors = embed_with_progress(&*embedder, &texts)?;
@@ -179,10 +179,6 @@ impl<T: TextSplitter> DocumentSplitter for T {
         self.split_documents(documents)
             .map_err(|e| CliError::with_cause("cannot split the text", e))
     }
-}
-
-fn split(splitter: &dyn DocumentSplitter, documents: &[Document]) -> CliResult<Vec<Document>> {
-    splitter.split(documents)
 }
 
 /// Loads every file named, and every file under every folder named, in order. Files
