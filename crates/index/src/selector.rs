@@ -25,6 +25,11 @@ impl IdSelector {
         IdSelector::Batch(ids.into_iter().collect())
     }
 
+    /// A set of ids: the same as [`IdSelector::batch`] (Faiss's `IDSelectorBatch`).
+    pub fn set<I: IntoIterator<Item = i64>>(ids: I) -> IdSelector {
+        IdSelector::batch(ids)
+    }
+
     /// A `Range` selector of `min <= id < max`.
     pub fn range(min: i64, max: i64) -> IdSelector {
         IdSelector::Range { min, max }

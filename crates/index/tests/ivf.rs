@@ -341,3 +341,25 @@ fn search_strategies_agree() {
         }
     }
 }
+
+#[test]
+fn fewer_vectors_than_k_pad_with_minus_one_on_every_path() {
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        let d = 4;
+        let xb = clustered(20, d, 4, 1.0, 13);
+        let ivf = trained(metric, &xb, d, 4);
+        let worst = metric_worst(metric);
+        for nq in [1usize, 8, 40] {
+            let xq: Vec<f32> = xb.iter().cycle().take(nq * d).copied().collect();
+            let r = ivf
+                .search(&xq, 30, Some(&SearchParams::with_nprobe(4)))
+                .unwrap();
+            for q in 0..nq {
+                let l = r.labels_of(q).unwrap();
+                assert!(l[..20].iter().all(|&x| x >= 0), "{metric:?} nq={nq}");
+                assert!(l[20..].iter().all(|&x| x == -1));
+                assert!(r.distances_of(q).unwrap()[20..].iter().all(|&x| x == worst));
+            }
+        }
+    }
+}
