@@ -3,15 +3,19 @@
 //! exhaustive k = 1 search, recompute means, split empty clusters, renormalise when
 //! spherical), keep the best of `nredo` runs.
 //!
-//! The random choices (subsample, initial centroids, which cluster an empty one
-//! splits) use this crate's seeded SplitMix64, not Faiss's Mersenne Twister, so the
-//! centroids are not bit-identical to Faiss's for the same seed; they are deterministic
-//! for a seed here.
+//! The random choices are Faiss's own: the subsample is `rand_perm(n, seed)`, the
+//! initial centroids `rand_perm(n, seed + 1 + redo * 15486557)`, the split choice a
+//! fresh `RandomGenerator(1234)` per round, all on `std::mt19937` (see [`crate::rng`]);
+//! means are f32 sums in point order scaled by `1 / count`, as Faiss's
+//! `compute_centroids`. What can still differ from Faiss is the assignment of points
+//! whose two nearest centroids are within rounding of each other (the distances come
+//! from a different matrix-product kernel), after which the runs diverge. Results are
+//! deterministic for a seed and independent of the thread count.
 
 use flatl2_kernel::kernels;
 use rayon::prelude::*;
 
-use crate::rng::{random_prefix, SplitMix64};
+use crate::rng::{rand_perm_prefix, Mt19937};
 use crate::validate::checked_vectors;
 use crate::{exhaustive, IndexError, MetricType};
 
@@ -109,7 +113,7 @@ pub fn kmeans(
     let max_points = k.saturating_mul(params.max_points_per_centroid.max(1));
     let sample;
     let (x, n) = if n > max_points {
-        let picks = random_prefix(n, max_points, params.seed.wrapping_add(1));
+        let picks = rand_perm_prefix(n, max_points, params.seed as i64);
         let mut s = Vec::with_capacity(max_points * d);
         for &p in &picks {
             s.extend_from_slice(&x[p * d..(p + 1) * d]);
@@ -122,10 +126,9 @@ pub fn kmeans(
 
     let mut best: Option<KmeansResult> = None;
     for redo in 0..params.nredo {
-        let seed = params
-            .seed
+        let seed = (params.seed as i64)
             .wrapping_add(1)
-            .wrapping_add((redo as u64).wrapping_mul(15_486_557));
+            .wrapping_add((redo as i64).wrapping_mul(15_486_557));
         let run = one_run(x, n, d, k, metric, params, seed)?;
         let better = match &best {
             None => true,
@@ -155,9 +158,9 @@ fn one_run(
     k: usize,
     metric: MetricType,
     params: &ClusteringParameters,
-    seed: u64,
+    seed: i64,
 ) -> Result<KmeansResult, IndexError> {
-    let init = random_prefix(n, k, seed);
+    let init = rand_perm_prefix(n, k, seed);
     let mut centroids = Vec::with_capacity(k * d);
     for &p in &init {
         centroids.extend_from_slice(&x[p * d..(p + 1) * d]);
@@ -167,12 +170,11 @@ fn one_run(
     }
     let mut objective = Vec::with_capacity(params.niter);
     let mut splits = 0;
-    let mut rng = SplitMix64::new(1234);
     for _ in 0..params.niter {
         let (dist, assign) = assign(x, &centroids, d, metric)?;
         objective.push(dist.iter().map(|&v| v as f64).sum());
         let mut counts = compute_centroids(x, d, k, &assign, &mut centroids);
-        splits += split_empty(d, k, n, &mut counts, &mut centroids, &mut rng);
+        splits += split_empty(d, k, n, &mut counts, &mut centroids);
         if params.spherical {
             normalize_rows(&mut centroids, d);
         }
@@ -196,66 +198,60 @@ pub(crate) fn assign(
     exhaustive::knn(metric.kernel_metric(), x, centroids, d, norms.as_deref(), 1)
 }
 
-/// Points per partial sum in [`compute_centroids`]: fixed, so the f64 sums (and the
-/// centroids) do not depend on the number of threads.
-const SUM_CHUNK: usize = 8192;
-
-/// Means of the assigned points (f64 sums over fixed chunks, in parallel, reduced in
-/// chunk order); empty clusters are left at zero. Returns the points per cluster.
+/// Means of the assigned points as Faiss computes them: per centroid, an f32 sum of its
+/// points in point order, then a multiply by `1 / count` (f32). Parallel over ranges
+/// of centroids (every task reads all assignments), so the result does not depend on
+/// the thread count. Empty clusters are left at zero. Returns the points per cluster.
 fn compute_centroids(
     x: &[f32],
     d: usize,
     k: usize,
     assign: &[i64],
     centroids: &mut [f32],
-) -> Vec<f64> {
-    let partials: Vec<(Vec<f64>, Vec<f64>)> = x
-        .par_chunks(SUM_CHUNK * d)
-        .zip(assign.par_chunks(SUM_CHUNK))
-        .map(|(xc, ac)| {
-            let mut sums = vec![0.0f64; k * d];
-            let mut counts = vec![0.0f64; k];
-            for (row, &a) in xc.chunks_exact(d).zip(ac) {
+) -> Vec<f32> {
+    const CENTROIDS_PER_TASK: usize = 16;
+    let counts: Vec<Vec<f32>> = centroids
+        .par_chunks_mut(CENTROIDS_PER_TASK * d)
+        .enumerate()
+        .map(|(t, out)| {
+            let c0 = t * CENTROIDS_PER_TASK;
+            let c1 = c0 + out.len() / d;
+            out.fill(0.0);
+            let mut counts = vec![0.0f32; c1 - c0];
+            for (row, &a) in x.chunks_exact(d).zip(assign) {
                 let Ok(c) = usize::try_from(a) else { continue };
-                counts[c] += 1.0;
-                for (s, &v) in sums[c * d..(c + 1) * d].iter_mut().zip(row) {
-                    *s += v as f64;
+                if c < c0 || c >= c1 {
+                    continue;
+                }
+                let local = c - c0;
+                for (s, &v) in out[local * d..(local + 1) * d].iter_mut().zip(row) {
+                    *s += v;
+                }
+                counts[local] += 1.0;
+            }
+            for (local, &cnt) in counts.iter().enumerate() {
+                if cnt != 0.0 {
+                    let norm = 1.0 / cnt;
+                    out[local * d..(local + 1) * d]
+                        .iter_mut()
+                        .for_each(|v| *v *= norm);
                 }
             }
-            (sums, counts)
+            counts
         })
         .collect();
-    let mut sums = vec![0.0f64; k * d];
-    let mut counts = vec![0.0f64; k];
-    for (ps, pc) in &partials {
-        sums.iter_mut().zip(ps).for_each(|(s, p)| *s += p);
-        counts.iter_mut().zip(pc).for_each(|(s, p)| *s += p);
-    }
-    for c in 0..k {
-        let out = &mut centroids[c * d..(c + 1) * d];
-        if counts[c] == 0.0 {
-            out.fill(0.0);
-            continue;
-        }
-        let inv = 1.0 / counts[c];
-        for (o, &s) in out.iter_mut().zip(&sums[c * d..(c + 1) * d]) {
-            *o = (s * inv) as f32;
-        }
-    }
+    let counts: Vec<f32> = counts.concat();
+    debug_assert_eq!(counts.len(), k);
     counts
 }
 
 /// Faiss's `split_clusters`: each empty cluster copies a cluster chosen with
-/// probability proportional to its size (minus one), both are nudged apart by
-/// `1 +/- EPS` on alternating components, and the count is shared between them.
-fn split_empty(
-    d: usize,
-    k: usize,
-    n: usize,
-    counts: &mut [f64],
-    centroids: &mut [f32],
-    rng: &mut SplitMix64,
-) -> usize {
+/// probability proportional to its size minus one (scanning clusters in a ring with a
+/// fresh `RandomGenerator(1234)` per call), both are nudged apart by `1 +/- EPS` on
+/// alternating components, and the count is shared between them. f32 arithmetic as in
+/// Faiss.
+fn split_empty(d: usize, k: usize, n: usize, counts: &mut [f32], centroids: &mut [f32]) -> usize {
+    let mut rng = Mt19937::new(1234);
     let mut nsplit = 0;
     for ci in 0..k {
         if counts[ci] != 0.0 {
@@ -263,18 +259,18 @@ fn split_empty(
         }
         let mut cj = 0;
         loop {
-            let p = (counts[cj] - 1.0) / (n - k) as f64;
-            if (rng.next_f32() as f64) < p {
+            let p = ((counts[cj] as f64 - 1.0) / (n - k) as f32 as f64) as f32;
+            if rng.next_f32() < p {
                 break;
             }
             cj = (cj + 1) % k;
         }
-        let src: Vec<f32> = centroids[cj * d..(cj + 1) * d].to_vec();
+        let (up, down) = (1.0 + SPLIT_EPS, 1.0 - SPLIT_EPS);
         for j in 0..d {
-            let (up, down) = (1.0 + SPLIT_EPS, 1.0 - SPLIT_EPS);
+            let v = centroids[cj * d + j];
             let (fi, fj) = if j % 2 == 0 { (up, down) } else { (down, up) };
-            centroids[ci * d + j] = src[j] * fi;
-            centroids[cj * d + j] = src[j] * fj;
+            centroids[ci * d + j] = v * fi;
+            centroids[cj * d + j] = v * fj;
         }
         counts[ci] = counts[cj] / 2.0;
         counts[cj] -= counts[ci];

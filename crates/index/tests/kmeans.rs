@@ -137,3 +137,51 @@ fn same_centroids_whatever_the_thread_count() {
     let three = with_threads(3, || kmeans(&x, d, 20, MetricType::L2, &p).unwrap());
     assert_eq!(one, three);
 }
+
+fn fixture_f32(name: &str) -> Vec<f32> {
+    let path = format!(
+        "{}/../../fixtures/kmeans/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Centroids recorded from Faiss's own `Clustering` (fixtures/kmeans/gen_kmeans.py):
+/// same random choices (mt19937 subsample, initial points and split choices) and the
+/// same f32 means give the same centroids, bit for bit.
+#[test]
+fn centroids_equal_faiss_recorded_ones() {
+    let blobs = fixture_f32("blobs_x.f32");
+    let p = ClusteringParameters {
+        niter: 10,
+        max_points_per_centroid: 100,
+        ..ClusteringParameters::default()
+    };
+    let r = kmeans(&blobs, 8, 20, MetricType::L2, &p).unwrap();
+    assert_eq!(r.training_points, 2000);
+    assert_eq!(r.centroids, fixture_f32("blobs_centroids.f32"), "blobs");
+
+    let dupes = fixture_f32("dupes_x.f32");
+    let p = ClusteringParameters {
+        niter: 5,
+        ..ClusteringParameters::default()
+    };
+    let r = kmeans(&dupes, 4, 16, MetricType::L2, &p).unwrap();
+    assert!(r.splits > 0);
+    assert_eq!(r.centroids, fixture_f32("dupes_centroids.f32"), "dupes");
+
+    let p = ClusteringParameters {
+        niter: 8,
+        spherical: true,
+        ..ClusteringParameters::default()
+    };
+    let r = kmeans(&blobs, 8, 12, MetricType::InnerProduct, &p).unwrap();
+    let want = fixture_f32("sphere_centroids.f32");
+    for (a, b) in r.centroids.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-6, "sphere: {a} vs {b}");
+    }
+}
