@@ -1,6 +1,6 @@
 //! Kernel throughput for every SIMD tier this CPU runs (forced one by one):
 //! - `ny_l2_cache/<tier>/d<d>`: one query against a 1 MiB block of rows that stays in
-//!   L2 (GB/s of rows scanned);
+//!   cache (GB/s of rows scanned; `FERROFAISS_BENCH_CACHE_KB` changes the size);
 //! - `ny_l2_f16_cache/<tier>/d<d>`: the same against f16 rows (GB/s of f16 scanned);
 //! - `ny_l2_dram/<tier>/d<d>`: one query against a matrix far larger than the caches
 //!   (`FERROFAISS_BENCH_DRAM_MB`, default 512; `0` skips it);
@@ -29,7 +29,6 @@ use criterion::{
 use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, Metric, SimdTier};
 
 const DIMS: [usize; 4] = [128, 384, 768, 1536];
-const CACHE_BLOCK_BYTES: usize = 1 << 20;
 const NQ: usize = 1000;
 const K: usize = 10;
 
@@ -60,6 +59,12 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Bytes of rows in the cache-resident cases: `FERROFAISS_BENCH_CACHE_KB`, default
+/// 1024 (Faiss's anchor uses 2000 x 128 floats, the same size).
+fn cache_block_bytes() -> usize {
+    env_usize("FERROFAISS_BENCH_CACHE_KB", 1024).max(1) * 1024
+}
+
 fn one_to_many_cache(c: &mut Criterion) {
     let mut g = c.benchmark_group("ny_l2_cache");
     g.warm_up_time(Duration::from_millis(300))
@@ -67,7 +72,7 @@ fn one_to_many_cache(c: &mut Criterion) {
         .sample_size(20);
     for k in tiers() {
         for d in DIMS {
-            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let n = (cache_block_bytes() / (4 * d)).max(1);
             let rows = fill(n * d, 1);
             let q = fill(d, 2);
             let mut out = vec![0.0f32; n];
@@ -88,7 +93,7 @@ fn one_to_many_cache(c: &mut Criterion) {
         .sample_size(20);
     for k in tiers() {
         for d in DIMS {
-            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let n = (cache_block_bytes() / (4 * d)).max(1);
             let rows: Vec<f16> = fill(n * d, 3).into_iter().map(f16::from_f32).collect();
             let q = fill(d, 4);
             let mut out = vec![0.0f32; n];
@@ -210,7 +215,7 @@ fn best_of_report(_: &mut Criterion) {
     for k in tiers() {
         let t = k.tier().name();
         for d in DIMS {
-            let n = CACHE_BLOCK_BYTES / (4 * d);
+            let n = (cache_block_bytes() / (4 * d)).max(1);
             let rows = fill(n * d, 1);
             let q = fill(d, 2);
             let mut out = vec![0.0f32; n];
