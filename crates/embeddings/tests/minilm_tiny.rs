@@ -640,3 +640,49 @@ fn locator_searches_in_order_and_says_where_it_looked() {
         "{err}"
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text_strategy() -> impl Strategy<Value = String> {
+        // Vocabulary words, an unknown word, odd spacing and case; 0 to 14 words, so
+        // some texts are truncated at MAX_SEQ tokens and some are empty.
+        let word = prop::sample::select(vec![
+            "the", "cat", "sat", "on", "mat", "dog", "dogs", "a", "running", "fast", ".", ",",
+            "big", "red", "hat", "zebra", "CAT", "Hat",
+        ]);
+        prop::collection::vec(word, 0..14).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Any batch, any batch size: each vector equals the naive reference of its own
+        /// tokens (so it depends neither on its batch neighbours nor on padding).
+        #[test]
+        fn batches_match_the_reference_text_by_text(
+            texts in prop::collection::vec(text_strategy(), 1..9),
+            batch_size in 1usize..5,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let tensors = tiny_weights();
+            write_model(dir.path(), &config_json(), &tensors);
+            let model = MiniLmEmbeddings::new(MiniLmOptions {
+                batch_size,
+                ..options(dir.path())
+            })
+            .unwrap();
+            let got = model.embed(&texts).unwrap();
+            prop_assert_eq!(got.len(), texts.len());
+            for (text, g) in texts.iter().zip(&got) {
+                let ids = model.token_ids(text).unwrap();
+                prop_assert!(ids.len() <= MAX_SEQ);
+                let want = &reference_embed(&tensors, &[ids])[0];
+                for (a, b) in g.iter().zip(want) {
+                    prop_assert!((f64::from(*a) - b).abs() < 1e-5, "{:?}", text);
+                }
+            }
+        }
+    }
+}
