@@ -14,14 +14,13 @@ pub fn add_layer_norm(x: &mut [f32], residual: &[f32], gamma: &[f32], beta: &[f3
     let width = gamma.len();
     let step = rows_per_task(width) * width;
     let body = |(chunk, res): (&mut [f32], Option<&[f32]>)| {
-        for (r, row) in chunk.chunks_exact_mut(width).enumerate() {
-            if let Some(res) = res {
-                for (v, add) in row.iter_mut().zip(&res[r * width..(r + 1) * width]) {
-                    *v += add;
-                }
-            }
-            norm_row(row, gamma, beta, eps);
-        }
+        pulp::Arch::new().dispatch(AddNorm {
+            chunk,
+            res,
+            gamma,
+            beta,
+            eps,
+        })
     };
     if residual.is_empty() {
         x.par_chunks_mut(step).map(|c| (c, None)).for_each(body);
@@ -33,8 +32,73 @@ pub fn add_layer_norm(x: &mut [f32], residual: &[f32], gamma: &[f32], beta: &[f3
     }
 }
 
+#[inline(always)]
+fn add_norm_body(chunk: &mut [f32], res: Option<&[f32]>, gamma: &[f32], beta: &[f32], eps: f32) {
+    let width = gamma.len();
+    for (r, row) in chunk.chunks_exact_mut(width).enumerate() {
+        if let Some(res) = res {
+            for (v, add) in row.iter_mut().zip(&res[r * width..(r + 1) * width]) {
+                *v += add;
+            }
+        }
+        norm_row(row, gamma, beta, eps);
+    }
+}
+
+// Row kernels run through `pulp::Arch::dispatch`, which calls `with_simd` inside a
+// function compiled for the best instruction set this CPU has (AVX-512, AVX2+FMA or
+// baseline), so the loops vectorise at that width. Everything on the way is
+// `#[inline(always)]` so that it is compiled there too (a closure would not be).
+
+/// [`scaled_softmax_rows`] as a dispatchable operation.
+struct Softmax<'a> {
+    x: &'a mut [f32],
+    width: usize,
+    scale: f32,
+}
+
+impl pulp::WithSimd for Softmax<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        softmax_rows_body(self.x, self.width, self.scale)
+    }
+}
+
+/// [`add_bias_gelu`] on one chunk of rows, as a dispatchable operation.
+struct BiasGelu<'a> {
+    chunk: &'a mut [f32],
+    bias: &'a [f32],
+}
+
+impl pulp::WithSimd for BiasGelu<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        bias_gelu_body(self.chunk, self.bias)
+    }
+}
+
+/// [`add_layer_norm`] on one chunk of rows, as a dispatchable operation.
+struct AddNorm<'a> {
+    chunk: &'a mut [f32],
+    res: Option<&'a [f32]>,
+    gamma: &'a [f32],
+    beta: &'a [f32],
+    eps: f32,
+}
+
+impl pulp::WithSimd for AddNorm<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        add_norm_body(self.chunk, self.res, self.gamma, self.beta, self.eps)
+    }
+}
+
 /// Sum of `v` in eight interleaved lanes (vectorisable, and more accurate than one
 /// running sum).
+#[inline(always)]
 fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     let mut acc = [0.0f32; 8];
     let chunks = v.chunks_exact(8);
@@ -48,6 +112,7 @@ fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
 }
 
 /// Layer norm of one row (two passes: mean, then variance about the mean).
+#[inline(always)]
 fn norm_row(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     let n = row.len() as f32;
     let mean = lane_sum(row, |x| x) / n;
@@ -76,14 +141,17 @@ pub fn add_bias(x: &mut [f32], bias: &[f32]) {
 pub fn add_bias_gelu(x: &mut [f32], bias: &[f32]) {
     let width = bias.len();
     x.par_chunks_mut(rows_per_task(width) * width)
-        .for_each(|chunk| {
-            for row in chunk.chunks_exact_mut(width) {
-                for (v, b) in row.iter_mut().zip(bias) {
-                    let t = *v + b;
-                    *v = 0.5 * t * (1.0 + erf(t * std::f32::consts::FRAC_1_SQRT_2));
-                }
-            }
-        });
+        .for_each(|chunk| pulp::Arch::new().dispatch(BiasGelu { chunk, bias }));
+}
+
+#[inline(always)]
+fn bias_gelu_body(chunk: &mut [f32], bias: &[f32]) {
+    for row in chunk.chunks_exact_mut(bias.len()) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            let t = *v + b;
+            *v = 0.5 * t * (1.0 + erf(t * std::f32::consts::FRAC_1_SQRT_2));
+        }
+    }
 }
 
 /// `erf(x)` in f32 to within 5e-7 absolute (a few ulp), without branches so loops over it
@@ -121,21 +189,57 @@ pub fn erf(x: f32) -> f32 {
     x * p / q
 }
 
-/// `softmax(scale * row)` in place for every row of width `width` (one thread: called
-/// per sequence from parallel tasks).
+/// `softmax(scale * row)` in place for every row of width `width` (`scale > 0`; one
+/// thread: called per sequence from parallel tasks).
 pub fn scaled_softmax_rows(x: &mut [f32], width: usize, scale: f32) {
+    pulp::Arch::new().dispatch(Softmax { x, width, scale })
+}
+
+#[inline(always)]
+fn softmax_rows_body(x: &mut [f32], width: usize, scale: f32) {
     for row in x.chunks_exact_mut(width) {
-        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v)) * scale;
-        let mut sum = 0.0f32;
-        for v in row.iter_mut() {
-            *v = (*v * scale - max).exp();
-            sum += *v;
+        let mut lanes = [f32::NEG_INFINITY; 8];
+        let chunks = row.chunks_exact(8);
+        let tail = chunks
+            .remainder()
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        for c in chunks {
+            for (l, &v) in lanes.iter_mut().zip(c) {
+                *l = l.max(v);
+            }
         }
-        let inv = 1.0 / sum;
+        let max = lanes.iter().fold(tail, |m, &v| m.max(v)) * scale;
+        for v in row.iter_mut() {
+            *v = exp_non_positive(*v * scale - max);
+        }
+        let inv = 1.0 / lane_sum(row, |v| v);
         for v in row.iter_mut() {
             *v *= inv;
         }
     }
+}
+
+/// `e^x` for `x <= 0` to within 3e-7 relative, branch-free so loops vectorise: `x` is
+/// split into `n ln 2 + r` with `|r| <= ln 2 / 2`, `e^r` is its degree-6 Taylor
+/// polynomial, and `2^n` is put into the exponent bits. Below -87 (where `e^x` nears
+/// f32's smallest normal number) it returns `e^-87`, which is 0 for the softmax.
+#[inline(always)]
+pub fn exp_non_positive(x: f32) -> f32 {
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // Adding then subtracting 1.5 * 2^23 rounds to the nearest integer without a call.
+    const ROUNDER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 0.0);
+    let n = (x * std::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    // n is in [-126, 0], so n + 127 is a valid biased exponent of a normal number.
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    p * scale
 }
 
 #[cfg(test)]
@@ -194,6 +298,21 @@ mod tests {
             assert_eq!(erf(-x), -erf(x));
         }
         assert_eq!(erf(0.0), 0.0);
+    }
+
+    #[test]
+    fn exp_is_within_3e_7_relative_on_the_softmax_range() {
+        let mut worst = 0.0f64;
+        for i in 0..=870_000 {
+            let x = -(i as f32) / 10_000.0;
+            let want = f64::from(x).exp();
+            let rel = (f64::from(exp_non_positive(x)) - want).abs() / want;
+            worst = worst.max(rel);
+        }
+        assert!(worst < 3e-7, "max relative error {worst:e}");
+        assert_eq!(exp_non_positive(0.0), 1.0);
+        assert!(exp_non_positive(-1e4) < 1e-37);
+        assert!(exp_non_positive(f32::NEG_INFINITY) < 1e-37);
     }
 
     #[test]
