@@ -7,12 +7,13 @@ run *ARGS:
 
 # The test suite, as CI runs it.
 test:
-    cargo test --workspace
+    cargo test --workspace --all-features
 
 # Formatting and lints, as CI checks them.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 # Criterion benchmarks (all crates).
 bench:

@@ -48,3 +48,8 @@ pub use relevance::{
 };
 pub use retriever::{Retriever, SearchType};
 pub use store::{FaissStore, StoreConfig, DEFAULT_INDEX_FACTORY};
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
