@@ -13,7 +13,7 @@ use ferrofaiss::embeddings::Embeddings;
 use ferrofaiss::DEFAULT_INDEX_NAME;
 use ferrofaiss::{saved_paths, FaissStore, LoadOptions, PersistError, StoreError};
 
-use crate::embedder::{embedder_for_saved_name, RecordedEmbedder};
+use crate::embedder::{embedder_for_saved_name, MiniLmArgs, RecordedEmbedder};
 use crate::error::{CliError, CliResult};
 
 /// Checks that `dir` is a folder holding a saved store, before anything is read.
@@ -79,10 +79,12 @@ pub fn open_without_embedder(dir: &Path) -> CliResult<FaissStore> {
 
 /// Opens the store in `dir` for searching. With `requested`, that embedder must be the
 /// one that built the store; without, the recorded embedder is rebuilt (the default
-/// hashing embedder is tried first, so the common case reads the folder once).
+/// hashing embedder is tried first, so the common case reads the folder once; MiniLM
+/// is rebuilt with `minilm`'s settings).
 pub fn open_for_search(
     dir: &Path,
     requested: Option<Arc<dyn Embeddings>>,
+    minilm: &MiniLmArgs,
 ) -> CliResult<FaissStore> {
     check_saved_folder(dir)?;
     let explicit = requested.is_some();
@@ -100,7 +102,7 @@ pub fn open_for_search(
                     dir.display()
                 )));
             }
-            let embedder = embedder_for_saved_name(&saved)?;
+            let embedder = embedder_for_saved_name(&saved, minilm)?;
             load(dir, embedder).map_err(|e| load_error(dir, e))
         }
         Err(e) => Err(load_error(dir, e)),

@@ -18,7 +18,7 @@ use ferrofaiss::{
     AsyncFaissStore, Document, FaissStore, Filter, LoadOptions, SearchOptions, StoreConfig,
 };
 
-use crate::embedder::{build_embedder, EmbedderKind};
+use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::document_json;
 
@@ -50,13 +50,17 @@ pub const HEADINGS: [&str; 9] = [
 /// Arguments of `ferrofaiss demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Embedder: offline feature hashing (default), or OpenAI (needs OPENAI_API_KEY).
+    /// Embedder: offline feature hashing (default), OpenAI (needs OPENAI_API_KEY), or
+    /// MiniLM run locally (a build with `--features minilm`).
     #[arg(long, value_enum, default_value_t = EmbedderKind::Hashing)]
     embedder: EmbedderKind,
     /// The text to index (default: fixtures/state_of_the_union.txt, or the built-in
     /// copy when that file is not there).
     #[arg(long, value_name = "PATH")]
     text: Option<PathBuf>,
+    /// MiniLM settings (with --embedder minilm).
+    #[command(flatten)]
+    minilm: MiniLmArgs,
 }
 
 /// Runs `ferrofaiss demo` on a tokio runtime.
@@ -95,7 +99,7 @@ async fn notebook(args: DemoArgs) -> CliResult<()> {
     let started = Instant::now();
     let workdir = tempfile::tempdir()
         .map_err(|e| CliError::with_cause("cannot create a temporary folder", e))?;
-    let embedder = build_embedder(args.embedder, None)?;
+    let embedder = build_embedder(args.embedder, None, &args.minilm)?;
     println!("# FAISS (Async): embedder {}", embedder.name());
 
     heading(0);

@@ -12,7 +12,7 @@ use ferrofaiss::text::{
 };
 use ferrofaiss::{DistanceStrategy, FaissStore, Metadata, StoreConfig, DEFAULT_INDEX_FACTORY};
 
-use crate::embedder::{build_embedder, EmbedderKind};
+use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::progress::Progress;
 use crate::saved::{holds_saved_store, save};
@@ -65,13 +65,17 @@ pub struct IndexArgs {
     /// Replace an index already saved in DIR.
     #[arg(long)]
     overwrite: bool,
-    /// Embedder: offline feature hashing, or OpenAI (needs OPENAI_API_KEY; OPENAI_BASE_URL
-    /// selects another OpenAI-compatible server).
+    /// Embedder: offline feature hashing, OpenAI (needs OPENAI_API_KEY; OPENAI_BASE_URL
+    /// selects another OpenAI-compatible server), or MiniLM run locally (a build with
+    /// `--features minilm`).
     #[arg(long, value_enum, default_value_t = EmbedderKind::Hashing)]
     embedder: EmbedderKind,
     /// OpenAI model (with --embedder openai).
     #[arg(long, value_name = "MODEL")]
     openai_model: Option<String>,
+    /// MiniLM settings (with --embedder minilm).
+    #[command(flatten)]
+    minilm: MiniLmArgs,
     /// Faiss index factory string: Flat, IVF{nlist},Flat, IDMap,Flat, IDMap2,Flat.
     #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY)]
     index_factory: String,
@@ -109,7 +113,7 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
         .apply(StoreConfig::new().index_factory(args.index_factory.clone()));
     check_factory(&config)?;
     let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
-    let embedder = build_embedder(args.embedder, args.openai_model.as_deref())?;
+    let embedder = build_embedder(args.embedder, args.openai_model.as_deref(), &args.minilm)?;
 
     let documents = load_documents(&args.paths, &args.out)?;
     let files = documents.len();

@@ -7,7 +7,7 @@ use ferrofaiss::docstore::Filter;
 use ferrofaiss::{FaissStore, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
 use serde_json::json;
 
-use crate::embedder::{build_embedder, EmbedderKind};
+use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::{hits_json, hits_text, Hit};
 use crate::saved::open_for_search;
@@ -64,6 +64,9 @@ pub struct SearchArgs {
     /// OpenAI model (with --embedder openai).
     #[arg(long, value_name = "MODEL")]
     openai_model: Option<String>,
+    /// MiniLM settings (with --embedder minilm, or a folder MiniLM built).
+    #[command(flatten)]
+    minilm: MiniLmArgs,
 }
 
 /// Parses a count of at least 1.
@@ -79,10 +82,14 @@ fn positive(s: &str) -> Result<usize, String> {
 pub fn run(args: SearchArgs) -> CliResult<()> {
     let opts = options(&args)?;
     let requested = match args.embedder {
-        Some(kind) => Some(build_embedder(kind, args.openai_model.as_deref())?),
+        Some(kind) => Some(build_embedder(
+            kind,
+            args.openai_model.as_deref(),
+            &args.minilm,
+        )?),
         None => None,
     };
-    let store = open_for_search(&args.dir, requested)?;
+    let store = open_for_search(&args.dir, requested, &args.minilm)?;
     let hits = search(&store, &args.query, args.mmr, &opts)?;
     if args.json {
         let doc = json!({
