@@ -13,6 +13,15 @@ mod support;
 /// Where MiniLM must not be found.
 const NO_MODEL: &str = "/nonexistent/ferrofaiss-cli-test-minilm-model";
 
+/// A folder saved by `ferrofaiss index --embedder minilm` from three one-line files
+/// (cat.txt: a cat on a windowsill; markets.txt: stock markets and interest rates;
+/// bread.txt: kneading and baking a loaf).
+const SAVED_MINILM_INDEX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/minilm-index");
+
+/// The recorded name of the embedder that built [`SAVED_MINILM_INDEX`].
+const SAVED_MINILM_NAME: &str =
+    "minilm(model=sentence-transformers/all-MiniLM-L6-v2,dim=384,max_seq_length=256)";
+
 #[cfg(feature = "minilm")]
 mod with_feature {
     use std::path::PathBuf;
@@ -99,6 +108,31 @@ mod with_feature {
     }
 
     #[test]
+    fn a_saved_minilm_index_is_searched_by_meaning() {
+        if model_dir().is_none() {
+            return;
+        }
+        for (query, source) in [
+            ("how do I make bread at home", "bread.txt"),
+            ("my pet kitten", "cat.txt"),
+            ("finance news", "markets.txt"),
+        ] {
+            let found = ff([
+                "search",
+                super::SAVED_MINILM_INDEX,
+                query,
+                "-k",
+                "1",
+                "--json",
+            ])
+            .ok()
+            .json();
+            assert_eq!(found["embedder"], super::SAVED_MINILM_NAME);
+            assert_eq!(found["results"][0]["metadata"]["source"], source, "{query}");
+        }
+    }
+
+    #[test]
     fn the_demo_runs_on_minilm() {
         let Some(model) = model_dir() else { return };
         let out = run(ferrofaiss().args([
@@ -142,7 +176,18 @@ mod with_feature {
 #[cfg(not(feature = "minilm"))]
 mod without_feature {
     use super::support::*;
-    use super::NO_MODEL;
+    use super::{NO_MODEL, SAVED_MINILM_INDEX, SAVED_MINILM_NAME};
+
+    #[test]
+    fn a_minilm_folder_without_the_feature_is_described_but_not_searched() {
+        let info = ff(["info", SAVED_MINILM_INDEX, "--json"]).ok().json();
+        assert_eq!(info["embedder"], SAVED_MINILM_NAME);
+        assert_eq!(info["documents"], 3);
+        assert_eq!(info["dimension"], 384);
+        let refused =
+            ff(["search", SAVED_MINILM_INDEX, "my pet kitten"]).fails_with("--features minilm");
+        assert!(refused.stderr.contains(SAVED_MINILM_NAME), "{refused:?}");
+    }
 
     #[test]
     fn minilm_without_the_feature_says_how_to_rebuild() {
