@@ -7,6 +7,11 @@
 //! Readers share the store (searches run in parallel); writers (add, delete, merge)
 //! take it exclusively, so a search never sees half an add. LangChain's async methods
 //! take no lock at all.
+//!
+//! Cancellation: dropping a write's future before its index work has started cancels
+//! the write; once that work is running on the blocking pool it completes, wholly,
+//! after the drop. Either way the store is never left half-written
+//! (`tests/async_concurrency.rs`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
