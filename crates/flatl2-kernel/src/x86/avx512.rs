@@ -22,7 +22,7 @@ const QB: usize = 32;
 /// Rows per many-to-many tile.
 const RB: usize = 12;
 /// Prefetch distance for the one-to-many scan, in floats ahead of the current load.
-const PREFETCH_AHEAD: usize = 512;
+const PREFETCH_AHEAD: usize = 2048;
 
 /// Mask of the first `r` lanes (`r < 16`).
 #[inline(always)]
