@@ -42,6 +42,18 @@ fn term<const L2: bool>(acc: __m512, q: __m512, y: __m512) -> __m512 {
     }
 }
 
+/// The four row sums of the one-to-many loop: each row keeps two accumulators.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn reduce_rows(acc: &[[__m512; 2]; 4]) -> __m128 {
+    reduce4(
+        _mm512_add_ps(acc[0][0], acc[0][1]),
+        _mm512_add_ps(acc[1][0], acc[1][1]),
+        _mm512_add_ps(acc[2][0], acc[2][1]),
+        _mm512_add_ps(acc[3][0], acc[3][1]),
+    )
+}
+
 /// Sums each of four vectors: `[sum(a), sum(b), sum(c), sum(d)]`.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -163,12 +175,7 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
                 acc_r[1] = term::<L2>(acc_r[1], q0, y0);
             }
         }
-        let sums = reduce4(
-            _mm512_add_ps(acc[0][0], acc[0][1]),
-            _mm512_add_ps(acc[1][0], acc[1][1]),
-            _mm512_add_ps(acc[2][0], acc[2][1]),
-            _mm512_add_ps(acc[3][0], acc[3][1]),
-        );
+        let sums = reduce_rows(&acc);
         // SAFETY: j + 4 <= n <= out.len().
         unsafe { _mm_storeu_ps(out.as_mut_ptr().add(j), sums) };
         j += 4;
@@ -239,12 +246,7 @@ unsafe fn ny_f16<const L2: bool>(q: &[f32], rows: &[f16], out: &mut [f32]) {
                 acc_r[1] = term::<L2>(acc_r[1], q1, y1);
             }
         }
-        let sums = reduce4(
-            _mm512_add_ps(acc[0][0], acc[0][1]),
-            _mm512_add_ps(acc[1][0], acc[1][1]),
-            _mm512_add_ps(acc[2][0], acc[2][1]),
-            _mm512_add_ps(acc[3][0], acc[3][1]),
-        );
+        let sums = reduce_rows(&acc);
         // SAFETY: j + 4 <= n <= out.len().
         unsafe { _mm_storeu_ps(out.as_mut_ptr().add(j), sums) };
         j += 4;
