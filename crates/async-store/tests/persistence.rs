@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::{FakeEmbeddings, TrigramEmbeddings};
+use ferrofaiss::embeddings::{Embeddings, FakeEmbeddings, TrigramEmbeddings};
 use ferrofaiss::index::faiss_io::read_index;
 use ferrofaiss::{
     DistanceStrategy, FaissStore, LoadOptions, Metadata, PersistError, SearchOptions, StoreConfig,
@@ -323,4 +323,34 @@ fn failed_save_leaves_the_previous_files_loadable() {
         .filter(|n| n.ends_with(".partial") || n.starts_with("index.faiss.previous"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn saved_embedder_name_reads_the_docstore_file_alone() {
+    let s = store(StoreConfig::new());
+    let dir = tempfile::tempdir().unwrap();
+    s.save_local(dir.path(), "index").unwrap();
+    let name = FaissStore::saved_embedder_name(dir.path(), "index").unwrap();
+    assert_eq!(name, Some(trigram().name()));
+    // The index file is not needed to answer.
+    std::fs::remove_file(dir.path().join("index.faiss")).unwrap();
+    assert_eq!(
+        FaissStore::saved_embedder_name(dir.path(), "index").unwrap(),
+        Some(trigram().name())
+    );
+    // A folder LangChain wrote records no embedder.
+    let langchain = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/langchain_save_local/index"
+    );
+    assert_eq!(
+        FaissStore::saved_embedder_name(langchain, "index").unwrap(),
+        None
+    );
+    // A missing docstore file is a typed error naming it.
+    let err = FaissStore::saved_embedder_name(dir.path(), "other").unwrap_err();
+    assert!(err.to_string().contains("other.docstore"), "{err}");
+    // A corrupt one too.
+    std::fs::write(dir.path().join("index.docstore"), b"not a docstore").unwrap();
+    assert!(FaissStore::saved_embedder_name(dir.path(), "index").is_err());
 }

@@ -60,9 +60,16 @@ fn load_error(dir: &Path, e: StoreError) -> CliError {
     CliError::with_cause(format!("cannot load the index in {}", dir.display()), e)
 }
 
-/// The name of the embedder that built the store saved in `dir`.
+/// The name of the embedder that built the store saved in `dir`: read from the
+/// docstore file alone; a folder written by LangChain records none, so it is loaded
+/// with a probe name instead.
 pub fn saved_embedder_name(dir: &Path) -> CliResult<String> {
     check_saved_folder(dir)?;
+    if let Some(name) =
+        FaissStore::saved_embedder_name(dir, DEFAULT_INDEX_NAME).map_err(|e| load_error(dir, e))?
+    {
+        return Ok(name);
+    }
     match load(dir, Arc::new(RecordedEmbedder::new(PROBE_NAME))) {
         Err(StoreError::Persist(PersistError::EmbedderMismatch { saved, .. })) => Ok(saved),
         Err(e) => Err(load_error(dir, e)),

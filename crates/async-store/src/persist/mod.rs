@@ -149,6 +149,33 @@ fn belongs_with(docstore_bytes: &[u8], faiss_bytes: &[u8]) -> bool {
 }
 
 impl FaissStore {
+    /// The name of the embedder that built the store saved in `folder` under
+    /// `index_name`, read from the docstore file alone (the index is not read).
+    /// `None` for a folder written by LangChain (`<index_name>.pkl`, no docstore file),
+    /// which records no embedder. Errors as [`FaissStore::load_local`] gives them for
+    /// the docstore file.
+    pub fn saved_embedder_name(
+        folder: impl AsRef<Path>,
+        index_name: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (_, docstore_path) = saved_paths(folder.as_ref(), index_name);
+        let pickle_path = folder.as_ref().join(format!("{index_name}.pkl"));
+        if !docstore_path.exists() && pickle_path.exists() {
+            return Ok(None);
+        }
+        let docstore_bytes = read_file(&docstore_path)?;
+        let (_, payload) = decode(
+            &docstore_path,
+            &docstore_bytes,
+            DOCSTORE_MAGIC,
+            "ferrofaiss docstore",
+            DOCSTORE_VERSION,
+        )?;
+        let saved: SavedDocstore = rmp_serde::from_slice(payload)
+            .map_err(|e| corrupt(&docstore_path, &format!("cannot decode the docstore: {e}")))?;
+        Ok(Some(saved.embedder))
+    }
+
     /// Saves the store into `folder` (created if missing) as
     /// `<index_name>.faiss` (native Faiss format) and `<index_name>.docstore`
     /// (LangChain `save_local`; `index_name` is `"index"` there by default).
