@@ -109,7 +109,7 @@ impl FaissStore {
             .into_iter()
             .filter(|(hit, _)| {
                 opts.score_threshold
-                    .map_or(true, |t| strategy.passes_threshold(hit.score, t))
+                    .is_none_or(|t| strategy.passes_threshold(hit.score, t))
             })
             .take(opts.k)
             .map(|(hit, doc)| (doc.clone(), hit.score))
@@ -192,7 +192,7 @@ impl FaissStore {
         Ok(pairs
             .into_iter()
             .map(|(doc, score)| (doc, relevance(score)))
-            .filter(|(_, rel)| opts.score_threshold.map_or(true, |t| *rel >= t))
+            .filter(|(_, rel)| opts.score_threshold.is_none_or(|t| *rel >= t))
             .collect())
     }
 

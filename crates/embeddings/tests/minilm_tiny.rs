@@ -191,7 +191,7 @@ fn safetensors_bytes(tensors: &Tensors) -> Vec<u8> {
         );
     }
     let mut head = serde_json::to_vec(&Value::Object(header)).unwrap();
-    while head.len() % 8 != 0 {
+    while !head.len().is_multiple_of(8) {
         head.push(b' ');
     }
     let mut out = (head.len() as u64).to_le_bytes().to_vec();

@@ -75,7 +75,10 @@ impl BertConfig {
                     corrupt(path, "`layer_norm_eps` must be a number >= 0".to_string())
                 })?,
         };
-        if config.hidden_size % config.num_attention_heads != 0 {
+        if !config
+            .hidden_size
+            .is_multiple_of(config.num_attention_heads)
+        {
             return Err(corrupt(
                 path,
                 format!(

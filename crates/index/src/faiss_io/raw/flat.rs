@@ -66,7 +66,7 @@ pub(super) fn write<W: Write + ?Sized>(
     f: &RawFlat<'_>,
     w: &mut ByteWriter<'_, W>,
 ) -> Result<(), FaissIoError> {
-    if f.d == 0 || f.vectors.len() % f.d != 0 {
+    if f.d == 0 || !f.vectors.len().is_multiple_of(f.d) {
         return Err(FaissIoError::bad(
             "vectors",
             0,
