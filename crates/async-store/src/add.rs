@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use ferrofaiss_docstore::{Document, Metadata};
 use ferrofaiss_embeddings::Embeddings;
-use ferrofaiss_index::IndexError;
+use ferrofaiss_index::Index;
 
 use crate::error::StoreError;
 use crate::store::FaissStore;
@@ -219,14 +219,13 @@ impl FaissStore {
     /// Appends rows to the index; their labels are their row positions. Index kinds
     /// that only take explicit ids (id maps) get the row positions as ids.
     pub(crate) fn add_rows(&mut self, flat: &[f32]) -> Result<(), StoreError> {
-        match self.index.add(flat) {
-            Err(IndexError::Unsupported(_)) => {
-                let start = self.index.ntotal() as i64;
-                let n = flat.len().checked_div(self.index.dimension()).unwrap_or(0) as i64;
-                let labels: Vec<i64> = (start..start + n).collect();
-                Ok(self.index.add_with_ids(flat, &labels)?)
-            }
-            other => Ok(other?),
+        if labels_are_external_ids(&*self.index) {
+            let start = self.index.ntotal() as i64;
+            let n = flat.len().checked_div(self.index.dimension()).unwrap_or(0) as i64;
+            let labels: Vec<i64> = (start..start + n).collect();
+            Ok(self.index.add_with_ids(flat, &labels)?)
+        } else {
+            Ok(self.index.add(flat)?)
         }
     }
 
@@ -239,4 +238,10 @@ impl FaissStore {
         }
         Ok(())
     }
+}
+
+/// Whether an index labels its vectors with ids given at add time (the id maps) rather
+/// than numbering them itself; the store then passes row positions as those ids.
+pub(crate) fn labels_are_external_ids(index: &dyn Index) -> bool {
+    matches!(index.type_name(), "IndexIDMap" | "IndexIDMap2")
 }

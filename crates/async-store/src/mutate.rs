@@ -88,7 +88,10 @@ impl FaissStore {
 
     /// Appends copies of another store's vectors and documents after ours, in its row
     /// order (LangChain `merge_from`). `other` is left as it was; LangChain moves the
-    /// vectors out of it and leaves it inconsistent.
+    /// vectors out of it and leaves it inconsistent. The vectors are added as new rows
+    /// (an IVF index assigns them with its own quantizer), so every document of both
+    /// stores is found afterwards, for every index kind; Faiss's own `merge_from`
+    /// would keep an id map's colliding ids or the other side's list assignment.
     ///
     /// Fails without changing anything when the dimensions, metrics or index types
     /// differ ([`StoreError::IncompatibleMerge`]) or an id of `other` is already here
@@ -127,9 +130,24 @@ impl FaissStore {
                     .map(|doc| (other.index_to_docstore_id[row].clone(), doc.clone()))
             })
             .collect::<Result<_, _>>()?;
-        let mut incoming = theirs.clone_box();
-        self.index.merge_from(&mut *incoming)?;
+        // The other side's vectors are appended as new rows, whatever the index kind:
+        // an id map's own merge would keep the other side's ids (rows `0..m` there,
+        // colliding with ours), and an IVF merge would keep vectors in the lists of
+        // the other side's centroids, where our quantizer never probes for them.
+        let incoming = other.vectors_in_row_order()?;
         let before = self.index_to_docstore_id.len();
+        if self.index.is_trained() {
+            self.add_rows(&incoming)?;
+        } else {
+            // An empty IVF store is trained on its first batch, as `add` does.
+            let mut trained = self.index.clone_box();
+            trained.train(&incoming)?;
+            let untrained = std::mem::replace(&mut self.index, trained);
+            if let Err(e) = self.add_rows(&incoming) {
+                self.index = untrained;
+                return Err(e);
+            }
+        }
         if let Err(e) = self.docstore.add(docs) {
             // Unreachable after the id check above; restore the index to stay whole.
             let total = self.index.ntotal() as i64;
@@ -140,6 +158,28 @@ impl FaissStore {
         self.index_to_docstore_id
             .extend(other.index_to_docstore_id.iter().cloned());
         Ok(())
+    }
+
+    /// Every stored vector, row after row (`len() * dimension()` values), read in one
+    /// pass over the index.
+    fn vectors_in_row_order(&self) -> Result<Vec<f32>, StoreError> {
+        let d = self.dimension();
+        let mut flat = vec![0.0f32; self.len() * d];
+        let mut misplaced = None;
+        self.index
+            .for_each_vector(&mut |label, v| match usize::try_from(label)
+                .ok()
+                .and_then(|row| flat.get_mut(row * d..(row + 1) * d))
+            {
+                Some(slot) => slot.copy_from_slice(v),
+                None => misplaced = Some(label),
+            })?;
+        match misplaced {
+            Some(label) => Err(StoreError::Inconsistent(format!(
+                "index label {label} is not a row of this store"
+            ))),
+            None => Ok(flat),
+        }
     }
 
     /// Row of each id, for callers that need positions (e.g. tests and tools).

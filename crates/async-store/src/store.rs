@@ -163,16 +163,13 @@ impl FaissStore {
                 index.ntotal()
             )));
         }
-        Ok(FaissStore {
+        Ok(Self::from_checked_parts(
             embedder,
             index,
-            docstore: InMemoryDocstore::new(),
-            index_to_docstore_id: Vec::new(),
-            distance_strategy: config.distance_strategy,
-            normalize_l2: config.normalize_l2,
-            relevance_score_fn: config.relevance_score_fn,
-            index_factory: config.index_factory,
-        })
+            InMemoryDocstore::new(),
+            Vec::new(),
+            config,
+        ))
     }
 
     /// An empty store of dimension `dim` whose index is built from the config's
@@ -187,7 +184,8 @@ impl FaissStore {
     }
 
     /// Assembles a store from parts and checks that they agree: one row per map entry,
-    /// one document per id, no duplicate ids, no stray documents.
+    /// one document per id, no duplicate ids, no stray documents, index labels that are
+    /// exactly the rows `0..n`, and no stored vector holding a NaN.
     pub fn from_parts(
         embedder: Arc<dyn Embeddings>,
         index: Box<dyn Index>,
@@ -195,8 +193,28 @@ impl FaissStore {
         index_to_docstore_id: Vec<String>,
         config: StoreConfig,
     ) -> Result<Self, StoreError> {
+        check_stored_vectors(&*index)?;
         check_parts(&*index, &docstore, &index_to_docstore_id)?;
-        Ok(FaissStore {
+        Ok(Self::from_checked_parts(
+            embedder,
+            index,
+            docstore,
+            index_to_docstore_id,
+            config,
+        ))
+    }
+
+    /// [`FaissStore::from_parts`] for parts that [`check_stored_vectors`] and
+    /// [`check_parts`] have already passed (the load paths check them first, to name
+    /// the file in the error).
+    pub(crate) fn from_checked_parts(
+        embedder: Arc<dyn Embeddings>,
+        index: Box<dyn Index>,
+        docstore: InMemoryDocstore,
+        index_to_docstore_id: Vec<String>,
+        config: StoreConfig,
+    ) -> Self {
+        FaissStore {
             embedder,
             index,
             docstore,
@@ -205,7 +223,7 @@ impl FaissStore {
             normalize_l2: config.normalize_l2,
             relevance_score_fn: config.relevance_score_fn,
             index_factory: config.index_factory,
-        })
+        }
     }
 
     /// Embeds `texts` in one call and builds a store from them (LangChain
@@ -349,6 +367,13 @@ impl FaissStore {
         Ok(self.index.reconstruct(label)?)
     }
 
+    /// Checks every invariant the store keeps (the checks of
+    /// [`FaissStore::from_parts`]), e.g. after a panic inside a write.
+    pub(crate) fn check_consistent(&self) -> Result<(), StoreError> {
+        check_stored_vectors(&*self.index)?;
+        check_parts(&*self.index, &self.docstore, &self.index_to_docstore_id)
+    }
+
     /// The document of index row `row`.
     pub(crate) fn doc_at_row(&self, row: usize) -> Result<&Document, StoreError> {
         let id = self.index_to_docstore_id.get(row).ok_or_else(|| {
@@ -405,6 +430,42 @@ pub(crate) fn check_parts(
                 "row {row} maps to id {id}, which has no document"
             )));
         }
+    }
+    Ok(())
+}
+
+/// Checks what the store assumes of its index: search labels are rows, so the labels
+/// must be exactly `0..ntotal`, each once (an id map whose ids are all 0 would answer
+/// with one document for every row); and no stored vector may hold a NaN, which `add`
+/// refuses and which would silently drop that row from every search.
+pub(crate) fn check_stored_vectors(index: &dyn Index) -> Result<(), StoreError> {
+    let n = index.ntotal();
+    let mut seen = vec![false; n];
+    let mut visited = 0usize;
+    let mut problem: Option<String> = None;
+    index.for_each_vector(&mut |label, v| {
+        visited += 1;
+        if problem.is_some() {
+            return;
+        }
+        match usize::try_from(label).ok().filter(|&row| row < n) {
+            None => problem = Some(format!("label {label} is not a row of the {n} stored")),
+            Some(row) if seen[row] => problem = Some(format!("label {label} is stored twice")),
+            Some(row) => {
+                seen[row] = true;
+                if let Some(j) = v.iter().position(|x| x.is_nan()) {
+                    problem = Some(format!("the vector of row {row} holds NaN at position {j}"));
+                }
+            }
+        }
+    })?;
+    if let Some(problem) = problem {
+        return Err(StoreError::Inconsistent(problem));
+    }
+    if visited != n {
+        return Err(StoreError::Inconsistent(format!(
+            "the index reports {n} vectors but stores {visited}"
+        )));
     }
     Ok(())
 }

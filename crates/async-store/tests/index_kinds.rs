@@ -92,3 +92,59 @@ fn ivf_store_finds_exact_matches_and_stays_consistent() {
     // Training an IVF index needs at least nlist vectors: a typed error.
     assert!(matches!(too_few, Err(StoreError::Index(_))));
 }
+
+/// A store of `n` texts on its own subject, ids `{prefix}{i}`.
+fn build_part(factory: &str, prefix: &str, n: usize) -> FaissStore {
+    let emb = Arc::new(TrigramEmbeddings::new(64, true).unwrap());
+    let texts: Vec<String> = (0..n)
+        .map(|i| format!("{prefix} document number {i} about {}", i * 7 % 11))
+        .collect();
+    let ids = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    FaissStore::from_texts(
+        &texts,
+        emb,
+        None,
+        Some(ids),
+        StoreConfig::new().index_factory(factory),
+    )
+    .unwrap()
+}
+
+/// Every document's own text finds that document first, at distance 0: with a
+/// colliding label the search returned another store's document instead.
+fn assert_every_document_finds_itself(s: &FaissStore, factory: &str) {
+    assert_eq!(s.index().ntotal(), s.len(), "{factory}");
+    for (id, doc) in s.docstore().iter() {
+        let hits = s
+            .similarity_search_with_score(&doc.page_content, &SearchOptions::new().k(1))
+            .unwrap();
+        assert_eq!(hits[0].0.id.as_deref(), Some(id), "{factory}");
+        assert!(hits[0].1.abs() < 1e-4, "{factory}: {}", hits[0].1);
+    }
+}
+
+#[test]
+fn merged_stores_answer_every_document_of_both_for_every_index_kind() {
+    for factory in ["Flat", "IDMap,Flat", "IDMap2,Flat", "IVF3,Flat"] {
+        let mut a = build_part(factory, "alpha", 12);
+        let b = build_part(factory, "beta", 9);
+        a.merge_from(&b).unwrap();
+        assert_eq!(a.len(), 21, "{factory}");
+        assert_every_document_finds_itself(&a, factory);
+        // Deleting a merged-in document and one of our own works and keeps the rest.
+        assert_eq!(a.delete(&["beta4", "alpha0"]).unwrap(), 2, "{factory}");
+        assert_every_document_finds_itself(&a, factory);
+        // The merged store survives a save and load with the same answers.
+        let bytes = a.serialize_to_bytes().unwrap();
+        let back =
+            FaissStore::deserialize_from_bytes(&bytes, a.embeddings().clone(), &LoadOptions::new())
+                .unwrap();
+        assert_every_document_finds_itself(&back, factory);
+        // Merging into an empty store of the same kind copies the other store whole.
+        let emb = a.embeddings().clone();
+        let mut empty =
+            FaissStore::with_dimension(emb, 64, StoreConfig::new().index_factory(factory)).unwrap();
+        empty.merge_from(&b).unwrap();
+        assert_every_document_finds_itself(&empty, factory);
+    }
+}

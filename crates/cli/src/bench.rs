@@ -129,7 +129,7 @@ pub fn parse_vecs<T>(
     }
     let d = d as usize;
     let stride = 4 * (d + 1);
-    if bytes.len() % stride != 0 {
+    if !bytes.len().is_multiple_of(stride) {
         return Err(bad(format!(
             "{} bytes is not a whole number of records of dimension {d} ({stride} bytes each)",
             bytes.len()
@@ -655,7 +655,9 @@ fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
             MetricArg::L2 => MetricType::L2,
             MetricArg::Ip => MetricType::InnerProduct,
         },
-        tier: flatl2_kernel::active_tier().to_string(),
+        tier: flatl2_kernel::active_tier()
+            .map_err(|e| BenchError::BadInput(e.to_string()))?
+            .to_string(),
         records: Vec::new(),
     })
 }

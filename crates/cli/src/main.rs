@@ -23,11 +23,11 @@ use crate::error::{one_line, FAILURE_EXIT_CODE};
 fn version_line() -> &'static str {
     static LINE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     LINE.get_or_init(|| {
-        format!(
-            "{} (simd: {})",
-            env!("CARGO_PKG_VERSION"),
-            kernel::active_tier()
-        )
+        let tier = match kernel::active_tier() {
+            Ok(tier) => tier.to_string(),
+            Err(e) => format!("none: {e}"),
+        };
+        format!("{} (simd: {tier})", env!("CARGO_PKG_VERSION"))
     })
 }
 
@@ -61,6 +61,7 @@ enum Command {
 
 /// Runs the parsed command; an error is a message for the user.
 fn dispatch(command: Command) -> Result<(), String> {
+    check_simd_request()?;
     let result = match command {
         Command::Demo(args) => commands::demo::run(args),
         Command::Index(args) => commands::index::run(args),
@@ -72,6 +73,24 @@ fn dispatch(command: Command) -> Result<(), String> {
         Command::Bench(args) => return bench::run(&args).map_err(|e| e.to_string()),
     };
     result.map_err(|e| e.to_string())
+}
+
+/// Refuses to run any command when the environment asks for a SIMD tier that cannot
+/// run here (`FERROFAISS_SIMD` naming a tier this CPU lacks, or no tier at all): a
+/// benchmark that asked for a tier must not silently measure another.
+fn check_simd_request() -> Result<(), String> {
+    kernel::active_tier().map(drop).map_err(|e| {
+        let supported: Vec<&str> = kernel::cpu_features()
+            .supported_tiers()
+            .iter()
+            .map(|t| t.name())
+            .collect();
+        format!(
+            "FERROFAISS_SIMD={:?}: {e} (this CPU runs {})",
+            std::env::var("FERROFAISS_SIMD").unwrap_or_default(),
+            supported.join(", ")
+        )
+    })
 }
 
 /// Reports a usage error as one line (clap's first paragraph, which names the

@@ -258,3 +258,41 @@ fn an_unreachable_openai_endpoint_is_a_clear_error() {
     ]))
     .fails_with("OPENAI_API_KEY");
 }
+
+#[test]
+fn a_simd_tier_request_that_cannot_be_honoured_stops_every_command() {
+    // A tier this CPU lacks (NEON on x86, AVX-512 on aarch64) and a name that is no tier.
+    let missing = if cfg!(target_arch = "x86_64") {
+        "neon"
+    } else {
+        "avx512"
+    };
+    for (tier, fragment) in [(missing, "not supported"), ("sse9", "unknown SIMD tier")] {
+        for command in [&["simd"][..], &["info", "/nonexistent"][..]] {
+            run(ferrofaiss().env("FERROFAISS_SIMD", tier).args(command))
+                .fails_with(fragment)
+                .fails_with("FERROFAISS_SIMD");
+        }
+    }
+    // A tier it has runs, and says so.
+    let forced = run(ferrofaiss().env("FERROFAISS_SIMD", "scalar").arg("simd")).ok();
+    assert!(forced.stdout.contains("active tier: scalar"), "{forced:?}");
+}
+
+#[test]
+fn index_sizes_beyond_any_memory_are_refused_not_aborted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for spec in ["IVF1099511627776,Flat", "IVF100000000,Flat"] {
+        ff([
+            "index".as_ref(),
+            SOTU.as_ref(),
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--index".as_ref(),
+            spec.as_ref(),
+        ])
+        .fails_with("nlist");
+        assert!(!out.exists(), "{spec}: nothing saved");
+    }
+}

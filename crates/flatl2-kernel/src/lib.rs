@@ -28,14 +28,16 @@ pub use knn::{KnnPath, BLOCKED_THRESHOLD};
 pub use tier::{active_tier, cpu_features, CpuFeatures, SimdTier};
 pub use topk::{Metric, TopK};
 
-/// The kernels of the active tier (see [`active_tier`]).
-pub fn kernels() -> &'static Kernels {
-    static ACTIVE: std::sync::OnceLock<&'static Kernels> = std::sync::OnceLock::new();
-    ACTIVE.get_or_init(|| {
-        dispatch::table_for(active_tier())
-            .or_else(|_| dispatch::table_for(tier::best_supported_tier()))
-            .unwrap_or(&dispatch::SCALAR)
-    })
+/// The kernels of the active tier (see [`active_tier`]), or why the tier the
+/// environment asks for cannot run here: an explicit request (`FERROFAISS_SIMD`) is
+/// never silently replaced by another tier, so a benchmark that asked for one runs it
+/// or fails.
+pub fn kernels() -> Result<&'static Kernels, KernelError> {
+    static ACTIVE: std::sync::OnceLock<Result<&'static Kernels, KernelError>> =
+        std::sync::OnceLock::new();
+    ACTIVE
+        .get_or_init(|| active_tier().and_then(dispatch::table_for))
+        .clone()
 }
 
 /// The kernels of a named tier, or [`KernelError::UnsupportedTier`] when this CPU
@@ -46,32 +48,32 @@ pub fn kernels_for(tier: SimdTier) -> Result<&'static Kernels, KernelError> {
 
 /// Squared L2 distance between two equal-length vectors (active tier).
 pub fn l2_sqr(a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
-    kernels().l2_sqr(a, b)
+    kernels()?.l2_sqr(a, b)
 }
 
 /// Inner product of two equal-length vectors (active tier).
 pub fn inner_product(a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
-    kernels().inner_product(a, b)
+    kernels()?.inner_product(a, b)
 }
 
 /// Squared L2 norm (active tier).
-pub fn norm_sqr(a: &[f32]) -> f32 {
-    kernels().norm_sqr(a)
+pub fn norm_sqr(a: &[f32]) -> Result<f32, KernelError> {
+    Ok(kernels()?.norm_sqr(a))
 }
 
 /// Squared L2 from `query` to each row of `rows` into `out` (active tier).
 pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
-    kernels().l2_sqr_ny(query, rows, out)
+    kernels()?.l2_sqr_ny(query, rows, out)
 }
 
 /// Inner product of `query` with each row of `rows` into `out` (active tier).
 pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
-    kernels().inner_product_ny(query, rows, out)
+    kernels()?.inner_product_ny(query, rows, out)
 }
 
 /// Squared norms of each row of `rows` (dimension `d`) into `out` (active tier).
 pub fn norms_sqr(rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
-    kernels().norms_sqr(rows, d, out)
+    kernels()?.norms_sqr(rows, d, out)
 }
 
 /// Many-to-many k-NN fused with top-k (active tier); see [`Kernels::knn`].
@@ -86,5 +88,5 @@ pub fn knn(
     dist_out: &mut [f32],
     labels_out: &mut [i64],
 ) -> Result<(), KernelError> {
-    kernels().knn(metric, queries, rows, d, row_norms, k, dist_out, labels_out)
+    kernels()?.knn(metric, queries, rows, d, row_norms, k, dist_out, labels_out)
 }

@@ -162,9 +162,11 @@ pub fn choose_tier(
     Ok(best_supported_tier())
 }
 
-/// The tier requested by the process environment, or the error explaining why the
-/// request cannot be honoured. Read once and cached.
-pub fn requested_tier() -> Result<SimdTier, KernelError> {
+/// The tier the free functions of this crate use: the one the environment asks for,
+/// or [`KernelError::UnsupportedTier`] / [`KernelError::UnknownTier`] when that
+/// request cannot be honoured (the kernels then refuse to run rather than run another
+/// tier). Read once and cached.
+pub fn active_tier() -> Result<SimdTier, KernelError> {
     static REQUESTED: OnceLock<Result<SimdTier, KernelError>> = OnceLock::new();
     REQUESTED
         .get_or_init(|| {
@@ -173,12 +175,4 @@ pub fn requested_tier() -> Result<SimdTier, KernelError> {
             choose_tier(simd.as_deref(), no_avx2)
         })
         .clone()
-}
-
-/// The tier the free functions of this crate use. When the environment asks for a tier
-/// this CPU lacks, the free functions fall back to the best supported tier (a library
-/// must not crash on a bad environment variable); [`requested_tier`] reports the error,
-/// and the CLI shows it.
-pub fn active_tier() -> SimdTier {
-    requested_tier().unwrap_or_else(|_| best_supported_tier())
 }

@@ -286,7 +286,7 @@ fn nan_rows_never_enter_and_negative_round_off_is_clamped() {
 
 #[test]
 fn bad_input_is_typed_errors() {
-    let k = flatl2_kernel::kernels();
+    let k = flatl2_kernel::kernels().unwrap();
     let mut d2 = vec![0.0f32; 2];
     let mut l2 = vec![0i64; 2];
     let q = [1.0f32, 2.0];

@@ -54,7 +54,7 @@ pub(crate) fn knn(
             .zip(labels.par_chunks_mut(per_task * k))
             .zip(queries.par_chunks(per_task * d))
             .try_for_each(|((dc, lc), qc)| {
-                kernels().knn_via(path, metric, qc, rows, d, row_norms, k, dc, lc)
+                kernels()?.knn_via(path, metric, qc, rows, d, row_norms, k, dc, lc)
             })?;
         return Ok((dist, labels));
     }
@@ -69,7 +69,7 @@ pub(crate) fn knn(
             let mut pd = vec![metric.worst(); nq * k];
             let mut pl = vec![-1i64; nq * k];
             let norms = row_norms.map(|nr| &nr[start..end]);
-            kernels().knn_via(
+            kernels()?.knn_via(
                 path,
                 metric,
                 queries,
@@ -113,7 +113,8 @@ pub(crate) fn push_in_label_order(heap: &mut TopK, cand: &mut [(i64, f32)]) {
 }
 
 /// Squared norms of every row, computed in parallel.
-pub(crate) fn row_norms(rows: &[f32], d: usize) -> Vec<f32> {
+pub(crate) fn row_norms(rows: &[f32], d: usize) -> Result<Vec<f32>, IndexError> {
+    let kernels = kernels()?;
     let n = rows.len() / d;
     let mut out = vec![0.0f32; n];
     const CHUNK: usize = 4096;
@@ -121,7 +122,7 @@ pub(crate) fn row_norms(rows: &[f32], d: usize) -> Vec<f32> {
         .zip(rows.par_chunks(CHUNK * d))
         .for_each(|(o, r)| {
             // Lengths agree by construction; the kernel cannot fail here.
-            let _ = kernels().norms_sqr(r, d, o);
+            let _ = kernels.norms_sqr(r, d, o);
         });
-    out
+    Ok(out)
 }

@@ -70,9 +70,12 @@ impl FlatIndex {
         self.norms = OnceLock::new();
     }
 
-    fn cached_norms(&self) -> &[f32] {
-        self.norms
-            .get_or_init(|| exhaustive::row_norms(&self.data, self.d))
+    fn cached_norms(&self) -> Result<&[f32], IndexError> {
+        if let Some(norms) = self.norms.get() {
+            return Ok(norms);
+        }
+        let norms = exhaustive::row_norms(&self.data, self.d)?;
+        Ok(self.norms.get_or_init(|| norms))
     }
 
     /// Search for already validated queries (shared with the IVF quantizer).
@@ -84,7 +87,11 @@ impl FlatIndex {
         let nq = queries.len() / self.d;
         let metric = self.metric.kernel_metric();
         let blocked = exhaustive::batch_path(nq, self.ntotal(), self.d) == KnnPath::Blocked;
-        let norms = (self.metric == MetricType::L2 && blocked).then(|| self.cached_norms());
+        let norms = if self.metric == MetricType::L2 && blocked {
+            Some(self.cached_norms()?)
+        } else {
+            None
+        };
         let (distances, labels) = exhaustive::knn(metric, queries, &self.data, self.d, norms, k)?;
         Ok(SearchResult {
             nq,
@@ -103,8 +110,8 @@ pub(crate) fn distances_to_rows(
     out: &mut [f32],
 ) -> Result<(), IndexError> {
     match metric {
-        MetricType::L2 => kernels().l2_sqr_ny(query, rows, out)?,
-        MetricType::InnerProduct => kernels().inner_product_ny(query, rows, out)?,
+        MetricType::L2 => kernels()?.l2_sqr_ny(query, rows, out)?,
+        MetricType::InnerProduct => kernels()?.inner_product_ny(query, rows, out)?,
     }
     Ok(())
 }
@@ -161,7 +168,7 @@ impl Index for FlatIndex {
         k: usize,
         _params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
-        check_k(k)?;
+        check_k(k, queries.len() / self.d)?;
         checked_vectors(queries, self.d)?;
         self.search_unchecked(queries, k)
     }
@@ -269,5 +276,12 @@ impl Index for FlatIndex {
             MetricType::L2 => "IndexFlatL2",
             MetricType::InnerProduct => "IndexFlatIP",
         }
+    }
+
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        for (row, v) in self.data.chunks_exact(self.d).enumerate() {
+            visit(row as i64, v);
+        }
+        Ok(())
     }
 }

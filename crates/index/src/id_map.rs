@@ -198,6 +198,20 @@ impl<I: Index + Clone + 'static> Index for IdMap<I> {
     fn type_name(&self) -> &'static str {
         "IndexIDMap"
     }
+
+    /// The inner index labels its vectors by position; each is reported under its
+    /// external id (`-1` for a position without one, which `from_parts` rules out).
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        let ids = &self.ids;
+        self.inner.for_each_vector(&mut |pos, v| {
+            let id = usize::try_from(pos)
+                .ok()
+                .and_then(|p| ids.get(p))
+                .copied()
+                .unwrap_or(-1);
+            visit(id, v)
+        })
+    }
 }
 
 /// An [`IdMap`] that also keeps the reverse map id -> position, so ids are unique
@@ -364,6 +378,10 @@ impl<I: Index + Clone + 'static> Index for IdMap2<I> {
 
     fn type_name(&self) -> &'static str {
         "IndexIDMap2"
+    }
+
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        self.map.for_each_vector(visit)
     }
 }
 

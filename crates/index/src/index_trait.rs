@@ -77,6 +77,17 @@ pub trait Index: Send + Sync + Debug {
 
     /// Faiss's class name for this index (e.g. `"IndexFlatL2"`), for messages.
     fn type_name(&self) -> &'static str;
+
+    /// Calls `visit(label, vector)` once for every stored vector, in storage order;
+    /// the label is the one search returns for that vector. Lets a caller check or
+    /// copy an index's contents in one pass. [`IndexError::Unsupported`] by default.
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        let _ = visit;
+        Err(IndexError::Unsupported(format!(
+            "listing the stored vectors of {}",
+            self.type_name()
+        )))
+    }
 }
 
 impl Clone for Box<dyn Index> {
@@ -148,5 +159,8 @@ impl Index for Box<dyn Index> {
     }
     fn type_name(&self) -> &'static str {
         (**self).type_name()
+    }
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        (**self).for_each_vector(visit)
     }
 }

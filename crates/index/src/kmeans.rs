@@ -101,7 +101,7 @@ pub fn kmeans(
     if n == k {
         let mut centroids = x.to_vec();
         if params.spherical {
-            normalize_rows(&mut centroids, d);
+            normalize_rows(&mut centroids, d)?;
         }
         return Ok(KmeansResult {
             centroids,
@@ -166,7 +166,7 @@ fn one_run(
         centroids.extend_from_slice(&x[p * d..(p + 1) * d]);
     }
     if params.spherical {
-        normalize_rows(&mut centroids, d);
+        normalize_rows(&mut centroids, d)?;
     }
     let mut objective = Vec::with_capacity(params.niter);
     let mut splits = 0;
@@ -176,7 +176,7 @@ fn one_run(
         let mut counts = compute_centroids(x, d, k, &assign, &mut centroids);
         splits += split_empty(d, k, n, &mut counts, &mut centroids);
         if params.spherical {
-            normalize_rows(&mut centroids, d);
+            normalize_rows(&mut centroids, d)?;
         }
     }
     Ok(KmeansResult {
@@ -194,7 +194,10 @@ pub(crate) fn assign(
     d: usize,
     metric: MetricType,
 ) -> Result<(Vec<f32>, Vec<i64>), IndexError> {
-    let norms = (metric == MetricType::L2).then(|| exhaustive::row_norms(centroids, d));
+    let norms = match metric {
+        MetricType::L2 => Some(exhaustive::row_norms(centroids, d)?),
+        MetricType::InnerProduct => None,
+    };
     exhaustive::knn(metric.kernel_metric(), x, centroids, d, norms.as_deref(), 1)
 }
 
@@ -280,12 +283,14 @@ fn split_empty(d: usize, k: usize, n: usize, counts: &mut [f32], centroids: &mut
 }
 
 /// Scales every row to unit L2 norm (rows of norm 0 are left as they are).
-pub(crate) fn normalize_rows(rows: &mut [f32], d: usize) {
+pub(crate) fn normalize_rows(rows: &mut [f32], d: usize) -> Result<(), IndexError> {
+    let kernels = kernels()?;
     for row in rows.chunks_exact_mut(d) {
-        let nrm = kernels().norm_sqr(row).sqrt();
+        let nrm = kernels.norm_sqr(row).sqrt();
         if nrm > 0.0 {
             let inv = 1.0 / nrm;
             row.iter_mut().for_each(|v| *v *= inv);
         }
     }
+    Ok(())
 }

@@ -7,7 +7,7 @@ pub(crate) fn vector_count(x: &[f32], d: usize) -> Result<usize, IndexError> {
     if d == 0 {
         return Err(IndexError::ZeroDimension);
     }
-    if x.len() % d != 0 {
+    if !x.len().is_multiple_of(d) {
         return Err(IndexError::DimensionMismatch {
             dimension: d,
             len: x.len(),
@@ -55,12 +55,26 @@ pub(crate) fn check_ids(n: usize, ids: &[i64]) -> Result<(), IndexError> {
 }
 
 /// Faiss requires `k > 0`.
-pub(crate) fn check_k(k: usize) -> Result<(), IndexError> {
+pub(crate) fn check_k(k: usize, nq: usize) -> Result<(), IndexError> {
     if k == 0 {
         return Err(IndexError::InvalidParameter("k must be positive".into()));
     }
+    if nq
+        .checked_mul(k)
+        .is_none_or(|slots| slots > MAX_RESULT_SLOTS)
+    {
+        return Err(IndexError::InvalidParameter(format!(
+            "{nq} queries x k = {k} result slots is more than the {MAX_RESULT_SLOTS} one \
+             search may return; search in smaller batches or with a smaller k"
+        )));
+    }
     Ok(())
 }
+
+/// The most result slots (queries × k) one search may return: 2^28, i.e. 3 GiB of
+/// distances and labels. A larger request is an [`IndexError::InvalidParameter`]
+/// before anything is allocated, never an allocation failure.
+pub const MAX_RESULT_SLOTS: usize = 1 << 28;
 
 /// Range-search radius must be a number.
 pub(crate) fn check_radius(radius: f32) -> Result<(), IndexError> {

@@ -1,6 +1,8 @@
 //! Factory strings.
 
-use ferrofaiss_index::{index_factory, Index, IndexError, IvfFlatIndex, MetricType};
+use ferrofaiss_index::{
+    index_factory, Index, IndexError, IvfFlatIndex, MetricType, MAX_NLIST, MAX_RESULT_SLOTS,
+};
 
 #[test]
 fn builds_each_supported_kind() {
@@ -52,4 +54,46 @@ fn unknown_strings_name_what_is_supported() {
         index_factory(0, "Flat", MetricType::L2).err(),
         Some(IndexError::ZeroDimension)
     );
+}
+
+#[test]
+fn counts_from_outside_are_checked_before_anything_is_allocated() {
+    // 2^40 lists would be a 52 TB allocation, 10^8 lists 4.8 GB: typed errors instead.
+    for spec in [
+        "IVF1099511627776,Flat",
+        "IVF100000000,Flat",
+        "IVF4194305,Flat",
+    ] {
+        match index_factory(8, spec, MetricType::L2) {
+            Err(IndexError::InvalidParameter(msg)) => assert!(msg.contains("nlist"), "{msg}"),
+            other => panic!("{spec}: {other:?}"),
+        }
+    }
+    // More digits than usize holds is an unknown string, not a wrap-around.
+    assert!(index_factory(8, "IVF99999999999999999999999,Flat", MetricType::L2).is_err());
+    assert!(index_factory(8, &format!("IVF{MAX_NLIST},Flat"), MetricType::L2).is_ok());
+    // A k no result buffer can hold is refused by every index kind, before searching.
+    let mut flat = index_factory(2, "Flat", MetricType::L2).unwrap();
+    flat.add(&[0.0, 1.0, 2.0, 3.0]).unwrap();
+    let mut ivf = index_factory(2, "IVF1,Flat", MetricType::L2).unwrap();
+    ivf.train(&[0.0, 1.0, 2.0, 3.0]).unwrap();
+    ivf.add(&[0.0, 1.0, 2.0, 3.0]).unwrap();
+    for index in [&flat, &ivf] {
+        for k in [usize::MAX, MAX_RESULT_SLOTS + 1, 1 << 40] {
+            match index.search(&[0.0, 1.0], k, None) {
+                Err(IndexError::InvalidParameter(msg)) => {
+                    assert!(msg.contains("result slots"), "{msg}")
+                }
+                other => panic!("k = {k}: {other:?}"),
+            }
+        }
+        // Two queries at half the limit each pass the limit together.
+        assert!(index
+            .search(&[0.0; 4], MAX_RESULT_SLOTS / 2 + 1, None)
+            .is_err());
+        assert_eq!(
+            index.search(&[0.0, 1.0], 5, None).unwrap().labels[2..],
+            [-1, -1, -1]
+        );
+    }
 }

@@ -2,15 +2,14 @@
 
 use ferrofaiss::kernel;
 
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 
 /// Runs `ferrofaiss simd`.
 pub fn run() -> CliResult<()> {
     let f = kernel::cpu_features();
-    println!("active tier: {}", kernel::active_tier());
-    if let Err(e) = kernel::tier::requested_tier() {
-        println!("requested tier rejected: {e}");
-    }
+    // A tier request that cannot be honoured was refused before any command ran.
+    let tier = kernel::active_tier().map_err(|e| CliError::new(e.to_string()))?;
+    println!("active tier: {tier}");
     let tiers: Vec<&str> = f.supported_tiers().iter().map(|t| t.name()).collect();
     println!("supported tiers: {}", tiers.join(", "));
     println!(

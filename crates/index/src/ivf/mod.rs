@@ -41,6 +41,12 @@ pub struct IvfFlatParts {
     pub is_trained: bool,
 }
 
+/// The most inverted lists an [`IvfFlatIndex`] may have: 2^22 (4,194,304; Faiss's
+/// guidance of 4-16 √N lists reaches that only past 10^10 vectors). The empty lists
+/// alone take 48 bytes each, so a count from outside (a factory string) is checked
+/// against this before anything is allocated.
+pub const MAX_NLIST: usize = 1 << 22;
+
 /// An inverted-file index with raw (flat) vectors in the lists.
 #[derive(Debug, Clone)]
 pub struct IvfFlatIndex {
@@ -63,6 +69,11 @@ impl IvfFlatIndex {
             return Err(IndexError::InvalidParameter(
                 "nlist must be positive".into(),
             ));
+        }
+        if nlist > MAX_NLIST {
+            return Err(IndexError::InvalidParameter(format!(
+                "nlist {nlist} is more than the {MAX_NLIST} lists an IVF index may have"
+            )));
         }
         let quantizer = FlatIndex::new(d, metric)?;
         Ok(IvfFlatIndex {
@@ -457,7 +468,7 @@ impl Index for IvfFlatIndex {
         k: usize,
         params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
-        check_k(k)?;
+        check_k(k, queries.len() / self.d)?;
         checked_vectors(queries, self.d)?;
         let nprobe = self.effective_nprobe(params)?;
         if !self.is_trained {
@@ -535,5 +546,14 @@ impl Index for IvfFlatIndex {
 
     fn type_name(&self) -> &'static str {
         "IndexIVFFlat"
+    }
+
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        for list in &self.lists {
+            for (&id, v) in list.ids.iter().zip(list.codes.chunks_exact(self.d)) {
+                visit(id, v);
+            }
+        }
+        Ok(())
     }
 }

@@ -178,7 +178,7 @@ impl IvfFlatIndex {
                 }
                 let mut dist = vec![0.0f32; m * k];
                 let mut labels = vec![0i64; m * k];
-                kernels().knn_via(
+                kernels()?.knn_via(
                     KnnPath::Direct,
                     metric,
                     &qbuf,
