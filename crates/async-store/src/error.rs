@@ -92,10 +92,14 @@ pub enum StoreError {
     /// Two stores cannot be merged (dimension, metric or index type differ).
     #[error("cannot merge: {0}")]
     IncompatibleMerge(String),
-    /// A background task of the async handle panicked, or the store's lock is
-    /// poisoned.
+    /// A background task of the async handle panicked (the caller whose work it was
+    /// gets this; the store is checked before the next call uses it).
     #[error("background task failed: {0}")]
     Background(String),
+    /// A writer panicked while holding the async handle's store and left its parts
+    /// disagreeing: the handle refuses every call from then on.
+    #[error("store unusable: {0}")]
+    Poisoned(String),
     /// A metadata filter is malformed (found before any document is examined).
     #[error(transparent)]
     Filter(#[from] FilterError),
@@ -153,6 +157,23 @@ pub enum PersistError {
         /// The newest version this library reads.
         supported: u32,
     },
+    /// The path is not a regular file (a FIFO, a device, a directory): nothing is
+    /// read from it.
+    #[error("{}: not a regular file", path.display())]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is larger than its format or the record that names it allows.
+    #[error("{}: {size} bytes, more than the {limit} allowed here", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size, or the bytes read before the bound was passed.
+        size: u64,
+        /// The bound.
+        limit: u64,
+    },
     /// The file's content is damaged or inconsistent.
     #[error("{}: corrupt file: {reason}", path.display())]
     Corrupt {
@@ -191,6 +212,8 @@ impl PersistError {
             | PersistError::BadMagic { path, .. }
             | PersistError::UnsupportedVersion { path, .. }
             | PersistError::Corrupt { path, .. }
+            | PersistError::NotRegularFile { path }
+            | PersistError::TooLarge { path, .. }
             | PersistError::EmbedderMismatch { path, .. }
             | PersistError::Faiss { path, .. } => path,
         }

@@ -188,3 +188,81 @@ fn damaged_pickles_are_typed_errors_naming_the_file() {
         "{err}"
     );
 }
+
+/// A copy of the `index` fixture folder whose `index.faiss` is replaced by `index`.
+fn folder_with_index(index: &dyn ferrofaiss::index::Index) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixtures().join("langchain_save_local/index");
+    std::fs::copy(src.join("index.pkl"), dir.path().join("index.pkl")).unwrap();
+    ferrofaiss::index::faiss_io::write_index(index, dir.path().join("index.faiss")).unwrap();
+    dir
+}
+
+/// The fixture's own index, read as Faiss wrote it.
+fn fixture_index() -> Box<dyn ferrofaiss::index::Index> {
+    ferrofaiss::index::faiss_io::read_index(
+        fixtures().join("langchain_save_local/index/index.faiss"),
+    )
+    .unwrap()
+}
+
+fn load_folder(dir: &tempfile::TempDir) -> Result<FaissStore, StoreError> {
+    FaissStore::load_local(dir.path(), Arc::new(CountEmbeddings), &LoadOptions::new())
+}
+
+#[test]
+fn folders_whose_index_labels_are_not_its_rows_are_refused() {
+    use ferrofaiss::index::{FlatIndex, IdMap, IdMap2, Index, MetricType};
+    let flat = fixture_index();
+    let n = flat.ntotal();
+    let d = flat.dimension();
+    let vectors: Vec<f32> = (0..n as i64)
+        .flat_map(|row| flat.reconstruct(row).unwrap())
+        .collect();
+    let inner = || FlatIndex::from_vectors(d, MetricType::L2, vectors.clone()).unwrap();
+    // Labels `0..n` in order load as before.
+    let fine = IdMap::from_parts(inner(), (0..n as i64).collect()).unwrap();
+    assert_eq!(load_folder(&folder_with_index(&fine)).unwrap().len(), n);
+    let bad: Vec<(Box<dyn Index>, &str)> = vec![
+        (
+            Box::new(IdMap::from_parts(inner(), vec![0; n]).unwrap()),
+            "stored twice",
+        ),
+        (
+            Box::new(IdMap::from_parts(inner(), (1..=n as i64).collect()).unwrap()),
+            "is not a row",
+        ),
+        (
+            Box::new(IdMap2::from_parts(inner(), (0..n as i64).map(|i| i - 1).collect()).unwrap()),
+            "is not a row",
+        ),
+    ];
+    for (index, why) in bad {
+        let err = load_folder(&folder_with_index(&*index)).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(err, StoreError::Persist(PersistError::Corrupt { .. })),
+            "{msg}"
+        );
+        assert!(msg.contains(why) && msg.contains("index.faiss"), "{msg}");
+    }
+}
+
+#[test]
+fn folders_whose_stored_vectors_hold_nan_are_refused() {
+    use ferrofaiss::index::{FlatIndex, Index, MetricType};
+    let flat = fixture_index();
+    let (n, d) = (flat.ntotal(), flat.dimension());
+    let mut vectors: Vec<f32> = (0..n as i64)
+        .flat_map(|row| flat.reconstruct(row).unwrap())
+        .collect();
+    vectors[d + 1] = f32::NAN;
+    let poisoned = FlatIndex::from_vectors(d, MetricType::L2, vectors).unwrap();
+    let err = load_folder(&folder_with_index(&poisoned)).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("row 1 holds NaN"), "{msg}");
+    assert!(
+        matches!(err, StoreError::Persist(PersistError::Corrupt { .. })),
+        "{msg}"
+    );
+}

@@ -8,14 +8,25 @@
 //!   no code and needs no "dangerous deserialization" flag. It also keeps the distance
 //!   strategy, the normalize flag and the embedder's name, which LangChain loses.
 //!
-//! Saving is atomic: each file is written to a temporary file beside it and fsynced;
-//! then the index file is renamed over the old one (which is kept as
-//! `<name>.faiss.previous` through a hard link), the docstore file likewise, and the
-//! directory is fsynced. A save that fails or is killed before its renames leaves the
-//! previous files in place; a failed docstore rename puts the previous index back; a
-//! kill between the two renames leaves `<name>.faiss.previous`, which `load_local`
-//! uses because the docstore file records the checksum of the index file it belongs
-//! with. Any other mismatched pair is a typed error.
+//! Saving is atomic, and crash-safe at every step (each step below is followed by an
+//! fsync of the folder where the next one depends on it):
+//!
+//! 1. an exclusive advisory lock on the folder is taken (concurrent saves queue), and
+//!    the temporary files of earlier killed saves are removed;
+//! 2. a save that an earlier crash interrupted between its renames is finished the
+//!    safe way: if the docstore file belongs with `<name>.faiss.previous` rather than
+//!    with `<name>.faiss`, the previous index is renamed back;
+//! 3. both new files are written to exclusive temporary files beside their targets
+//!    and fsynced;
+//! 4. the current index file is kept as `<name>.faiss.previous` (a hard link);
+//! 5. the new index file is renamed into place, then the new docstore file;
+//! 6. the previous index is removed.
+//!
+//! So at every instant the docstore file belongs with `<name>.faiss` or with
+//! `<name>.faiss.previous`: the docstore file records the length and checksum of the
+//! index file it belongs with, and `load_local` takes whichever of the two matches.
+//! Any other pair is a typed error. Loads read only regular files, and never more
+//! bytes than the docstore file records for the index.
 
 mod atomic;
 mod container;
@@ -23,6 +34,7 @@ mod format;
 mod langchain;
 mod pickle;
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,10 +44,13 @@ use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
 
 use crate::error::{PersistError, StoreError};
 use crate::relevance::RelevanceScoreFn;
-use crate::store::{check_parts, FaissStore, StoreConfig};
+use crate::store::{check_parts, check_stored_vectors, FaissStore, StoreConfig};
 use crate::DistanceStrategy;
 
-use atomic::{read_file, sync_dir, StagedFile};
+use atomic::{
+    crash_point, read_file, read_file_bounded, regular_file_len, remove_stale_partials, sync_dir,
+    FolderLock, StagedFile,
+};
 use container::{corrupt, decode, encode, fnv1a64};
 use format::{SavedDocstore, BYTES_MAGIC, BYTES_VERSION, DOCSTORE_MAGIC, DOCSTORE_VERSION};
 
@@ -131,21 +146,128 @@ fn previous_path(faiss_path: &Path) -> PathBuf {
     faiss_path.with_file_name(name)
 }
 
-/// Whether a docstore file records these bytes as its index file (false when the
-/// docstore file cannot be decoded; the normal load path reports why).
-fn belongs_with(docstore_bytes: &[u8], faiss_bytes: &[u8]) -> bool {
-    let Ok((_, payload)) = decode(
-        Path::new(""),
-        docstore_bytes,
+/// Whether `faiss_bytes` are the index file this saved docstore belongs with.
+fn belongs_with(saved: &SavedDocstore, faiss_bytes: &[u8]) -> bool {
+    saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
+}
+
+/// Decodes a docstore file (magic, version, checksum, then the record).
+fn decode_docstore(path: &Path, bytes: &[u8]) -> Result<SavedDocstore, PersistError> {
+    let (_, payload) = decode(
+        path,
+        bytes,
         DOCSTORE_MAGIC,
         "ferrofaiss docstore",
         DOCSTORE_VERSION,
-    ) else {
-        return false;
+    )?;
+    rmp_serde::from_slice(payload)
+        .map_err(|e| corrupt(path, &format!("cannot decode the docstore: {e}")))
+}
+
+/// Reads the index file that `saved` belongs with: `faiss_path`, or the previous
+/// index kept by a save that was killed between its two renames. Neither file is read
+/// unless it is a regular file of the recorded length.
+fn read_matching_index(
+    saved: &SavedDocstore,
+    faiss_path: &Path,
+    docstore_path: &Path,
+) -> Result<Vec<u8>, PersistError> {
+    let current_len = regular_file_len(faiss_path);
+    if current_len == Some(saved.faiss_len) {
+        let bytes = read_file_bounded(faiss_path, saved.faiss_len)?;
+        if belongs_with(saved, &bytes) {
+            return Ok(bytes);
+        }
+    }
+    let previous = previous_path(faiss_path);
+    if regular_file_len(&previous) == Some(saved.faiss_len) {
+        let bytes = read_file_bounded(&previous, saved.faiss_len)?;
+        if belongs_with(saved, &bytes) {
+            return Ok(bytes);
+        }
+    }
+    if current_len.is_none() {
+        // Missing, or not a regular file: that error names the file.
+        read_file_bounded(faiss_path, 0)?;
+    }
+    Err(mismatched_pair(faiss_path, docstore_path))
+}
+
+/// The error for an index file that the docstore file does not record.
+fn mismatched_pair(faiss_path: &Path, docstore_path: &Path) -> PersistError {
+    corrupt(
+        faiss_path,
+        &format!(
+            "does not belong with {} (the two files come from different saves)",
+            docstore_path.display()
+        ),
+    )
+}
+
+/// Step 2 of a save: if a crash interrupted an earlier save between its renames (the
+/// docstore file belongs with the previous index, not the current one), puts the
+/// previous index back, so the folder holds one matching pair before anything is
+/// replaced. A previous index that belongs with nothing is a leftover and goes.
+fn finish_interrupted_save(faiss_path: &Path, docstore_path: &Path) -> Result<(), PersistError> {
+    let previous = previous_path(faiss_path);
+    if fs::symlink_metadata(&previous).is_err() {
+        return Ok(());
+    }
+    let saved = regular_file_len(docstore_path)
+        .and_then(|_| read_file(docstore_path).ok())
+        .and_then(|bytes| decode_docstore(docstore_path, &bytes).ok());
+    let Some(saved) = saved else {
+        // No readable docstore: nothing to match against; the save replaces both.
+        return Ok(());
     };
-    rmp_serde::from_slice::<SavedDocstore>(payload).is_ok_and(|saved| {
-        saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
-    })
+    let matches = |path: &Path| {
+        regular_file_len(path) == Some(saved.faiss_len)
+            && read_file_bounded(path, saved.faiss_len).is_ok_and(|b| belongs_with(&saved, &b))
+    };
+    if !matches(faiss_path) && matches(&previous) {
+        fs::rename(&previous, faiss_path).map_err(|source| PersistError::Io {
+            path: faiss_path.to_path_buf(),
+            source,
+        })?;
+        crash_point("recovered-previous");
+        sync_dir(parent_of(faiss_path))?;
+    } else {
+        remove_if_present(&previous)?;
+    }
+    Ok(())
+}
+
+/// The folder a saved file lives in.
+fn parent_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
+/// Removes a file (or a link, never what it points to) if it is there.
+fn remove_if_present(path: &Path) -> Result<(), PersistError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(PersistError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Step 4 of a save: keeps the current index file as `previous` (a hard link; a copy
+/// where the file system has none). Returns whether there is one.
+fn keep_previous(faiss_path: &Path, previous: &Path) -> Result<bool, PersistError> {
+    remove_if_present(previous)?;
+    crash_point("removed-previous");
+    if fs::symlink_metadata(faiss_path).is_err() {
+        return Ok(false);
+    }
+    if fs::hard_link(faiss_path, previous).is_err() {
+        let bytes = read_file(faiss_path)?;
+        StagedFile::write(previous, &bytes)?.commit()?;
+    }
+    sync_dir(parent_of(faiss_path))?;
+    crash_point("kept-previous");
+    Ok(true)
 }
 
 impl FaissStore {
@@ -163,16 +285,7 @@ impl FaissStore {
         if !docstore_path.exists() && pickle_path.exists() {
             return Ok(None);
         }
-        let docstore_bytes = read_file(&docstore_path)?;
-        let (_, payload) = decode(
-            &docstore_path,
-            &docstore_bytes,
-            DOCSTORE_MAGIC,
-            "ferrofaiss docstore",
-            DOCSTORE_VERSION,
-        )?;
-        let saved: SavedDocstore = rmp_serde::from_slice(payload)
-            .map_err(|e| corrupt(&docstore_path, &format!("cannot decode the docstore: {e}")))?;
+        let saved = decode_docstore(&docstore_path, &read_file(&docstore_path)?)?;
         Ok(Some(saved.embedder))
     }
 
@@ -192,24 +305,32 @@ impl FaissStore {
                 source,
             })?;
         let docstore_bytes = self.encode_docstore(&faiss_bytes, &docstore_path)?;
+        let _lock = FolderLock::acquire(folder)?;
+        remove_stale_partials(folder, &[&faiss_path, &docstore_path]);
+        finish_interrupted_save(&faiss_path, &docstore_path)?;
         let faiss_file = StagedFile::write(&faiss_path, &faiss_bytes)?;
+        crash_point("staged-index");
         let docstore_file = StagedFile::write(&docstore_path, &docstore_bytes)?;
-        // Keep the previous index file under a second name until the docstore is in
-        // place: a failed second rename is rolled back, and a kill between the renames
-        // leaves the pair (previous index, previous docstore) loadable.
-        let backup = previous_path(&faiss_path);
-        let _ = std::fs::remove_file(&backup);
-        let has_backup = std::fs::hard_link(&faiss_path, &backup).is_ok();
+        crash_point("staged-docstore");
+        // Keep the current index under a second name until the new docstore is in
+        // place: a failed second rename is rolled back, and a kill between the
+        // renames leaves (previous index, current docstore), a pair that loads.
+        let previous = previous_path(&faiss_path);
+        let has_previous = keep_previous(&faiss_path, &previous)?;
         faiss_file.commit()?;
+        sync_dir(folder)?;
+        crash_point("renamed-index");
         if let Err(e) = docstore_file.commit() {
-            if has_backup {
-                let _ = std::fs::rename(&backup, &faiss_path);
+            if has_previous {
+                let _ = fs::rename(&previous, &faiss_path);
+                let _ = sync_dir(folder);
             }
             return Err(e.into());
         }
         sync_dir(folder)?;
-        if has_backup {
-            let _ = std::fs::remove_file(&backup);
+        crash_point("renamed-docstore");
+        if has_previous {
+            remove_if_present(&previous)?;
         }
         Ok(())
     }
@@ -234,21 +355,18 @@ impl FaissStore {
         if !docstore_path.exists() && pickle_path.exists() {
             return Self::load_langchain_folder(&faiss_path, &pickle_path, embedder, opts);
         }
-        let mut faiss_bytes = read_file(&faiss_path)?;
-        let docstore_bytes = read_file(&docstore_path)?;
-        // A save killed between its two renames leaves the new index beside the old
-        // docstore, with the old index kept as `<name>.faiss.previous`.
-        if let Ok(previous) = std::fs::read(previous_path(&faiss_path)) {
-            if belongs_with(&docstore_bytes, &previous)
-                && !belongs_with(&docstore_bytes, &faiss_bytes)
-            {
-                faiss_bytes = previous;
-            }
+        if fs::symlink_metadata(&faiss_path).is_err()
+            && fs::symlink_metadata(&docstore_path).is_err()
+        {
+            // Nothing saved here: the error names the index file, as Faiss's would.
+            read_file(&faiss_path)?;
         }
-        Self::decode_parts(
+        let saved = decode_docstore(&docstore_path, &read_file(&docstore_path)?)?;
+        let faiss_bytes = read_matching_index(&saved, &faiss_path, &docstore_path)?;
+        Self::assemble(
+            saved,
             &faiss_bytes,
             &faiss_path,
-            &docstore_bytes,
             &docstore_path,
             embedder,
             opts,
@@ -290,7 +408,11 @@ impl FaissStore {
             return Err(corrupt(name, "index length beyond the buffer").into());
         }
         let (faiss_bytes, docstore_bytes) = rest.split_at(faiss_len);
-        Self::decode_parts(faiss_bytes, name, docstore_bytes, name, embedder, opts)
+        let saved = decode_docstore(name, docstore_bytes)?;
+        if !belongs_with(&saved, faiss_bytes) {
+            return Err(mismatched_pair(name, name).into());
+        }
+        Self::assemble(saved, faiss_bytes, name, name, embedder, opts)
     }
 
     /// Loads a folder written by LangChain's `save_local` (`.faiss` + `.pkl`).
@@ -305,6 +427,7 @@ impl FaissStore {
             path: faiss_path.to_path_buf(),
             source,
         })?;
+        check_stored_vectors(&*index).map_err(|e| corrupt(faiss_path, &e.to_string()))?;
         let pickle_bytes = read_file(pickle_path)?;
         let (docstore, map) = langchain::read_langchain_pickle(pickle_path, &pickle_bytes)?;
         check_parts(&*index, &docstore, &map).map_err(|e| corrupt(pickle_path, &e.to_string()))?;
@@ -314,7 +437,9 @@ impl FaissStore {
             relevance_score_fn: opts.relevance_score_fn.clone(),
             index_factory: crate::store::DEFAULT_INDEX_FACTORY.to_string(),
         };
-        FaissStore::from_parts(embedder, index, docstore, map, config)
+        Ok(FaissStore::from_checked_parts(
+            embedder, index, docstore, map, config,
+        ))
     }
 
     fn encode_docstore(&self, faiss_bytes: &[u8], path: &Path) -> Result<Vec<u8>, StoreError> {
@@ -333,39 +458,21 @@ impl FaissStore {
         Ok(encode(DOCSTORE_MAGIC, DOCSTORE_VERSION, &payload))
     }
 
-    fn decode_parts(
+    /// Builds the store from a decoded docstore record and the index bytes that
+    /// belong with it.
+    fn assemble(
+        saved: SavedDocstore,
         faiss_bytes: &[u8],
         faiss_path: &Path,
-        docstore_bytes: &[u8],
         docstore_path: &Path,
         embedder: Arc<dyn Embeddings>,
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
-        let (_, payload) = decode(
-            docstore_path,
-            docstore_bytes,
-            DOCSTORE_MAGIC,
-            "ferrofaiss docstore",
-            DOCSTORE_VERSION,
-        )?;
-        let saved: SavedDocstore = rmp_serde::from_slice(payload)
-            .map_err(|e| corrupt(docstore_path, &format!("cannot decode the docstore: {e}")))?;
-        if saved.faiss_len != faiss_bytes.len() as u64
-            || saved.faiss_checksum != fnv1a64(faiss_bytes)
-        {
-            return Err(corrupt(
-                faiss_path,
-                &format!(
-                    "does not belong with {} (the two files come from different saves)",
-                    docstore_path.display()
-                ),
-            )
-            .into());
-        }
         let index = read_index_from_bytes(faiss_bytes).map_err(|source| PersistError::Faiss {
             path: faiss_path.to_path_buf(),
             source,
         })?;
+        check_stored_vectors(&*index).map_err(|e| corrupt(faiss_path, &e.to_string()))?;
         if !opts.allow_other_embedder && saved.embedder != embedder.name() {
             return Err(PersistError::EmbedderMismatch {
                 path: docstore_path.to_path_buf(),
@@ -396,12 +503,12 @@ impl FaissStore {
             relevance_score_fn: opts.relevance_score_fn.clone(),
             index_factory: saved.index_factory,
         };
-        FaissStore::from_parts(
+        Ok(FaissStore::from_checked_parts(
             embedder,
             index,
             docstore,
             saved.index_to_docstore_id,
             config,
-        )
+        ))
     }
 }
