@@ -81,13 +81,18 @@ impl AsyncFaissStore {
 
     /// Shared access to the store, blocking the calling thread while a writer holds it
     /// (call it outside async code or inside `spawn_blocking`).
+    ///
+    /// After a writer panicked while holding the store (its lock is poisoned), the next
+    /// access checks the store whole: if every part still agrees the poison is cleared
+    /// and work goes on; otherwise every access fails with
+    /// [`StoreError::Poisoned`], since the store may hold half a write.
     pub fn read(&self) -> Result<RwLockReadGuard<'_, FaissStore>, StoreError> {
-        self.inner.read().map_err(|_| poisoned())
+        read_lock(&self.inner)
     }
 
-    /// Exclusive access to the store (same caveat as [`AsyncFaissStore::read`]).
+    /// Exclusive access to the store (same caveats as [`AsyncFaissStore::read`]).
     pub fn write(&self) -> Result<RwLockWriteGuard<'_, FaissStore>, StoreError> {
-        self.inner.write().map_err(|_| poisoned())
+        write_lock(&self.inner)
     }
 
     /// A deep copy of the store as it is now.
@@ -95,10 +100,22 @@ impl AsyncFaissStore {
         Ok(self.read()?.clone())
     }
 
-    /// The store, if this is the last handle; otherwise the handle back.
+    /// The store, if this is the last handle; otherwise the handle back. A store that a
+    /// panicking writer left inconsistent is never returned: the handle comes back,
+    /// and its calls fail with [`StoreError::Poisoned`].
     pub fn try_into_inner(self) -> Result<FaissStore, AsyncFaissStore> {
         match Arc::try_unwrap(self.inner) {
-            Ok(lock) => Ok(lock.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Ok(lock) => {
+                if lock.is_poisoned() && read_lock(&lock).is_err() {
+                    return Err(AsyncFaissStore {
+                        inner: Arc::new(lock),
+                    });
+                }
+                lock.clear_poison();
+                lock.into_inner().map_err(|e| AsyncFaissStore {
+                    inner: Arc::new(RwLock::new(e.into_inner())),
+                })
+            }
             Err(inner) => Err(AsyncFaissStore { inner }),
         }
     }
@@ -109,7 +126,7 @@ impl AsyncFaissStore {
         T: Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        blocking(move || f(&*inner.read().map_err(|_| poisoned())?)).await
+        blocking(move || f(&*read_lock(&inner)?)).await
     }
 
     async fn with_write<T, F>(&self, f: F) -> Result<T, StoreError>
@@ -118,7 +135,7 @@ impl AsyncFaissStore {
         T: Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        blocking(move || f(&mut *inner.write().map_err(|_| poisoned())?)).await
+        blocking(move || f(&mut *write_lock(&inner)?)).await
     }
 
     async fn embedder(&self) -> Result<Arc<dyn Embeddings>, StoreError> {
@@ -416,6 +433,109 @@ impl AsyncRetriever {
     }
 }
 
-fn poisoned() -> StoreError {
-    StoreError::Background("the store's lock is poisoned (a writer panicked)".into())
+/// Takes the shared lock; a poisoned lock is cleared when the store checks whole
+/// ([`FaissStore::check_consistent`]), and is an error otherwise.
+fn read_lock(lock: &RwLock<FaissStore>) -> Result<RwLockReadGuard<'_, FaissStore>, StoreError> {
+    lock.read().or_else(|poison| {
+        let guard = poison.into_inner();
+        recover(lock, &guard)?;
+        Ok(guard)
+    })
+}
+
+/// Takes the exclusive lock, recovering from poison as [`read_lock`] does.
+fn write_lock(lock: &RwLock<FaissStore>) -> Result<RwLockWriteGuard<'_, FaissStore>, StoreError> {
+    lock.write().or_else(|poison| {
+        let guard = poison.into_inner();
+        recover(lock, &guard)?;
+        Ok(guard)
+    })
+}
+
+/// After a writer's panic: clears the poison if the store is still whole.
+fn recover(lock: &RwLock<FaissStore>, store: &FaissStore) -> Result<(), StoreError> {
+    match store.check_consistent() {
+        Ok(()) => {
+            lock.clear_poison();
+            Ok(())
+        }
+        Err(e) => Err(StoreError::Poisoned(format!(
+            "a writer panicked and left the store inconsistent ({e})"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrofaiss_embeddings::FakeEmbeddings;
+
+    fn handle() -> AsyncFaissStore {
+        let texts = ["alpha", "beta", "gamma"];
+        let store = FaissStore::from_texts(
+            &texts,
+            Arc::new(FakeEmbeddings::new()),
+            None,
+            None,
+            StoreConfig::new(),
+        )
+        .unwrap();
+        AsyncFaissStore::new(store)
+    }
+
+    /// Panics while holding the write lock after `mutate` ran on the store.
+    fn panic_inside_write(handle: &AsyncFaissStore, mutate: fn(&mut FaissStore)) {
+        let h = handle.clone();
+        let joined = std::thread::spawn(move || {
+            let mut guard = h.write().unwrap();
+            mutate(&mut guard);
+            panic!("a writer fails midway");
+        })
+        .join();
+        assert!(joined.is_err());
+        assert!(handle.inner.is_poisoned());
+    }
+
+    #[test]
+    fn a_panic_that_leaves_the_store_whole_does_not_poison_it_for_good() {
+        let handle = handle();
+        panic_inside_write(&handle, |_| {});
+        assert_eq!(handle.read().unwrap().len(), 3);
+        assert!(!handle.inner.is_poisoned());
+        panic_inside_write(&handle, |_| {});
+        let first = handle.read_ids().remove(0);
+        handle.write().unwrap().delete(&[first]).unwrap();
+        panic_inside_write(&handle, |_| {});
+        let store = handle.try_into_inner().expect("a whole store comes back");
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn a_panic_that_leaves_half_a_write_is_refused_from_then_on() {
+        let handle = handle();
+        panic_inside_write(&handle, |store| {
+            store.index_to_docstore_id.push("half-added".into());
+        });
+        for _ in 0..2 {
+            assert!(matches!(handle.read(), Err(StoreError::Poisoned(_))));
+            assert!(matches!(handle.write(), Err(StoreError::Poisoned(_))));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(handle.similarity_search_by_vector(vec![0.0; 10], SearchOptions::new()))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Poisoned(_)), "{err}");
+        let back = handle
+            .try_into_inner()
+            .expect_err("half a write is never handed out");
+        assert!(matches!(back.read(), Err(StoreError::Poisoned(_))));
+    }
+
+    impl AsyncFaissStore {
+        fn read_ids(&self) -> Vec<String> {
+            self.read().unwrap().index_to_docstore_id().to_vec()
+        }
+    }
 }
