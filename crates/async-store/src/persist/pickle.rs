@@ -5,12 +5,17 @@
 //! Supports protocols 2 to 5 and the opcodes Python emits for builtin values and
 //! `NEWOBJ`/`BUILD` objects (see `specs/langchain-pickle.md` §3); anything else is an
 //! error. Sizes are checked against the input before anything is allocated.
+//!
+//! Containers live in one arena and values refer to them by index, so no hostile
+//! shape can hurt: a memo index far past the input is a map entry, not a resized
+//! vector; 200,000 nested lists are 200,000 arena slots, dropped flat (no recursion);
+//! and a list that contains itself is no reference cycle, so nothing leaks.
 
-use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A decoded pickle value. Containers are shared (`Rc<RefCell<..>>`) because the memo
-/// and the stack refer to the same objects, which later opcodes fill in place.
+/// A decoded pickle value: a scalar, or a reference to a container of the [`Pickle`]
+/// it came from. Cloning is cheap (strings are shared).
 #[derive(Debug, Clone)]
 pub(crate) enum PickleValue {
     None,
@@ -22,22 +27,43 @@ pub(crate) enum PickleValue {
     Str(Rc<str>),
     /// A bytes object (its content is not needed by any caller).
     Bytes,
-    Tuple(Rc<[PickleValue]>),
-    List(Rc<RefCell<Vec<PickleValue>>>),
-    Dict(Rc<RefCell<Vec<(PickleValue, PickleValue)>>>),
-    Set(Rc<RefCell<Vec<PickleValue>>>),
     /// A class or function named by the file (never imported or called).
     Global(Rc<(String, String)>),
-    /// An object built by `NEWOBJ` or `REDUCE`, with the state `BUILD` gave it.
-    Object(Rc<RefCell<PickleObject>>),
+    /// A container of the arena (see [`Pickle::get`]).
+    Ref(usize),
 }
 
-/// An inert object: what it was made from and its state.
+/// A tuple, list, set, dict or inert object, holding values (never other containers
+/// directly, only references to them).
 #[derive(Debug)]
-pub(crate) struct PickleObject {
-    /// `(module, name)` of its class or callable, when that was a global.
-    pub(crate) class: Option<(String, String)>,
-    pub(crate) state: Option<PickleValue>,
+pub(crate) enum Container {
+    Tuple(Vec<PickleValue>),
+    List(Vec<PickleValue>),
+    Set(Vec<PickleValue>),
+    Dict(Vec<(PickleValue, PickleValue)>),
+    /// An object built by `NEWOBJ` or `REDUCE`, with the state `BUILD` gave it.
+    Object {
+        /// `(module, name)` of its class or callable, when that was a global.
+        class: Option<(String, String)>,
+        state: Option<PickleValue>,
+    },
+}
+
+/// A decoded pickle: the value `STOP` returned and the containers values refer to.
+#[derive(Debug)]
+pub(crate) struct Pickle {
+    pub(crate) root: PickleValue,
+    containers: Vec<Container>,
+}
+
+impl Pickle {
+    /// The container `v` refers to (`None` for a scalar).
+    pub(crate) fn get(&self, v: &PickleValue) -> Option<&Container> {
+        match v {
+            PickleValue::Ref(i) => self.containers.get(*i),
+            _ => None,
+        }
+    }
 }
 
 /// Stack entries: values and MARKs.
@@ -47,12 +73,13 @@ enum Slot {
 }
 
 /// Decodes one pickle. Errors are plain messages; the caller names the file.
-pub(crate) fn parse(bytes: &[u8]) -> Result<PickleValue, String> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Pickle, String> {
     Machine {
         input: bytes,
         pos: 0,
         stack: Vec::new(),
-        memo: Vec::new(),
+        memo: HashMap::new(),
+        containers: Vec::new(),
     }
     .run()
 }
@@ -61,11 +88,11 @@ struct Machine<'a> {
     input: &'a [u8],
     pos: usize,
     stack: Vec<Slot>,
-    memo: Vec<Option<PickleValue>>,
+    /// Memo slots by index: sparse, so a huge index costs one entry, and no more
+    /// entries than `PUT`/`MEMOIZE` opcodes in the input.
+    memo: HashMap<usize, PickleValue>,
+    containers: Vec<Container>,
 }
-
-/// Most memo slots a file may address (Python writes one per object).
-const MAX_MEMO: usize = 1 << 26;
 
 impl Machine<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], String> {
@@ -154,35 +181,47 @@ impl Machine<'_> {
     }
 
     fn memo_put(&mut self, index: usize) -> Result<(), String> {
-        if index >= MAX_MEMO {
-            return Err(format!("memo index {index} too large"));
-        }
         let v = self.top()?.clone();
-        if self.memo.len() <= index {
-            self.memo.resize(index + 1, None);
-        }
-        self.memo[index] = Some(v);
+        self.memo.insert(index, v);
         Ok(())
     }
 
     fn memo_get(&mut self, index: usize) -> Result<(), String> {
         let v = self
             .memo
-            .get(index)
-            .and_then(Clone::clone)
+            .get(&index)
+            .cloned()
             .ok_or_else(|| format!("memo slot {index} is empty"))?;
         self.push(v);
         Ok(())
     }
 
+    /// Adds a container to the arena and pushes a reference to it.
+    fn push_container(&mut self, c: Container) {
+        self.containers.push(c);
+        self.push(PickleValue::Ref(self.containers.len() - 1));
+    }
+
+    /// The container the top of the stack refers to.
+    fn top_container(&mut self) -> Result<&mut Container, String> {
+        match self.top()? {
+            PickleValue::Ref(i) => {
+                let i = *i;
+                self.containers
+                    .get_mut(i)
+                    .ok_or_else(|| "dangling container reference".to_string())
+            }
+            _ => Err("a container operation on a value that is not a container".into()),
+        }
+    }
+
     fn set_items(&mut self, pairs: Vec<PickleValue>) -> Result<(), String> {
-        if pairs.len() % 2 != 0 {
+        if !pairs.len().is_multiple_of(2) {
             return Err("odd number of items for a dict".into());
         }
-        let PickleValue::Dict(d) = self.top()? else {
+        let Container::Dict(d) = self.top_container()? else {
             return Err("SETITEM(S) on something that is not a dict".into());
         };
-        let mut d = d.borrow_mut();
         let mut it = pairs.into_iter();
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             d.push((k, v));
@@ -191,24 +230,24 @@ impl Machine<'_> {
     }
 
     fn extend(&mut self, items: Vec<PickleValue>) -> Result<(), String> {
-        match self.top()? {
-            PickleValue::List(l) | PickleValue::Set(l) => {
-                l.borrow_mut().extend(items);
+        match self.top_container()? {
+            Container::List(l) | Container::Set(l) => {
+                l.extend(items);
                 Ok(())
             }
             _ => Err("APPEND(S)/ADDITEMS on something that is not a list or set".into()),
         }
     }
 
-    fn object(&mut self, callable: PickleValue) -> PickleValue {
+    fn push_object(&mut self, callable: PickleValue) {
         let class = match callable {
             PickleValue::Global(g) => Some((g.0.clone(), g.1.clone())),
             _ => None,
         };
-        PickleValue::Object(Rc::new(RefCell::new(PickleObject { class, state: None })))
+        self.push_container(Container::Object { class, state: None });
     }
 
-    fn run(mut self) -> Result<PickleValue, String> {
+    fn run(mut self) -> Result<Pickle, String> {
         loop {
             let op = self.u8()?;
             match op {
@@ -223,7 +262,12 @@ impl Machine<'_> {
                 0x95 => {
                     self.take(8)?;
                 }
-                b'.' => return self.pop(),
+                b'.' => {
+                    return Ok(Pickle {
+                        root: self.pop()?,
+                        containers: self.containers,
+                    })
+                }
                 b'(' => self.stack.push(Slot::Mark),
                 0x94 => {
                     let n = self.memo.len();
@@ -298,18 +342,18 @@ impl Machine<'_> {
                 b'N' => self.push(PickleValue::None),
                 0x88 => self.push(PickleValue::Bool(true)),
                 0x89 => self.push(PickleValue::Bool(false)),
-                b'}' => self.push(PickleValue::Dict(Rc::default())),
-                b']' => self.push(PickleValue::List(Rc::default())),
-                b')' => self.push(PickleValue::Tuple(Rc::from(Vec::new()))),
-                0x8f => self.push(PickleValue::Set(Rc::default())),
+                b'}' => self.push_container(Container::Dict(Vec::new())),
+                b']' => self.push_container(Container::List(Vec::new())),
+                b')' => self.push_container(Container::Tuple(Vec::new())),
+                0x8f => self.push_container(Container::Set(Vec::new())),
                 b'd' => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::Dict(Rc::default()));
+                    self.push_container(Container::Dict(Vec::new()));
                     self.set_items(items)?;
                 }
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::List(Rc::new(RefCell::new(items))));
+                    self.push_container(Container::List(items));
                 }
                 b's' => {
                     let v = self.pop()?;
@@ -338,15 +382,15 @@ impl Machine<'_> {
                         items.push(self.pop()?);
                     }
                     items.reverse();
-                    self.push(PickleValue::Tuple(Rc::from(items)));
+                    self.push_container(Container::Tuple(items));
                 }
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::Tuple(Rc::from(items)));
+                    self.push_container(Container::Tuple(items));
                 }
                 0x91 => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::Set(Rc::new(RefCell::new(items))));
+                    self.push_container(Container::Set(items));
                 }
                 0x93 => {
                     let name = self.pop()?;
@@ -366,20 +410,18 @@ impl Machine<'_> {
                 0x81 | b'R' => {
                     let _args = self.pop()?;
                     let callable = self.pop()?;
-                    let obj = self.object(callable);
-                    self.push(obj);
+                    self.push_object(callable);
                 }
                 0x92 => {
                     let _kwargs = self.pop()?;
                     let _args = self.pop()?;
                     let callable = self.pop()?;
-                    let obj = self.object(callable);
-                    self.push(obj);
+                    self.push_object(callable);
                 }
                 b'b' => {
                     let state = self.pop()?;
-                    match self.top()? {
-                        PickleValue::Object(o) => o.borrow_mut().state = Some(state),
+                    match self.top_container() {
+                        Ok(Container::Object { state: slot, .. }) => *slot = Some(state),
                         _ => return Err("BUILD on something that is not an object".into()),
                     }
                 }
@@ -416,7 +458,8 @@ mod tests {
     fn truncations_and_garbage_are_errors_not_panics() {
         // PROTO 4, EMPTY_DICT, MARK, 'a' -> 1, SETITEMS, STOP
         let good = [0x80, 4, b'}', b'(', 0x8c, 1, b'a', b'K', 1, b'u', b'.'];
-        assert!(matches!(parse(&good), Ok(PickleValue::Dict(_))));
+        let p = parse(&good).unwrap();
+        assert!(matches!(p.get(&p.root), Some(Container::Dict(d)) if d.len() == 1));
         for cut in 0..good.len() {
             assert!(parse(&good[..cut]).is_err(), "cut {cut}");
         }
@@ -434,7 +477,7 @@ mod tests {
         assert!(matches!(long_value(vec![0xff]), PickleValue::Int(-1)));
         assert!(matches!(long_value(vec![0; 9]), PickleValue::BigInt));
         let f = [0x80, 4, b'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, b'.'];
-        assert!(matches!(parse(&f), Ok(PickleValue::Float(x)) if x == 1.5));
+        assert!(matches!(parse(&f).unwrap().root, PickleValue::Float(x) if x == 1.5));
     }
 
     #[test]
@@ -445,9 +488,53 @@ mod tests {
         p.extend_from_slice(&[0x8c, 4]);
         p.extend_from_slice(b"echo");
         p.extend_from_slice(&[0x85, b'R', b'.']);
-        match parse(&p) {
-            Ok(PickleValue::Object(o)) => {
-                assert_eq!(o.borrow().class, Some(("os".into(), "system".into())))
+        let p = parse(&p).unwrap();
+        match p.get(&p.root) {
+            Some(Container::Object { class, .. }) => {
+                assert_eq!(class, &Some(("os".into(), "system".into())))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_huge_memo_index_costs_one_entry() {
+        // EMPTY_LIST, LONG_BINPUT 0x03FFFFFF, STOP: ten bytes, once a 1.6 GB resize.
+        let p = [b']', b'r', 0xff, 0xff, 0xff, 0x03, b'.'];
+        let m = parse(&p).unwrap();
+        assert!(matches!(m.get(&m.root), Some(Container::List(_))));
+        let p = [
+            b']', b'r', 0xff, 0xff, 0xff, 0xff, b'j', 0xff, 0xff, 0xff, 0xff, b'.',
+        ];
+        assert!(parse(&p).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_parses_and_drops_without_recursion() {
+        // 300,000 lists, each appended into the one before it, then STOP: dropped
+        // recursively, this overflows even a large stack.
+        let depth = 300_000;
+        let mut p = vec![0x80, 4];
+        p.extend(std::iter::repeat_n(b']', depth));
+        p.extend(std::iter::repeat_n(b'a', depth - 1));
+        p.push(b'.');
+        let parsed = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || parse(&p).map(|m| m.containers.len()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow on a small stack");
+        assert_eq!(parsed, Ok(depth));
+    }
+
+    #[test]
+    fn a_list_that_contains_itself_is_data_not_a_cycle() {
+        // EMPTY_LIST, MEMOIZE, BINGET 0, APPEND, STOP.
+        let p = [0x80, 4, b']', 0x94, b'h', 0, b'a', b'.'];
+        let m = parse(&p).unwrap();
+        match m.get(&m.root) {
+            Some(Container::List(items)) => {
+                assert!(matches!(items[..], [PickleValue::Ref(0)]))
             }
             other => panic!("{other:?}"),
         }
