@@ -5,6 +5,8 @@
 //! SplitMix64 finaliser so every bit depends on every input bit) to one 64-bit key:
 //! the key modulo `dim` picks the bucket and its top bit the sign.
 
+use std::collections::HashMap;
+
 use crate::fnv::{fnv1a64, fnv1a64_continue};
 
 /// The kinds of features; each is weighted and normalised on its own.
@@ -43,7 +45,7 @@ pub(crate) fn bigram_key(first: &str, second: &str) -> u64 {
 }
 
 /// Pushes the keys of every character n-gram (`min..=max` chars) of `<word>`.
-pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, out: &mut Vec<u64>) {
+pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, emit: &mut dyn FnMut(u64)) {
     let mut chars = Vec::with_capacity(word.len() + 2);
     chars.push('<');
     chars.extend(word.chars());
@@ -55,7 +57,7 @@ pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, out: &mut Vec<
         for (len, c) in chars[start..].iter().take(max).enumerate() {
             h = fnv1a64_continue(h, c.encode_utf8(&mut buf).as_bytes());
             if len + 1 >= min {
-                out.push(mix64(h));
+                emit(mix64(h));
             }
         }
     }
@@ -69,20 +71,77 @@ pub(crate) fn char_ngram_keys(word: &str, min: usize, max: usize, out: &mut Vec<
 /// found in, and the result is bit-for-bit reproducible.
 pub(crate) fn accumulate(keys: &mut [u64], weight: f64, buffer: &mut [f64]) {
     keys.sort_unstable();
-    let dim = buffer.len() as u64;
     for run in keys.chunk_by(|a, b| a == b) {
-        let key = run[0];
-        let value = if run.len() == 1 {
-            weight
-        } else {
-            weight * (1.0 + (run.len() as f64).ln())
-        };
-        // `key % dim` is below `dim`, a usize, so the cast is lossless.
-        let bucket = (key % dim) as usize;
-        if key >> 63 == 1 {
-            buffer[bucket] -= value;
-        } else {
-            buffer[bucket] += value;
+        add_key(run[0], run.len(), weight, buffer);
+    }
+}
+
+/// Adds one distinct key, seen `tf` times, to its signed bucket.
+fn add_key(key: u64, tf: usize, weight: f64, buffer: &mut [f64]) {
+    let value = if tf == 1 {
+        weight
+    } else {
+        weight * (1.0 + (tf as f64).ln())
+    };
+    let bucket = (key % buffer.len() as u64) as usize;
+    if key >> 63 == 1 {
+        buffer[bucket] -= value;
+    } else {
+        buffer[bucket] += value;
+    }
+}
+
+/// Replays a stream of keys: each call passes every key, in the same order, to the
+/// sink it is given.
+pub(crate) type KeyStream<'a> = dyn Fn(&mut dyn FnMut(u64)) + 'a;
+
+/// Most keys [`accumulate_stream`] holds at once: 4 MiB of keys, or about 16 MiB
+/// while a pass counts its distinct keys in a hash map.
+pub(crate) const KEYS_PER_PASS: usize = 1 << 19;
+
+/// [`accumulate`] over the keys that `emit` produces (and produces again, identically,
+/// on every call), in memory bounded by [`KEYS_PER_PASS`] whatever the text's length.
+/// `upper_bound` is at least the number of keys `emit` produces.
+///
+/// Up to `KEYS_PER_PASS` keys, they are collected and sorted as `accumulate` does.
+/// Beyond, the key space is cut into as many equal ranges as needed for each to hold
+/// about `KEYS_PER_PASS` distinct keys, and one pass per range counts its keys: the
+/// ranges are taken in ascending order and each in sorted order, so the buckets receive
+/// the same additions in the same order, and the result is bit-for-bit the same.
+pub(crate) fn accumulate_stream(
+    upper_bound: usize,
+    weight: f64,
+    buffer: &mut [f64],
+    emit: &KeyStream<'_>,
+) {
+    if upper_bound <= KEYS_PER_PASS {
+        let mut keys = Vec::new();
+        emit(&mut |k| keys.push(k));
+        accumulate(&mut keys, weight, buffer);
+        return;
+    }
+    let mut total = 0usize;
+    emit(&mut |_| total += 1);
+    if total <= KEYS_PER_PASS {
+        return accumulate_stream(total, weight, buffer, emit);
+    }
+    let passes = total.div_ceil(KEYS_PER_PASS) as u64;
+    // passes >= 2, so the span fits; key / span < passes for every key.
+    let span = u64::MAX / passes + 1;
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    let mut distinct: Vec<(u64, usize)> = Vec::new();
+    for pass in 0..passes {
+        counts.clear();
+        emit(&mut |k| {
+            if k / span == pass {
+                *counts.entry(k).or_insert(0) += 1;
+            }
+        });
+        distinct.clear();
+        distinct.extend(counts.iter().map(|(&k, &tf)| (k, tf)));
+        distinct.sort_unstable();
+        for &(k, tf) in &distinct {
+            add_key(k, tf, weight, buffer);
         }
     }
 }
@@ -95,7 +154,7 @@ mod tests {
     fn families_hash_the_same_text_differently() {
         assert_ne!(word_key("ab"), bigram_key("a", "b"));
         let mut grams = Vec::new();
-        char_ngram_keys("a", 3, 3, &mut grams);
+        char_ngram_keys("a", 3, 3, &mut |k| grams.push(k));
         assert_eq!(grams.len(), 1);
         assert_ne!(grams[0], word_key("<a>"));
     }
@@ -104,11 +163,11 @@ mod tests {
     fn char_ngrams_count_windows_of_each_length() {
         // "<cat>" has 5 chars: 3 trigrams, 2 four-grams, 1 five-gram.
         let mut grams = Vec::new();
-        char_ngram_keys("cat", 3, 5, &mut grams);
+        char_ngram_keys("cat", 3, 5, &mut |k| grams.push(k));
         assert_eq!(grams.len(), 6);
         // Multi-byte characters count as one.
         let mut wide = Vec::new();
-        char_ngram_keys("çäß", 3, 5, &mut wide);
+        char_ngram_keys("çäß", 3, 5, &mut |k| wide.push(k));
         assert_eq!(wide.len(), 6);
     }
 

@@ -5,10 +5,14 @@ mod stop_words;
 mod tokenize;
 
 use crate::{EmbedFuture, EmbeddingError, Embeddings};
-use features::{accumulate, bigram_key, char_ngram_keys, word_key};
+use features::{accumulate_stream, bigram_key, char_ngram_keys, word_key};
 
 /// The default dimension of [`HashingEmbeddings`].
 pub const HASHING_DEFAULT_DIM: usize = 1024;
+
+/// The most bytes of one text the hashing embedder reads (16 MiB); the rest of a longer
+/// text is ignored, as model embedders ignore what passes their context length.
+pub const HASHING_MAX_TEXT_BYTES: usize = 16 << 20;
 
 /// Settings of a [`HashingEmbeddings`]. `HashingConfig::default()` is the project's
 /// default offline embedder; change fields from there.
@@ -148,50 +152,64 @@ impl HashingEmbeddings {
         &self.config
     }
 
-    /// The embedding of `text` in f64, before the cast to f32.
+    /// The embedding of `text` in f64, before the cast to f32. Only the first
+    /// [`HASHING_MAX_TEXT_BYTES`] of a longer text are read (as model embedders
+    /// truncate at their context length), which bounds the time one text takes;
+    /// the memory it takes is bounded whatever its length.
     pub fn embed_f64(&self, text: &str) -> Vec<f64> {
+        let text = truncate_at_char_boundary(text, HASHING_MAX_TEXT_BYTES);
         let c = &self.config;
-        let words = tokenize::words(text, c.lowercase);
-        let is_stop: Vec<bool> = words
-            .iter()
-            .map(|w| c.stop_words && stop_words::is_stop_word(w))
-            .collect();
+        let is_stop = |w: &str| c.stop_words && stop_words::is_stop_word(w);
+        // Every family walks the words again instead of keeping them: memory stays
+        // bounded whatever the text's length (see `accumulate_stream`).
+        let words = |visit: &mut dyn FnMut(&str, bool)| {
+            tokenize::for_each_word(text, c.lowercase, |w| visit(w, is_stop(w)))
+        };
+        // Words are at least one byte and separated by at least one byte.
+        let max_words = text.len() / 2 + 1;
 
         let mut total = vec![0.0f64; c.dim];
         let mut family = vec![0.0f64; c.dim];
-        let mut keys: Vec<u64> = Vec::new();
 
         if c.word_weight > 0.0 {
             // Content words weigh 1, stop words `stop_word_weight`; a word is one or
-            // the other, so the two key lists never share a key.
-            let mut stop_keys = Vec::new();
-            for (w, &stop) in words.iter().zip(&is_stop) {
-                if stop {
-                    stop_keys.push(word_key(w));
-                } else {
-                    keys.push(word_key(w));
-                }
+            // the other, so the two key streams never share a key.
+            for (stop_words, weight) in [(false, 1.0), (true, c.stop_word_weight)] {
+                accumulate_stream(max_words, weight, &mut family, &|emit| {
+                    words(&mut |w, stop| {
+                        if stop == stop_words {
+                            emit(word_key(w));
+                        }
+                    })
+                });
             }
-            accumulate(&mut keys, 1.0, &mut family);
-            accumulate(&mut stop_keys, c.stop_word_weight, &mut family);
             add_family(&mut family, c.word_weight, &mut total);
-            keys.clear();
         }
         if c.bigram_weight > 0.0 {
-            for i in 1..words.len() {
-                if !is_stop[i - 1] && !is_stop[i] {
-                    keys.push(bigram_key(&words[i - 1], &words[i]));
-                }
-            }
-            accumulate(&mut keys, 1.0, &mut family);
+            accumulate_stream(max_words, 1.0, &mut family, &|emit| {
+                let mut previous = String::new();
+                let mut previous_content = false;
+                words(&mut |w, stop| {
+                    if previous_content && !stop {
+                        emit(bigram_key(&previous, w));
+                    }
+                    previous.clear();
+                    previous.push_str(w);
+                    previous_content = !stop;
+                })
+            });
             add_family(&mut family, c.bigram_weight, &mut total);
-            keys.clear();
         }
         if let Some((min, max)) = c.char_ngrams.filter(|_| c.char_ngram_weight > 0.0) {
-            for (w, _) in words.iter().zip(&is_stop).filter(|(_, &stop)| !stop) {
-                char_ngram_keys(w, min, max, &mut keys);
-            }
-            accumulate(&mut keys, 1.0, &mut family);
+            // Each word of n chars has at most (n + 2) windows of each length.
+            let max_keys = (text.len() + 2 * max_words).saturating_mul(max - min + 1);
+            accumulate_stream(max_keys, 1.0, &mut family, &|emit| {
+                words(&mut |w, stop| {
+                    if !stop {
+                        char_ngram_keys(w, min, max, emit);
+                    }
+                })
+            });
             add_family(&mut family, c.char_ngram_weight, &mut total);
         }
         scale_to_unit(&mut total);
@@ -206,6 +224,18 @@ impl HashingEmbeddings {
 
 /// Normalises the family vector in `scratch`, adds it to `total` scaled by `weight`,
 /// and clears `scratch` for the next family.
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+fn truncate_at_char_boundary(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fn add_family(scratch: &mut [f64], weight: f64, total: &mut [f64]) {
     scale_to_unit(scratch);
     for (t, s) in total.iter_mut().zip(scratch.iter_mut()) {
@@ -255,5 +285,96 @@ impl Embeddings for HashingEmbeddings {
 
     fn dimension(&self) -> Option<usize> {
         Some(self.config.dim)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::features::{accumulate, KEYS_PER_PASS};
+    use super::*;
+
+    /// The embedding as computed before streaming: every word and every key held at
+    /// once, sorted in one go. The independent reference for the multi-pass path.
+    fn embed_all_at_once(e: &HashingEmbeddings, text: &str) -> Vec<f64> {
+        let c = &e.config;
+        let words = tokenize::words(text, c.lowercase);
+        let stop: Vec<bool> = words
+            .iter()
+            .map(|w| c.stop_words && stop_words::is_stop_word(w))
+            .collect();
+        let mut total = vec![0.0f64; c.dim];
+        let mut family = vec![0.0f64; c.dim];
+        let mut content: Vec<u64> = (0..words.len())
+            .filter(|&i| !stop[i])
+            .map(|i| word_key(&words[i]))
+            .collect();
+        let mut stops: Vec<u64> = (0..words.len())
+            .filter(|&i| stop[i])
+            .map(|i| word_key(&words[i]))
+            .collect();
+        accumulate(&mut content, 1.0, &mut family);
+        accumulate(&mut stops, c.stop_word_weight, &mut family);
+        add_family(&mut family, c.word_weight, &mut total);
+        let mut pairs: Vec<u64> = (1..words.len())
+            .filter(|&i| !stop[i - 1] && !stop[i])
+            .map(|i| bigram_key(&words[i - 1], &words[i]))
+            .collect();
+        accumulate(&mut pairs, 1.0, &mut family);
+        add_family(&mut family, c.bigram_weight, &mut total);
+        let (min, max) = c.char_ngrams.unwrap();
+        let mut grams = Vec::new();
+        for (w, _) in words.iter().zip(&stop).filter(|(_, &s)| !s) {
+            char_ngram_keys(w, min, max, &mut |k| grams.push(k));
+        }
+        accumulate(&mut grams, 1.0, &mut family);
+        add_family(&mut family, c.char_ngram_weight, &mut total);
+        scale_to_unit(&mut total);
+        total
+    }
+
+    /// A text of `words` pseudo-random words from a vocabulary of `vocab`, with stop
+    /// words and punctuation mixed in.
+    fn text(words: usize, vocab: u64) -> String {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut out = String::new();
+        for i in 0..words {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if i % 5 == 0 {
+                out.push_str("the ");
+            }
+            out.push_str(&format!("w{}x{} ", state % vocab, state % 7));
+            if i % 11 == 0 {
+                out.push_str(", and ");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_multi_pass_path_is_bit_for_bit_the_one_pass_result() {
+        let e = HashingEmbeddings::default();
+        // Past KEYS_PER_PASS character n-grams (several passes), with repeated words
+        // so that keys repeat across the text.
+        let long = text(120_000, 50_000);
+        assert!(
+            9 * long.len() > 2 * KEYS_PER_PASS,
+            "the test must take several passes"
+        );
+        assert_eq!(e.embed_f64(&long), embed_all_at_once(&e, &long));
+        // And the one-pass path, on a short text.
+        let short = text(200, 100);
+        assert_eq!(e.embed_f64(&short), embed_all_at_once(&e, &short));
+    }
+
+    #[test]
+    fn long_texts_are_cut_on_a_char_boundary() {
+        assert_eq!(truncate_at_char_boundary("abc", 3), "abc");
+        assert_eq!(truncate_at_char_boundary("abcd", 3), "abc");
+        // 'é' is two bytes: a cut inside it moves back before it.
+        assert_eq!(truncate_at_char_boundary("aéb", 2), "a");
+        assert_eq!(truncate_at_char_boundary("aéb", 3), "aé");
+        assert_eq!(truncate_at_char_boundary("", 0), "");
     }
 }

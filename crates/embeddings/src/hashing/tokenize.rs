@@ -19,12 +19,12 @@ fn is_combining_mark(c: char) -> bool {
     )
 }
 
-/// Splits `text` into words: maximal runs of letters, digits and combining marks.
-/// Everything else (spaces, punctuation, apostrophes, symbols, emoji) separates words.
+/// Calls `visit` with each word of `text`, in order, without collecting them: words are
+/// maximal runs of letters, digits and combining marks; everything else (spaces,
+/// punctuation, apostrophes, symbols, emoji) separates words.
 /// With `lowercase`, words are lower-cased with Unicode's full mapping
 /// (`char::to_lowercase`).
-pub(crate) fn words(text: &str, lowercase: bool) -> Vec<String> {
-    let mut out = Vec::new();
+pub(crate) fn for_each_word(text: &str, lowercase: bool, mut visit: impl FnMut(&str)) {
     let mut current = String::new();
     for c in text.chars() {
         if is_word_char(c) {
@@ -34,12 +34,20 @@ pub(crate) fn words(text: &str, lowercase: bool) -> Vec<String> {
                 current.push(c);
             }
         } else if !current.is_empty() {
-            out.push(std::mem::take(&mut current));
+            visit(&current);
+            current.clear();
         }
     }
     if !current.is_empty() {
-        out.push(current);
+        visit(&current);
     }
+}
+
+/// The words of `text` (see [`for_each_word`]), collected.
+#[cfg(test)]
+pub(crate) fn words(text: &str, lowercase: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, lowercase, |w| out.push(w.to_string()));
     out
 }
 
