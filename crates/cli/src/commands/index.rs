@@ -76,8 +76,9 @@ pub struct IndexArgs {
     /// MiniLM settings (with --embedder minilm).
     #[command(flatten)]
     minilm: MiniLmArgs,
-    /// Faiss index factory string: Flat, IVF{nlist},Flat, IDMap,Flat, IDMap2,Flat.
-    #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY)]
+    /// Faiss index factory string (the list comes from `SUPPORTED_FACTORY_STRINGS`).
+    #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY,
+          help = format!("Faiss index factory string, one of: {}", ferrofaiss::index::SUPPORTED_FACTORY_STRINGS))]
     index_factory: String,
     /// Largest chunk, in characters.
     #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
