@@ -362,6 +362,112 @@ fn png_is_a_png_of_the_requested_size_with_the_curves_in_it() {
     assert!(count([255, 255, 255]) > 640 * 480 / 2);
 }
 
+/// `(N, latency_ms_median)` points keyed by `(impl, section, nprobe or 0, threads)`.
+type LatencyRecords = BTreeMap<(String, String, u64, u64), Vec<(f64, f64)>>;
+
+/// The fixture's one-query records of dimension `d`, as latency points.
+fn recorded_latency(d: u64) -> LatencyRecords {
+    let doc: Value = serde_json::from_str(&fs::read_to_string(ANCHOR).unwrap()).unwrap();
+    let mut out = LatencyRecords::new();
+    for r in doc["records"].as_array().unwrap() {
+        let p = &r["params"];
+        if r["section"].as_str().unwrap().ends_with("_single") && p["d"] == d {
+            out.entry((
+                r["impl"].as_str().unwrap().into(),
+                r["section"].as_str().unwrap().into(),
+                p["nprobe"].as_u64().unwrap_or(0),
+                r["threads"].as_u64().unwrap(),
+            ))
+            .or_default()
+            .push((
+                p["N"].as_f64().unwrap(),
+                r["metrics"]["latency_ms_median"].as_f64().unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn latency_against_dataset_size_spans_the_datasets_of_one_dimension() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("latency.svg");
+    let o = path_str(&out);
+    // The fixture holds d = 128 and d = 768 records: one must be chosen.
+    let run = plot(&[ANCHOR, "--kind", "latency", "--out", o]).fails_with("--dim");
+    assert!(run.stderr.contains("(128, 768)"), "{run:?}");
+    plot(&[ANCHOR, "--kind", "latency", "--dim", "64", "--out", o]).fails_with("dimension 64");
+    plot(&[ANCHOR, "--kind", "latency", "--dataset", "x", "--out", o]).fails_with("--dim");
+    plot(&[ANCHOR, "--dim", "128", "--out", o]).fails_with("--kind latency");
+
+    let run = plot(&[ANCHOR, "--kind", "latency", "--dim", "128", "--out", o]).ok();
+    let want = recorded_latency(128);
+    // Flat at 1 and 2 threads, IVF at nprobe 1, 4, 16, 64: each at N = 100k and 1M.
+    assert_eq!(want.len(), 6);
+    assert!(
+        run.stdout.contains("6 curves, 12 points, d = 128"),
+        "{run:?}"
+    );
+    let svg = parse_svg(&out);
+    let curves = svg.curves();
+    assert_eq!(curves.len(), 6);
+
+    // Both axes are log10: fit each from its tick labels.
+    let log_ticks = |anchor: &str, pick: fn(&(String, f64, f64, String, String)) -> f64| {
+        let ticks: Vec<(f64, f64)> = svg
+            .texts
+            .iter()
+            .filter(|t| t.3 == anchor)
+            .filter_map(|t| parse_qps(&t.0).map(|v| (v.log10(), pick(t))))
+            .collect();
+        let labels: Vec<String> = svg
+            .texts
+            .iter()
+            .filter(|t| t.3 == anchor && parse_qps(&t.0).is_some())
+            .map(|t| t.0.clone())
+            .collect();
+        let f = fit(&ticks);
+        (move |px: f64| 10f64.powf(f(px)), labels)
+    };
+    let (n_at, x_labels) = log_ticks("middle", |t| t.1);
+    let (ms_at, y_labels) = log_ticks("end", |t| t.2);
+    assert_eq!(x_labels, ["100k", "200k", "500k", "1M"]);
+    assert_eq!(y_labels, ["0.01", "0.1", "1", "10"]);
+    let mut drawn: Vec<Vec<(f64, f64)>> = curves
+        .iter()
+        .map(|(_, pts)| pts.iter().map(|&(x, y)| (n_at(x), ms_at(y))).collect())
+        .collect();
+    let mut expected: Vec<Vec<(f64, f64)>> = want.into_values().collect();
+    for c in expected.iter_mut().chain(drawn.iter_mut()) {
+        c.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let key = |c: &Vec<(f64, f64)>| c[0].1;
+    expected.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    drawn.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    for (d, w) in drawn.iter().zip(&expected) {
+        assert_eq!(d.len(), 2);
+        for (&(dn, dms), &(wn, wms)) in d.iter().zip(w) {
+            assert!((dn / wn - 1.0).abs() < 0.02, "N {dn} vs {wn}");
+            assert!((dms / wms - 1.0).abs() < 0.03, "latency {dms} vs {wms}");
+        }
+    }
+    for legend in [
+        "faiss.IndexFlatL2, Flat, 2 threads",
+        "faiss.IndexIVFFlat, IVF nprobe=16, 1 thread",
+    ] {
+        assert!(svg.texts.iter().any(|t| t.0 == legend), "{legend}");
+    }
+    // IVF points are labelled with their list count (it grows with N).
+    let nlists: Vec<&str> = svg
+        .texts
+        .iter()
+        .filter(|t| t.0.starts_with("nlist="))
+        .map(|t| t.0.as_str())
+        .collect();
+    assert_eq!(nlists.len(), 8, "{nlists:?}");
+    assert_eq!(nlists.iter().filter(|t| **t == "nlist=1024").count(), 4);
+}
+
 /// Writes `text` into a file in `dir`.
 fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);

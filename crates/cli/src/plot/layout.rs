@@ -101,22 +101,24 @@ pub fn recall_axis(min: f64, max: f64) -> (Axis, usize) {
     )
 }
 
-/// A QPS value as a tick label: 3 significant digits, with `k` for thousands and `M`
-/// for millions (500, 2k, 10k, 1.5M).
-pub fn qps_label(qps: f64) -> String {
-    let (v, suffix) = if qps >= 1e6 {
-        (qps / 1e6, "M")
-    } else if qps >= 1e3 {
-        (qps / 1e3, "k")
+/// A value of a log axis as a tick label: 3 significant digits, with `k` for
+/// thousands and `M` for millions (0.002, 0.5, 500, 2k, 10k, 1.5M).
+pub fn si_label(value: f64) -> String {
+    let (v, suffix) = if value >= 1e6 {
+        (value / 1e6, "M")
+    } else if value >= 1e3 {
+        (value / 1e3, "k")
     } else {
-        (qps, "")
+        (value, "")
     };
     let digits = if v >= 100.0 {
         0
     } else if v >= 10.0 {
         1
-    } else {
+    } else if v >= 1.0 || v <= 0.0 {
         2
+    } else {
+        (-v.log10().floor()) as usize + 2
     };
     let s = format!("{v:.digits$}");
     let s = if s.contains('.') {
@@ -319,7 +321,7 @@ mod tests {
     fn log_axis_covers_the_data_with_decade_ticks() {
         let a = log_axis(701.7, 50592.7);
         assert!(a.lo < 701.7f64.log10() && a.hi > 50592.7f64.log10());
-        let labels: Vec<String> = a.ticks.iter().map(|t| qps_label(10f64.powf(*t))).collect();
+        let labels: Vec<String> = a.ticks.iter().map(|t| si_label(10f64.powf(*t))).collect();
         assert_eq!(labels, ["1k", "10k", "100k"]);
         assert!(a.light.iter().all(|l| !a.ticks.contains(l)));
         assert_eq!(a.light.len(), 6 + 8 + 8); // 400..900, 2k..9k, 20k..90k
@@ -328,7 +330,7 @@ mod tests {
         let labels: Vec<String> = narrow
             .ticks
             .iter()
-            .map(|t| qps_label(10f64.powf(*t)))
+            .map(|t| si_label(10f64.powf(*t)))
             .collect();
         assert_eq!(labels, ["2k", "5k", "10k"]);
 
@@ -336,7 +338,7 @@ mod tests {
         let labels: Vec<String> = wide
             .ticks
             .iter()
-            .map(|t| qps_label(10f64.powf(*t)))
+            .map(|t| si_label(10f64.powf(*t)))
             .collect();
         assert_eq!(labels, ["10", "100", "1k", "10k", "100k", "1M"]);
 
@@ -366,13 +368,16 @@ mod tests {
     }
 
     #[test]
-    fn qps_labels_are_short() {
-        assert_eq!(qps_label(500.0), "500");
-        assert_eq!(qps_label(999.99999), "1000");
-        assert_eq!(qps_label(2000.0), "2k");
-        assert_eq!(qps_label(1500.0), "1.5k");
-        assert_eq!(qps_label(1.5e6), "1.5M");
-        assert_eq!(qps_label(0.5), "0.5");
+    fn si_labels_are_short() {
+        assert_eq!(si_label(500.0), "500");
+        assert_eq!(si_label(999.99999), "1000");
+        assert_eq!(si_label(2000.0), "2k");
+        assert_eq!(si_label(1500.0), "1.5k");
+        assert_eq!(si_label(1.5e6), "1.5M");
+        assert_eq!(si_label(0.5), "0.5");
+        assert_eq!(si_label(0.002), "0.002");
+        assert_eq!(si_label(0.0163), "0.0163");
+        assert_eq!(si_label(1e5), "100k");
     }
 
     #[test]

@@ -11,8 +11,14 @@
 //! with it. All points must come from one dataset (`--dataset` picks one from files
 //! that hold several). Text is measured, and in PNGs drawn, with a font embedded in the
 //! binary: nothing is looked up on the system.
+//!
+//! `--kind latency` draws the other picture the field reads: the median latency of one
+//! query (`*_single` records) against the dataset size `params.N`, one curve per
+//! (implementation, index, knob value, threads), across the datasets of one dimension.
 
+pub mod figure;
 mod fonts;
+pub mod latency;
 pub mod layout;
 pub mod records;
 pub mod render;
@@ -20,10 +26,20 @@ mod typeset;
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
+use figure::Figure;
 pub use records::{QueryMode, Selection};
 pub use render::Format;
+
+/// Which picture to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// recall@K against queries per second, one curve per knob sweep.
+    Recall,
+    /// Median one-query latency against dataset size (N), both on log axes.
+    Latency,
+}
 
 /// Arguments of `ferrofaiss plot`.
 #[derive(Debug, Args)]
@@ -35,10 +51,19 @@ pub struct PlotArgs {
     /// The picture to write: SVG or PNG, chosen by the extension (.svg, .png).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Plot the records of this dataset (required when the files hold several).
+    /// The picture: recall@K vs QPS, or one-query latency vs dataset size.
+    #[arg(long, value_enum, default_value_t = Kind::Recall)]
+    pub kind: Kind,
+    /// Plot the records of this dataset (required when the files hold several; recall
+    /// plots only: a latency plot spans datasets).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
-    /// Which searches: batch (the *_search sections) or one query per call (*_single).
+    /// Latency plots: the vector dimension (params.d) to plot, required when the
+    /// records have several.
+    #[arg(long, value_name = "D")]
+    pub dim: Option<u64>,
+    /// Recall plots: batch searches (the *_search sections) or one query per call
+    /// (*_single).
     #[arg(long, value_enum, default_value_t = QueryMode::Batch)]
     pub search: QueryMode,
     /// The recall plotted is recall@K (the records' `metrics["recall@K"]`).
@@ -51,7 +76,7 @@ pub struct PlotArgs {
     /// Height of the picture in pixels.
     #[arg(long, default_value_t = 700, value_parser = clap::value_parser!(u32).range(240..=8192))]
     pub height: u32,
-    /// Title (default: "recall@K vs QPS: DATASET").
+    /// Title (default: "recall@K vs QPS: DATASET", or the latency plot's).
     #[arg(long)]
     pub title: Option<String>,
 }
@@ -115,6 +140,37 @@ pub enum PlotError {
         /// The datasets that have plottable records.
         available: Vec<String>,
     },
+    /// No record can be a point of a latency plot.
+    #[error(
+        "nothing to plot: no one-query-per-call record (a *_single section) has params.N, \
+         params.d and metrics.latency_ms_median"
+    )]
+    NoLatencyRecord,
+    /// The latency records have several vector dimensions and none was chosen.
+    #[error(
+        "the records have vectors of {} dimensions ({}); one latency plot shows one: \
+         choose it with --dim",
+        dims.len(),
+        dims.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    MixedDimensions {
+        /// The dimensions, sorted.
+        dims: Vec<u64>,
+    },
+    /// `--dim` names a dimension no latency record has.
+    #[error(
+        "no one-query latency record of dimension {wanted} (the files have: {})",
+        available.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownDimension {
+        /// The dimension asked for.
+        wanted: u64,
+        /// The dimensions that have latency records.
+        available: Vec<u64>,
+    },
+    /// An option that does not apply to the kind of plot asked for.
+    #[error("{0}")]
+    Usage(String),
     /// `--out` has neither a .svg nor a .png extension.
     #[error("--out {path}: the file name must end in .svg or .png")]
     OutputFormat {
@@ -154,26 +210,66 @@ pub enum PlotError {
 /// Reads the files, builds the chart and writes the picture; prints what it wrote.
 pub fn run(args: &PlotArgs) -> Result<(), PlotError> {
     let format = Format::from_path(&args.out)?;
+    match args.kind {
+        Kind::Recall if args.dim.is_some() => {
+            return Err(PlotError::Usage(
+                "--dim applies to --kind latency (a recall plot picks a --dataset)".into(),
+            ))
+        }
+        Kind::Latency if args.dataset.is_some() => {
+            return Err(PlotError::Usage(
+                "--dataset applies to --kind recall (a latency plot spans the datasets of \
+                 one dimension: pick it with --dim)"
+                    .into(),
+            ))
+        }
+        _ => {}
+    }
     let files = args
         .files
         .iter()
         .map(|path| Ok((path.clone(), records::read_results(path)?)))
         .collect::<Result<Vec<_>, PlotError>>()?;
-    let selection = Selection {
-        dataset: args.dataset.clone(),
-        mode: args.search,
-        k: args.recall_at,
+    let (figure, what) = match args.kind {
+        Kind::Recall => {
+            let selection = Selection {
+                dataset: args.dataset.clone(),
+                mode: args.search,
+                k: args.recall_at,
+            };
+            let chart = records::collect(&files, &selection)?;
+            let what = format!(
+                "{} point{}, dataset {}",
+                chart.point_count(),
+                if chart.point_count() == 1 { "" } else { "s" },
+                chart.dataset
+            );
+            (Figure::from(&chart), what)
+        }
+        Kind::Latency => {
+            let chart = latency::collect(&files, args.dim)?;
+            let what = format!(
+                "{} point{}, d = {}, datasets {}",
+                chart.point_count(),
+                if chart.point_count() == 1 { "" } else { "s" },
+                chart.d,
+                chart.datasets.join(", ")
+            );
+            (Figure::from(&chart), what)
+        }
     };
-    let chart = records::collect(&files, &selection)?;
-    let title = args
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("{} vs QPS: {}", chart.recall_key, chart.dataset));
-    let drawn = render::render(&chart, format, &args.out, (args.width, args.height), &title)?;
+    let title = args.title.clone().unwrap_or_else(|| figure.title.clone());
+    let drawn = render::render(
+        &figure,
+        format,
+        &args.out,
+        (args.width, args.height),
+        &title,
+    )?;
     let mut note = String::new();
     if drawn.labels_shortened > 0 {
         note.push_str(&format!(
-            "; {} point label(s) without the knob's name",
+            "; {} point label(s) in short form (the value alone)",
             drawn.labels_shortened
         ));
     }
@@ -184,13 +280,11 @@ pub fn run(args: &PlotArgs) -> Result<(), PlotError> {
             drawn.labels_left_out
         ));
     }
+    let curves = figure.curves.len();
     println!(
-        "wrote {} ({} curve{}, {} points, dataset {}{note})",
+        "wrote {} ({curves} curve{}, {what}{note})",
         args.out.display(),
-        chart.series.len(),
-        if chart.series.len() == 1 { "" } else { "s" },
-        chart.point_count(),
-        chart.dataset
+        if curves == 1 { "" } else { "s" },
     );
     Ok(())
 }

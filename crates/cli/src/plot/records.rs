@@ -287,7 +287,7 @@ fn candidate(record: &Value, mode: QueryMode, recall_key: &str) -> Option<Candid
 }
 
 /// The file's name for a legend (its file name, or the whole path if it has none).
-fn file_name(path: &Path) -> String {
+pub fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())

@@ -1,7 +1,7 @@
-//! Drawing a [`Chart`] with plotters: SVG text, or an RGB bitmap encoded as PNG.
+//! Drawing a [`Figure`] with plotters: SVG text, or an RGB bitmap encoded as PNG.
 //!
-//! Layout, top to bottom: a title and a subtitle, the chart (QPS on a log10 axis,
-//! recall on a linear one), and a legend of one entry per curve in as many columns as
+//! Layout, top to bottom: a title and a subtitle, the chart (log10 axes for QPS,
+//! sizes and latencies, a linear one for recall), and a legend of one entry per curve in as many columns as
 //! fit. Each curve is one polyline with a marker per point (the marker's shape tells
 //! the thread count), and each point is labelled with its knob, placed clear of the
 //! other labels, the markers and the curves where there is room.
@@ -16,11 +16,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_backend::{BackendCoord, DrawingErrorKind};
 
+use super::figure::{Figure, Scale};
 use super::fonts::{self, FAMILY};
 use super::layout::{
-    log_axis, place_labels, qps_label, recall_axis, Axis, LabelRequest, Obstacles, Rect,
+    log_axis, place_labels, recall_axis, si_label, Axis, LabelRequest, Obstacles, Rect,
 };
-use super::records::Chart;
 use super::typeset::Typeset;
 use super::PlotError;
 
@@ -166,9 +166,10 @@ pub struct Drawn {
     pub labels_left_out: usize,
 }
 
-/// Draws `chart` into `path` as `format`, `size` pixels (width, height).
+/// Draws `figure` into `path` as `format`, `size` pixels (width, height), titled
+/// `title`.
 pub fn render(
-    chart: &Chart,
+    figure: &Figure,
     format: Format,
     path: &Path,
     size: (u32, u32),
@@ -181,7 +182,7 @@ pub fn render(
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                drawn = draw(&root, chart, title)?;
+                drawn = draw(&root, figure, title)?;
                 root.present().map_err(draw_error)?;
             }
             svg.into_bytes()
@@ -192,7 +193,7 @@ pub fn render(
             {
                 let bitmap = BitMapBackend::with_buffer(&mut rgb, size);
                 let root = Typeset::new(bitmap, fonts::face()?).into_drawing_area();
-                drawn = draw(&root, chart, title)?;
+                drawn = draw(&root, figure, title)?;
                 root.present().map_err(draw_error)?;
             }
             encode_png(&rgb, size)?
@@ -316,18 +317,18 @@ struct Entry {
 /// Draws the whole picture on `root`: title, chart, curves, point labels, legend.
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
+    figure: &Figure,
     title: &str,
 ) -> Result<Drawn, PlotError> {
     root.fill(&WHITE).map_err(draw_error)?;
     let (w, h) = root.dim_in_pixel();
 
     // A colour per curve, a marker shape per thread count.
-    let mut threads: Vec<u64> = chart.series.iter().map(|s| s.threads).collect();
+    let mut threads: Vec<u64> = figure.curves.iter().map(|c| c.threads).collect();
     threads.sort_unstable();
     threads.dedup();
-    let entries: Vec<Entry> = chart
-        .series
+    let entries: Vec<Entry> = figure
+        .curves
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -335,7 +336,7 @@ fn draw<DB: DrawingBackend>(
             Entry {
                 color: PALETTE[i % PALETTE.len()],
                 marker: MARKERS[ti % MARKERS.len()],
-                label: s.label(),
+                label: s.label.clone(),
             }
         })
         .collect();
@@ -375,24 +376,7 @@ fn draw<DB: DrawingBackend>(
         font(size).pos(center_top),
     ))
     .map_err(draw_error)?;
-    let mut subtitle = chart.mode.describe().to_string();
-    match chart.queries_per_batch {
-        Some((lo, hi)) if lo == hi => subtitle.push_str(&format!(" ({lo} queries per batch)")),
-        Some((lo, hi)) => subtitle.push_str(&format!(" ({lo} to {hi} queries per batch)")),
-        None => {}
-    }
-    let mut knobs: Vec<&str> = chart
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.knob))
-        .collect();
-    knobs.sort_unstable();
-    knobs.dedup();
-    subtitle.push_str(&format!(
-        ", k = {}; points labelled by {}; up and to the right is better",
-        chart.k,
-        knobs.join(" / ")
-    ));
+    let subtitle = figure.subtitle.clone();
     let size = fitting_size(root, &subtitle, SUBTITLE_SIZE, text_w)?;
     root.draw(&Text::new(
         subtitle,
@@ -406,14 +390,27 @@ fn draw<DB: DrawingBackend>(
     let (top, legend_area) = root.split_vertically(h - legend_h);
     let (_, chart_area) = top.split_vertically(title_h);
 
-    // Axes.
-    let all = chart.series.iter().flat_map(|s| s.points.iter());
-    let (qmin, qmax, rmin, rmax) = all.fold(
-        (f64::INFINITY, 0.0f64, f64::INFINITY, 0.0f64),
-        |(a, b, c, d), p| (a.min(p.qps), b.max(p.qps), c.min(p.recall), d.max(p.recall)),
+    // Axes: data coordinates are log10 of the value on a log axis.
+    let coord = |scale: Scale, v: f64| match scale {
+        Scale::Log => v.log10(),
+        Scale::Recall => v,
+    };
+    let (xs, ys) = (figure.x.scale, figure.y.scale);
+    let all = figure.curves.iter().flat_map(|c| c.points.iter());
+    let (x0, x1, y0, y1) = all.fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(a, b, c, d), p| (a.min(p.x), b.max(p.x), c.min(p.y), d.max(p.y)),
     );
-    let xa = log_axis(qmin, qmax);
-    let (ya, decimals) = recall_axis(rmin, rmax);
+    let axis = |scale: Scale, lo: f64, hi: f64| match scale {
+        Scale::Log => (log_axis(lo, hi), 0),
+        Scale::Recall => recall_axis(lo, hi),
+    };
+    let ((xa, x_decimals), (ya, y_decimals)) = (axis(xs, x0, x1), axis(ys, y0, y1));
     let mut cc = ChartBuilder::on(&chart_area)
         .margin_left(MARGIN.left)
         .margin_right(MARGIN.right)
@@ -423,8 +420,12 @@ fn draw<DB: DrawingBackend>(
         .y_label_area_size(MARGIN.y_labels)
         .build_cartesian_2d(TickedAxis::new(&xa), TickedAxis::new(&ya))
         .map_err(draw_error)?;
-    let x_fmt = |x: &f64| qps_label(10f64.powf(*x));
-    let y_fmt = |y: &f64| format!("{y:.decimals$}");
+    let tick = |scale: Scale, decimals: usize, c: f64| match scale {
+        Scale::Log => si_label(10f64.powf(c)),
+        Scale::Recall => format!("{c:.decimals$}"),
+    };
+    let x_fmt = |x: &f64| tick(xs, x_decimals, *x);
+    let y_fmt = |y: &f64| tick(ys, y_decimals, *y);
     // Axis titles: in full where they fit along their axis, else the short form.
     let (plot_w, plot_h) = (
         chart_area
@@ -442,21 +443,15 @@ fn draw<DB: DrawingBackend>(
             .map_err(draw_error)?;
         Ok(tw <= room)
     };
-    let x_full = "queries per second (QPS, log scale)".to_string();
-    let x_desc = if fits(&x_full, plot_w)? {
-        x_full
-    } else {
-        "QPS (log scale)".to_string()
+    let title_of = |spec: &super::figure::AxisSpec, room: u32| -> Result<String, PlotError> {
+        Ok(if fits(&spec.title, room)? {
+            spec.title.clone()
+        } else {
+            spec.short_title.clone()
+        })
     };
-    let y_full = format!(
-        "{} (fraction of the true {} nearest neighbours found)",
-        chart.recall_key, chart.k
-    );
-    let y_desc = if fits(&y_full, plot_h)? {
-        y_full
-    } else {
-        chart.recall_key.clone()
-    };
+    let x_desc = title_of(&figure.x, plot_w)?;
+    let y_desc = title_of(&figure.y, plot_h)?;
     cc.configure_mesh()
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
@@ -474,8 +469,12 @@ fn draw<DB: DrawingBackend>(
     let mut obstacles = Obstacles::default();
     let mut labels = Vec::new();
     let label_font = font(POINT_LABEL_SIZE);
-    for (s, e) in chart.series.iter().zip(&entries) {
-        let coords: Vec<(f64, f64)> = s.points.iter().map(|p| (p.qps.log10(), p.recall)).collect();
+    for (s, e) in figure.curves.iter().zip(&entries) {
+        let coords: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .map(|p| (coord(xs, p.x), coord(ys, p.y)))
+            .collect();
         cc.draw_series(LineSeries::new(
             coords.iter().copied(),
             e.color.stroke_width(2),
@@ -501,7 +500,10 @@ fn draw<DB: DrawingBackend>(
             .segments
             .extend(pixels.windows(2).map(|p| (p[0], p[1])));
         for (p, &(x, y)) in s.points.iter().zip(&pixels) {
-            let texts = [p.label(), p.short_label()];
+            if p.labels.is_empty() {
+                continue;
+            }
+            let texts = p.labels.clone();
             let mut sizes = Vec::with_capacity(texts.len());
             for t in &texts {
                 let (tw, _) = root
@@ -540,10 +542,8 @@ fn draw<DB: DrawingBackend>(
             })
             .map_err(draw_error)?;
         }
-        let [full, short] = texts;
-        let text = if p.variant == 0 { full } else { short };
         root.draw(&Text::new(
-            text,
+            texts[p.variant].clone(),
             (p.rect.x0.round() as i32 + 1, p.rect.y0.round() as i32),
             label_font.color(&color),
         ))
