@@ -683,3 +683,61 @@ fn records_of_ferrofaiss_bench_plot_beside_other_files() {
         );
     }
 }
+
+#[test]
+fn extreme_values_and_the_smallest_picture_still_draw_readable_axes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let one = file(
+        dir,
+        "extreme.json",
+        r#"{"records": [{"section": "ivf_search", "dataset": "d", "impl": "x", "threads": 1,
+                         "params": {"nprobe": 1}, "metrics": {"qps": 1e300, "recall@10": 0.0}},
+                        {"section": "hnsw_search", "dataset": "d", "impl": "y", "threads": 1,
+                         "params": {"efSearch": 1}, "metrics": {"qps": 2e-300, "recall@10": 1.0}}]}"#,
+    );
+    for (w, h) in [("320", "360"), ("1000", "700")] {
+        let out = dir.join(format!("extreme-{w}.svg"));
+        plot(&[
+            path_str(&one),
+            "--out",
+            path_str(&out),
+            "--width",
+            w,
+            "--height",
+            h,
+        ])
+        .ok();
+        let svg = parse_svg(&out);
+        assert_eq!(svg.curves().len(), 2);
+        // Tick labels along x: short, and never touching (at 12 px per character at most).
+        let mut ticks: Vec<&(String, f64, f64, String, String)> = svg
+            .texts
+            .iter()
+            .filter(|t| t.3 == "middle" && parse_qps(&t.0).is_some())
+            .collect();
+        ticks.sort_by(|a, b| a.1.total_cmp(&b.1));
+        assert!(ticks.len() >= 2, "{ticks:?}");
+        for pair in ticks.windows(2) {
+            let room = (pair[0].0.len() + pair[1].0.len()) as f64 * 12.0 / 2.0;
+            assert!(pair[1].1 - pair[0].1 >= room, "{pair:?}");
+            assert!(pair[0].0.len() <= 6, "{pair:?}");
+            assert!(!pair[1].0.contains("inf") && pair[0].0 != "0", "{pair:?}");
+        }
+    }
+    let png = dir.join("extreme.png");
+    let small = |h: &str| {
+        plot(&[
+            path_str(&one),
+            "--out",
+            path_str(&png),
+            "--width",
+            "320",
+            "--height",
+            h,
+        ])
+    };
+    small("360").ok();
+    small("320").fails_with("no room for the chart and a legend of 2 curves");
+    plot(&[path_str(&one), "--out", path_str(&png), "--height", "100"]).fails_with("--height");
+}

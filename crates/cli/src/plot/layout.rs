@@ -36,7 +36,8 @@ pub fn log_axis(min: f64, max: f64) -> Axis {
     for e in e0..=e1 {
         for m in 1..=9u32 {
             let v = (f64::from(m)).log10() + f64::from(e);
-            if v >= lo && v <= hi {
+            // Only values an f64 holds (no 0 or infinity at the ends of a huge range).
+            if v >= lo && v <= hi && 10f64.powf(v).is_normal() {
                 all.push((m, v));
             }
         }
@@ -101,9 +102,53 @@ pub fn recall_axis(min: f64, max: f64) -> (Axis, usize) {
     )
 }
 
+/// Smallest gap in pixels between two neighbouring tick labels.
+const TICK_GAP: f64 = 8.0;
+
+/// Which ticks keep their labels so that no two labels touch: labels `extents` pixels
+/// long (along the axis) centred at `positions` (increasing). Keeps every tick when
+/// they fit, else every second, fourth, ... (always the first). Returns the indices
+/// kept.
+pub fn thin_ticks(positions: &[f64], extents: &[f64]) -> Vec<usize> {
+    let mut step = 1;
+    loop {
+        let kept: Vec<usize> = (0..positions.len()).step_by(step).collect();
+        let clear = kept.windows(2).all(|w| {
+            let (a, b) = (w[0], w[1]);
+            (positions[b] - positions[a]).abs() >= (extents[a] + extents[b]) / 2.0 + TICK_GAP
+        });
+        if clear || kept.len() <= 1 {
+            return kept;
+        }
+        step *= 2;
+    }
+}
+
+impl Axis {
+    /// Keeps the labels of the ticks at `kept` (indices into `ticks`); the others
+    /// become unlabelled grid lines.
+    pub fn keep_ticks(&mut self, kept: &[usize]) {
+        let ticks = std::mem::take(&mut self.ticks);
+        for (i, t) in ticks.into_iter().enumerate() {
+            if kept.contains(&i) {
+                self.ticks.push(t);
+            } else {
+                self.light.push(t);
+            }
+        }
+    }
+}
+
 /// A value of a log axis as a tick label: 3 significant digits, with `k` for
-/// thousands and `M` for millions (0.002, 0.5, 500, 2k, 10k, 1.5M).
+/// thousands and `M` for millions (0.002, 0.5, 500, 2k, 10k, 1.5M), and in
+/// scientific notation outside 0.001 to 1000M (1e12, 2e-5).
 pub fn si_label(value: f64) -> String {
+    if value > 0.0 && !(1e-3..1e9).contains(&value) {
+        let s = format!("{value:.2e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
     let (v, suffix) = if value >= 1e6 {
         (value / 1e6, "M")
     } else if value >= 1e3 {
@@ -342,6 +387,8 @@ mod tests {
             .collect();
         assert_eq!(labels, ["10", "100", "1k", "10k", "100k", "1M"]);
 
+        let huge = log_axis(2e-300, 1e300);
+        assert!(huge.ticks.iter().all(|t| 10f64.powf(*t).is_normal()));
         let one = log_axis(1234.0, 1234.0);
         assert!((one.hi - one.lo - MIN_DECADES).abs() < 1e-9);
         assert!(one.ticks.len() >= 3, "{one:?}");
@@ -378,6 +425,30 @@ mod tests {
         assert_eq!(si_label(0.002), "0.002");
         assert_eq!(si_label(0.0163), "0.0163");
         assert_eq!(si_label(1e5), "100k");
+        assert_eq!(si_label(1e300), "1e300");
+        assert_eq!(si_label(2.5e-5), "2.5e-5");
+        assert_eq!(si_label(5e9), "5e9");
+    }
+
+    #[test]
+    fn tick_labels_are_thinned_until_they_do_not_touch() {
+        // Nine 40 px labels 30 px apart: every second one is 60 px apart, which fits.
+        let positions: Vec<f64> = (0..9).map(|i| f64::from(i) * 30.0).collect();
+        let extents = vec![40.0; 9];
+        assert_eq!(thin_ticks(&positions, &extents), [0, 2, 4, 6, 8]);
+        assert_eq!(
+            thin_ticks(&positions, &[10.0; 9]),
+            (0..9).collect::<Vec<_>>()
+        );
+        assert_eq!(thin_ticks(&[0.0, 1.0], &[100.0, 100.0]), [0]);
+        let mut axis = Axis {
+            lo: 0.0,
+            hi: 1.0,
+            ticks: vec![0.1, 0.2, 0.3],
+            light: vec![],
+        };
+        axis.keep_ticks(&[0, 2]);
+        assert_eq!((axis.ticks, axis.light), (vec![0.1, 0.3], vec![0.2]));
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub struct PlotArgs {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(320..=8192))]
     pub width: u32,
     /// Height of the picture in pixels.
-    #[arg(long, default_value_t = 700, value_parser = clap::value_parser!(u32).range(240..=8192))]
+    #[arg(long, default_value_t = 700, value_parser = clap::value_parser!(u32).range(320..=8192))]
     pub height: u32,
     /// Title (default: "recall@K vs QPS: DATASET", or the latency plot's).
     #[arg(long)]
@@ -179,8 +179,8 @@ pub enum PlotError {
     },
     /// The picture is too small for its legend and axes.
     #[error(
-        "a {}x{} picture has no room for the chart and a legend of {curves} curves; \
-         pass a larger --width/--height", size.0, size.1
+        "a {}x{} picture has no room for the chart and a legend of {curves} curve{}; \
+         pass a larger --width/--height", size.0, size.1, if *curves == 1 { "" } else { "s" }
     )]
     TooSmall {
         /// Width and height asked for.

@@ -19,7 +19,7 @@ use plotters_backend::{BackendCoord, DrawingErrorKind};
 use super::figure::{Figure, Scale};
 use super::fonts::{self, FAMILY};
 use super::layout::{
-    log_axis, place_labels, recall_axis, si_label, Axis, LabelRequest, Obstacles, Rect,
+    log_axis, place_labels, recall_axis, si_label, thin_ticks, Axis, LabelRequest, Obstacles, Rect,
 };
 use super::typeset::Typeset;
 use super::PlotError;
@@ -410,23 +410,8 @@ fn draw<DB: DrawingBackend>(
         Scale::Log => (log_axis(lo, hi), 0),
         Scale::Recall => recall_axis(lo, hi),
     };
-    let ((xa, x_decimals), (ya, y_decimals)) = (axis(xs, x0, x1), axis(ys, y0, y1));
-    let mut cc = ChartBuilder::on(&chart_area)
-        .margin_left(MARGIN.left)
-        .margin_right(MARGIN.right)
-        .margin_top(MARGIN.top)
-        .margin_bottom(MARGIN.bottom)
-        .x_label_area_size(MARGIN.x_labels)
-        .y_label_area_size(MARGIN.y_labels)
-        .build_cartesian_2d(TickedAxis::new(&xa), TickedAxis::new(&ya))
-        .map_err(draw_error)?;
-    let tick = |scale: Scale, decimals: usize, c: f64| match scale {
-        Scale::Log => si_label(10f64.powf(c)),
-        Scale::Recall => format!("{c:.decimals$}"),
-    };
-    let x_fmt = |x: &f64| tick(xs, x_decimals, *x);
-    let y_fmt = |y: &f64| tick(ys, y_decimals, *y);
-    // Axis titles: in full where they fit along their axis, else the short form.
+    let ((mut xa, x_decimals), (mut ya, y_decimals)) = (axis(xs, x0, x1), axis(ys, y0, y1));
+    // The plotting area: the chart area less its margins and label areas.
     let (plot_w, plot_h) = (
         chart_area
             .dim_in_pixel()
@@ -437,6 +422,44 @@ fn draw<DB: DrawingBackend>(
             .1
             .saturating_sub(MARGIN.top + MARGIN.bottom + MARGIN.x_labels),
     );
+    let tick = |scale: Scale, decimals: usize, c: f64| match scale {
+        Scale::Log => si_label(10f64.powf(c)),
+        Scale::Recall => format!("{c:.decimals$}"),
+    };
+    let x_fmt = |x: &f64| tick(xs, x_decimals, *x);
+    let y_fmt = |y: &f64| tick(ys, y_decimals, *y);
+    // Tick labels thinned until neighbours do not touch.
+    let tick_font = font(TICK_SIZE);
+    for (axis, scale, decimals, length, along_x) in [
+        (&mut xa, xs, x_decimals, plot_w, true),
+        (&mut ya, ys, y_decimals, plot_h, false),
+    ] {
+        let span = axis.hi - axis.lo;
+        let mut positions = Vec::with_capacity(axis.ticks.len());
+        let mut extents = Vec::with_capacity(axis.ticks.len());
+        for &t in &axis.ticks {
+            let (tw, th) = root
+                .estimate_text_size(&tick(scale, decimals, t), &tick_font)
+                .map_err(draw_error)?;
+            positions.push((t - axis.lo) / span * f64::from(length));
+            extents.push(f64::from(if along_x { tw } else { th }));
+        }
+        axis.keep_ticks(&thin_ticks(&positions, &extents));
+        // Light grid lines closer than 4 px apart would only grey the plot out.
+        if axis.light.len() as f64 > f64::from(length) / 4.0 {
+            axis.light.clear();
+        }
+    }
+    let mut cc = ChartBuilder::on(&chart_area)
+        .margin_left(MARGIN.left)
+        .margin_right(MARGIN.right)
+        .margin_top(MARGIN.top)
+        .margin_bottom(MARGIN.bottom)
+        .x_label_area_size(MARGIN.x_labels)
+        .y_label_area_size(MARGIN.y_labels)
+        .build_cartesian_2d(TickedAxis::new(&xa), TickedAxis::new(&ya))
+        .map_err(draw_error)?;
+    // Axis titles: in full where they fit along their axis, else the short form.
     let fits = |text: &str, room: u32| -> Result<bool, PlotError> {
         let (tw, _) = root
             .estimate_text_size(text, &font(AXIS_DESC_SIZE))
