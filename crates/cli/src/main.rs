@@ -58,7 +58,8 @@ enum Command {
     Simd,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
     Bench(bench::BenchArgs),
-    /// Draw recall@10 against queries per second (SVG or PNG) from `bench --json` records.
+    /// Draw recall@10 against queries per second, or one-query latency against dataset
+    /// size (SVG or PNG), from `bench --json` records.
     Plot(plot::PlotArgs),
 }
 

@@ -37,7 +37,7 @@ pub use render::Format;
 pub enum Kind {
     /// recall@K against queries per second, one curve per knob sweep.
     Recall,
-    /// Median one-query latency against dataset size (N), both on log axes.
+    /// median one-query latency against dataset size (N), both on log axes.
     Latency,
 }
 
