@@ -2,7 +2,7 @@
 //! `shared/bench/faiss_anchor.py` times native Faiss, and prints a table or, with
 //! `--json`, records in that harness's schema so both can be compared side by side.
 //!
-//! Sections: flat indexes give `flat_add`, `flat_single`, `flat_batch`; `IVF{n},Flat`
+//! Sections: flat indexes give `flat_add`, `flat_single`, `flat_batch`; `IVF{nlist},Flat`
 //! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`. Every
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
 //! requested thread count, with the CPU time other processes used meanwhile.
@@ -29,8 +29,8 @@ pub struct BenchArgs {
     /// Ground-truth neighbour ids (.ivecs, at least k per query) for recall.
     #[arg(long)]
     pub gt: Option<PathBuf>,
-    /// Factory string of the index: Flat, IDMap,Flat, IDMap2,Flat or IVF{n},Flat.
-    #[arg(long, default_value = "Flat")]
+    /// Factory string of the index (the list comes from `SUPPORTED_FACTORY_STRINGS`).
+    #[arg(long, value_name = "FACTORY", default_value = "Flat", help = factory_help())]
     pub index: String,
     /// Lists probed per query (IVF only), comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 4, 16, 64])]
@@ -57,6 +57,16 @@ pub struct BenchArgs {
     /// Metric of the index.
     #[arg(long, value_enum, default_value_t = MetricArg::L2)]
     pub metric: MetricArg,
+}
+
+/// The help of `--index`: every factory string this build supports, spelt out (clap
+/// turns the two characters `{n}` of a help text into a line break, so a doc comment
+/// cannot write `IVF{n},Flat`).
+fn factory_help() -> String {
+    format!(
+        "Factory string of the index, one of: {SUPPORTED_FACTORY_STRINGS} \
+         (e.g. IVF1024,Flat; IVF indexes are trained on the base vectors)"
+    )
 }
 
 /// The metric as given on the command line.

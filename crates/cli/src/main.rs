@@ -9,6 +9,7 @@ mod commands;
 mod embedder;
 mod error;
 mod output;
+mod plot;
 mod progress;
 mod saved;
 
@@ -57,6 +58,9 @@ enum Command {
     Simd,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
     Bench(bench::BenchArgs),
+    /// Draw recall@10 against queries per second, or one-query latency against dataset
+    /// size (SVG or PNG), from `bench --json` records.
+    Plot(plot::PlotArgs),
 }
 
 /// Runs the parsed command; an error is a message for the user.
@@ -71,6 +75,7 @@ fn dispatch(command: Command) -> Result<(), String> {
         Command::Merge(args) => commands::merge::run(args),
         Command::Simd => commands::simd::run(),
         Command::Bench(args) => return bench::run(&args).map_err(|e| e.to_string()),
+        Command::Plot(args) => return plot::run(&args).map_err(|e| e.to_string()),
     };
     result.map_err(|e| e.to_string())
 }

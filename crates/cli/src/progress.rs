@@ -1,31 +1,55 @@
-//! A progress bar for long work, drawn on stderr only when stderr is a terminal (so
-//! piped output and tests see nothing of it).
+//! Progress bars for long work, drawn on stderr only when stderr is a terminal and the
+//! command prints no JSON (so piped output, scripts and tests see nothing of them).
+
+use std::io::IsTerminal;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Work shorter than this many steps gets no bar: it ends before a bar would help.
-const MIN_STEPS_FOR_A_BAR: u64 = 256;
+/// Whether a command may draw progress at all: not when it prints JSON, and not when
+/// stderr is not a terminal.
+pub fn wanted(json: bool) -> bool {
+    !json && std::io::stderr().is_terminal()
+}
 
-/// A progress bar over a known number of steps; hidden for short work and when stderr
-/// is not a terminal.
+/// How often a bar is redrawn while no step completes (so long single steps, such as
+/// splitting one large file, still show the time running).
+const TICK: Duration = Duration::from_millis(200);
+
+/// What a bar counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Items (files, chunks), shown as `pos/len`.
+    Items,
+    /// Bytes, shown as `1.2 MiB/8.0 MiB`.
+    Bytes,
+}
+
+/// A progress bar over a known number of steps, or a hidden one.
 pub struct Progress {
     bar: ProgressBar,
 }
 
 impl Progress {
-    /// A bar over `total` steps labelled `what`.
-    pub fn new(total: u64, what: &str) -> Self {
-        let bar = if total < MIN_STEPS_FOR_A_BAR {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(total)
+    /// A bar over `total` steps of `unit` labelled `what`; drawn only when `show`.
+    pub fn new(total: u64, unit: Unit, what: &str, show: bool) -> Self {
+        if !show {
+            return Progress {
+                bar: ProgressBar::hidden(),
+            };
+        }
+        let bar = ProgressBar::new(total);
+        let counts = match unit {
+            Unit::Items => "{pos}/{len}",
+            Unit::Bytes => "{binary_bytes}/{binary_total_bytes}",
         };
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
-        ) {
+        let template =
+            format!("{{msg:>10}} [{{elapsed_precise}}] {{wide_bar}} {counts} (eta {{eta}})");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
         bar.set_message(what.to_string());
+        bar.enable_steady_tick(TICK);
         Progress { bar }
     }
 
@@ -37,5 +61,15 @@ impl Progress {
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Progress {
+    /// A bar left by an early return (an error) is removed too, so the error line
+    /// that follows starts on a clean line.
+    fn drop(&mut self) {
+        if !self.bar.is_finished() {
+            self.bar.finish_and_clear();
+        }
     }
 }

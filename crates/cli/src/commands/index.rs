@@ -14,11 +14,21 @@ use ferrofaiss::{DistanceStrategy, FaissStore, Metadata, StoreConfig, DEFAULT_IN
 
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
-use crate::progress::Progress;
+use crate::progress::{self, Progress, Unit};
 use crate::saved::{holds_saved_store, save};
 
 /// Chunks embedded per call while indexing (one progress step each).
 const EMBED_BATCH: usize = 128;
+
+/// Input this large (bytes of text) gets progress bars for loading and splitting.
+const LARGE_INPUT_BYTES: u64 = 1 << 20;
+
+/// This many files get a loading bar however small they are.
+const MANY_FILES: usize = 256;
+
+/// This many chunks get an embedding bar (fewer are embedded in a moment, unless the
+/// embedder is a remote service, whose first batch answers soon anyway).
+const MANY_CHUNKS: usize = 256;
 
 /// How chunks are cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,8 +86,9 @@ pub struct IndexArgs {
     /// MiniLM settings (with --embedder minilm).
     #[command(flatten)]
     minilm: MiniLmArgs,
-    /// Faiss index factory string: Flat, IVF{nlist},Flat, IDMap,Flat, IDMap2,Flat.
-    #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY)]
+    /// Faiss index factory string (the list comes from `SUPPORTED_FACTORY_STRINGS`).
+    #[arg(long = "index", value_name = "FACTORY", default_value = DEFAULT_INDEX_FACTORY,
+          help = format!("Faiss index factory string, one of: {}", ferrofaiss::index::SUPPORTED_FACTORY_STRINGS))]
     index_factory: String,
     /// Largest chunk, in characters.
     #[arg(long, default_value_t = 1000, allow_negative_numbers = true)]
@@ -91,6 +102,9 @@ pub struct IndexArgs {
     /// Distance between vectors.
     #[arg(long, value_enum, default_value_t = Distance::L2)]
     distance: Distance,
+    /// Print what was indexed as one JSON document (and draw no progress bars).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Runs `ferrofaiss index`.
@@ -115,9 +129,11 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
     let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
     let embedder = build_embedder(args.embedder, args.openai_model.as_deref(), &args.minilm)?;
 
-    let documents = load_documents(&args.paths, &args.out)?;
+    // Progress bars on a terminal for large inputs: loading, splitting, embedding.
+    let show = progress::wanted(args.json);
+    let documents = load_documents(&args.paths, &args.out, show)?;
     let files = documents.len();
-    let chunks = splitter.split(&documents)?;
+    let chunks = split_with_progress(&*splitter, &documents, show)?;
     if chunks.is_empty() {
         return Err(CliError::new(
             "nothing to index: the files hold no text".to_string(),
@@ -126,7 +142,7 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
 
     let texts: Vec<String> = chunks.iter().map(|d| d.page_content.clone()).collect();
     let metadatas: Vec<Metadata> = chunks.into_iter().map(|d| d.metadata).collect();
-    let vectors = embed_with_progress(&*embedder, &texts)?;
+    let vectors = embed_with_progress(&*embedder, &texts, show)?;
     let store = FaissStore::from_embeddings(
         texts.into_iter().zip(vectors).collect(),
         Arc::clone(&embedder),
@@ -136,17 +152,30 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
     )
     .map_err(|e| CliError::with_cause("cannot build the index", e))?;
     save(&store, &args.out)?;
-    println!(
-        "indexed {} chunks from {} file{} into {} (embedder {}, index {}, dimension {}, {})",
-        store.len(),
-        files,
-        if files == 1 { "" } else { "s" },
-        args.out.display(),
-        embedder.name(),
-        store.index().type_name(),
-        store.dimension(),
-        store.distance_strategy(),
-    );
+    if args.json {
+        let doc = serde_json::json!({
+            "out": args.out.display().to_string(),
+            "chunks": store.len(),
+            "files": files,
+            "embedder": embedder.name(),
+            "index": store.index().type_name(),
+            "dimension": store.dimension(),
+            "distance": store.distance_strategy().to_string(),
+        });
+        println!("{doc}");
+    } else {
+        println!(
+            "indexed {} chunks from {} file{} into {} (embedder {}, index {}, dimension {}, {})",
+            store.len(),
+            files,
+            if files == 1 { "" } else { "s" },
+            args.out.display(),
+            embedder.name(),
+            store.index().type_name(),
+            store.dimension(),
+            store.distance_strategy(),
+        );
+    }
     Ok(())
 }
 
@@ -187,23 +216,53 @@ impl<T: TextSplitter> DocumentSplitter for T {
 
 /// Loads every file named, and every file under every folder named, in order. Files
 /// inside `out` (an earlier index written into a folder being indexed) are skipped.
-fn load_documents(paths: &[PathBuf], out: &Path) -> CliResult<Vec<Document>> {
+/// With `show`, a bar counts the bytes read when the input is large.
+fn load_documents(paths: &[PathBuf], out: &Path, show: bool) -> CliResult<Vec<Document>> {
     let out = out.canonicalize().ok();
     let mut files = Vec::new();
     for path in paths {
         files.extend(files_of(path, out.as_deref())?);
     }
-    let progress = Progress::new(files.len() as u64, "loading");
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let total: u64 = sizes.iter().sum();
+    let large = total >= LARGE_INPUT_BYTES || files.len() >= MANY_FILES;
+    let progress = Progress::new(total, Unit::Bytes, "loading", show && large);
     let mut documents = Vec::with_capacity(files.len());
-    for file in &files {
+    for (file, size) in files.iter().zip(sizes) {
         let loaded = TextLoader::new(file)
             .load()
             .map_err(|e| CliError::new(e.to_string()))?;
         documents.extend(loaded);
-        progress.advance(1);
+        progress.advance(size);
     }
     progress.finish();
     Ok(documents)
+}
+
+/// Splits the documents one at a time (as LangChain's `split_documents` does, so the
+/// chunks are the same), with a bar counting the bytes split when they are many.
+fn split_with_progress(
+    splitter: &dyn DocumentSplitter,
+    documents: &[Document],
+    show: bool,
+) -> CliResult<Vec<Document>> {
+    let total: u64 = documents.iter().map(|d| d.page_content.len() as u64).sum();
+    let progress = Progress::new(
+        total,
+        Unit::Bytes,
+        "splitting",
+        show && total >= LARGE_INPUT_BYTES,
+    );
+    let mut chunks = Vec::new();
+    for document in documents {
+        chunks.extend(splitter.split(std::slice::from_ref(document))?);
+        progress.advance(document.page_content.len() as u64);
+    }
+    progress.finish();
+    Ok(chunks)
 }
 
 /// `path` itself if it is a file; the files under it (recursively, hidden ones and
@@ -238,9 +297,18 @@ fn files_of(path: &Path, out: Option<&Path>) -> CliResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Embeds `texts` in batches, with a progress bar on a terminal.
-fn embed_with_progress(embedder: &dyn Embeddings, texts: &[String]) -> CliResult<Vec<Vec<f32>>> {
-    let progress = Progress::new(texts.len() as u64, "embedding");
+/// Embeds `texts` in batches, with a bar counting the chunks embedded when they are many.
+fn embed_with_progress(
+    embedder: &dyn Embeddings,
+    texts: &[String],
+    show: bool,
+) -> CliResult<Vec<Vec<f32>>> {
+    let progress = Progress::new(
+        texts.len() as u64,
+        Unit::Items,
+        "embedding",
+        show && texts.len() >= MANY_CHUNKS,
+    );
     let mut vectors = Vec::with_capacity(texts.len());
     for batch in texts.chunks(EMBED_BATCH) {
         let got = embedder
