@@ -34,11 +34,12 @@ fetch-minilm:
 # Where shared/ is (the `plot` recipe reads the native-Faiss anchor run from it).
 shared := env_var_or_default("FERROFAISS_SHARED", "../shared")
 
-# Recall@10-vs-QPS and latency-vs-N curves in docs/img (docs/benchmarks.md, README), from the native-Faiss
-# anchor run plus any results files given, e.g. ours measured beside it:
+# Recall@10-vs-QPS and latency-vs-N curves in docs/img (docs/benchmarks.md, README). The 1M picture
+# is drawn from docs/results/*-n1m.json (ours and Faiss measured back to back in one window), the
+# others from the native-Faiss anchor run; any results files given are added to each, e.g.:
 #   ferrofaiss bench ... --json > /tmp/rust_ivf_1m.json && just plot /tmp/rust_ivf_1m.json
 # Each picture takes its dataset's records from every file. A dev build: plotting needs no speed.
 plot *RESULTS:
-    cargo run -q -p ferrofaiss-cli -- plot {{shared}}/bench/results/faiss_anchor.json {{RESULTS}} --dataset clustered-d128-n1m --out docs/img/recall-qps-clustered-d128-n1m.svg
+    cargo run -q -p ferrofaiss-cli -- plot docs/results/*-n1m.json {{RESULTS}} --dataset clustered-d128-n1m --out docs/img/recall-qps-clustered-d128-n1m.svg
     cargo run -q -p ferrofaiss-cli -- plot {{shared}}/bench/results/faiss_anchor.json {{RESULTS}} --dataset clustered-d128-n100k --width 1200 --height 800 --out docs/img/recall-qps-clustered-d128-n100k.svg
     cargo run -q -p ferrofaiss-cli -- plot {{shared}}/bench/results/faiss_anchor.json {{RESULTS}} --kind latency --dim 128 --out docs/img/latency-vs-n-d128.svg
