@@ -41,6 +41,7 @@ use std::sync::Arc;
 use ferrofaiss_docstore::InMemoryDocstore;
 use ferrofaiss_embeddings::Embeddings;
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+use ferrofaiss_index::Index;
 
 use crate::error::{PersistError, StoreError};
 use crate::relevance::RelevanceScoreFn;
@@ -473,6 +474,19 @@ impl FaissStore {
             source,
         })?;
         check_stored_vectors(&*index).map_err(|e| corrupt(faiss_path, &e.to_string()))?;
+        Self::from_saved(saved, index, docstore_path, embedder, opts)
+    }
+
+    /// Builds a store from a decoded docstore file and the index that belongs with it
+    /// (already checked by [`check_stored_vectors`]): the checks `load_local` makes
+    /// after both files are read.
+    fn from_saved(
+        saved: SavedDocstore,
+        index: Box<dyn Index>,
+        docstore_path: &Path,
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
         if !opts.allow_other_embedder && saved.embedder != embedder.name() {
             return Err(PersistError::EmbedderMismatch {
                 path: docstore_path.to_path_buf(),
