@@ -1,12 +1,13 @@
-//! Text embedders: OpenAI (through `async-openai`), offline embedders and the
-//! deterministic test embedders LangChain's tests use.
+//! Text embedders: OpenAI (through `async-openai`, feature `openai`), offline embedders
+//! (all-MiniLM-L6-v2 with feature `minilm`) and the deterministic test embedders
+//! LangChain's tests use. Without features the crate is pure Rust.
 //!
 //! This crate turns text into vectors; it does not store them.
 //!
 //! | embedder | what it is for |
 //! | --- | --- |
 //! | [`HashingEmbeddings`] | the offline default: lexical feature hashing, no model files |
-//! | [`OpenAiEmbeddings`] | OpenAI's API or any OpenAI-compatible server (vLLM, Ollama, LM Studio) |
+//! | `OpenAiEmbeddings` (feature `openai`) | OpenAI's API or any OpenAI-compatible server (vLLM, Ollama, LM Studio) |
 //! | [`FakeEmbeddings`] | LangChain's unit-test embedder (vectors depend on position only) |
 //! | [`TrigramEmbeddings`] | the golden cases' byte-trigram embedder, reproduced exactly |
 //!
@@ -25,6 +26,7 @@ mod fnv;
 mod hashing;
 #[cfg(feature = "minilm")]
 mod minilm;
+#[cfg(feature = "openai")]
 mod openai;
 mod trigram;
 
@@ -37,6 +39,7 @@ pub use minilm::{
     BertConfig, MiniLmEmbeddings, MiniLmError, MiniLmOptions, ModelLocator,
     MINILM_DEFAULT_BATCH_SIZE, MINILM_DEFAULT_MAX_SEQ_LENGTH, MINILM_HF_REPO, MINILM_MODEL_DIR_ENV,
 };
+#[cfg(feature = "openai")]
 pub use openai::{
     OpenAiEmbeddings, OpenAiEmbeddingsBuilder, RetryPolicy, OPENAI_DEFAULT_BASE_URL,
     OPENAI_DEFAULT_CHUNK_SIZE, OPENAI_DEFAULT_CONNECT_TIMEOUT, OPENAI_DEFAULT_MAX_CONCURRENCY,

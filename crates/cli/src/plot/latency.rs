@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::figure::{AxisSpec, Curve, FigPoint, Figure, Scale};
-use super::records::{file_name, format_number, KNOBS};
+use super::records::{file_name, format_number, series_label, KNOBS};
 use super::PlotError;
 
 /// One measured point: a dataset size and the median latency there.
@@ -48,17 +48,13 @@ impl LatencySeries {
             .knob
             .map(|(k, v)| format!(" {k}={}", format_number(v)))
             .unwrap_or_default();
-        let mut s = format!(
-            "{}, {}{knob}, {} thread{}",
-            self.implementation,
-            self.index,
+        let index = format!("{}{knob}", self.index);
+        series_label(
+            &self.implementation,
+            &index,
             self.threads,
-            if self.threads == 1 { "" } else { "s" }
-        );
-        if let Some(file) = &self.file {
-            s.push_str(&format!(" [{file}]"));
-        }
-        s
+            self.file.as_deref(),
+        )
     }
 }
 

@@ -329,7 +329,7 @@ pub fn place_labels(
                         .iter()
                         .filter(|(a, b)| rect.crosses(*a, *b))
                         .count();
-                    if best.as_ref().map_or(true, |(c, _)| crossings < *c) {
+                    if best.as_ref().is_none_or(|(c, _)| crossings < *c) {
                         let leader = (ring >= FIRST_LEADER_RING).then(|| nearest_on(&rect, req.at));
                         best = Some((
                             crossings,

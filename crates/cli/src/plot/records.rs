@@ -105,18 +105,31 @@ pub struct Series {
 impl Series {
     /// The legend text, e.g. `faiss.IndexIVFFlat, IVF1024, 2 threads`.
     pub fn label(&self) -> String {
-        let mut s = format!(
-            "{}, {}, {} thread{}",
-            self.implementation,
-            self.index,
+        series_label(
+            &self.implementation,
+            &self.index,
             self.threads,
-            if self.threads == 1 { "" } else { "s" }
-        );
-        if let Some(file) = &self.file {
-            s.push_str(&format!(" [{file}]"));
-        }
-        s
+            self.file.as_deref(),
+        )
     }
+}
+
+/// The legend text of a curve: `implementation, index, N thread(s)`, then ` [file]`
+/// when curves of several files would otherwise share a name.
+pub(crate) fn series_label(
+    implementation: &str,
+    index: &str,
+    threads: u64,
+    file: Option<&str>,
+) -> String {
+    let mut s = format!(
+        "{implementation}, {index}, {threads} thread{}",
+        if threads == 1 { "" } else { "s" }
+    );
+    if let Some(file) = file {
+        s.push_str(&format!(" [{file}]"));
+    }
+    s
 }
 
 /// Everything one picture shows.
