@@ -8,6 +8,15 @@
 //! take it exclusively, so a search never sees half an add. LangChain's async methods
 //! take no lock at all.
 //!
+//! Which calls take the lock, and how:
+//!
+//! | calls | lock | where |
+//! | --- | --- | --- |
+//! | searches, MMR, `get_by_ids`, `len`, `is_empty`, `embeddings`, `index_to_docstore_id`, `documents`, `save_local`, `serialize_to_bytes`, the source of `merge_from` | shared | the blocking pool |
+//! | `add_*`, `delete`, `merge_from` | exclusive, after any embedding is awaited | the blocking pool |
+//! | `from_*`, `load_local`, `deserialize_from_bytes` | none (a new store) | the blocking pool |
+//! | [`AsyncFaissStore::read`] / [`AsyncFaissStore::write`], `snapshot` | shared / exclusive | the calling thread, which blocks while the other kind is held |
+//!
 //! Cancellation: dropping a write's future before its index work has started cancels
 //! the write; once that work is running on the blocking pool it completes, wholly,
 //! after the drop. Either way the store is never left half-written
@@ -376,6 +385,55 @@ impl AsyncFaissStore {
             )),
             SearchType::Mmr => self.max_marginal_relevance_search(query, opts).await,
         }
+    }
+
+    // ----- accessors and bytes ---------------------------------------------------------
+
+    /// Number of documents, read under the shared lock on the blocking pool (so the
+    /// executor never waits on a writer).
+    pub async fn len(&self) -> Result<usize, StoreError> {
+        self.with_read(|s| Ok(s.len())).await
+    }
+
+    /// Whether the store holds no documents (see [`AsyncFaissStore::len`]).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        self.with_read(|s| Ok(s.is_empty())).await
+    }
+
+    /// The store's embedder (a shared handle to it).
+    pub async fn embeddings(&self) -> Result<Arc<dyn Embeddings>, StoreError> {
+        self.embedder().await
+    }
+
+    /// An owned copy of the row-to-id map (LangChain's `index_to_docstore_id`).
+    pub async fn index_to_docstore_id(&self) -> Result<Vec<String>, StoreError> {
+        self.with_read(|s| Ok(s.index_to_docstore_id().to_vec()))
+            .await
+    }
+
+    /// An owned copy of every document, in row order.
+    pub async fn documents(&self) -> Result<Vec<Document>, StoreError> {
+        self.with_read(|s| Ok(s.get_by_ids(s.index_to_docstore_id())))
+            .await
+    }
+
+    /// Async [`FaissStore::serialize_to_bytes`] (under the shared lock: searches go
+    /// on).
+    #[doc(alias = "aserialize_to_bytes")]
+    pub async fn serialize_to_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        self.with_read(|s| s.serialize_to_bytes()).await
+    }
+
+    /// Async [`FaissStore::deserialize_from_bytes`] (decoding on the blocking pool).
+    #[doc(alias = "adeserialize_from_bytes")]
+    pub async fn deserialize_from_bytes(
+        bytes: Vec<u8>,
+        embedder: Arc<dyn Embeddings>,
+        opts: LoadOptions,
+    ) -> Result<Self, StoreError> {
+        let store =
+            blocking(move || FaissStore::deserialize_from_bytes(&bytes, embedder, &opts)).await?;
+        Ok(Self::new(store))
     }
 
     // ----- delete, get, merge -------------------------------------------------------

@@ -99,3 +99,38 @@ async fn concurrent_writers_and_readers_keep_the_store_consistent() {
     assert!(err.is_err());
     assert_eq!(handle.snapshot().unwrap().len(), store.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accessors_and_bytes_match_the_sync_store() {
+    use ferrofaiss::embeddings::Embeddings;
+    use ferrofaiss::LoadOptions;
+    let emb = Arc::new(TrigramEmbeddings::new(64, true).unwrap());
+    let sync =
+        FaissStore::from_texts(&texts(12), emb.clone(), None, None, StoreConfig::new()).unwrap();
+    let handle = AsyncFaissStore::new(sync.clone());
+    assert_eq!(handle.len().await.unwrap(), 12);
+    assert!(!handle.is_empty().await.unwrap());
+    assert_eq!(handle.embeddings().await.unwrap().name(), emb.name());
+    let ids = handle.index_to_docstore_id().await.unwrap();
+    assert_eq!(ids, sync.index_to_docstore_id());
+    let docs = handle.documents().await.unwrap();
+    assert_eq!(docs, sync.get_by_ids(&ids));
+    // The async bytes are the sync bytes, and they load back as the same store.
+    let bytes = handle.serialize_to_bytes().await.unwrap();
+    assert_eq!(bytes, sync.serialize_to_bytes().unwrap());
+    let back = AsyncFaissStore::deserialize_from_bytes(bytes, emb, LoadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(back.documents().await.unwrap(), docs);
+    let opts = SearchOptions::new().k(3);
+    assert_eq!(
+        back.similarity_search_with_score("topic 3", opts.clone())
+            .await
+            .unwrap(),
+        sync.similarity_search_with_score("topic 3", &opts).unwrap()
+    );
+    // An empty store says so.
+    handle.delete(ids).await.unwrap();
+    assert!(handle.is_empty().await.unwrap());
+    assert!(handle.documents().await.unwrap().is_empty());
+}
