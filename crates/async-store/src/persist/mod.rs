@@ -29,6 +29,7 @@ use std::sync::Arc;
 use ferrofaiss_docstore::InMemoryDocstore;
 use ferrofaiss_embeddings::Embeddings;
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+use ferrofaiss_index::Index;
 
 use crate::error::{PersistError, StoreError};
 use crate::relevance::RelevanceScoreFn;
@@ -134,18 +135,23 @@ fn previous_path(faiss_path: &Path) -> PathBuf {
 /// Whether a docstore file records these bytes as its index file (false when the
 /// docstore file cannot be decoded; the normal load path reports why).
 fn belongs_with(docstore_bytes: &[u8], faiss_bytes: &[u8]) -> bool {
-    let Ok((_, payload)) = decode(
-        Path::new(""),
-        docstore_bytes,
+    decode_docstore(Path::new(""), docstore_bytes).is_ok_and(|saved| {
+        saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
+    })
+}
+
+/// Decodes a docstore file (read from `path`, named in errors): its framing, then its
+/// MessagePack payload.
+fn decode_docstore(path: &Path, bytes: &[u8]) -> Result<SavedDocstore, PersistError> {
+    let (_, payload) = decode(
+        path,
+        bytes,
         DOCSTORE_MAGIC,
         "ferrofaiss docstore",
         DOCSTORE_VERSION,
-    ) else {
-        return false;
-    };
-    rmp_serde::from_slice::<SavedDocstore>(payload).is_ok_and(|saved| {
-        saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
-    })
+    )?;
+    rmp_serde::from_slice(payload)
+        .map_err(|e| corrupt(path, &format!("cannot decode the docstore: {e}")))
 }
 
 impl FaissStore {
@@ -164,15 +170,7 @@ impl FaissStore {
             return Ok(None);
         }
         let docstore_bytes = read_file(&docstore_path)?;
-        let (_, payload) = decode(
-            &docstore_path,
-            &docstore_bytes,
-            DOCSTORE_MAGIC,
-            "ferrofaiss docstore",
-            DOCSTORE_VERSION,
-        )?;
-        let saved: SavedDocstore = rmp_serde::from_slice(payload)
-            .map_err(|e| corrupt(&docstore_path, &format!("cannot decode the docstore: {e}")))?;
+        let saved = decode_docstore(&docstore_path, &docstore_bytes)?;
         Ok(Some(saved.embedder))
     }
 
@@ -341,15 +339,7 @@ impl FaissStore {
         embedder: Arc<dyn Embeddings>,
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
-        let (_, payload) = decode(
-            docstore_path,
-            docstore_bytes,
-            DOCSTORE_MAGIC,
-            "ferrofaiss docstore",
-            DOCSTORE_VERSION,
-        )?;
-        let saved: SavedDocstore = rmp_serde::from_slice(payload)
-            .map_err(|e| corrupt(docstore_path, &format!("cannot decode the docstore: {e}")))?;
+        let saved = decode_docstore(docstore_path, docstore_bytes)?;
         if saved.faiss_len != faiss_bytes.len() as u64
             || saved.faiss_checksum != fnv1a64(faiss_bytes)
         {
@@ -366,6 +356,18 @@ impl FaissStore {
             path: faiss_path.to_path_buf(),
             source,
         })?;
+        Self::from_saved(saved, index, docstore_path, embedder, opts)
+    }
+
+    /// Builds a store from a decoded docstore file and the index that belongs with it:
+    /// the checks `load_local` makes after both files are read.
+    fn from_saved(
+        saved: SavedDocstore,
+        index: Box<dyn Index>,
+        docstore_path: &Path,
+        embedder: Arc<dyn Embeddings>,
+        opts: &LoadOptions,
+    ) -> Result<FaissStore, StoreError> {
         if !opts.allow_other_embedder && saved.embedder != embedder.name() {
             return Err(PersistError::EmbedderMismatch {
                 path: docstore_path.to_path_buf(),
