@@ -119,7 +119,7 @@ fn document(v: &PickleValue) -> Result<Document, String> {
 
 /// Converts a metadata value to JSON; values JSON cannot hold (bytes, sets, objects,
 /// NaN, integers beyond 64 bits) are refused rather than silently changed.
-fn to_json(v: &PickleValue, depth: usize) -> Result<Value, String> {
+pub(super) fn to_json(v: &PickleValue, depth: usize) -> Result<Value, String> {
     if depth > MAX_DEPTH {
         return Err("metadata nested too deeply (or cyclic)".into());
     }

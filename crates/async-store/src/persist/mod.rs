@@ -20,6 +20,7 @@
 mod atomic;
 mod container;
 mod format;
+pub(crate) mod fuzz;
 mod langchain;
 mod pickle;
 
