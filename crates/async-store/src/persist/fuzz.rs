@@ -47,8 +47,8 @@ pub fn load_docstore_file(bytes: &[u8]) -> Result<FaissStore, StoreError> {
 /// Decodes a pickle with the safe reader and converts the whole value to JSON as
 /// metadata values are converted (`Err` with the reader's or the converter's message).
 pub fn pickle_to_json(bytes: &[u8]) -> Result<Value, String> {
-    let value = pickle::parse(bytes)?;
-    langchain::to_json(&value, 0)
+    let pickle = pickle::parse(bytes)?;
+    langchain::to_json(pickle.root(), 0)
 }
 
 /// Reads the bytes of a LangChain `index.pkl` into our docstore and row-to-id map.

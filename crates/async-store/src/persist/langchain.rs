@@ -19,8 +19,8 @@ pub(crate) fn read_langchain_pickle(
     bytes: &[u8],
 ) -> Result<(InMemoryDocstore, Vec<String>), PersistError> {
     let bad = |reason: &str| corrupt(path, &format!("not a LangChain FAISS pickle: {reason}"));
-    let root = parse(bytes).map_err(|e| corrupt(path, &e))?;
-    let PickleValue::Tuple(parts) = root else {
+    let pickle = parse(bytes).map_err(|e| corrupt(path, &e))?;
+    let PickleValue::Tuple(parts) = pickle.root() else {
         return Err(bad("the top level is not a tuple"));
     };
     let [docstore, mapping] = &parts[..] else {

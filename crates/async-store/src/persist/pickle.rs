@@ -5,9 +5,14 @@
 //! Supports protocols 2 to 5 and the opcodes Python emits for builtin values and
 //! `NEWOBJ`/`BUILD` objects (see `specs/langchain-pickle.md` §3); anything else is an
 //! error. Sizes are checked against the input before anything is allocated.
+//!
+//! A pickle can make its mutable containers refer to themselves (`l.append(l)`, an
+//! object whose state is itself), which reference counting alone never frees. So the
+//! reader records every container it creates (an [`Arena`] of weak references) and
+//! empties them all when the decoded [`Pickle`] is dropped, or when decoding fails.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A decoded pickle value. Containers are shared (`Rc<RefCell<..>>`) because the memo
 /// and the stack refer to the same objects, which later opcodes fill in place.
@@ -40,6 +45,91 @@ pub(crate) struct PickleObject {
     pub(crate) state: Option<PickleValue>,
 }
 
+type Items = Rc<RefCell<Vec<PickleValue>>>;
+type Pairs = Rc<RefCell<Vec<(PickleValue, PickleValue)>>>;
+
+/// A mutable container the reader created, held weakly.
+enum Container {
+    Items(Weak<RefCell<Vec<PickleValue>>>),
+    Pairs(Weak<RefCell<Vec<(PickleValue, PickleValue)>>>),
+    Object(Weak<RefCell<PickleObject>>),
+}
+
+/// Every mutable container (list, set, dict, object) one decoding created. Dropping it
+/// empties them all, which breaks any cycle among them.
+#[derive(Default)]
+struct Arena {
+    containers: Vec<Container>,
+}
+
+impl Arena {
+    fn items(&mut self, items: Vec<PickleValue>) -> Items {
+        let rc = Rc::new(RefCell::new(items));
+        self.containers.push(Container::Items(Rc::downgrade(&rc)));
+        rc
+    }
+
+    fn pairs(&mut self) -> Pairs {
+        let rc = Pairs::default();
+        self.containers.push(Container::Pairs(Rc::downgrade(&rc)));
+        rc
+    }
+
+    fn object(&mut self, object: PickleObject) -> Rc<RefCell<PickleObject>> {
+        let rc = Rc::new(RefCell::new(object));
+        self.containers.push(Container::Object(Rc::downgrade(&rc)));
+        rc
+    }
+}
+
+impl Drop for Arena {
+    fn drop(&mut self) {
+        // Move every container's contents out first and drop them only at the end:
+        // by then each container is empty, so no value still refers to another.
+        let mut detached: Vec<PickleValue> = Vec::new();
+        for container in self.containers.drain(..) {
+            match container {
+                Container::Items(w) => {
+                    if let Some(rc) = w.upgrade() {
+                        detached.append(&mut rc.borrow_mut());
+                    }
+                }
+                Container::Pairs(w) => {
+                    if let Some(rc) = w.upgrade() {
+                        for (k, v) in rc.borrow_mut().drain(..) {
+                            detached.push(k);
+                            detached.push(v);
+                        }
+                    }
+                }
+                Container::Object(w) => {
+                    if let Some(rc) = w.upgrade() {
+                        detached.extend(rc.borrow_mut().state.take());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A decoded pickle: its value, and what the decoding created. Dropping it empties
+/// every list, set, dict and object state of the pickle (so clones of values taken
+/// from [`Pickle::root`] must not be read after it is dropped).
+pub(crate) struct Pickle {
+    // Declared first, so dropped first: it empties the containers the fields below
+    // still refer to.
+    _arena: Arena,
+    root: PickleValue,
+    _rest: (Vec<Slot>, Vec<Option<PickleValue>>),
+}
+
+impl Pickle {
+    /// The pickled value (what STOP returned).
+    pub(crate) fn root(&self) -> &PickleValue {
+        &self.root
+    }
+}
+
 /// Stack entries: values and MARKs.
 enum Slot {
     Mark,
@@ -47,17 +137,29 @@ enum Slot {
 }
 
 /// Decodes one pickle. Errors are plain messages; the caller names the file.
-pub(crate) fn parse(bytes: &[u8]) -> Result<PickleValue, String> {
-    Machine {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Pickle, String> {
+    let mut machine = Machine {
+        arena: Arena::default(),
         input: bytes,
         pos: 0,
         stack: Vec::new(),
         memo: Vec::new(),
-    }
-    .run()
+    };
+    let root = machine.run()?;
+    let Machine {
+        arena, stack, memo, ..
+    } = machine;
+    Ok(Pickle {
+        _arena: arena,
+        root,
+        _rest: (stack, memo),
+    })
 }
 
 struct Machine<'a> {
+    // Declared first, so dropped first (on an error): it empties the containers the
+    // stack and the memo still refer to.
+    arena: Arena,
     input: &'a [u8],
     pos: usize,
     stack: Vec<Slot>,
@@ -205,10 +307,10 @@ impl Machine<'_> {
             PickleValue::Global(g) => Some((g.0.clone(), g.1.clone())),
             _ => None,
         };
-        PickleValue::Object(Rc::new(RefCell::new(PickleObject { class, state: None })))
+        PickleValue::Object(self.arena.object(PickleObject { class, state: None }))
     }
 
-    fn run(mut self) -> Result<PickleValue, String> {
+    fn run(&mut self) -> Result<PickleValue, String> {
         loop {
             let op = self.u8()?;
             match op {
@@ -298,18 +400,29 @@ impl Machine<'_> {
                 b'N' => self.push(PickleValue::None),
                 0x88 => self.push(PickleValue::Bool(true)),
                 0x89 => self.push(PickleValue::Bool(false)),
-                b'}' => self.push(PickleValue::Dict(Rc::default())),
-                b']' => self.push(PickleValue::List(Rc::default())),
+                b'}' => {
+                    let d = self.arena.pairs();
+                    self.push(PickleValue::Dict(d));
+                }
+                b']' => {
+                    let l = self.arena.items(Vec::new());
+                    self.push(PickleValue::List(l));
+                }
                 b')' => self.push(PickleValue::Tuple(Rc::from(Vec::new()))),
-                0x8f => self.push(PickleValue::Set(Rc::default())),
+                0x8f => {
+                    let s = self.arena.items(Vec::new());
+                    self.push(PickleValue::Set(s));
+                }
                 b'd' => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::Dict(Rc::default()));
+                    let d = self.arena.pairs();
+                    self.push(PickleValue::Dict(d));
                     self.set_items(items)?;
                 }
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::List(Rc::new(RefCell::new(items))));
+                    let l = self.arena.items(items);
+                    self.push(PickleValue::List(l));
                 }
                 b's' => {
                     let v = self.pop()?;
@@ -346,7 +459,8 @@ impl Machine<'_> {
                 }
                 0x91 => {
                     let items = self.pop_mark()?;
-                    self.push(PickleValue::Set(Rc::new(RefCell::new(items))));
+                    let s = self.arena.items(items);
+                    self.push(PickleValue::Set(s));
                 }
                 0x93 => {
                     let name = self.pop()?;
@@ -416,7 +530,10 @@ mod tests {
     fn truncations_and_garbage_are_errors_not_panics() {
         // PROTO 4, EMPTY_DICT, MARK, 'a' -> 1, SETITEMS, STOP
         let good = [0x80, 4, b'}', b'(', 0x8c, 1, b'a', b'K', 1, b'u', b'.'];
-        assert!(matches!(parse(&good), Ok(PickleValue::Dict(_))));
+        assert!(matches!(
+            parse(&good).as_ref().map(Pickle::root),
+            Ok(PickleValue::Dict(_))
+        ));
         for cut in 0..good.len() {
             assert!(parse(&good[..cut]).is_err(), "cut {cut}");
         }
@@ -434,7 +551,10 @@ mod tests {
         assert!(matches!(long_value(vec![0xff]), PickleValue::Int(-1)));
         assert!(matches!(long_value(vec![0; 9]), PickleValue::BigInt));
         let f = [0x80, 4, b'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, b'.'];
-        assert!(matches!(parse(&f), Ok(PickleValue::Float(x)) if x == 1.5));
+        assert!(matches!(
+            parse(&f).as_ref().map(Pickle::root),
+            Ok(PickleValue::Float(x)) if *x == 1.5
+        ));
     }
 
     #[test]
@@ -445,11 +565,24 @@ mod tests {
         p.extend_from_slice(&[0x8c, 4]);
         p.extend_from_slice(b"echo");
         p.extend_from_slice(&[0x85, b'R', b'.']);
-        match parse(&p) {
+        match parse(&p).as_ref().map(Pickle::root) {
             Ok(PickleValue::Object(o)) => {
                 assert_eq!(o.borrow().class, Some(("os".into(), "system".into())))
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn self_referencing_containers_are_freed() {
+        // EMPTY_LIST, MEMOIZE, BINGET 0, APPEND, STOP: a list that contains itself.
+        let pickle = parse(&[0x80, 4, b']', 0x94, b'h', 0, b'a', b'.']).unwrap();
+        let PickleValue::List(list) = pickle.root() else {
+            panic!("not a list");
+        };
+        let weak = Rc::downgrade(list);
+        assert_eq!(list.borrow().len(), 1);
+        drop(pickle);
+        assert!(weak.upgrade().is_none(), "the list outlived its pickle");
     }
 }
