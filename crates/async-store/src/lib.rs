@@ -49,6 +49,17 @@ pub use relevance::{
 pub use retriever::{Retriever, SearchType};
 pub use store::{FaissStore, StoreConfig, DEFAULT_INDEX_FACTORY};
 
+/// Entry points of the fuzz targets in the repository's `fuzz/` folder. **Not part of
+/// the API**: hidden from the docs, outside semver, and free to change or disappear in
+/// any release. They expose private readers (the docstore file, the pickle reader)
+/// only so they can be fuzzed.
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::persist::fuzz::{
+        frame_docstore_payload, load_docstore_file, pickle_to_json, read_langchain_pickle,
+    };
+}
+
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use ferrofaiss_cli::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
 use ferrofaiss_index::{
     index_factory, Index, IndexError, IvfFlatIndex, MetricType, SearchParams,
     SUPPORTED_FACTORY_STRINGS,
@@ -105,78 +106,28 @@ pub enum BenchError {
     Index(#[from] IndexError),
 }
 
-/// A matrix read from a TEXMEX file: `n` rows of `d` values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vecs<T> {
-    /// Row dimension.
-    pub d: usize,
-    /// Number of rows.
-    pub n: usize,
-    /// Row-major values.
-    pub data: Vec<T>,
-}
-
-/// Parses TEXMEX bytes: each record is an `i32` dimension then that many 4-byte
-/// little-endian values; every record must have the same dimension.
-pub fn parse_vecs<T>(
-    bytes: &[u8],
+fn read_vecs<T>(
     path: &Path,
-    decode: fn([u8; 4]) -> T,
+    parse: fn(&[u8]) -> Result<Vecs<T>, MalformedVecs>,
 ) -> Result<Vecs<T>, BenchError> {
-    let bad = |problem: String| BenchError::BadVecs {
-        path: path.to_path_buf(),
-        problem,
-    };
-    if bytes.len() < 4 {
-        return Err(bad(format!(
-            "{} bytes: not even one record header",
-            bytes.len()
-        )));
-    }
-    let d = i32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    if d <= 0 || d > 1 << 20 {
-        return Err(bad(format!("dimension {d} in the first record header")));
-    }
-    let d = d as usize;
-    let stride = 4 * (d + 1);
-    if !bytes.len().is_multiple_of(stride) {
-        return Err(bad(format!(
-            "{} bytes is not a whole number of records of dimension {d} ({stride} bytes each)",
-            bytes.len()
-        )));
-    }
-    let n = bytes.len() / stride;
-    let mut data = Vec::with_capacity(n * d);
-    for (i, rec) in bytes.chunks_exact(stride).enumerate() {
-        let di = i32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
-        if di as i64 != d as i64 {
-            return Err(bad(format!("record {i} has dimension {di}, expected {d}")));
-        }
-        data.extend(
-            rec[4..]
-                .chunks_exact(4)
-                .map(|c| decode([c[0], c[1], c[2], c[3]])),
-        );
-    }
-    Ok(Vecs { d, n, data })
-}
-
-fn read_vecs<T>(path: &Path, decode: fn([u8; 4]) -> T) -> Result<Vecs<T>, BenchError> {
     let bytes = std::fs::read(path).map_err(|source| BenchError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_vecs(&bytes, path, decode)
+    parse(&bytes).map_err(|MalformedVecs(problem)| BenchError::BadVecs {
+        path: path.to_path_buf(),
+        problem,
+    })
 }
 
 /// Reads a .fvecs file.
 pub fn read_fvecs(path: &Path) -> Result<Vecs<f32>, BenchError> {
-    read_vecs(path, f32::from_le_bytes)
+    read_vecs(path, parse_fvecs)
 }
 
 /// Reads an .ivecs file.
 pub fn read_ivecs(path: &Path) -> Result<Vecs<i32>, BenchError> {
-    read_vecs(path, i32::from_le_bytes)
+    read_vecs(path, parse_ivecs)
 }
 
 /// CPU time used by other processes while a measurement ran, from `/proc/stat`
@@ -721,38 +672,6 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fvecs(rows: &[&[f32]]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for r in rows {
-            out.extend_from_slice(&(r.len() as i32).to_le_bytes());
-            for v in *r {
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn parses_fvecs_and_rejects_malformed_files() {
-        let p = Path::new("x.fvecs");
-        let ok = fvecs(&[&[1.0, 2.0], &[3.0, 4.0]]);
-        let v = parse_vecs(&ok, p, f32::from_le_bytes).unwrap();
-        assert_eq!((v.n, v.d, v.data), (2, 2, vec![1.0, 2.0, 3.0, 4.0]));
-        for bad in [
-            Vec::new(),
-            vec![1, 0],
-            ok[..ok.len() - 1].to_vec(),
-            fvecs(&[&[1.0, 2.0], &[3.0, 4.0, 5.0, 6.0]]),
-            (-1i32).to_le_bytes().to_vec(),
-            fvecs(&[&[]]),
-        ] {
-            assert!(matches!(
-                parse_vecs(&bad, p, f32::from_le_bytes),
-                Err(BenchError::BadVecs { .. })
-            ));
-        }
-    }
 
     #[test]
     fn percentiles_and_recall() {

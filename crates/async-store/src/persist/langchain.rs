@@ -123,7 +123,7 @@ fn document(pickle: &Pickle, v: &PickleValue, budget: &mut usize) -> Result<Docu
 /// Converts a metadata value to JSON; values JSON cannot hold (bytes, sets, objects,
 /// NaN, integers beyond 64 bits) are refused rather than silently changed. Each value
 /// converted spends one unit of `budget`.
-fn to_json(
+pub(super) fn to_json(
     pickle: &Pickle,
     v: &PickleValue,
     depth: usize,

@@ -31,6 +31,7 @@
 mod atomic;
 mod container;
 mod format;
+pub(crate) mod fuzz;
 mod langchain;
 mod pickle;
 
