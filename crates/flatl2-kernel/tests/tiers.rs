@@ -1,5 +1,7 @@
 //! Tier selection: the environment switches, detection, and forcing tiers.
 
+mod common;
+
 use flatl2_kernel::tier::{best_supported_tier, choose_tier};
 use flatl2_kernel::{kernels, kernels_for, KernelError, SimdTier};
 
@@ -77,5 +79,25 @@ fn scalar_and_portable_always_exist_and_active_tier_is_supported() {
                 && std::arch::is_x86_feature_detected!("fma")
         );
         assert_eq!(f.f16c, std::arch::is_x86_feature_detected!("f16c"));
+    }
+    #[cfg(target_arch = "aarch64")]
+    assert_eq!(
+        flatl2_kernel::cpu_features().neon,
+        std::arch::is_aarch64_feature_detected!("neon")
+    );
+}
+
+/// On aarch64 (CI runs these tests under QEMU) NEON is detected, chosen by default and
+/// among the tiers every kernel test forces against its f64 reference, so the NEON code
+/// runs rather than only type-checks.
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn neon_is_detected_chosen_and_tested_on_aarch64() {
+    assert!(SimdTier::Neon.is_supported());
+    assert_eq!(best_supported_tier(), SimdTier::Neon);
+    assert_eq!(kernels_for(SimdTier::Neon).unwrap().tier(), SimdTier::Neon);
+    assert!(common::tiers().iter().any(|k| k.tier() == SimdTier::Neon));
+    for t in [SimdTier::Avx2, SimdTier::Avx512] {
+        assert!(!t.is_supported(), "{t} on aarch64");
     }
 }
