@@ -528,6 +528,22 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_tuples_drop_without_recursion_too() {
+        // EMPTY_TUPLE, then 200,000 x TUPLE1: each tuple holds the one before (the
+        // fuzz branch's reproducer, too long for libFuzzer's inputs).
+        let mut p = vec![0x80, 4, b')'];
+        p.extend(std::iter::repeat_n(0x85, 200_000));
+        p.push(b'.');
+        let parsed = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || parse(&p).map(|m| m.containers.len()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow on a small stack");
+        assert_eq!(parsed, Ok(200_001));
+    }
+
+    #[test]
     fn a_list_that_contains_itself_is_data_not_a_cycle() {
         // EMPTY_LIST, MEMOIZE, BINGET 0, APPEND, STOP.
         let p = [0x80, 4, b']', 0x94, b'h', 0, b'a', b'.'];
