@@ -1,9 +1,12 @@
 //! The committed seeds of the `docstore_file` and `pickle` fuzz targets (`fuzz/corpus/`)
-//! are valid inputs, so fuzzing starts from files that load rather than from errors.
+//! are valid inputs, so fuzzing starts from files that load rather than from errors;
+//! the `regress-*` pickle seeds are fixed defects' reproducers, refused cleanly.
 
 use std::path::PathBuf;
 
-use ferrofaiss::__fuzz::{frame_docstore_payload, load_docstore_file, read_langchain_pickle};
+use ferrofaiss::__fuzz::{
+    frame_docstore_payload, load_docstore_file, pickle_to_json, read_langchain_pickle,
+};
 
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -35,9 +38,17 @@ fn docstore_seeds_load() {
     }
 }
 
+/// Seeds named `regress-*` are the reproducers of fixed defects (docs/reliability.md),
+/// kept so every fuzz run replays them: they are not LangChain pickles and must be
+/// refused with an error, quickly and within memory. The others are real pickles.
 #[test]
 fn pickle_seeds_load() {
     for (name, bytes) in seeds("pickle") {
+        if name.starts_with("regress-") {
+            assert!(read_langchain_pickle(&bytes).is_err(), "{name}");
+            let _ = pickle_to_json(&bytes);
+            continue;
+        }
         let (docstore, map) =
             read_langchain_pickle(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(docstore.len(), map.len(), "{name}");
