@@ -509,6 +509,17 @@ mod tests {
         assert!(parse(&p).is_ok());
     }
 
+    /// Parses and drops `p` on a thread with a 64 KiB stack (a recursive drop of deep
+    /// nesting would overflow it) and returns how many containers it held.
+    fn containers_on_a_small_stack(p: Vec<u8>) -> Result<usize, String> {
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || parse(&p).map(|m| m.containers.len()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow on a small stack")
+    }
+
     #[test]
     fn deep_nesting_parses_and_drops_without_recursion() {
         // 300,000 lists, each appended into the one before it, then STOP: dropped
@@ -518,13 +529,7 @@ mod tests {
         p.extend(std::iter::repeat_n(b']', depth));
         p.extend(std::iter::repeat_n(b'a', depth - 1));
         p.push(b'.');
-        let parsed = std::thread::Builder::new()
-            .stack_size(64 * 1024)
-            .spawn(move || parse(&p).map(|m| m.containers.len()))
-            .unwrap()
-            .join()
-            .expect("no stack overflow on a small stack");
-        assert_eq!(parsed, Ok(depth));
+        assert_eq!(containers_on_a_small_stack(p), Ok(depth));
     }
 
     #[test]
@@ -534,13 +539,7 @@ mod tests {
         let mut p = vec![0x80, 4, b')'];
         p.extend(std::iter::repeat_n(0x85, 200_000));
         p.push(b'.');
-        let parsed = std::thread::Builder::new()
-            .stack_size(64 * 1024)
-            .spawn(move || parse(&p).map(|m| m.containers.len()))
-            .unwrap()
-            .join()
-            .expect("no stack overflow on a small stack");
-        assert_eq!(parsed, Ok(200_001));
+        assert_eq!(containers_on_a_small_stack(p), Ok(200_001));
     }
 
     #[test]
