@@ -215,8 +215,9 @@ fn finish_interrupted_save(faiss_path: &Path, docstore_path: &Path) -> Result<()
     if fs::symlink_metadata(&previous).is_err() {
         return Ok(());
     }
-    let saved = regular_file_len(docstore_path)
-        .and_then(|_| read_file(docstore_path).ok())
+    // read_file refuses anything but a regular file itself.
+    let saved = read_file(docstore_path)
+        .ok()
         .and_then(|bytes| decode_docstore(docstore_path, &bytes).ok());
     let Some(saved) = saved else {
         // No readable docstore: nothing to match against; the save replaces both.
