@@ -1,2 +1,8 @@
-//! Criterion benchmarks for the workspace live in `benches/benches/`; this library holds
-//! the helpers they share (data generation).
+//! The benchmark harness of the workspace (not published). It holds what the `ferrofaiss
+//! bench` command runs: [`harness`] times an index on TEXMEX data the way
+//! `shared/bench/faiss_anchor.py` times native Faiss and prints records in that script's
+//! schema, and [`texmex`] reads the `.fvecs` / `.ivecs` files. Criterion benchmarks live
+//! in `benches/benches/`, the async store's soak test in `src/bin/soak.rs`.
+
+pub mod harness;
+pub mod texmex;

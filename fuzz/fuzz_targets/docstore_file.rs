@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use ferrofaiss::__fuzz::{frame_docstore_payload, load_docstore_file};
+use ferrofaiss_store::__fuzz::{frame_docstore_payload, load_docstore_file};
 use ferrofaiss::embeddings::FakeEmbeddings;
 use ferrofaiss::{FaissStore, LoadOptions};
 use libfuzzer_sys::fuzz_target;

@@ -3,7 +3,7 @@
 //! proportion to the input.
 #![no_main]
 
-use ferrofaiss::__fuzz::{pickle_to_json, read_langchain_pickle};
+use ferrofaiss_store::__fuzz::{pickle_to_json, read_langchain_pickle};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,128 +1,37 @@
-//! Search-type dispatch (`VectorStore.search`) and retrievers (`as_retriever`), as
-//! LangChain's `VectorStoreRetriever`.
-
-use std::fmt;
-use std::str::FromStr;
+//! [`AsyncRetriever`]: LangChain's `VectorStoreRetriever` over the async handle.
 
 use ferrofaiss_docstore::Document;
+use ferrofaiss_store::{SearchOptions, SearchType, StoreError};
 
-use crate::error::StoreError;
-use crate::options::SearchOptions;
-use crate::search::strip_scores;
-use crate::store::FaissStore;
+use crate::handle::AsyncFaissStore;
 
-/// What a retriever or [`FaissStore::search`] runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SearchType {
-    /// `"similarity"`: [`FaissStore::similarity_search`] (the default).
-    #[default]
-    Similarity,
-    /// `"similarity_score_threshold"`:
-    /// [`FaissStore::similarity_search_with_relevance_scores`], documents only.
-    SimilarityScoreThreshold,
-    /// `"mmr"`: [`FaissStore::max_marginal_relevance_search`].
-    Mmr,
-}
-
-impl SearchType {
-    /// LangChain's name for the search type.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SearchType::Similarity => "similarity",
-            SearchType::SimilarityScoreThreshold => "similarity_score_threshold",
-            SearchType::Mmr => "mmr",
-        }
-    }
-}
-
-impl fmt::Display for SearchType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SearchType {
-    type Err = StoreError;
-
-    /// Parses `"similarity"`, `"similarity_score_threshold"` or `"mmr"`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "similarity" => Ok(SearchType::Similarity),
-            "similarity_score_threshold" => Ok(SearchType::SimilarityScoreThreshold),
-            "mmr" => Ok(SearchType::Mmr),
-            other => Err(StoreError::UnknownSearchType(other.to_string())),
-        }
-    }
-}
-
-impl FaissStore {
-    /// Runs the search `search_type` names (LangChain `VectorStore.search`).
-    pub fn search(
-        &self,
-        query: &str,
-        search_type: SearchType,
-        opts: &SearchOptions,
-    ) -> Result<Vec<Document>, StoreError> {
-        match search_type {
-            SearchType::Similarity => self.similarity_search(query, opts),
-            SearchType::SimilarityScoreThreshold => Ok(strip_scores(
-                self.similarity_search_with_relevance_scores(query, opts)?,
-            )),
-            SearchType::Mmr => self.max_marginal_relevance_search(query, opts),
-        }
-    }
-
-    /// A retriever over this store (LangChain `as_retriever`). A
-    /// `SimilarityScoreThreshold` retriever needs `opts.score_threshold`
-    /// ([`StoreError::MissingScoreThreshold`] otherwise), as LangChain checks when the
-    /// retriever is built.
-    pub fn as_retriever(
-        &self,
-        search_type: SearchType,
-        opts: SearchOptions,
-    ) -> Result<Retriever<'_>, StoreError> {
-        validate_retriever(search_type, &opts)?;
-        Ok(Retriever {
-            store: self,
-            search_type,
-            opts,
-        })
-    }
-}
-
-/// LangChain's retriever validation: a score-threshold retriever needs a threshold.
-pub(crate) fn validate_retriever(
-    search_type: SearchType,
-    opts: &SearchOptions,
-) -> Result<(), StoreError> {
-    if search_type == SearchType::SimilarityScoreThreshold && opts.score_threshold.is_none() {
-        return Err(StoreError::MissingScoreThreshold);
-    }
-    Ok(())
-}
-
-/// A query-to-documents function over a borrowed store (LangChain
-/// `VectorStoreRetriever`), built by [`FaissStore::as_retriever`].
+/// A retriever over an [`AsyncFaissStore`] (LangChain `VectorStoreRetriever.ainvoke`).
 #[derive(Debug, Clone)]
-pub struct Retriever<'a> {
-    store: &'a FaissStore,
+pub struct AsyncRetriever {
+    store: AsyncFaissStore,
     search_type: SearchType,
     opts: SearchOptions,
 }
 
-impl Retriever<'_> {
-    /// The search type.
-    pub fn search_type(&self) -> SearchType {
-        self.search_type
+impl AsyncRetriever {
+    /// A retriever whose options were checked ([`SearchType::check_options`]).
+    pub(crate) fn new(
+        store: AsyncFaissStore,
+        search_type: SearchType,
+        opts: SearchOptions,
+    ) -> Self {
+        AsyncRetriever {
+            store,
+            search_type,
+            opts,
+        }
     }
 
-    /// The search options every query uses.
-    pub fn options(&self) -> &SearchOptions {
-        &self.opts
-    }
-
-    /// Retrieves the documents for `query` (LangChain `invoke`).
-    pub fn invoke(&self, query: &str) -> Result<Vec<Document>, StoreError> {
-        self.store.search(query, self.search_type, &self.opts)
+    /// Retrieves the documents for `query`.
+    #[doc(alias = "ainvoke")]
+    pub async fn invoke(&self, query: &str) -> Result<Vec<Document>, StoreError> {
+        self.store
+            .search(query, self.search_type, self.opts.clone())
+            .await
     }
 }

@@ -19,8 +19,10 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use ferrofaiss::embeddings::TrigramEmbeddings;
-use ferrofaiss::{AsyncFaissStore, FaissStore, Filter, Metadata, SearchOptions, StoreConfig};
+use ferrofaiss_async_store::AsyncFaissStore;
+use ferrofaiss_docstore::{Filter, Metadata};
+use ferrofaiss_embeddings::TrigramEmbeddings;
+use ferrofaiss_store::{FaissStore, SearchOptions, StoreConfig};
 use serde_json::{json, Value};
 
 /// Documents per write unit.

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::TrigramEmbeddings;
-use ferrofaiss::{AsyncFaissStore, FaissStore, SearchOptions, SearchType, StoreConfig};
+use ferrofaiss_async_store::AsyncFaissStore;
+use ferrofaiss_embeddings::TrigramEmbeddings;
+use ferrofaiss_store::{FaissStore, SearchOptions, SearchType, StoreConfig};
 
 fn texts(n: usize) -> Vec<String> {
     (0..n)
@@ -102,8 +103,8 @@ async fn concurrent_writers_and_readers_keep_the_store_consistent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accessors_and_bytes_match_the_sync_store() {
-    use ferrofaiss::embeddings::Embeddings;
-    use ferrofaiss::LoadOptions;
+    use ferrofaiss_embeddings::Embeddings;
+    use ferrofaiss_store::LoadOptions;
     let emb = Arc::new(TrigramEmbeddings::new(64, true).unwrap());
     let sync =
         FaissStore::from_texts(&texts(12), emb.clone(), None, None, StoreConfig::new()).unwrap();

@@ -19,16 +19,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrofaiss::docstore::{Document, Filter, Metadata};
-use ferrofaiss::embeddings::{fnv1a64, Embeddings, FakeEmbeddings, TrigramEmbeddings};
-use ferrofaiss::index::{FlatIndex, MetricType};
-use ferrofaiss::text::{
+use ferrofaiss_async_store::AsyncFaissStore;
+use ferrofaiss_docstore::{Document, Filter, Metadata};
+use ferrofaiss_embeddings::{fnv1a64, Embeddings, FakeEmbeddings, TrigramEmbeddings};
+use ferrofaiss_index::{FlatIndex, MetricType};
+use ferrofaiss_store::{
+    maximal_marginal_relevance, DistanceStrategy, FaissStore, LoadOptions, PersistError,
+    RelevanceScoreFn, SearchOptions, SearchType, StoreConfig, StoreError,
+};
+use ferrofaiss_text::{
     CharacterTextSplitter, CharacterTextSplitterOptions, KeepSeparator, SplitWarning, TextLoader,
     TextSplitter,
-};
-use ferrofaiss::{
-    maximal_marginal_relevance, AsyncFaissStore, DistanceStrategy, FaissStore, LoadOptions,
-    PersistError, RelevanceScoreFn, SearchOptions, SearchType, StoreConfig, StoreError,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -308,7 +309,7 @@ impl CaseRunner<'_> {
         let embedder = embedder_of(&op["embedding"])?;
         let strategy = match op.get("distance_strategy").and_then(Value::as_str) {
             None => Ok(DistanceStrategy::EuclideanDistance),
-            Some(s) => s.parse::<DistanceStrategy>(),
+            Some(s) => s.parse::<DistanceStrategy>().map_err(StoreError::from),
         };
         let strategy = match strategy {
             Ok(s) => s,
@@ -849,7 +850,8 @@ impl CaseRunner<'_> {
         let embedder = embedder_of(&op["embedding"])?;
         let mut opts = LoadOptions::new().index_name(op["index_name"].as_str().unwrap_or("index"));
         if let Some(d) = op["distance_strategy"].as_str() {
-            opts = opts.distance_strategy(d.parse().map_err(|e: StoreError| e.to_string())?);
+            opts =
+                opts.distance_strategy(d.parse::<DistanceStrategy>().map_err(|e| e.to_string())?);
         }
         if let Some(n) = op["normalize_L2"].as_bool() {
             opts = opts.normalize_l2(n);
@@ -1280,7 +1282,7 @@ impl CaseRunner<'_> {
 // ----- ops without a store ------------------------------------------------------------
 
 /// A `CharacterTextSplitter` from LangChain's keyword arguments.
-fn splitter_of(spec: &Value) -> Result<CharacterTextSplitter, ferrofaiss::text::SplitterError> {
+fn splitter_of(spec: &Value) -> Result<CharacterTextSplitter, ferrofaiss_text::SplitterError> {
     let mut o = CharacterTextSplitterOptions::default();
     if let Some(v) = spec["separator"].as_str() {
         o.separator = v.to_string();
@@ -1635,7 +1637,7 @@ fn compare_error(e: &StoreError, want: &Value) -> Result<(), String> {
 
 #[derive(Debug)]
 enum OptionsError {
-    Filter(ferrofaiss::docstore::FilterError),
+    Filter(ferrofaiss_docstore::FilterError),
     Other(String),
 }
 

@@ -4,7 +4,6 @@
 //! line on stderr and exits with code 2; nothing already saved is changed by a command
 //! that fails.
 
-mod bench;
 mod commands;
 mod embedder;
 mod error;
@@ -57,7 +56,7 @@ enum Command {
     /// Print the active SIMD tier and what this CPU supports.
     Simd,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
-    Bench(bench::BenchArgs),
+    Bench(ferrofaiss_benches::harness::BenchArgs),
     /// Draw recall@10 against queries per second, or one-query latency against dataset
     /// size (SVG or PNG), from `bench --json` records.
     Plot(plot::PlotArgs),
@@ -74,7 +73,9 @@ fn dispatch(command: Command) -> Result<(), String> {
         Command::Delete(args) => commands::delete::run(args),
         Command::Merge(args) => commands::merge::run(args),
         Command::Simd => commands::simd::run(),
-        Command::Bench(args) => return bench::run(&args).map_err(|e| e.to_string()),
+        Command::Bench(args) => {
+            return ferrofaiss_benches::harness::run(&args).map_err(|e| e.to_string())
+        }
         Command::Plot(args) => return plot::run(&args).map_err(|e| e.to_string()),
     };
     result.map_err(|e| e.to_string())

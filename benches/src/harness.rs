@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
 use clap::{Args, ValueEnum};
-use ferrofaiss_cli::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
 use ferrofaiss_index::{
     index_factory, Index, IndexError, IvfFlatIndex, MetricType, SearchParams,
     SUPPORTED_FACTORY_STRINGS,

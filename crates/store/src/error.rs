@@ -7,7 +7,7 @@ use ferrofaiss_embeddings::EmbeddingError;
 use ferrofaiss_index::faiss_io::FaissIoError;
 use ferrofaiss_index::IndexError;
 
-use crate::distance::DistanceStrategy;
+use crate::distance::{DistanceStrategy, UnknownDistanceStrategy};
 
 /// What went wrong in a store operation. No variant is ever produced after the store
 /// was modified: a failing call leaves it exactly as it was.
@@ -217,5 +217,11 @@ impl PersistError {
             | PersistError::EmbedderMismatch { path, .. }
             | PersistError::Faiss { path, .. } => path,
         }
+    }
+}
+
+impl From<UnknownDistanceStrategy> for StoreError {
+    fn from(e: UnknownDistanceStrategy) -> Self {
+        StoreError::UnknownDistanceStrategy(e.0)
     }
 }

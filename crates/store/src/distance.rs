@@ -6,8 +6,6 @@ use std::str::FromStr;
 
 use ferrofaiss_index::MetricType;
 
-use crate::error::StoreError;
-
 /// How scores are measured and compared, as LangChain's `DistanceStrategy` enum.
 ///
 /// Only [`DistanceStrategy::MaxInnerProduct`] gives an inner-product index; every other
@@ -83,8 +81,25 @@ impl fmt::Display for DistanceStrategy {
     }
 }
 
+/// The error of parsing a [`DistanceStrategy`] from a name LangChain does not define;
+/// it converts into [`StoreError::UnknownDistanceStrategy`](crate::StoreError::UnknownDistanceStrategy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownDistanceStrategy(pub String);
+
+impl fmt::Display for UnknownDistanceStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown distance strategy {:?}; expected one of EUCLIDEAN_DISTANCE, MAX_INNER_PRODUCT, DOT_PRODUCT, JACCARD, COSINE",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownDistanceStrategy {}
+
 impl FromStr for DistanceStrategy {
-    type Err = StoreError;
+    type Err = UnknownDistanceStrategy;
 
     /// Parses LangChain's names, case-insensitively (`"COSINE"`, `"cosine"`).
     /// Unlike LangChain, an unknown name is an error rather than a silently accepted
@@ -93,7 +108,7 @@ impl FromStr for DistanceStrategy {
         DistanceStrategy::ALL
             .into_iter()
             .find(|d| d.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| StoreError::UnknownDistanceStrategy(s.to_string()))
+            .ok_or_else(|| UnknownDistanceStrategy(s.to_string()))
     }
 }
 
@@ -115,7 +130,7 @@ mod tests {
         }
         assert!(matches!(
             "fake".parse::<DistanceStrategy>(),
-            Err(StoreError::UnknownDistanceStrategy(s)) if s == "fake"
+            Err(UnknownDistanceStrategy(s)) if s == "fake"
         ));
     }
 

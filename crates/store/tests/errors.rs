@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::FakeEmbeddings;
-use ferrofaiss::index::{FlatIndex, MetricType};
-use ferrofaiss::{
-    DistanceStrategy, Document, FaissStore, Filter, Metadata, SearchOptions, SearchType,
-    StoreConfig, StoreError,
+use ferrofaiss_docstore::{Document, Filter, Metadata};
+use ferrofaiss_embeddings::FakeEmbeddings;
+use ferrofaiss_index::{FlatIndex, MetricType};
+use ferrofaiss_store::{
+    DistanceStrategy, FaissStore, SearchOptions, SearchType, StoreConfig, StoreError,
 };
 use serde_json::json;
 
@@ -306,14 +306,14 @@ fn relevance_and_search_type_errors() {
         Err(StoreError::MissingScoreThreshold)
     ));
     assert!(matches!(
-        "fake".parse::<DistanceStrategy>(),
+        "fake".parse::<DistanceStrategy>().map_err(StoreError::from),
         Err(StoreError::UnknownDistanceStrategy(_))
     ));
 }
 
 #[test]
 fn non_empty_index_and_bad_factory_are_refused() {
-    use ferrofaiss::index::Index;
+    use ferrofaiss_index::Index;
     let mut index = FlatIndex::new(10, MetricType::L2).unwrap();
     index.add(&Q).unwrap();
     assert!(matches!(

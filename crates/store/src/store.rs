@@ -19,7 +19,7 @@ pub const DEFAULT_INDEX_FACTORY: &str = "Flat";
 /// (`distance_strategy`, `normalize_L2`, `relevance_score_fn`) plus the index to build.
 ///
 /// ```
-/// use ferrofaiss::{DistanceStrategy, StoreConfig};
+/// use ferrofaiss_store::{DistanceStrategy, StoreConfig};
 /// let config = StoreConfig::new()
 ///     .distance_strategy(DistanceStrategy::MaxInnerProduct)
 ///     .normalize_l2(true)
@@ -92,8 +92,8 @@ impl StoreConfig {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use ferrofaiss::{FaissStore, SearchOptions, StoreConfig};
-/// use ferrofaiss::embeddings::FakeEmbeddings;
+/// use ferrofaiss_store::{FaissStore, SearchOptions, StoreConfig};
+/// use ferrofaiss_embeddings::FakeEmbeddings;
 ///
 /// let store = FaissStore::from_texts(
 ///     &["foo", "bar", "baz"],
@@ -105,7 +105,7 @@ impl StoreConfig {
 /// let hits = store.similarity_search_with_score("foo", &SearchOptions::new().k(2))?;
 /// assert_eq!(hits[0].0.id.as_deref(), Some("a"));
 /// assert_eq!(hits[1].1, 1.0);
-/// # Ok::<(), ferrofaiss::StoreError>(())
+/// # Ok::<(), ferrofaiss_store::StoreError>(())
 /// ```
 pub struct FaissStore {
     pub(crate) embedder: Arc<dyn Embeddings>,
@@ -237,8 +237,8 @@ impl FaissStore {
         config: StoreConfig,
     ) -> Result<Self, StoreError> {
         let texts: Vec<String> = texts.iter().map(|t| t.as_ref().to_string()).collect();
-        let (ids, metadatas) = crate::add::prepare_batch(texts.len(), metadatas, ids)?;
-        let vectors = crate::add::embed_batch(&*embedder, &texts)?;
+        let (ids, metadatas) = crate::batch::prepare_batch(texts.len(), metadatas, ids)?;
+        let vectors = crate::batch::embed_batch(&*embedder, &texts)?;
         Self::build(texts, vectors, metadatas, ids, embedder, config)
     }
 
@@ -251,7 +251,7 @@ impl FaissStore {
         ids: Option<Vec<String>>,
         config: StoreConfig,
     ) -> Result<Self, StoreError> {
-        let (texts, metadatas, ids) = crate::add::split_documents(documents, ids);
+        let (texts, metadatas, ids) = crate::batch::split_documents(documents, ids);
         Self::from_texts(&texts, embedder, Some(metadatas), ids, config)
     }
 
@@ -265,7 +265,7 @@ impl FaissStore {
         config: StoreConfig,
     ) -> Result<Self, StoreError> {
         let (texts, vectors): (Vec<String>, Vec<Vec<f32>>) = text_embeddings.into_iter().unzip();
-        let (ids, metadatas) = crate::add::prepare_batch(texts.len(), metadatas, ids)?;
+        let (ids, metadatas) = crate::batch::prepare_batch(texts.len(), metadatas, ids)?;
         Self::build(texts, vectors, metadatas, ids, embedder, config)
     }
 
@@ -369,7 +369,7 @@ impl FaissStore {
 
     /// Checks every invariant the store keeps (the checks of
     /// [`FaissStore::from_parts`]), e.g. after a panic inside a write.
-    pub(crate) fn check_consistent(&self) -> Result<(), StoreError> {
+    pub fn check_consistent(&self) -> Result<(), StoreError> {
         check_stored_vectors(&*self.index)?;
         check_parts(&*self.index, &self.docstore, &self.index_to_docstore_id)
     }

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::{EmbedFuture, Embeddings, FakeEmbeddings};
-use ferrofaiss::{
+use ferrofaiss_embeddings::{EmbedFuture, Embeddings, FakeEmbeddings};
+use ferrofaiss_store::{
     DistanceStrategy, FaissStore, LoadOptions, PersistError, SearchOptions, StoreError,
 };
 use serde_json::{json, Value};
@@ -190,17 +190,17 @@ fn damaged_pickles_are_typed_errors_naming_the_file() {
 }
 
 /// A copy of the `index` fixture folder whose `index.faiss` is replaced by `index`.
-fn folder_with_index(index: &dyn ferrofaiss::index::Index) -> tempfile::TempDir {
+fn folder_with_index(index: &dyn ferrofaiss_index::Index) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = fixtures().join("langchain_save_local/index");
     std::fs::copy(src.join("index.pkl"), dir.path().join("index.pkl")).unwrap();
-    ferrofaiss::index::faiss_io::write_index(index, dir.path().join("index.faiss")).unwrap();
+    ferrofaiss_index::faiss_io::write_index(index, dir.path().join("index.faiss")).unwrap();
     dir
 }
 
 /// The fixture's own index, read as Faiss wrote it.
-fn fixture_index() -> Box<dyn ferrofaiss::index::Index> {
-    ferrofaiss::index::faiss_io::read_index(
+fn fixture_index() -> Box<dyn ferrofaiss_index::Index> {
+    ferrofaiss_index::faiss_io::read_index(
         fixtures().join("langchain_save_local/index/index.faiss"),
     )
     .unwrap()
@@ -212,7 +212,7 @@ fn load_folder(dir: &tempfile::TempDir) -> Result<FaissStore, StoreError> {
 
 #[test]
 fn folders_whose_index_labels_are_not_its_rows_are_refused() {
-    use ferrofaiss::index::{FlatIndex, IdMap, IdMap2, Index, MetricType};
+    use ferrofaiss_index::{FlatIndex, IdMap, IdMap2, Index, MetricType};
     let flat = fixture_index();
     let n = flat.ntotal();
     let d = flat.dimension();
@@ -250,7 +250,7 @@ fn folders_whose_index_labels_are_not_its_rows_are_refused() {
 
 #[test]
 fn folders_whose_stored_vectors_hold_nan_are_refused() {
-    use ferrofaiss::index::{FlatIndex, Index, MetricType};
+    use ferrofaiss_index::{FlatIndex, Index, MetricType};
     let flat = fixture_index();
     let (n, d) = (flat.ntotal(), flat.dimension());
     let mut vectors: Vec<f32> = (0..n as i64)

@@ -12,14 +12,12 @@ use crate::error::PersistError;
 /// Bytes before the payload.
 pub(crate) const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
-/// FNV-1a 64 of `bytes`: a cheap checksum that catches flipped and truncated bytes.
+/// FNV-1a 64 of `bytes` (the `fnv` crate's): a cheap checksum that catches flipped and
+/// truncated bytes.
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    let mut hasher = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut hasher, bytes);
+    std::hash::Hasher::finish(&hasher)
 }
 
 /// Frames `payload` with `magic` and `version`.

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use ferrofaiss::__fuzz::{
+use ferrofaiss_store::__fuzz::{
     frame_docstore_payload, load_docstore_file, pickle_to_json, read_langchain_pickle,
 };
 

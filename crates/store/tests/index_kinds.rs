@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::TrigramEmbeddings;
-use ferrofaiss::{FaissStore, LoadOptions, SearchOptions, StoreConfig, StoreError};
+use ferrofaiss_embeddings::TrigramEmbeddings;
+use ferrofaiss_store::{FaissStore, LoadOptions, SearchOptions, StoreConfig, StoreError};
 
 fn texts() -> Vec<String> {
     (0..24)
@@ -25,7 +25,7 @@ fn build(factory: &str) -> FaissStore {
     .unwrap()
 }
 
-fn ids_of(hits: &[(ferrofaiss::Document, f32)]) -> Vec<String> {
+fn ids_of(hits: &[(ferrofaiss_docstore::Document, f32)]) -> Vec<String> {
     hits.iter().map(|(d, _)| d.id.clone().unwrap()).collect()
 }
 

@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::{Embeddings, FakeEmbeddings, TrigramEmbeddings};
-use ferrofaiss::index::faiss_io::read_index;
-use ferrofaiss::{
-    DistanceStrategy, FaissStore, LoadOptions, Metadata, PersistError, SearchOptions, StoreConfig,
-    StoreError,
+use ferrofaiss_docstore::Metadata;
+use ferrofaiss_embeddings::{Embeddings, FakeEmbeddings, TrigramEmbeddings};
+use ferrofaiss_index::faiss_io::read_index;
+use ferrofaiss_store::{
+    DistanceStrategy, FaissStore, LoadOptions, PersistError, SearchOptions, StoreConfig, StoreError,
 };
 use serde_json::json;
 

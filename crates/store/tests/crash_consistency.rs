@@ -12,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::TrigramEmbeddings;
-use ferrofaiss::{FaissStore, LoadOptions, StoreConfig};
+use ferrofaiss_embeddings::TrigramEmbeddings;
+use ferrofaiss_store::{FaissStore, LoadOptions, StoreConfig};
 
 /// Every step of a save at which it can be killed, in the order a save passes them
 /// (`recovered-previous` is only reached by a save that finishes an interrupted one).

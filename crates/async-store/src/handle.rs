@@ -1,26 +1,5 @@
-//! The async handle: a cheap-to-clone [`AsyncFaissStore`] over a shared
-//! [`FaissStore`]. Embedding is awaited (`aembed_documents` / `aembed_query`); index
-//! and document work runs on `tokio::task::spawn_blocking`, so the async executor never
-//! waits on a search. Every method behaves exactly like its synchronous twin; the
-//! LangChain name (`asimilarity_search`, ...) is a doc alias.
-//!
-//! Readers share the store (searches run in parallel); writers (add, delete, merge)
-//! take it exclusively, so a search never sees half an add. LangChain's async methods
-//! take no lock at all.
-//!
-//! Which calls take the lock, and how:
-//!
-//! | calls | lock | where |
-//! | --- | --- | --- |
-//! | searches, MMR, `get_by_ids`, `len`, `is_empty`, `embeddings`, `index_to_docstore_id`, `documents`, `save_local`, `serialize_to_bytes`, the source of `merge_from` | shared | the blocking pool |
-//! | `add_*`, `delete`, `merge_from` | exclusive, after any embedding is awaited | the blocking pool |
-//! | `from_*`, `load_local`, `deserialize_from_bytes` | none (a new store) | the blocking pool |
-//! | [`AsyncFaissStore::read`] / [`AsyncFaissStore::write`], `snapshot` | shared / exclusive | the calling thread, which blocks while the other kind is held |
-//!
-//! Cancellation: dropping a write's future before its index work has started cancels
-//! the write; once that work is running on the blocking pool it completes, wholly,
-//! after the drop. Either way the store is never left half-written
-//! (`tests/async_concurrency.rs`).
+//! [`AsyncFaissStore`]: the handle, its constructors and one async method per
+//! method of the sync store.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -28,21 +7,22 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use ferrofaiss_docstore::{Document, Metadata};
 use ferrofaiss_embeddings::Embeddings;
 
-use crate::add::{check_embedding_count, prepare_batch, split_documents};
-use crate::error::StoreError;
-use crate::options::SearchOptions;
-use crate::persist::LoadOptions;
-use crate::retriever::{validate_retriever, SearchType};
-use crate::search::strip_scores;
-use crate::store::{FaissStore, StoreConfig};
+use ferrofaiss_store::batch::{check_embedding_count, prepare_batch, split_documents};
+use ferrofaiss_store::{
+    FaissStore, LoadOptions, SearchOptions, SearchType, StoreConfig, StoreError,
+};
+
+use crate::lock::{blocking, read_lock, write_lock};
+use crate::retriever::AsyncRetriever;
 
 /// A shared, thread-safe store with async methods. Cloning the handle is cheap and
 /// every clone sees the same store.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use ferrofaiss::{AsyncFaissStore, SearchOptions, StoreConfig};
-/// use ferrofaiss::embeddings::FakeEmbeddings;
+/// use ferrofaiss_async_store::AsyncFaissStore;
+/// use ferrofaiss_store::{SearchOptions, StoreConfig};
+/// use ferrofaiss_embeddings::FakeEmbeddings;
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let store = AsyncFaissStore::from_texts(
@@ -55,7 +35,7 @@ use crate::store::{FaissStore, StoreConfig};
 /// .await?;
 /// let docs = store.similarity_search("foo", SearchOptions::new().k(1)).await?;
 /// assert_eq!(docs[0].page_content, "foo");
-/// # Ok::<(), ferrofaiss::StoreError>(())
+/// # Ok::<(), ferrofaiss_store::StoreError>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
@@ -67,17 +47,6 @@ impl From<FaissStore> for AsyncFaissStore {
     fn from(store: FaissStore) -> Self {
         AsyncFaissStore::new(store)
     }
-}
-
-/// Runs `f` on tokio's blocking pool and maps a panic there to an error.
-async fn blocking<T, F>(f: F) -> Result<T, StoreError>
-where
-    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
-    T: Send + 'static,
-{
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Background(e.to_string()))?
 }
 
 impl AsyncFaissStore {
@@ -464,63 +433,14 @@ impl AsyncFaissStore {
         search_type: SearchType,
         opts: SearchOptions,
     ) -> Result<AsyncRetriever, StoreError> {
-        validate_retriever(search_type, &opts)?;
-        Ok(AsyncRetriever {
-            store: self.clone(),
-            search_type,
-            opts,
-        })
+        search_type.check_options(&opts)?;
+        Ok(AsyncRetriever::new(self.clone(), search_type, opts))
     }
 }
 
-/// A retriever over an [`AsyncFaissStore`] (LangChain `VectorStoreRetriever.ainvoke`).
-#[derive(Debug, Clone)]
-pub struct AsyncRetriever {
-    store: AsyncFaissStore,
-    search_type: SearchType,
-    opts: SearchOptions,
-}
-
-impl AsyncRetriever {
-    /// Retrieves the documents for `query`.
-    #[doc(alias = "ainvoke")]
-    pub async fn invoke(&self, query: &str) -> Result<Vec<Document>, StoreError> {
-        self.store
-            .search(query, self.search_type, self.opts.clone())
-            .await
-    }
-}
-
-/// Takes the shared lock; a poisoned lock is cleared when the store checks whole
-/// ([`FaissStore::check_consistent`]), and is an error otherwise.
-fn read_lock(lock: &RwLock<FaissStore>) -> Result<RwLockReadGuard<'_, FaissStore>, StoreError> {
-    lock.read().or_else(|poison| {
-        let guard = poison.into_inner();
-        recover(lock, &guard)?;
-        Ok(guard)
-    })
-}
-
-/// Takes the exclusive lock, recovering from poison as [`read_lock`] does.
-fn write_lock(lock: &RwLock<FaissStore>) -> Result<RwLockWriteGuard<'_, FaissStore>, StoreError> {
-    lock.write().or_else(|poison| {
-        let guard = poison.into_inner();
-        recover(lock, &guard)?;
-        Ok(guard)
-    })
-}
-
-/// After a writer's panic: clears the poison if the store is still whole.
-fn recover(lock: &RwLock<FaissStore>, store: &FaissStore) -> Result<(), StoreError> {
-    match store.check_consistent() {
-        Ok(()) => {
-            lock.clear_poison();
-            Ok(())
-        }
-        Err(e) => Err(StoreError::Poisoned(format!(
-            "a writer panicked and left the store inconsistent ({e})"
-        ))),
-    }
+/// The documents of `(document, score)` pairs, in order.
+fn strip_scores(pairs: Vec<(Document, f32)>) -> Vec<Document> {
+    pairs.into_iter().map(|(doc, _)| doc).collect()
 }
 
 #[cfg(test)]
@@ -572,7 +492,7 @@ mod tests {
     fn a_panic_that_leaves_half_a_write_is_refused_from_then_on() {
         let handle = handle();
         panic_inside_write(&handle, |store| {
-            store.index_to_docstore_id.push("half-added".into());
+            ferrofaiss_store::__test_seams::push_unbacked_id(store, "half-added");
         });
         for _ in 0..2 {
             assert!(matches!(handle.read(), Err(StoreError::Poisoned(_))));

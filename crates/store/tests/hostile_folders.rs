@@ -11,8 +11,8 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrofaiss::embeddings::TrigramEmbeddings;
-use ferrofaiss::{FaissStore, LoadOptions, PersistError, StoreConfig, StoreError};
+use ferrofaiss_embeddings::TrigramEmbeddings;
+use ferrofaiss_store::{FaissStore, LoadOptions, PersistError, StoreConfig, StoreError};
 
 fn embedder() -> Arc<TrigramEmbeddings> {
     Arc::new(TrigramEmbeddings::new(32, true).unwrap())

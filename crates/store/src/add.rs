@@ -2,111 +2,13 @@
 //! the store changes, so a failing add leaves it untouched (LangChain adds the vectors
 //! and then fails on an existing id).
 
-use std::collections::HashSet;
-
 use ferrofaiss_docstore::{Document, Metadata};
-use ferrofaiss_embeddings::Embeddings;
 use ferrofaiss_index::Index;
 
+use crate::batch::{embed_batch, prepare_batch, split_documents};
 use crate::error::StoreError;
 use crate::store::FaissStore;
 use crate::vectors::{flatten_checked, normalize_rows};
-
-/// A fresh lowercase, hyphenated uuid v4, as LangChain generates for missing ids.
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Checks the lengths of `metadatas` and `ids` against `n` texts, generates missing
-/// ids (an empty list counts as missing, as in LangChain) and rejects duplicates.
-pub(crate) fn prepare_batch(
-    n: usize,
-    metadatas: Option<Vec<Metadata>>,
-    ids: Option<Vec<String>>,
-) -> Result<(Vec<String>, Vec<Metadata>), StoreError> {
-    if n == 0 {
-        return Err(StoreError::EmptyInput("texts"));
-    }
-    let metadatas = match metadatas {
-        Some(m) if m.len() != n => {
-            return Err(StoreError::LengthMismatch {
-                what: "metadatas",
-                texts: n,
-                got: m.len(),
-            })
-        }
-        Some(m) => m,
-        None => vec![Metadata::new(); n],
-    };
-    let ids = match ids {
-        Some(ids) if !ids.is_empty() => ids,
-        _ => (0..n).map(|_| new_id()).collect(),
-    };
-    if ids.len() != n {
-        return Err(StoreError::LengthMismatch {
-            what: "ids",
-            texts: n,
-            got: ids.len(),
-        });
-    }
-    let mut seen = HashSet::with_capacity(n);
-    let duplicates: Vec<String> = ids
-        .iter()
-        .filter(|id| !seen.insert(id.as_str()))
-        .cloned()
-        .collect();
-    if !duplicates.is_empty() {
-        return Err(StoreError::DuplicateIds(duplicates));
-    }
-    Ok((ids, metadatas))
-}
-
-/// Embeds a batch in one call and checks that one vector came back per text.
-pub(crate) fn embed_batch(
-    embedder: &dyn Embeddings,
-    texts: &[String],
-) -> Result<Vec<Vec<f32>>, StoreError> {
-    let vectors = embedder.embed_documents(texts)?;
-    check_embedding_count(texts.len(), &vectors)?;
-    Ok(vectors)
-}
-
-/// Checks that an embedder returned one vector per text.
-pub(crate) fn check_embedding_count(texts: usize, vectors: &[Vec<f32>]) -> Result<(), StoreError> {
-    if vectors.len() != texts {
-        return Err(StoreError::EmbeddingCount {
-            expected: texts,
-            got: vectors.len(),
-        });
-    }
-    Ok(())
-}
-
-/// Splits documents into texts, metadatas and the ids to use: `ids` when given,
-/// otherwise the documents' own ids if any has one (documents without one get a fresh
-/// uuid), otherwise `None` (all generated).
-pub(crate) fn split_documents(
-    documents: Vec<Document>,
-    ids: Option<Vec<String>>,
-) -> (Vec<String>, Vec<Metadata>, Option<Vec<String>>) {
-    let any_own_id = documents
-        .iter()
-        .any(|d| d.id.as_deref().is_some_and(|id| !id.is_empty()));
-    let mut texts = Vec::with_capacity(documents.len());
-    let mut metadatas = Vec::with_capacity(documents.len());
-    let mut own_ids = Vec::with_capacity(documents.len());
-    for doc in documents {
-        texts.push(doc.page_content);
-        metadatas.push(doc.metadata);
-        own_ids.push(doc.id.filter(|id| !id.is_empty()).unwrap_or_else(new_id));
-    }
-    let ids = match ids {
-        Some(ids) => Some(ids),
-        None if any_own_id => Some(own_ids),
-        None => None,
-    };
-    (texts, metadatas, ids)
-}
 
 impl FaissStore {
     /// Embeds `texts` in one call and adds them (LangChain `add_texts`). Returns the

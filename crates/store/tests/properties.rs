@@ -4,10 +4,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::FakeEmbeddings;
-use ferrofaiss::{
-    DistanceStrategy, FaissStore, Filter, LoadOptions, Metadata, SearchOptions, StoreConfig,
-};
+use ferrofaiss_docstore::{Filter, Metadata};
+use ferrofaiss_embeddings::FakeEmbeddings;
+use ferrofaiss_store::{DistanceStrategy, FaissStore, LoadOptions, SearchOptions, StoreConfig};
 use proptest::prelude::*;
 use serde_json::json;
 

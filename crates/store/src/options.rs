@@ -22,7 +22,7 @@ pub const DEFAULT_LAMBDA_MULT: f32 = 0.5;
 ///   fetched with a filter); `score_threshold` is ignored, as in LangChain.
 ///
 /// ```
-/// use ferrofaiss::SearchOptions;
+/// use ferrofaiss_store::SearchOptions;
 /// let opts = SearchOptions::new().k(2).fetch_k(10).score_threshold(0.5);
 /// assert_eq!((opts.k, opts.fetch_k, opts.lambda_mult), (2, 10, 0.5));
 /// ```

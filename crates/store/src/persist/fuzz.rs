@@ -1,4 +1,4 @@
-//! What the fuzz targets in `fuzz/` call (re-exported as `ferrofaiss::__fuzz`). Not part
+//! What the fuzz targets in `fuzz/` call (re-exported as `ferrofaiss_store::__fuzz`). Not part
 //! of the API: these wrap private readers so they can be fuzzed one by one.
 
 use std::path::Path;

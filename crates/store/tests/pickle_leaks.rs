@@ -10,7 +10,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use ferrofaiss::__fuzz::{pickle_to_json, read_langchain_pickle};
+use ferrofaiss_store::__fuzz::{pickle_to_json, read_langchain_pickle};
 
 struct LiveBytes;
 

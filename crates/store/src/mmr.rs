@@ -9,7 +9,7 @@
 
 /// Cosine similarity of two vectors in f64. A zero vector (0/0) or an overflow gives
 /// 0, as LangChain's numpy version does.
-pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
+pub(crate) fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
     let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
     for (&x, &y) in a.iter().zip(b) {
         let (x, y) = (f64::from(x), f64::from(y));
