@@ -7,10 +7,10 @@
 
 use std::collections::HashSet;
 
+use ferrofaiss_cpython::{self as python, ContainsError, HashKey, OrderOp};
 use serde_json::Value;
 
 use super::error::FilterEvalError;
-use crate::python::{self, ContainsError, HashKey, OrderOp};
 use crate::Metadata;
 
 /// A compiled metadata filter expression.

@@ -1,11 +1,11 @@
 //! LangChain's `create_documents` / `split_documents`: chunks become documents that carry
 //! a copy of their source metadata and, optionally, their start position.
 
+use ferrofaiss_cpython::CodePointOffsets;
 use ferrofaiss_docstore::{Document, Metadata};
 use serde_json::Value;
 
 use super::{SplitWarning, SplitterError, TextSplitter};
-use crate::python_str::CodePointOffsets;
 
 /// The metadata key `add_start_index` writes.
 const START_INDEX_KEY: &str = "start_index";
