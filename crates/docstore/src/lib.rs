@@ -34,4 +34,3 @@ pub use ferrofaiss_cpython::{ContainsError, OrderError, OrderOp, PyException};
 pub use filter::{
     Comparison, Condition, Filter, FilterError, FilterEvalError, FilterExpr, ValueSet,
 };
-pub use serde_json::Value;
