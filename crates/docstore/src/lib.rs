@@ -26,7 +26,7 @@
 
 mod docstore;
 mod document;
-pub mod filter;
+mod filter;
 
 pub use docstore::{DocstoreError, InMemoryDocstore, IntoIter, Iter};
 pub use document::{metadata_from_json, Document, Metadata};
