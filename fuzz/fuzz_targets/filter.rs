@@ -4,8 +4,9 @@
 //! (the metadata of a document).
 #![no_main]
 
-use ferrofaiss_docstore::{Filter, Value};
+use ferrofaiss_docstore::Filter;
 use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -1,8 +1,8 @@
 //! How search results are printed: readable text, or one JSON document (`--json`).
 
-use ferrofaiss::docstore::Value;
 use ferrofaiss::Document;
 use serde_json::json;
+use serde_json::Value;
 
 /// One search result: the document and its raw score (a squared L2 distance or an
 /// inner product, as Faiss computes it).

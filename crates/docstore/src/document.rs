@@ -13,7 +13,7 @@ pub type Metadata = serde_json::Map<String, Value>;
 /// golden cases record); `id` and `metadata` may be left out when deserializing.
 ///
 /// `PartialEq` compares the JSON values structurally, so `1` and `1.0` differ; use
-/// [`crate::python::eq`] on metadata values for Python's `1 == 1.0`.
+/// [`ferrofaiss_cpython::eq`] on metadata values for Python's `1 == 1.0`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     /// The document's id; `None` when it has none yet.

@@ -12,8 +12,11 @@
 //!   $not`) compiled once into a [`FilterExpr`] and evaluated with Python's value
 //!   semantics, including the quirks and Python errors LangChain 0.4.2 shows; or a Rust
 //!   closure over the metadata.
-//! * [`python`]: the CPython semantics (`==`, ordering, `in`, `repr` of strings) the
-//!   filters and error messages rely on.
+//!
+//! The CPython semantics (`==`, ordering, `in`, `repr` of strings) the filters and error
+//! messages rely on live in `ferrofaiss_cpython`; the Python types that appear in this
+//! crate's errors ([`PyException`], [`OrderError`], [`OrderOp`], [`ContainsError`]) are
+//! re-exported here.
 //!
 //! Errors carry LangChain's messages: `Display` (or `python_message`) gives the text and
 //! `python_exception` the Python exception class recorded in the golden cases.
@@ -23,13 +26,11 @@
 
 mod docstore;
 mod document;
-pub mod filter;
-pub mod python;
+mod filter;
 
 pub use docstore::{DocstoreError, InMemoryDocstore, IntoIter, Iter};
 pub use document::{metadata_from_json, Document, Metadata};
+pub use ferrofaiss_cpython::{ContainsError, OrderError, OrderOp, PyException};
 pub use filter::{
     Comparison, Condition, Filter, FilterError, FilterEvalError, FilterExpr, ValueSet,
 };
-pub use python::PyException;
-pub use serde_json::Value;

@@ -29,12 +29,10 @@
 //! ```
 
 mod load;
-mod python_str;
 mod split;
 
 pub use ferrofaiss_docstore::{Document, Metadata};
 pub use load::{DirectoryLoader, LoaderError, TextEncoding, TextLoader, DEFAULT_DIRECTORY_GLOB};
-pub use python_str::{is_python_whitespace, python_strip};
 pub use split::{
     CharacterTextSplitter, CharacterTextSplitterOptions, KeepSeparator, Language, LengthFunction,
     RecursiveCharacterTextSplitter, RecursiveCharacterTextSplitterOptions, Split, SplitWarning,

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Args;
-use ferrofaiss::docstore::Value;
 use ferrofaiss::embeddings::Embeddings;
 use ferrofaiss::text::{CharacterTextSplitter, TextLoader, TextSplitter};
 use ferrofaiss::{
     AsyncFaissStore, Document, FaissStore, Filter, LoadOptions, SearchOptions, StoreConfig,
 };
+use serde_json::Value;
 
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};

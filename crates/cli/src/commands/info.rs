@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::Args;
-use ferrofaiss::docstore::Value;
 use ferrofaiss::{saved_paths, FaissStore, DEFAULT_INDEX_NAME};
 use serde_json::json;
+use serde_json::Value;
 
 use crate::error::CliResult;
 use crate::saved::open_without_embedder;

@@ -1,6 +1,6 @@
 //! Errors of the in-memory docstore.
 
-use crate::python::{repr_str, PyException};
+use ferrofaiss_cpython::{repr_str, PyException};
 
 /// Why a docstore operation was refused. A refused operation changes nothing.
 ///

@@ -28,7 +28,7 @@ use indexmap::IndexMap;
 
 pub use error::DocstoreError;
 
-use crate::Document;
+use crate::document::Document;
 
 /// Batches up to this size are removed one by one; longer ones in one pass.
 const SMALL_DELETE: usize = 8;

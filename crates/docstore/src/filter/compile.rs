@@ -12,11 +12,11 @@
 //! Sub-filters that are not dicts fail with the Python errors LangChain produces for
 //! them (see [`FilterError`]).
 
+use ferrofaiss_cpython::type_name;
 use serde_json::{Map, Value};
 
 use super::error::FilterError;
 use super::expr::{Comparison, Condition, FilterExpr, ValueSet};
-use crate::python::type_name;
 
 /// The keys allowed at the top level of a filter.
 const TOP_LEVEL_OPERATORS: [&str; 11] = [

@@ -6,7 +6,7 @@
 //! at, while Python's `TypeError`s from comparing incomparable values only fire when a
 //! document's value makes them fire.
 
-use crate::python::{ContainsError, OrderError, PyException};
+use ferrofaiss_cpython::{ContainsError, OrderError, PyException};
 
 /// A dict filter that LangChain refuses to compile.
 ///

@@ -7,11 +7,11 @@
 
 use std::collections::HashSet;
 
+use ferrofaiss_cpython::{self as python, ContainsError, HashKey, OrderOp};
 use serde_json::Value;
 
 use super::error::FilterEvalError;
-use crate::python::{self, ContainsError, HashKey, OrderOp};
-use crate::Metadata;
+use crate::document::Metadata;
 
 /// A compiled metadata filter expression.
 #[derive(Debug, Clone, PartialEq)]

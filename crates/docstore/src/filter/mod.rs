@@ -30,7 +30,7 @@ use serde_json::Value;
 pub use error::{FilterError, FilterEvalError};
 pub use expr::{Comparison, Condition, FilterExpr, ValueSet};
 
-use crate::Metadata;
+use crate::document::Metadata;
 
 /// A predicate written in Rust over a document's metadata.
 type MetadataPredicate = dyn Fn(&Metadata) -> bool + Send + Sync;

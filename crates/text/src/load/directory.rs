@@ -7,7 +7,8 @@ use ferrofaiss_docstore::Document;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use walkdir::WalkDir;
 
-use super::{LoaderError, TextLoader};
+use super::error::LoaderError;
+use super::text::TextLoader;
 
 /// LangChain's default glob: every file whose name does not start with a dot, at any depth.
 pub const DEFAULT_DIRECTORY_GLOB: &str = "**/[!.]*";

@@ -6,7 +6,7 @@ use ferrofaiss_docstore::{Document, Metadata};
 use serde_json::Value;
 
 use super::encoding::{universal_newlines, TextEncoding};
-use super::LoaderError;
+use super::error::LoaderError;
 
 /// The metadata key holding the path a document was loaded from.
 pub(crate) const SOURCE_KEY: &str = "source";

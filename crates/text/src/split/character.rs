@@ -1,9 +1,11 @@
 //! LangChain's `CharacterTextSplitter`: split on one separator, then merge.
 
-use super::merge::merge_splits;
-use super::separator::Separator;
+use super::error::SplitterError;
+use super::length::LengthFunction;
+use super::merge::{merge_splits, SplitWarning};
+use super::separator::{KeepSeparator, Separator};
 use super::settings::ChunkSettings;
-use super::{KeepSeparator, LengthFunction, SplitWarning, SplitterError, TextSplitter};
+use super::splitter::TextSplitter;
 
 /// The prefixes LangChain treats as a zero-width lookaround separator, which is never
 /// re-inserted between merged pieces.

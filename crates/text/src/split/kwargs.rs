@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{
-    CharacterTextSplitterOptions, KeepSeparator, RecursiveCharacterTextSplitterOptions,
-    SplitterError,
-};
+use super::character::CharacterTextSplitterOptions;
+use super::error::SplitterError;
+use super::recursive::RecursiveCharacterTextSplitterOptions;
+use super::separator::KeepSeparator;
 
 fn invalid(key: &str, message: impl Into<String>) -> SplitterError {
     SplitterError::InvalidOption {

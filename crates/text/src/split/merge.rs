@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use ferrofaiss_cpython::python_strip;
+
 use super::settings::ChunkSettings;
-use crate::python_str::python_strip;
 
 /// The logger LangChain's merge warnings go to.
 pub const MERGE_LOGGER: &str = "langchain_text_splitters.base";

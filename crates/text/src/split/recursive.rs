@@ -1,10 +1,13 @@
 //! LangChain's `RecursiveCharacterTextSplitter`: try separators in order, cutting pieces
 //! that are still too large with the next ones.
 
-use super::merge::merge_splits;
-use super::separator::Separator;
+use super::error::SplitterError;
+use super::language::Language;
+use super::length::LengthFunction;
+use super::merge::{merge_splits, SplitWarning};
+use super::separator::{KeepSeparator, Separator};
 use super::settings::ChunkSettings;
-use super::{KeepSeparator, Language, LengthFunction, SplitWarning, SplitterError, TextSplitter};
+use super::splitter::TextSplitter;
 
 /// LangChain's default separators: paragraphs, lines, words, code points.
 pub const DEFAULT_SEPARATORS: [&str; 4] = ["\n\n", "\n", " ", ""];

@@ -1,7 +1,7 @@
 //! Splitting a text on a separator the way LangChain's `_split_text_with_regex` does:
 //! Python's `re.split`, optionally keeping the separator, with empty pieces dropped.
 
-use super::SplitterError;
+use super::error::SplitterError;
 
 /// LangChain's `keep_separator` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,6 +1,7 @@
 //! The settings every LangChain `TextSplitter` shares, validated as its `__init__` does.
 
-use super::{LengthFunction, SplitterError};
+use super::error::SplitterError;
+use super::length::LengthFunction;
 
 /// Validated chunking settings shared by all splitters.
 #[derive(Debug, Clone)]

@@ -1,30 +1,16 @@
-//! Python `str` semantics the splitters must reproduce: `str.strip()` whitespace and
-//! `str.find()` positions counted in code points.
-
-/// True for the characters Python's `str.isspace()` accepts, which `str.strip()` removes.
-///
-/// Rust's [`char::is_whitespace`] agrees with Python except for the four ASCII information
-/// separators `\x1c`-`\x1f`, which Python treats as whitespace.
-pub fn is_python_whitespace(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
-}
-
-/// Python's `s.strip()`: removes leading and trailing [`is_python_whitespace`] characters.
-pub fn python_strip(s: &str) -> &str {
-    s.trim_matches(is_python_whitespace)
-}
+//! Python string indices (code points) over Rust strings (byte offsets): `str.find()`.
 
 /// Byte offset of every code point of one text, to translate between Rust byte offsets and
 /// Python string indices (code points).
 #[derive(Debug, Clone)]
-pub(crate) struct CodePointOffsets {
+pub struct CodePointOffsets {
     /// `starts[i]` is the byte offset of code point `i`; the last entry is `text.len()`.
     starts: Vec<usize>,
 }
 
 impl CodePointOffsets {
     /// Indexes `text`.
-    pub(crate) fn new(text: &str) -> Self {
+    pub fn new(text: &str) -> Self {
         let mut starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
         starts.push(text.len());
         Self { starts }
@@ -38,7 +24,9 @@ impl CodePointOffsets {
     /// Python's `text.find(needle, start)`: the code-point index of the first occurrence of
     /// `needle` at or after code point `start`, or -1. A negative `start` counts as 0 here
     /// (callers clamp it first, as LangChain does).
-    pub(crate) fn find(&self, text: &str, needle: &str, start: i64) -> i64 {
+    ///
+    /// `text` must be the text this index was built from.
+    pub fn find(&self, text: &str, needle: &str, start: i64) -> i64 {
         let start = usize::try_from(start.max(0)).unwrap_or(usize::MAX);
         if start > self.code_points() {
             return -1;
@@ -58,17 +46,6 @@ impl CodePointOffsets {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strip_matches_python_whitespace_set() {
-        assert_eq!(python_strip("\x1c\x1d a b \x1e\x1f\u{3000}"), "a b");
-        assert_eq!(
-            python_strip("\u{85}\u{a0}x\u{2028}\u{2029}\u{202f}\u{205f}"),
-            "x"
-        );
-        // U+200B ZERO WIDTH SPACE is not whitespace in Python.
-        assert_eq!(python_strip("\u{200b}x"), "\u{200b}x");
-    }
 
     #[test]
     fn find_counts_code_points() {
