@@ -85,7 +85,7 @@ impl FlatIndex {
         k: usize,
     ) -> Result<SearchResult, IndexError> {
         let nq = queries.len() / self.d;
-        let metric = self.metric.kernel_metric();
+        let metric = self.metric;
         let blocked = exhaustive::batch_path(nq, self.ntotal(), self.d) == KnnPath::Blocked;
         let norms = if self.metric == MetricType::L2 && blocked {
             Some(self.cached_norms()?)
