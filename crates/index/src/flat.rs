@@ -1,7 +1,6 @@
 //! `FlatIndex`: exhaustive search over row-major `f32` vectors (Faiss `IndexFlatL2` /
 //! `IndexFlatIP`). Ids are row positions; `remove_ids` shifts later rows down.
 
-use std::any::Any;
 use std::sync::OnceLock;
 
 use flatl2_kernel::{kernels, KnnPath};
@@ -129,15 +128,6 @@ impl Index for FlatIndex {
         self.metric
     }
 
-    fn is_trained(&self) -> bool {
-        true
-    }
-
-    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
-        checked_vectors(x, self.d)?;
-        Ok(())
-    }
-
     /// Copies `x` in blocks, checking each block for NaN while it is in cache (one pass
     /// over the input); on a NaN the rows already copied are dropped again.
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
@@ -257,18 +247,6 @@ impl Index for FlatIndex {
         }
         self.changed();
         Ok(())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn clone_box(&self) -> Box<dyn Index> {
-        Box::new(self.clone())
     }
 
     fn type_name(&self) -> &'static str {
