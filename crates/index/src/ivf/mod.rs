@@ -7,7 +7,7 @@ mod search;
 
 use rayon::prelude::*;
 
-pub use direct_map::{lo_build, lo_split, DirectMap, DirectMapType};
+pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::InvertedList;
 
 use crate::kmeans::{kmeans, ClusteringParameters};
