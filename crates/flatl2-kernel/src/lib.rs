@@ -42,10 +42,7 @@ pub mod __internal {
     /// The scalar tier's functions: the plain-Rust reference the tests compare every
     /// tier with. They do not check lengths (callers guarantee them).
     pub mod scalar {
-        pub use crate::scalar::{
-            inner_product, inner_product_ny, inner_product_ny_f16, l2_sqr, l2_sqr_ny,
-            l2_sqr_ny_f16, norm_sqr,
-        };
+        pub use crate::scalar::{inner_product, l2_sqr, norm_sqr};
     }
 }
 
