@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, Metric, SimdTier};
+use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, MetricType, SimdTier};
 
 const DIMS: [usize; 4] = [128, 384, 768, 1536];
 const NQ: usize = 1000;
@@ -167,7 +167,7 @@ fn many_to_many(c: &mut Criterion) {
                     b.iter(|| {
                         k.knn_via(
                             KnnPath::Blocked,
-                            Metric::L2,
+                            MetricType::L2,
                             black_box(&queries),
                             black_box(&rows),
                             d,
@@ -266,7 +266,7 @@ fn best_of_report(_: &mut Criterion) {
             let r = best_and_median(5, || {
                 k.knn_via(
                     KnnPath::Blocked,
-                    Metric::L2,
+                    MetricType::L2,
                     &queries,
                     &rows,
                     d,

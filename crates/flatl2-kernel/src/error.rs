@@ -1,6 +1,6 @@
 //! Typed errors returned by the safe entry points of this crate.
 
-use crate::tier::SimdTier;
+use crate::simd_tier::SimdTier;
 
 /// What can go wrong when a kernel is called through a safe entry point.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,9 +8,11 @@
 //! Faiss's strict replacement rule reproduces Faiss's result and tie order exactly
 //! (given the same distances).
 
-use crate::dispatch::Kernels;
+use crate::error::KernelError;
+use crate::metric::MetricType;
+use crate::table::{check_out, row_count, Kernels};
 use crate::tile::{pack_queries, TileSpan};
-use crate::topk::{Metric, TopK};
+use crate::topk::TopK;
 
 /// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
 /// `nq * d` reaches this value, and scans query by query below it.
@@ -36,6 +38,82 @@ pub enum KnnPath {
     Blocked,
 }
 
+// The many-to-many entry points of the table live here, next to the algorithm, so the
+// table module does not depend on this one.
+impl Kernels {
+    /// Many-to-many k-nearest-neighbour search, fused with top-k selection.
+    ///
+    /// `queries` holds `nq` rows and `rows` holds `n` rows, both of dimension `d`.
+    /// `row_norms`, when given, must hold the squared norms of `rows` (used by the L2
+    /// blocked path; computed on the fly when `None`, ignored for inner product).
+    /// Writes `nq * k` distances and labels (row positions, `-1` with the metric's worst
+    /// distance for empty slots) in Faiss's order.
+    ///
+    /// The path follows Faiss ([`KnnPath::Auto`]): the blocked
+    /// `||x||^2 + ||y||^2 - 2 x.y` path when `nq * d >= 128000` (Faiss's
+    /// `distance_compute_blas_threshold`), one-to-many scans otherwise. Single-threaded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn knn(
+        &self,
+        metric: MetricType,
+        queries: &[f32],
+        rows: &[f32],
+        d: usize,
+        row_norms: Option<&[f32]>,
+        k: usize,
+        dist_out: &mut [f32],
+        labels_out: &mut [i64],
+    ) -> Result<(), KernelError> {
+        self.knn_via(
+            KnnPath::Auto,
+            metric,
+            queries,
+            rows,
+            d,
+            row_norms,
+            k,
+            dist_out,
+            labels_out,
+        )
+    }
+
+    /// [`Kernels::knn`] with the path chosen by the caller.
+    ///
+    /// [`KnnPath::Blocked`] computes inner products with a register-tiled micro-kernel
+    /// over blocks of rows that stay in cache, and (L2) turns them into
+    /// `(|x|^2 + |y|^2) - 2 x.y`, clamping negative round-off to 0 as Faiss's BLAS path
+    /// does; distances may differ from the direct formula in the last bits.
+    /// [`KnnPath::Direct`] uses the one-to-many kernels (the direct formula).
+    #[allow(clippy::too_many_arguments)]
+    pub fn knn_via(
+        &self,
+        path: KnnPath,
+        metric: MetricType,
+        queries: &[f32],
+        rows: &[f32],
+        d: usize,
+        row_norms: Option<&[f32]>,
+        k: usize,
+        dist_out: &mut [f32],
+        labels_out: &mut [i64],
+    ) -> Result<(), KernelError> {
+        let nq = row_count(queries.len(), d)?;
+        let n = row_count(rows.len(), d)?;
+        let slots = nq
+            .checked_mul(k)
+            .ok_or(KernelError::SizeOverflow { rows: nq, dim: k })?;
+        check_out(slots, dist_out.len())?;
+        check_out(slots, labels_out.len())?;
+        if let Some(norms) = row_norms {
+            check_out(n, norms.len())?;
+        }
+        knn(
+            self, path, metric, queries, rows, d, row_norms, k, dist_out, labels_out,
+        );
+        Ok(())
+    }
+}
+
 /// Rows per block for dimension `d`, a multiple of the tile height `rb`.
 fn rows_per_block(d: usize, rb: usize) -> usize {
     let rows = BLOCK_BYTES / (4 * d).max(1);
@@ -47,7 +125,7 @@ fn rows_per_block(d: usize, rb: usize) -> usize {
 pub(crate) fn knn(
     kernels: &Kernels,
     path: KnnPath,
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,
@@ -84,7 +162,7 @@ pub(crate) fn knn(
 /// One-to-many scans: for each block of rows, each query's distances to the block.
 fn knn_direct(
     kernels: &Kernels,
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,
@@ -94,8 +172,8 @@ fn knn_direct(
     let block = rows_per_block(d, 1).min(n.max(1));
     let mut scratch = vec![0.0f32; block];
     let ny = match metric {
-        Metric::L2 => kernels.l2_sqr_ny,
-        Metric::InnerProduct => kernels.inner_product_ny,
+        MetricType::L2 => kernels.l2_sqr_ny,
+        MetricType::InnerProduct => kernels.inner_product_ny,
     };
     let mut start = 0;
     while start < n {
@@ -113,7 +191,7 @@ fn knn_direct(
 /// The blocked path: packed query groups x blocks of rows, register tiles, fused top-k.
 fn knn_blocked(
     kernels: &Kernels,
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,
@@ -132,7 +210,7 @@ fn knn_blocked(
         let first = g * qb;
         pack_queries(queries, d, first, qb.min(nq - first), qb, pack);
     }
-    let l2 = metric == Metric::L2;
+    let l2 = metric == MetricType::L2;
     let mut query_norms = vec![0.0f32; groups * qb];
     if l2 {
         for (qn, q) in query_norms.iter_mut().zip(queries.chunks_exact(d)) {

@@ -2,7 +2,7 @@
 //! slices; one-to-many and many-to-many (blocked, fused with top-k); f16 rows.
 //!
 //! Hand-vectorised tiers (AVX-512F, AVX2+FMA, NEON, portable `wide`, scalar) are chosen
-//! at run time, once, and cached; see [`tier`]. `FAISS_NO_AVX2` moves off AVX as in
+//! at run time, once, and cached; see [`active_tier`]. `FAISS_NO_AVX2` moves off AVX as in
 //! Faiss, `FERROFAISS_SIMD` forces a tier.
 //!
 //! This crate knows slices of numbers: no ids, no documents, no allocation in the hot
@@ -13,20 +13,38 @@ mod aarch64;
 mod dispatch;
 mod error;
 mod knn;
+mod metric;
 mod portable;
-pub mod scalar;
-pub mod tier;
+mod scalar;
+mod simd_tier;
+mod table;
+mod tier;
 mod tile;
-pub mod topk;
+mod topk;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub use dispatch::Kernels;
 pub use error::KernelError;
 pub use half::f16;
 pub use knn::{KnnPath, BLOCKED_THRESHOLD};
-pub use tier::{active_tier, cpu_features, CpuFeatures, SimdTier};
-pub use topk::{Metric, TopK};
+pub use metric::MetricType;
+pub use simd_tier::SimdTier;
+pub use table::Kernels;
+pub use tier::{active_tier, best_supported_tier, cpu_features, CpuFeatures};
+pub use topk::TopK;
+
+/// Implementation details that this crate's integration tests and benches reach into.
+/// Not part of the API: no stability promise, may change in any release.
+#[doc(hidden)]
+pub mod __internal {
+    pub use crate::tier::choose_tier;
+
+    /// The scalar tier's functions: the plain-Rust reference the tests compare every
+    /// tier with. They do not check lengths (callers guarantee them).
+    pub mod scalar {
+        pub use crate::scalar::{inner_product, l2_sqr, norm_sqr};
+    }
+}
 
 /// The kernels of the active tier (see [`active_tier`]), or why the tier the
 /// environment asks for cannot run here: an explicit request (`FERROFAISS_SIMD`) is
@@ -79,7 +97,7 @@ pub fn norms_sqr(rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelEr
 /// Many-to-many k-NN fused with top-k (active tier); see [`Kernels::knn`].
 #[allow(clippy::too_many_arguments)]
 pub fn knn(
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,

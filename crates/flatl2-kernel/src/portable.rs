@@ -7,10 +7,10 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 use wide::f32x8;
 
-use crate::dispatch::Kernels;
+use crate::simd_tier::SimdTier;
+use crate::table::Kernels;
 use crate::tile::{finish_generic, TileKernels, TileSpan};
 use crate::topk::TopK;
-use crate::SimdTier;
 
 const W: usize = 8;
 /// Queries per many-to-many tile (one vector).

@@ -29,7 +29,7 @@ pub fn norm_sqr(a: &[f32]) -> f32 {
 
 /// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of
 /// `query.len()` values).
-pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
+pub(crate) fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         *o = l2_sqr(query, &rows[i * d..(i + 1) * d]);
@@ -37,7 +37,7 @@ pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
 }
 
 /// Inner product of `query` with each row of `rows`.
-pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
+pub(crate) fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         *o = inner_product(query, &rows[i * d..(i + 1) * d]);
@@ -45,7 +45,7 @@ pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
 }
 
 /// Squared L2 from an f32 query to each f16 row.
-pub fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         let row = &rows[i * d..(i + 1) * d];
@@ -59,7 +59,7 @@ pub fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
 }
 
 /// Inner product of an f32 query with each f16 row.
-pub fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         let row = &rows[i * d..(i + 1) * d];

@@ -10,34 +10,7 @@
 //! Slots that stay empty come back as label `-1` with distance `f32::MAX` (L2) or
 //! `-f32::MAX` (IP).
 
-/// Which way "better" points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Metric {
-    /// Squared Euclidean distance: smaller is better.
-    L2,
-    /// Inner product: larger is better.
-    InnerProduct,
-}
-
-impl Metric {
-    /// The distance reported for an empty result slot.
-    #[inline]
-    pub fn worst(self) -> f32 {
-        match self {
-            Metric::L2 => f32::MAX,
-            Metric::InnerProduct => -f32::MAX,
-        }
-    }
-
-    /// Whether `a` is strictly better than `b` under this metric.
-    #[inline]
-    pub fn is_better(self, a: f32, b: f32) -> bool {
-        match self {
-            Metric::L2 => a < b,
-            Metric::InnerProduct => a > b,
-        }
-    }
-}
+use crate::metric::MetricType;
 
 /// A bounded heap of the `k` best `(distance, label)` pairs seen so far.
 ///
@@ -45,7 +18,7 @@ impl Metric {
 /// once per thread, not once per query.
 #[derive(Debug, Clone)]
 pub struct TopK {
-    metric: Metric,
+    metric: MetricType,
     k: usize,
     dist: Vec<f32>,
     labels: Vec<i64>,
@@ -53,7 +26,7 @@ pub struct TopK {
 
 impl TopK {
     /// An empty heap for `k` results.
-    pub fn new(metric: Metric, k: usize) -> TopK {
+    pub fn new(metric: MetricType, k: usize) -> TopK {
         let mut t = TopK {
             metric,
             k,
@@ -65,7 +38,7 @@ impl TopK {
     }
 
     /// The metric this heap orders by.
-    pub fn metric(&self) -> Metric {
+    pub fn metric(&self) -> MetricType {
         self.metric
     }
 
@@ -93,8 +66,8 @@ impl TopK {
     #[inline]
     fn above(&self, ad: f32, al: i64, bd: f32, bl: i64) -> bool {
         match self.metric {
-            Metric::L2 => ad > bd || (ad == bd && al > bl),
-            Metric::InnerProduct => ad < bd || (ad == bd && al < bl),
+            MetricType::L2 => ad > bd || (ad == bd && al > bl),
+            MetricType::InnerProduct => ad < bd || (ad == bd && al < bl),
         }
     }
 
@@ -169,8 +142,10 @@ impl TopK {
             .collect();
         // Best first: for L2 ascending (dist, label); for IP descending (dist, label).
         match self.metric {
-            Metric::L2 => pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
-            Metric::InnerProduct => pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
+            MetricType::L2 => pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
+            MetricType::InnerProduct => {
+                pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)))
+            }
         }
         let worst = self.metric.worst();
         for (i, (d, l)) in dist_out.iter_mut().zip(labels_out.iter_mut()).enumerate() {

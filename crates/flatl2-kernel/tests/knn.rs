@@ -5,7 +5,8 @@ mod common;
 
 use common::Rng;
 use common::*;
-use flatl2_kernel::{scalar, KernelError, Kernels, KnnPath, Metric, TopK};
+use flatl2_kernel::__internal::scalar;
+use flatl2_kernel::{KernelError, Kernels, KnnPath, MetricType, TopK};
 use proptest::prelude::*;
 
 const PATHS: [KnnPath; 3] = [KnnPath::Auto, KnnPath::Direct, KnnPath::Blocked];
@@ -17,7 +18,7 @@ const PATHS: [KnnPath; 3] = [KnnPath::Auto, KnnPath::Direct, KnnPath::Blocked];
 /// (dist, pos) ascending; IP by sim descending, then DESCENDING position. Missing slots
 /// are `(worst, -1)`; NaN and the worst value itself never enter (Faiss's heap starts
 /// full of `(worst, -1)` and only admits strictly better values).
-fn model(metric: Metric, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
+fn model(metric: MetricType, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
     let mut set: Vec<(f32, usize)> = Vec::new();
     for (p, &v) in dists.iter().enumerate() {
         if k == 0 || v.is_nan() || !metric.is_better(v, metric.worst()) {
@@ -28,9 +29,9 @@ fn model(metric: Metric, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
             continue;
         }
         let worst_at = match metric {
-            Metric::L2 => (0..set.len())
+            MetricType::L2 => (0..set.len())
                 .max_by(|&a, &b| set[a].0.total_cmp(&set[b].0).then(set[a].1.cmp(&set[b].1))),
-            Metric::InnerProduct => (0..set.len())
+            MetricType::InnerProduct => (0..set.len())
                 .min_by(|&a, &b| set[a].0.total_cmp(&set[b].0).then(set[a].1.cmp(&set[b].1))),
         }
         .unwrap();
@@ -39,8 +40,8 @@ fn model(metric: Metric, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
         }
     }
     match metric {
-        Metric::L2 => set.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
-        Metric::InnerProduct => set.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
+        MetricType::L2 => set.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
+        MetricType::InnerProduct => set.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
     }
     let mut d: Vec<f32> = set.iter().map(|e| e.0).collect();
     let mut l: Vec<i64> = set.iter().map(|e| e.1 as i64).collect();
@@ -50,11 +51,11 @@ fn model(metric: Metric, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
 }
 
 /// Brute force with the scalar kernels: the per-query distances.
-fn naive(metric: Metric, q: &[f32], rows: &[f32], d: usize) -> Vec<f32> {
+fn naive(metric: MetricType, q: &[f32], rows: &[f32], d: usize) -> Vec<f32> {
     rows.chunks_exact(d)
         .map(|r| match metric {
-            Metric::L2 => scalar::l2_sqr(q, r),
-            Metric::InnerProduct => scalar::inner_product(q, r),
+            MetricType::L2 => scalar::l2_sqr(q, r),
+            MetricType::InnerProduct => scalar::inner_product(q, r),
         })
         .collect()
 }
@@ -63,7 +64,7 @@ fn naive(metric: Metric, q: &[f32], rows: &[f32], d: usize) -> Vec<f32> {
 fn run(
     k: &Kernels,
     path: KnnPath,
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,
@@ -116,7 +117,7 @@ fn exact_data_matches_brute_force_on_every_path() {
             }
             let queries = rng.ints(nq * d, 3);
             let norms: Vec<f32> = rows.chunks_exact(d).map(scalar::norm_sqr).collect();
-            for metric in [Metric::L2, Metric::InnerProduct] {
+            for metric in [MetricType::L2, MetricType::InnerProduct] {
                 for kk in [1usize, 3, 10, n + 5] {
                     for path in PATHS {
                         for given in [None, Some(norms.as_slice())] {
@@ -148,7 +149,7 @@ fn float_data_is_within_bound_on_every_path() {
         for &(d, nq, n) in &[(7usize, 5usize, 100usize), (128, 35, 500), (384, 3, 64)] {
             let rows = rng.vec(n * d);
             let queries = rng.vec(nq * d);
-            for metric in [Metric::L2, Metric::InnerProduct] {
+            for metric in [MetricType::L2, MetricType::InnerProduct] {
                 let kk = 10;
                 for path in PATHS {
                     let (dist, labels) = run(k, path, metric, &queries, &rows, d, None, kk);
@@ -157,9 +158,9 @@ fn float_data_is_within_bound_on_every_path() {
                         let refs: Vec<(f64, f64)> = rows
                             .chunks_exact(d)
                             .map(|r| match metric {
-                                Metric::L2 => l2_ref(&wq, &widen(r)),
+                                MetricType::L2 => l2_ref(&wq, &widen(r)),
                                 // |x|^2 + |y|^2 - 2x.y: error relative to the norms.
-                                Metric::InnerProduct => ip_ref(&wq, &widen(r)),
+                                MetricType::InnerProduct => ip_ref(&wq, &widen(r)),
                             })
                             .collect();
                         // Norm-expansion error scale for L2: |x|^2 + |y|^2 + 2|x.y|.
@@ -169,8 +170,8 @@ fn float_data_is_within_bound_on_every_path() {
                         };
                         let mut sorted: Vec<f64> = refs.iter().map(|r| r.0).collect();
                         match metric {
-                            Metric::L2 => sorted.sort_by(|a, b| a.total_cmp(b)),
-                            Metric::InnerProduct => sorted.sort_by(|a, b| b.total_cmp(a)),
+                            MetricType::L2 => sorted.sort_by(|a, b| a.total_cmp(b)),
+                            MetricType::InnerProduct => sorted.sort_by(|a, b| b.total_cmp(a)),
                         }
                         let kth = sorted[kk - 1];
                         let what = format!("{} {path:?} {metric:?} d={d} q={qi}", k.tier());
@@ -186,8 +187,8 @@ fn float_data_is_within_bound_on_every_path() {
                                 refs[j].0
                             );
                             match metric {
-                                Metric::L2 => assert!(refs[j].0 <= kth + 2.0 * tol, "{what}"),
-                                Metric::InnerProduct => {
+                                MetricType::L2 => assert!(refs[j].0 <= kth + 2.0 * tol, "{what}"),
+                                MetricType::InnerProduct => {
                                     assert!(refs[j].0 >= kth - 2.0 * tol, "{what}")
                                 }
                             }
@@ -209,15 +210,24 @@ fn faiss_tie_order_examples() {
         for path in PATHS {
             // IP sims [1, 1, 1, 2], k = 2 -> labels [3, 1].
             let rows = [1.0f32, 1.0, 1.0, 2.0];
-            let (d, l) = run(k, path, Metric::InnerProduct, &[1.0], &rows, 1, None, 2);
+            let (d, l) = run(k, path, MetricType::InnerProduct, &[1.0], &rows, 1, None, 2);
             assert_eq!(l, vec![3, 1], "{} {path:?}", k.tier());
             assert_eq!(d, vec![2.0, 1.0]);
             // IP, all tied: the lowest positions are kept, listed in descending order.
-            let (_, l) = run(k, path, Metric::InnerProduct, &[1.0], &[5.0; 6], 1, None, 3);
+            let (_, l) = run(
+                k,
+                path,
+                MetricType::InnerProduct,
+                &[1.0],
+                &[5.0; 6],
+                1,
+                None,
+                3,
+            );
             assert_eq!(l, vec![2, 1, 0], "{} {path:?}", k.tier());
             // L2 ties: ascending positions.
             let rows = [3.0f32, 1.0, 1.0, 3.0, 1.0];
-            let (d, l) = run(k, path, Metric::L2, &[2.0], &rows, 1, None, 4);
+            let (d, l) = run(k, path, MetricType::L2, &[2.0], &rows, 1, None, 4);
             assert_eq!(l, vec![0, 1, 2, 3], "{} {path:?}", k.tier());
             assert_eq!(d, vec![1.0; 4]);
         }
@@ -230,13 +240,22 @@ fn empty_slots_k_zero_and_no_queries() {
         for path in PATHS {
             let t = k.tier();
             // k > n: -1 with the metric's worst distance.
-            let (d, l) = run(k, path, Metric::L2, &[0.0, 0.0], &[1.0, 1.0], 2, None, 3);
+            let (d, l) = run(
+                k,
+                path,
+                MetricType::L2,
+                &[0.0, 0.0],
+                &[1.0, 1.0],
+                2,
+                None,
+                3,
+            );
             assert_eq!(l, vec![0, -1, -1], "{t} {path:?}");
             assert_eq!(d, vec![2.0, f32::MAX, f32::MAX]);
             let (d, l) = run(
                 k,
                 path,
-                Metric::InnerProduct,
+                MetricType::InnerProduct,
                 &[1.0, 1.0],
                 &[1.0, 1.0],
                 2,
@@ -246,12 +265,30 @@ fn empty_slots_k_zero_and_no_queries() {
             assert_eq!(l, vec![0, -1], "{t} {path:?}");
             assert_eq!(d, vec![2.0, -f32::MAX]);
             // No rows at all.
-            let (d, l) = run(k, path, Metric::L2, &[0.0, 0.0], &[], 2, None, 2);
+            let (d, l) = run(k, path, MetricType::L2, &[0.0, 0.0], &[], 2, None, 2);
             assert_eq!((d, l), (vec![f32::MAX; 2], vec![-1; 2]), "{t} {path:?}");
             // k = 0 and nq = 0: nothing to write, no error.
-            let (d, l) = run(k, path, Metric::L2, &[0.0, 0.0], &[1.0, 1.0], 2, None, 0);
+            let (d, l) = run(
+                k,
+                path,
+                MetricType::L2,
+                &[0.0, 0.0],
+                &[1.0, 1.0],
+                2,
+                None,
+                0,
+            );
             assert!(d.is_empty() && l.is_empty());
-            let (d, l) = run(k, path, Metric::InnerProduct, &[], &[1.0, 1.0], 2, None, 4);
+            let (d, l) = run(
+                k,
+                path,
+                MetricType::InnerProduct,
+                &[],
+                &[1.0, 1.0],
+                2,
+                None,
+                4,
+            );
             assert!(d.is_empty() && l.is_empty());
         }
     }
@@ -262,7 +299,7 @@ fn nan_rows_never_enter_and_negative_round_off_is_clamped() {
     for k in tiers() {
         for path in PATHS {
             let rows = [f32::NAN, 1.0, 2.0, f32::NAN, 0.0, 0.5];
-            let (_, l) = run(k, path, Metric::L2, &[0.0, 0.0], &rows, 2, None, 3);
+            let (_, l) = run(k, path, MetricType::L2, &[0.0, 0.0], &rows, 2, None, 3);
             assert_eq!(l, vec![2, -1, -1], "{} {path:?}", k.tier());
         }
         // A query equal to a row: the blocked path gives (|x|^2 + |y|^2) - 2 x.y, which
@@ -271,7 +308,16 @@ fn nan_rows_never_enter_and_negative_round_off_is_clamped() {
         let d = 96;
         let rows = rng.vec(50 * d);
         let queries: Vec<f32> = rows[..20 * d].to_vec();
-        let (dist, labels) = run(k, KnnPath::Blocked, Metric::L2, &queries, &rows, d, None, 1);
+        let (dist, labels) = run(
+            k,
+            KnnPath::Blocked,
+            MetricType::L2,
+            &queries,
+            &rows,
+            d,
+            None,
+            1,
+        );
         for (qi, (&dd, &l)) in dist.iter().zip(&labels).enumerate() {
             assert!(dd >= 0.0, "{} q={qi}: {dd}", k.tier());
             assert!(
@@ -292,40 +338,58 @@ fn bad_input_is_typed_errors() {
     let q = [1.0f32, 2.0];
     let rows = [1.0f32, 2.0, 3.0, 4.0];
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows, 0, None, 1, &mut d2, &mut l2),
+        k.knn(MetricType::L2, &q, &rows, 0, None, 1, &mut d2, &mut l2),
         Err(KernelError::ZeroDimension)
     );
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows[..3], 2, None, 2, &mut d2, &mut l2),
+        k.knn(MetricType::L2, &q, &rows[..3], 2, None, 2, &mut d2, &mut l2),
         Err(KernelError::RaggedMatrix { len: 3, dim: 2 })
     );
     assert_eq!(
-        k.knn(Metric::L2, &q[..1], &rows, 2, None, 2, &mut d2, &mut l2),
+        k.knn(MetricType::L2, &q[..1], &rows, 2, None, 2, &mut d2, &mut l2),
         Err(KernelError::RaggedMatrix { len: 1, dim: 2 })
     );
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows, 2, None, 3, &mut d2, &mut l2),
+        k.knn(MetricType::L2, &q, &rows, 2, None, 3, &mut d2, &mut l2),
         Err(KernelError::OutputSize {
             expected: 3,
             got: 2
         })
     );
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows, 2, None, 2, &mut d2, &mut l2[..1]),
+        k.knn(MetricType::L2, &q, &rows, 2, None, 2, &mut d2, &mut l2[..1]),
         Err(KernelError::OutputSize {
             expected: 2,
             got: 1
         })
     );
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows, 2, Some(&[1.0]), 2, &mut d2, &mut l2),
+        k.knn(
+            MetricType::L2,
+            &q,
+            &rows,
+            2,
+            Some(&[1.0]),
+            2,
+            &mut d2,
+            &mut l2
+        ),
         Err(KernelError::OutputSize {
             expected: 2,
             got: 1
         })
     );
     assert_eq!(
-        k.knn(Metric::L2, &q, &rows, 1, None, usize::MAX, &mut d2, &mut l2),
+        k.knn(
+            MetricType::L2,
+            &q,
+            &rows,
+            1,
+            None,
+            usize::MAX,
+            &mut d2,
+            &mut l2
+        ),
         Err(KernelError::SizeOverflow {
             rows: 2,
             dim: usize::MAX
@@ -333,7 +397,7 @@ fn bad_input_is_typed_errors() {
     );
     assert_eq!(
         flatl2_kernel::knn(
-            Metric::InnerProduct,
+            MetricType::InnerProduct,
             &q,
             &rows,
             2,
@@ -349,8 +413,8 @@ fn bad_input_is_typed_errors() {
 #[test]
 fn topk_direct_use_matches_model() {
     // push, push_run, push_labeled, threshold, reset, k(), metric().
-    let mut h = TopK::new(Metric::InnerProduct, 2);
-    assert_eq!((h.k(), h.metric()), (2, Metric::InnerProduct));
+    let mut h = TopK::new(MetricType::InnerProduct, 2);
+    assert_eq!((h.k(), h.metric()), (2, MetricType::InnerProduct));
     assert_eq!(h.threshold(), -f32::MAX);
     h.push_run(&[1.0, 1.0, 1.0, 2.0], 0);
     assert_eq!(h.threshold(), 1.0);
@@ -362,7 +426,7 @@ fn topk_direct_use_matches_model() {
     h.drain_sorted_into(&mut d, &mut l);
     assert_eq!((d, l), (vec![4.0, 4.0], vec![10, 5]));
     assert_eq!(h.threshold(), -f32::MAX, "drain resets");
-    let mut z = TopK::new(Metric::L2, 0);
+    let mut z = TopK::new(MetricType::L2, 0);
     z.push(1.0, 1);
     assert_eq!(z.into_sorted(), (vec![], vec![]));
 }
@@ -377,7 +441,7 @@ proptest! {
         k in 0usize..12,
         ip in any::<bool>(),
     ) {
-        let metric = if ip { Metric::InnerProduct } else { Metric::L2 };
+        let metric = if ip { MetricType::InnerProduct } else { MetricType::L2 };
         let dists: Vec<f32> = vals.iter().map(|&v| if v < 0 { f32::NAN } else { v as f32 }).collect();
         let mut h = TopK::new(metric, k);
         for (i, &d) in dists.iter().enumerate() {
@@ -396,7 +460,7 @@ proptest! {
         ip in any::<bool>(),
         seed in any::<u64>(),
     ) {
-        let metric = if ip { Metric::InnerProduct } else { Metric::L2 };
+        let metric = if ip { MetricType::InnerProduct } else { MetricType::L2 };
         let mut rng = Rng::new(seed);
         let rows = rng.ints(n * d, 2);
         let queries = rng.ints(nq * d, 2);

@@ -2,8 +2,8 @@
 
 mod common;
 
-use flatl2_kernel::tier::{best_supported_tier, choose_tier};
-use flatl2_kernel::{kernels, kernels_for, KernelError, SimdTier};
+use flatl2_kernel::__internal::choose_tier;
+use flatl2_kernel::{best_supported_tier, kernels, kernels_for, KernelError, SimdTier};
 
 #[test]
 fn unknown_tier_name_is_an_error() {

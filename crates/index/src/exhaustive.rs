@@ -2,7 +2,7 @@
 //! the rayon pool: by query chunks when there are enough queries, by row ranges (with
 //! a merge of the partial top-k) when there are few queries and many rows.
 
-use flatl2_kernel::{kernels, KnnPath, Metric, TopK, BLOCKED_THRESHOLD};
+use flatl2_kernel::{kernels, KnnPath, MetricType, TopK, BLOCKED_THRESHOLD};
 use rayon::prelude::*;
 
 use crate::IndexError;
@@ -28,7 +28,7 @@ pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
 /// in Faiss's order and tie rules. `row_norms` (squared norms of `rows`, L2 only) lets
 /// the kernel use its blocked `|x|^2 + |y|^2 - 2 x.y` path.
 pub(crate) fn knn(
-    metric: Metric,
+    metric: MetricType,
     queries: &[f32],
     rows: &[f32],
     d: usize,

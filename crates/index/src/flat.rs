@@ -1,7 +1,6 @@
 //! `FlatIndex`: exhaustive search over row-major `f32` vectors (Faiss `IndexFlatL2` /
 //! `IndexFlatIP`). Ids are row positions; `remove_ids` shifts later rows down.
 
-use std::any::Any;
 use std::sync::OnceLock;
 
 use flatl2_kernel::{kernels, KnnPath};
@@ -85,7 +84,7 @@ impl FlatIndex {
         k: usize,
     ) -> Result<SearchResult, IndexError> {
         let nq = queries.len() / self.d;
-        let metric = self.metric.kernel_metric();
+        let metric = self.metric;
         let blocked = exhaustive::batch_path(nq, self.ntotal(), self.d) == KnnPath::Blocked;
         let norms = if self.metric == MetricType::L2 && blocked {
             Some(self.cached_norms()?)
@@ -127,15 +126,6 @@ impl Index for FlatIndex {
 
     fn metric(&self) -> MetricType {
         self.metric
-    }
-
-    fn is_trained(&self) -> bool {
-        true
-    }
-
-    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
-        checked_vectors(x, self.d)?;
-        Ok(())
     }
 
     /// Copies `x` in blocks, checking each block for NaN while it is in cache (one pass
@@ -257,18 +247,6 @@ impl Index for FlatIndex {
         }
         self.changed();
         Ok(())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn clone_box(&self) -> Box<dyn Index> {
-        Box::new(self.clone())
     }
 
     fn type_name(&self) -> &'static str {

@@ -1,7 +1,6 @@
 //! `IdMap` and `IdMap2`: stable 64-bit external ids over an index whose own ids are
 //! row positions (Faiss `IndexIDMap` / `IndexIDMap2`).
 
-use std::any::Any;
 use std::collections::{HashMap, HashSet};
 
 use crate::validate::{check_ids, vector_count};
@@ -183,20 +182,13 @@ impl<I: Index + Clone + 'static> Index for IdMap<I> {
         self.merge_parts(o)
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn clone_box(&self) -> Box<dyn Index> {
-        Box::new(self.clone())
-    }
-
     fn type_name(&self) -> &'static str {
         "IndexIDMap"
+    }
+
+    /// `true`: an id map labels vectors with the ids given to `add_with_ids`.
+    fn labels_are_external_ids(&self) -> bool {
+        true
     }
 
     /// The inner index labels its vectors by position; each is reported under its
@@ -364,20 +356,13 @@ impl<I: Index + Clone + 'static> Index for IdMap2<I> {
         Ok(())
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn clone_box(&self) -> Box<dyn Index> {
-        Box::new(self.clone())
-    }
-
     fn type_name(&self) -> &'static str {
         "IndexIDMap2"
+    }
+
+    /// `true`: an id map labels vectors with the ids given to `add_with_ids`.
+    fn labels_are_external_ids(&self) -> bool {
+        true
     }
 
     fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {

@@ -198,7 +198,7 @@ pub(crate) fn assign(
         MetricType::L2 => Some(exhaustive::row_norms(centroids, d)?),
         MetricType::InnerProduct => None,
     };
-    exhaustive::knn(metric.kernel_metric(), x, centroids, d, norms.as_deref(), 1)
+    exhaustive::knn(metric, x, centroids, d, norms.as_deref(), 1)
 }
 
 /// Means of the assigned points as Faiss computes them: per centroid, an f32 sum of its

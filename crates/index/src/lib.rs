@@ -34,9 +34,8 @@ pub mod faiss_io;
 mod flat;
 mod id_map;
 mod index_trait;
-pub mod ivf;
-pub mod kmeans;
-mod metric;
+mod ivf;
+mod kmeans;
 mod results;
 mod rng;
 mod selector;
@@ -45,11 +44,26 @@ mod validate;
 pub use error::IndexError;
 pub use factory::{index_factory, SUPPORTED_FACTORY_STRINGS};
 pub use flat::FlatIndex;
+pub use flatl2_kernel::MetricType;
 pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};
 pub use index_trait::Index;
-pub use ivf::{DirectMap, DirectMapType, InvertedList, IvfFlatIndex, IvfFlatParts, MAX_NLIST};
+pub use ivf::{
+    DirectMap, DirectMapType, InvertedList, IvfFlatIndex, IvfFlatParts, DEFAULT_NPROBE, MAX_NLIST,
+};
 pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
-pub use metric::MetricType;
 pub use results::{RangeSearchResult, SearchParams, SearchResult};
 pub use selector::{IdMatcher, IdSelector};
 pub use validate::MAX_RESULT_SLOTS;
+
+/// Implementation details that this crate's integration tests reach into. Not part of
+/// the API: no stability promise, may change in any release.
+#[doc(hidden)]
+pub mod __internal {
+    /// The raw layer of Faiss index files: plain structs, one reader/writer per fourcc.
+    pub mod raw {
+        pub use crate::faiss_io::raw::{
+            faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawIdMap,
+            RawIndex, RawIvfFlat, RawList, MAX_NESTING,
+        };
+    }
+}

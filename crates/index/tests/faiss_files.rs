@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use ferrofaiss_index::faiss_io::raw::{
-    read_raw_index, write_raw_index, RawDirectMap, RawIndex, RawMetric, MAX_NESTING,
+use ferrofaiss_index::__internal::raw::{
+    read_raw_index, write_raw_index, RawDirectMap, RawIndex, MAX_NESTING,
 };
 use ferrofaiss_index::faiss_io::{
     read_index, read_index_from_bytes, write_index, write_index_to, write_index_to_vec,
@@ -102,8 +102,8 @@ fn raw_reencoding_is_byte_identical_for_every_supported_fixture() {
 #[test]
 fn raw_flat_holds_the_base_vectors() {
     for (name, metric) in [
-        ("flat_l2", RawMetric::L2),
-        ("flat_ip", RawMetric::InnerProduct),
+        ("flat_l2", MetricType::L2),
+        ("flat_ip", MetricType::InnerProduct),
     ] {
         let RawIndex::Flat(flat) = read_raw_index(&fixture_bytes(name)).unwrap() else {
             panic!("{name} is not flat");

@@ -3,15 +3,16 @@
 
 use std::borrow::Cow;
 
-use ferrofaiss_index::faiss_io::raw::{
+use ferrofaiss_index::__internal::raw::{
     faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawIdMap, RawIndex,
-    RawIvfFlat, RawList, RawMetric,
+    RawIvfFlat, RawList,
 };
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+use ferrofaiss_index::MetricType;
 use proptest::prelude::*;
 
-fn metric() -> impl Strategy<Value = RawMetric> {
-    prop_oneof![Just(RawMetric::L2), Just(RawMetric::InnerProduct)]
+fn metric() -> impl Strategy<Value = MetricType> {
+    prop_oneof![Just(MetricType::L2), Just(MetricType::InnerProduct)]
 }
 
 /// Finite values (the index types accept NaN from files, but equality checks here
@@ -69,7 +70,7 @@ fn ivf() -> impl Strategy<Value = RawIvfFlat<'static>> {
 fn build_ivf(
     d: usize,
     nlist: usize,
-    metric: RawMetric,
+    metric: MetricType,
     kind: MapKind,
     nprobe: usize,
     seed: u64,

@@ -7,7 +7,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
 
-use ferrofaiss_index::faiss_io::raw::read_raw_index;
+use ferrofaiss_index::__internal::raw::read_raw_index;
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, FaissIoError};
 
 /// Records, per thread, the largest allocation requested while armed.

@@ -10,10 +10,11 @@
 
 use core::arch::aarch64::*;
 
-use crate::dispatch::Kernels;
+use crate::portable;
+use crate::simd_tier::SimdTier;
+use crate::table::Kernels;
 use crate::tile::{finish_generic, TileKernels, TileSpan};
 use crate::topk::TopK;
-use crate::{portable, SimdTier};
 
 /// Floats per vector.
 const W: usize = 4;

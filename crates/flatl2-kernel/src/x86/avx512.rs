@@ -10,10 +10,10 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
-use crate::dispatch::Kernels;
+use crate::simd_tier::SimdTier;
+use crate::table::Kernels;
 use crate::tile::{TileKernels, TileSpan};
 use crate::topk::TopK;
-use crate::SimdTier;
 
 /// Floats per vector.
 const W: usize = 16;

@@ -6,27 +6,11 @@
 use std::borrow::Cow;
 
 use super::error::FaissIoError;
-use super::raw::{
-    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawMetric, MAX_NESTING,
-};
+use super::raw::{RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, MAX_NESTING};
 use crate::{
     id_map_view, DirectMap, DirectMapType, FlatIndex, IdMap, IdMap2, Index, InvertedList,
-    IvfFlatIndex, IvfFlatParts, MetricType,
+    IvfFlatIndex, IvfFlatParts,
 };
-
-fn metric_of(m: RawMetric) -> MetricType {
-    match m {
-        RawMetric::L2 => MetricType::L2,
-        RawMetric::InnerProduct => MetricType::InnerProduct,
-    }
-}
-
-fn raw_metric(m: MetricType) -> RawMetric {
-    match m {
-        MetricType::L2 => RawMetric::L2,
-        MetricType::InnerProduct => RawMetric::InnerProduct,
-    }
-}
 
 /// Builds the index a decoded file describes.
 pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissIoError> {
@@ -40,7 +24,7 @@ pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissI
 fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
     Ok(FlatIndex::from_vectors(
         f.d,
-        metric_of(f.metric),
+        f.metric,
         f.vectors.into_owned(),
     )?)
 }
@@ -57,7 +41,7 @@ fn ivf_from_raw(v: RawIvfFlat<'_>) -> Result<IvfFlatIndex, FaissIoError> {
         .map(|l| InvertedList::new(l.ids.into_owned(), l.codes.into_owned()))
         .collect();
     Ok(IvfFlatIndex::from_parts(IvfFlatParts {
-        metric: metric_of(v.metric),
+        metric: v.metric,
         quantizer: flat_from_raw(v.quantizer)?,
         lists,
         direct_map,
@@ -128,7 +112,7 @@ fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIo
 fn raw_flat(f: &FlatIndex) -> RawFlat<'_> {
     RawFlat {
         d: f.dimension(),
-        metric: raw_metric(f.metric()),
+        metric: f.metric(),
         vectors: Cow::Borrowed(f.vectors()),
     }
 }
@@ -142,7 +126,7 @@ fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
     };
     RawIvfFlat {
         d: v.dimension(),
-        metric: raw_metric(v.metric()),
+        metric: v.metric(),
         is_trained: v.is_trained(),
         nlist: v.nlist(),
         nprobe: v.nprobe(),

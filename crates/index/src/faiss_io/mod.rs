@@ -13,7 +13,7 @@
 //! 1. `byte_reader` / `byte_writer`: bounds-checked little-endian fields; every count
 //!    is checked (overflow-checked) against the bytes that remain before anything is
 //!    allocated, so damaged or hostile input ends in a typed error.
-//! 2. [`raw`]: one reader/writer per fourcc, into plain structs ([`raw::RawIndex`]).
+//! 2. `raw`: one reader/writer per fourcc, into plain structs (`raw::RawIndex`).
 //! 3. `convert`: raw structs to and from the index types ([`FlatIndex`](crate::FlatIndex),
 //!    [`IvfFlatIndex`](crate::IvfFlatIndex), [`IdMap`](crate::IdMap) /
 //!    [`IdMap2`](crate::IdMap2)); `file`: memory-mapped reading and atomic writing.
@@ -28,7 +28,7 @@ mod byte_writer;
 mod convert;
 mod error;
 mod file;
-pub mod raw;
+pub(crate) mod raw;
 
 use std::io::Write;
 use std::path::Path;

@@ -42,12 +42,12 @@ impl DirectMapType {
 }
 
 /// `list_no << 32 | offset`, Faiss's `lo_build`.
-pub fn lo_build(list_no: usize, offset: usize) -> i64 {
+pub(crate) fn lo_build(list_no: usize, offset: usize) -> i64 {
     ((list_no as i64) << 32) | offset as i64
 }
 
 /// `(list_no, offset)` from a `lo_build` value, or `None` for a negative entry.
-pub fn lo_split(lo: i64) -> Option<(usize, usize)> {
+pub(crate) fn lo_split(lo: i64) -> Option<(usize, usize)> {
     (lo >= 0).then_some(((lo >> 32) as usize, (lo & 0xFFFF_FFFF) as usize))
 }
 

@@ -5,11 +5,9 @@ mod direct_map;
 mod lists;
 mod search;
 
-use std::any::Any;
-
 use rayon::prelude::*;
 
-pub use direct_map::{lo_build, lo_split, DirectMap, DirectMapType};
+pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::InvertedList;
 
 use crate::kmeans::{kmeans, ClusteringParameters};
@@ -530,18 +528,6 @@ impl Index for IvfFlatIndex {
             )));
         };
         self.merge_from_with_offset(o, 0)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn clone_box(&self) -> Box<dyn Index> {
-        Box::new(self.clone())
     }
 
     fn type_name(&self) -> &'static str {

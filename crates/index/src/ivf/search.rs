@@ -60,7 +60,7 @@ impl IvfFlatIndex {
     ) -> Result<SearchResult, IndexError> {
         let d = self.d;
         let nq = queries.len() / d;
-        let metric = self.metric.kernel_metric();
+        let metric = self.metric;
         let mut out = SearchResult::empty(nq, k, metric.worst());
         if nq == 0 || self.ntotal == 0 {
             return Ok(out);
@@ -138,7 +138,7 @@ impl IvfFlatIndex {
     ) -> Result<SearchResult, IndexError> {
         let d = self.d;
         let nlist = self.nlist();
-        let metric = self.metric.kernel_metric();
+        let metric = self.metric;
         // Counting sort of the probes by list: members[start[l]..start[l + 1]] are the
         // probe slots (query * nprobe + rank) of list l; slot_pos[s] is the position of
         // slot s among its list's members.
@@ -229,7 +229,7 @@ impl IvfFlatIndex {
 
     /// One query, its probed lists shared among threads; partial heaps merged.
     fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
-        let metric = self.metric.kernel_metric();
+        let metric = self.metric;
         let threads = rayon::current_num_threads().max(1);
         let per_task = probes.len().div_ceil(threads).max(1);
         let partials = probes

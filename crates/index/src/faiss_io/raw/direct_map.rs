@@ -7,7 +7,7 @@ use std::io::Write;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
-use super::{RawDirectMap, RawList};
+use super::types::{RawDirectMap, RawList};
 
 /// Reads `type` byte, the `array` vector and (type 2 only) the hashtable pairs.
 pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawDirectMap<'static>, FaissIoError> {

@@ -7,16 +7,17 @@ use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
-use super::{fourcc_text, RawFlat, RawMetric};
+use super::types::{fourcc_text, RawFlat};
+use crate::MetricType;
 
 /// Reads the body of a flat index whose tag `tag` has been consumed.
 pub(super) fn read(r: &mut ByteReader<'_>, tag: [u8; 4]) -> Result<RawFlat<'static>, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
     let metric = match (&tag, h.metric_type) {
-        (b"IxF2", METRIC_L2) | (b"IxFl", METRIC_L2) => RawMetric::L2,
+        (b"IxF2", METRIC_L2) | (b"IxFl", METRIC_L2) => MetricType::L2,
         (b"IxFI", METRIC_INNER_PRODUCT) | (b"IxFl", METRIC_INNER_PRODUCT) => {
-            RawMetric::InnerProduct
+            MetricType::InnerProduct
         }
         (b"IxFl", other) => {
             return Err(FaissIoError::UnsupportedMetric {
@@ -78,14 +79,14 @@ pub(super) fn write<W: Write + ?Sized>(
         ));
     }
     w.bytes(match f.metric {
-        RawMetric::L2 => b"IxF2",
-        RawMetric::InnerProduct => b"IxFI",
+        MetricType::L2 => b"IxF2",
+        MetricType::InnerProduct => b"IxFI",
     })?;
     IndexHeader {
         d: f.d,
         ntotal: f.ntotal(),
         is_trained: true,
-        metric_type: f.metric.code(),
+        metric_type: f.metric.faiss_code(),
         metric_arg: 0.0,
     }
     .write(w)?;

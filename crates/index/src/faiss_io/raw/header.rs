@@ -5,6 +5,7 @@ use std::io::Write;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
+use crate::MetricType;
 
 /// Largest dimension Faiss's reader accepts (`d` in `[0, 2^20]`).
 pub(crate) const MAX_DIMENSION: usize = 1 << 20;
@@ -13,9 +14,9 @@ pub(crate) const MAX_DIMENSION: usize = 1 << 20;
 const DUMMY: i64 = 1 << 20;
 
 /// `metric_type` of `METRIC_INNER_PRODUCT`.
-pub(crate) const METRIC_INNER_PRODUCT: i32 = 0;
+pub(crate) const METRIC_INNER_PRODUCT: i32 = MetricType::InnerProduct as i32;
 /// `metric_type` of `METRIC_L2` (squared Euclidean).
-pub(crate) const METRIC_L2: i32 = 1;
+pub(crate) const METRIC_L2: i32 = MetricType::L2 as i32;
 
 /// Faiss's name for a valid `metric_type`, or `None` when Faiss would reject it.
 pub(crate) fn metric_name(metric_type: i32) -> Option<&'static str> {

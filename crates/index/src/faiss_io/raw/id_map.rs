@@ -7,18 +7,23 @@ use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use super::header::IndexHeader;
-use super::{read_any, write_any, RawIdMap};
+use super::types::{RawIdMap, ReadAny, WriteAny};
 
-/// Reads the body of an id map whose tag has been consumed.
+/// Reads the body of an id map whose tag has been consumed; `read_any` reads the
+/// inner index.
 pub(super) fn read(
     r: &mut ByteReader<'_>,
     two_way: bool,
     depth: usize,
+    read_any: ReadAny,
 ) -> Result<RawIdMap<'static>, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
     let inner = read_any(r, depth + 1)?;
-    if h.d != inner.d() || h.ntotal != inner.ntotal() || h.metric_type != inner.metric().code() {
+    if h.d != inner.d()
+        || h.ntotal != inner.ntotal()
+        || h.metric_type != inner.metric().faiss_code()
+    {
         return Err(FaissIoError::bad(
             "header",
             header_at,
@@ -30,7 +35,7 @@ pub(super) fn read(
                 h.metric_type,
                 inner.d(),
                 inner.ntotal(),
-                inner.metric().code()
+                inner.metric().faiss_code()
             ),
         ));
     }
@@ -50,10 +55,11 @@ pub(super) fn read(
     })
 }
 
-/// Writes an id map, tag included.
+/// Writes an id map, tag included; `write_any` writes the inner index.
 pub(super) fn write<W: Write + ?Sized>(
     m: &RawIdMap<'_>,
     w: &mut ByteWriter<'_, W>,
+    write_any: WriteAny<W>,
 ) -> Result<(), FaissIoError> {
     if m.ids.len() != m.inner.ntotal() {
         return Err(FaissIoError::bad(
@@ -67,7 +73,7 @@ pub(super) fn write<W: Write + ?Sized>(
         d: m.inner.d(),
         ntotal: m.inner.ntotal(),
         is_trained: m.inner.is_trained(),
-        metric_type: m.inner.metric().code(),
+        metric_type: m.inner.metric().faiss_code(),
         metric_arg: 0.0,
     }
     .write(w)?;

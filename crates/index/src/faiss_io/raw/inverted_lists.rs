@@ -6,7 +6,7 @@ use std::io::Write;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
-use super::{fourcc_text, RawList};
+use super::types::{fourcc_text, RawList};
 
 /// Whether Faiss writes the sizes of `nlist` lists, `non_empty` of which hold
 /// vectors, densely (`full`) rather than as `(list_no, size)` pairs (`sprs`).

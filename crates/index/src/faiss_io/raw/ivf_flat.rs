@@ -6,23 +6,27 @@ use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
-use super::{direct_map, inverted_lists, read_any, RawFlat, RawIndex, RawIvfFlat, RawMetric};
+use super::types::{RawFlat, RawIndex, RawIvfFlat, ReadAny};
+use super::{direct_map, flat, inverted_lists};
+use crate::MetricType;
 
 /// Most lists an *untrained* IVF file may declare. A trained one has `nlist` centroids
 /// in its quantizer, so the file's own size bounds `nlist`; an untrained one stores no
 /// centroids, and this cap keeps a hostile `nlist` from sizing large allocations.
 pub(crate) const MAX_UNTRAINED_NLIST: usize = 1 << 16;
 
-/// Reads the body of an `IwFl` index whose tag has been consumed.
+/// Reads the body of an `IwFl` index whose tag has been consumed; `read_any` reads
+/// the quantizer.
 pub(super) fn read(
     r: &mut ByteReader<'_>,
     depth: usize,
+    read_any: ReadAny,
 ) -> Result<RawIvfFlat<'static>, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
     let metric = match h.metric_type {
-        METRIC_L2 => RawMetric::L2,
-        METRIC_INNER_PRODUCT => RawMetric::InnerProduct,
+        METRIC_L2 => MetricType::L2,
+        METRIC_INNER_PRODUCT => MetricType::InnerProduct,
         other => {
             return Err(FaissIoError::UnsupportedMetric {
                 fourcc: "IwFl".to_string(),
@@ -123,13 +127,13 @@ pub(super) fn write<W: Write + ?Sized>(
         d: v.d,
         ntotal: v.ntotal(),
         is_trained: v.is_trained,
-        metric_type: v.metric.code(),
+        metric_type: v.metric.faiss_code(),
         metric_arg: 0.0,
     }
     .write(w)?;
     w.usize(v.nlist)?;
     w.usize(v.nprobe)?;
-    super::flat::write(&v.quantizer, w)?;
+    flat::write(&v.quantizer, w)?;
     direct_map::write(&v.direct_map, w)?;
     inverted_lists::write(&v.lists, v.d, w)
 }

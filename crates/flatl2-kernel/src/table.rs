@@ -1,0 +1,150 @@
+//! The kernel table type: one set of function pointers per SIMD tier.
+//!
+//! The tier modules fill in a [`Kernels`] each; `dispatch` hands out the one the CPU
+//! can run. The table and its checked entry points live here, apart from both, so the
+//! tiers depend on this module and `dispatch` depends on the tiers, never back.
+
+use half::f16;
+
+use crate::error::KernelError;
+use crate::simd_tier::SimdTier;
+use crate::tile::TileKernels;
+
+/// `fn(a, b) -> distance` for two equal-length vectors.
+pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
+/// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
+pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
+/// `fn(query, f16 rows, out)`.
+pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32]);
+
+/// The distance kernels of one SIMD tier.
+///
+/// Obtain one with [`crate::kernels`] (the active tier) or [`crate::kernels_for`] (a
+/// named tier, checked against the CPU). Every method validates its arguments and
+/// returns a [`KernelError`] instead of panicking.
+#[derive(Debug)]
+pub struct Kernels {
+    pub(crate) tier: SimdTier,
+    pub(crate) l2_sqr: PairFn,
+    pub(crate) inner_product: PairFn,
+    pub(crate) l2_sqr_ny: NyFn,
+    pub(crate) inner_product_ny: NyFn,
+    pub(crate) l2_sqr_ny_f16: NyF16Fn,
+    pub(crate) inner_product_ny_f16: NyF16Fn,
+    pub(crate) tile: TileKernels,
+}
+
+/// Checks that `rows` is a whole number of rows of dimension `d` and returns the count.
+pub(crate) fn row_count(rows_len: usize, d: usize) -> Result<usize, KernelError> {
+    if d == 0 {
+        return Err(KernelError::ZeroDimension);
+    }
+    if !rows_len.is_multiple_of(d) {
+        return Err(KernelError::RaggedMatrix {
+            len: rows_len,
+            dim: d,
+        });
+    }
+    Ok(rows_len / d)
+}
+
+pub(crate) fn check_out(expected: usize, got: usize) -> Result<(), KernelError> {
+    if expected != got {
+        return Err(KernelError::OutputSize { expected, got });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_pair(a: usize, b: usize) -> Result<(), KernelError> {
+    if a != b {
+        return Err(KernelError::LengthMismatch { left: a, right: b });
+    }
+    Ok(())
+}
+
+impl Kernels {
+    /// The tier these kernels were compiled for.
+    pub fn tier(&self) -> SimdTier {
+        self.tier
+    }
+
+    /// Squared L2 distance between two vectors of equal length.
+    pub fn l2_sqr(&self, a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
+        check_pair(a.len(), b.len())?;
+        Ok((self.l2_sqr)(a, b))
+    }
+
+    /// Inner product of two vectors of equal length.
+    pub fn inner_product(&self, a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
+        check_pair(a.len(), b.len())?;
+        Ok((self.inner_product)(a, b))
+    }
+
+    /// Squared L2 norm of a vector.
+    pub fn norm_sqr(&self, a: &[f32]) -> f32 {
+        (self.inner_product)(a, a)
+    }
+
+    /// Squared L2 from `query` to each row of the row-major matrix `rows`, into `out`
+    /// (one slot per row). The dimension is `query.len()`.
+    pub fn l2_sqr_ny(
+        &self,
+        query: &[f32],
+        rows: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let n = row_count(rows.len(), query.len())?;
+        check_out(n, out.len())?;
+        (self.l2_sqr_ny)(query, rows, out);
+        Ok(())
+    }
+
+    /// Inner product of `query` with each row of `rows`, into `out`.
+    pub fn inner_product_ny(
+        &self,
+        query: &[f32],
+        rows: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let n = row_count(rows.len(), query.len())?;
+        check_out(n, out.len())?;
+        (self.inner_product_ny)(query, rows, out);
+        Ok(())
+    }
+
+    /// Squared L2 norm of each row of `rows` (dimension `d`), into `out`.
+    pub fn norms_sqr(&self, rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
+        let n = row_count(rows.len(), d)?;
+        check_out(n, out.len())?;
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
+            *o = (self.inner_product)(row, row);
+        }
+        Ok(())
+    }
+
+    /// Squared L2 from an f32 query to each f16 row.
+    pub fn l2_sqr_ny_f16(
+        &self,
+        query: &[f32],
+        rows: &[f16],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let n = row_count(rows.len(), query.len())?;
+        check_out(n, out.len())?;
+        (self.l2_sqr_ny_f16)(query, rows, out);
+        Ok(())
+    }
+
+    /// Inner product of an f32 query with each f16 row.
+    pub fn inner_product_ny_f16(
+        &self,
+        query: &[f32],
+        rows: &[f16],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let n = row_count(rows.len(), query.len())?;
+        check_out(n, out.len())?;
+        (self.inner_product_ny_f16)(query, rows, out);
+        Ok(())
+    }
+}
