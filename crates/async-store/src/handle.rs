@@ -13,7 +13,6 @@ use ferrofaiss_store::{
 };
 
 use crate::lock::{blocking, read_lock, write_lock};
-use crate::retriever::AsyncRetriever;
 
 /// A shared, thread-safe store with async methods. Cloning the handle is cheap and
 /// every clone sees the same store.
@@ -425,16 +424,6 @@ impl AsyncFaissStore {
         let theirs = other.clone();
         let source = theirs.with_read(|s| Ok(s.clone())).await?;
         self.with_write(move |s| s.merge_from(&source)).await
-    }
-
-    /// An async retriever (LangChain `as_retriever`, used with `ainvoke`).
-    pub fn as_retriever(
-        &self,
-        search_type: SearchType,
-        opts: SearchOptions,
-    ) -> Result<AsyncRetriever, StoreError> {
-        search_type.check_options(&opts)?;
-        Ok(AsyncRetriever::new(self.clone(), search_type, opts))
     }
 }
 

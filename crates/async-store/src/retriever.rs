@@ -5,6 +5,18 @@ use ferrofaiss_store::{SearchOptions, SearchType, StoreError};
 
 use crate::handle::AsyncFaissStore;
 
+impl AsyncFaissStore {
+    /// An async retriever (LangChain `as_retriever`, used with `ainvoke`).
+    pub fn as_retriever(
+        &self,
+        search_type: SearchType,
+        opts: SearchOptions,
+    ) -> Result<AsyncRetriever, StoreError> {
+        search_type.check_options(&opts)?;
+        Ok(AsyncRetriever::new(self.clone(), search_type, opts))
+    }
+}
+
 /// A retriever over an [`AsyncFaissStore`] (LangChain `VectorStoreRetriever.ainvoke`).
 #[derive(Debug, Clone)]
 pub struct AsyncRetriever {

@@ -121,7 +121,7 @@ impl FaissStore {
     /// Appends rows to the index; their labels are their row positions. Index kinds
     /// that only take explicit ids (id maps) get the row positions as ids.
     pub(crate) fn add_rows(&mut self, flat: &[f32]) -> Result<(), StoreError> {
-        if labels_are_external_ids(&*self.index) {
+        if self.index.labels_are_external_ids() {
             let start = self.index.ntotal() as i64;
             let n = flat.len().checked_div(self.index.dimension()).unwrap_or(0) as i64;
             let labels: Vec<i64> = (start..start + n).collect();
@@ -140,10 +140,4 @@ impl FaissStore {
         }
         Ok(())
     }
-}
-
-/// Whether an index labels its vectors with ids given at add time (the id maps) rather
-/// than numbering them itself; the store then passes row positions as those ids.
-pub(crate) fn labels_are_external_ids(index: &dyn Index) -> bool {
-    matches!(index.type_name(), "IndexIDMap" | "IndexIDMap2")
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use ab_glyph::FontRef;
 use plotters::style::FontStyle;
 
-use super::PlotError;
+use super::error::PlotError;
 
 /// The family name the font is registered under (SVG files name it too, so viewers
 /// fall back to their own sans-serif font).

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::error::PlotError;
 use super::figure::{AxisSpec, Curve, FigPoint, Figure, Scale};
 use super::records::{file_name, format_number, series_label, KNOBS};
-use super::PlotError;
 
 /// One measured point: a dataset size and the median latency there.
 #[derive(Debug, Clone, PartialEq)]

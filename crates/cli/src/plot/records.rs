@@ -8,40 +8,13 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use clap::ValueEnum;
 use serde_json::Value;
 
-use super::PlotError;
+use super::error::PlotError;
+use super::query_mode::QueryMode;
 
 /// The search parameters a curve sweeps, in the order they are looked for in `params`.
 pub const KNOBS: [&str; 2] = ["nprobe", "efSearch"];
-
-/// Which searches are plotted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum QueryMode {
-    /// All queries in one call (`ivf_search`, `hnsw_search`, ... sections).
-    Batch,
-    /// One query per call (`ivf_single`, `hnsw_single`, ... sections).
-    Single,
-}
-
-impl QueryMode {
-    /// The section-name suffix of this mode's records.
-    fn suffix(self) -> &'static str {
-        match self {
-            QueryMode::Batch => "_search",
-            QueryMode::Single => "_single",
-        }
-    }
-
-    /// How the searches are run, in words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            QueryMode::Batch => "batch search",
-            QueryMode::Single => "one query per call",
-        }
-    }
-}
 
 /// What a chart is drawn from: the records of one dataset and one query mode.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,13 +16,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_backend::{BackendCoord, DrawingErrorKind};
 
+use super::error::PlotError;
 use super::figure::{Figure, Scale};
 use super::fonts::{self, FAMILY};
 use super::layout::{
     log_axis, place_labels, recall_axis, si_label, thin_ticks, Axis, LabelRequest, Obstacles, Rect,
 };
 use super::typeset::Typeset;
-use super::PlotError;
 
 /// An f64 axis whose grid lines and labels are exactly the ticks given (plotters'
 /// `with_key_points` on an f64 range leaves the mesh without a label formatter).

@@ -6,7 +6,8 @@ use std::time::Duration;
 use async_openai::config::OpenAIConfig;
 use async_openai::middleware::ReqwestService;
 
-use super::{Inner, OpenAiEmbeddings, RetryPolicy};
+use super::client::{Inner, OpenAiEmbeddings};
+use super::retry::RetryPolicy;
 use crate::EmbeddingError;
 
 /// LangChain's `OpenAIEmbeddings` default model.

@@ -2,6 +2,7 @@
 //! LM Studio, ...), through the `async-openai` client.
 
 mod builder;
+mod client;
 mod errors;
 mod request;
 mod retry;
@@ -9,7 +10,6 @@ mod runtime;
 
 use std::sync::Arc;
 
-use async_openai::config::OpenAIConfig;
 use futures::{StreamExt, TryStreamExt};
 
 pub use builder::{
@@ -17,52 +17,12 @@ pub use builder::{
     OPENAI_DEFAULT_CONNECT_TIMEOUT, OPENAI_DEFAULT_MAX_CONCURRENCY, OPENAI_DEFAULT_MODEL,
     OPENAI_DEFAULT_REQUEST_TIMEOUT,
 };
+pub use client::OpenAiEmbeddings;
 pub use retry::RetryPolicy;
 
+use client::Inner;
+
 use crate::{EmbedFuture, EmbeddingError, Embeddings};
-
-/// The settings and client shared by clones of one [`OpenAiEmbeddings`].
-#[derive(Debug)]
-struct Inner {
-    client: async_openai::Client<OpenAIConfig>,
-    model: String,
-    dimensions: Option<u32>,
-    base_url: String,
-    chunk_size: usize,
-    max_concurrency: usize,
-    retry: RetryPolicy,
-}
-
-/// Embeddings from `POST <base_url>/embeddings` (LangChain's `OpenAIEmbeddings`).
-///
-/// * Texts are sent as strings, [`OpenAiEmbeddingsBuilder::chunk_size`] per request
-///   (default 1000), with up to [`OpenAiEmbeddingsBuilder::max_concurrency`] requests
-///   in flight; vectors come back in the order of the texts.
-/// * HTTP 408/409/429/5xx, timeouts and connection failures are retried with
-///   exponential backoff ([`RetryPolicy`]); other errors are returned at once.
-/// * Unlike LangChain's default (`check_embedding_ctx_length=True`), texts are not
-///   tokenised with tiktoken and split at the model's context length: a text longer
-///   than the model accepts is an HTTP 400 from the server.
-///
-/// Requests run on a small background tokio runtime owned by this crate, so the
-/// async methods can be awaited from any executor and the sync methods work from
-/// plain code and from inside a tokio runtime alike (they block the calling thread).
-/// Clones share one HTTP client and its connection pool.
-///
-/// ```no_run
-/// use ferrofaiss_embeddings::{Embeddings, OpenAiEmbeddings};
-/// # fn main() -> Result<(), ferrofaiss_embeddings::EmbeddingError> {
-/// let emb = OpenAiEmbeddings::builder()
-///     .model("text-embedding-3-small")
-///     .dimensions(256)
-///     .build()?; // key from OPENAI_API_KEY, base URL from OPENAI_BASE_URL
-/// let vectors = emb.embed_documents(&["hello".to_string(), "world".to_string()])?;
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct OpenAiEmbeddings {
-    inner: Arc<Inner>,
-}
 
 impl OpenAiEmbeddings {
     /// A builder with LangChain's defaults (model `text-embedding-ada-002`).
@@ -78,36 +38,6 @@ impl OpenAiEmbeddings {
     /// [`OpenAiEmbeddingsBuilder::build`]).
     pub fn from_env() -> Result<Self, EmbeddingError> {
         Self::builder().build()
-    }
-
-    /// The model name sent with each request.
-    pub fn model(&self) -> &str {
-        &self.inner.model
-    }
-
-    /// The `dimensions` sent with each request, if any.
-    pub fn requested_dimensions(&self) -> Option<u32> {
-        self.inner.dimensions
-    }
-
-    /// The API base URL (without a trailing slash).
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
-    }
-
-    /// The most texts one request carries.
-    pub fn chunk_size(&self) -> usize {
-        self.inner.chunk_size
-    }
-
-    /// The most requests in flight at once for one call.
-    pub fn max_concurrency(&self) -> usize {
-        self.inner.max_concurrency
-    }
-
-    /// The retry policy.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.inner.retry
     }
 }
 

@@ -2,8 +2,8 @@
 
 use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
 
+use super::client::Inner;
 use super::errors::{classify, Failure};
-use super::Inner;
 use crate::EmbeddingError;
 
 /// Embeds one batch, retrying transient failures as the policy says.
