@@ -5,23 +5,6 @@
 #[path = "golden/ops.rs"]
 mod ops;
 
-use ferrofaiss_golden::{CaseCtx, CaseRunner, Harness, Op, Owner, Status};
-
-const HARNESS: Harness = Harness {
-    owner: Owner::Embeddings,
-    deviations: &[],
-    deferred_ops: &[],
-    ignored_fields: &[],
-};
-
-struct Runner;
-
-impl CaseRunner for Runner {
-    fn run_op(&mut self, ctx: &mut CaseCtx<'_>, op: &Op) -> Result<Status, String> {
-        ops::run_op(ctx, op)
-    }
-}
-
 fn main() {
-    ferrofaiss_golden::main(HARNESS, || Runner)
+    ferrofaiss_golden::main_stateless(ferrofaiss_golden::Owner::Embeddings, ops::run_op)
 }

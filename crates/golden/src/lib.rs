@@ -1149,3 +1149,28 @@ where
     drop(t);
     conclusion.exit()
 }
+
+/// The whole `main` of a runner whose ops need no state between them and that lists no
+/// deviations, deferred ops or ignored fields: each op of each owned case goes to `run_op`.
+pub fn main_stateless(owner: Owner, run_op: OpFn) -> ! {
+    let harness = Harness {
+        owner,
+        deviations: &[],
+        deferred_ops: &[],
+        ignored_fields: &[],
+    };
+    main(harness, move || Stateless(run_op))
+}
+
+/// One op of a stateless runner (see [`main_stateless`]).
+pub type OpFn = fn(&mut CaseCtx<'_>, &Op) -> Result<Status, String>;
+
+/// A [`CaseRunner`] that hands every op to one function.
+#[derive(Clone, Copy)]
+struct Stateless(OpFn);
+
+impl CaseRunner for Stateless {
+    fn run_op(&mut self, ctx: &mut CaseCtx<'_>, op: &Op) -> Result<Status, String> {
+        (self.0)(ctx, op)
+    }
+}
