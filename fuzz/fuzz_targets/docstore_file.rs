@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use ferrofaiss_store::__fuzz::{frame_docstore_payload, load_docstore_file};
 use ferrofaiss::embeddings::FakeEmbeddings;
 use ferrofaiss::{FaissStore, LoadOptions};
+use ferrofaiss_store::__fuzz::{frame_docstore_payload, load_docstore_file};
 use libfuzzer_sys::fuzz_target;
 
 fn check(bytes: &[u8]) {

@@ -8,7 +8,15 @@
 //! the separator bytes cut at NUL), 3 `from_language` (language = overlap byte % 28).
 //! Flags: bit 0 regex separators, bits 1-2 keep separator (drop, start, end), bit 3
 //! `start_index`, bit 4 strip whitespace, bit 5 UTF-8 byte lengths.
+//!
+//! Building a splitter compiles its separators' regexes, which costs far more than a
+//! split under the sanitizers; the splitters built are kept per settings (a bounded
+//! cache, emptied when full), so the fuzzer's time goes to splitting. Splitting takes
+//! `&self`, so a cached splitter behaves exactly as a fresh one.
 #![no_main]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use ferrofaiss_text::{
     CharacterTextSplitter, CharacterTextSplitterOptions, KeepSeparator, Language, LengthFunction,
@@ -18,6 +26,24 @@ use libfuzzer_sys::fuzz_target;
 
 /// Longest separator taken from the input (keeps regex compilation cheap).
 const MAX_SEPARATOR: usize = 16;
+
+/// Most splitters kept at once.
+const CACHE_CAPACITY: usize = 1024;
+
+/// A splitter built from the settings bytes, or the constructor's refusal.
+enum Built {
+    Character(CharacterTextSplitter),
+    Recursive(RecursiveCharacterTextSplitter),
+    Refused,
+}
+
+/// What a splitter is built from: mode, chunk size, overlap, flags, the overlap byte
+/// (the language of mode 3) and the separator.
+type Key = (u8, i64, i64, u8, u8, String);
+
+thread_local! {
+    static SPLITTERS: RefCell<HashMap<Key, Built>> = RefCell::new(HashMap::new());
+}
 
 fn run(splitter: &impl TextSplitter, text: &str) {
     let Ok(chunks) = splitter.split_text(text) else {
@@ -41,6 +67,46 @@ fuzz_target!(|data: &[u8]| {
     let chunk_size = 1 + i64::from(*size % 64);
     // Sometimes larger than the chunk size: the constructor must refuse it.
     let chunk_overlap = i64::from(*overlap) % (chunk_size + 2);
+    let key: Key = (
+        mode % 4,
+        chunk_size,
+        chunk_overlap,
+        *flags,
+        *overlap,
+        separator.clone(),
+    );
+    SPLITTERS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHE_CAPACITY && !cache.contains_key(&key) {
+            cache.clear();
+        }
+        let built = cache.entry(key).or_insert_with(|| {
+            build(
+                *mode,
+                *overlap,
+                *flags,
+                separator,
+                chunk_size,
+                chunk_overlap,
+            )
+        });
+        match built {
+            Built::Character(s) => run(s, &text),
+            Built::Recursive(s) => run(s, &text),
+            Built::Refused => {}
+        }
+    });
+});
+
+/// Builds the splitter the settings bytes describe.
+fn build(
+    mode: u8,
+    overlap: u8,
+    flags: u8,
+    separator: String,
+    chunk_size: i64,
+    chunk_overlap: i64,
+) -> Built {
     let is_regex = flags & 1 != 0;
     let keep_separator = match (flags >> 1) & 3 {
         0 => KeepSeparator::Drop,
@@ -76,14 +142,10 @@ fuzz_target!(|data: &[u8]| {
                 add_start_index,
                 strip_whitespace,
             };
-            if let Ok(s) = CharacterTextSplitter::new(options) {
-                run(&s, &text);
-            }
+            CharacterTextSplitter::new(options).map_or(Built::Refused, Built::Character)
         }
         1 => {
-            if let Ok(s) = RecursiveCharacterTextSplitter::new(recursive) {
-                run(&s, &text);
-            }
+            RecursiveCharacterTextSplitter::new(recursive).map_or(Built::Refused, Built::Recursive)
         }
         2 => {
             let separators = separator.split('\0').map(str::to_owned).collect();
@@ -91,19 +153,16 @@ fuzz_target!(|data: &[u8]| {
                 separators,
                 ..recursive
             };
-            if let Ok(s) = RecursiveCharacterTextSplitter::new(options) {
-                run(&s, &text);
-            }
+            RecursiveCharacterTextSplitter::new(options).map_or(Built::Refused, Built::Recursive)
         }
         _ => {
-            let language = Language::ALL[usize::from(*overlap) % Language::ALL.len()];
+            let language = Language::ALL[usize::from(overlap) % Language::ALL.len()];
             let options = RecursiveCharacterTextSplitterOptions {
                 chunk_overlap: chunk_overlap.min(chunk_size),
                 ..recursive
             };
-            if let Ok(s) = RecursiveCharacterTextSplitter::from_language(language, options) {
-                run(&s, &text);
-            }
+            RecursiveCharacterTextSplitter::from_language(language, options)
+                .map_or(Built::Refused, Built::Recursive)
         }
     }
-});
+}
