@@ -214,6 +214,9 @@ impl FaissStore {
         index_to_docstore_id: Vec<String>,
         config: StoreConfig,
     ) -> Self {
+        if config.normalize_l2 && config.distance_strategy != DistanceStrategy::EuclideanDistance {
+            crate::warnings::normalize_not_applicable(config.distance_strategy);
+        }
         FaissStore {
             embedder,
             index,
