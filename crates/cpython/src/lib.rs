@@ -18,7 +18,8 @@
 //!   [`ContainsError`].
 //! * [`is_hashable`] and [`hash_key`]: which values Python can hash, and a key under which
 //!   hash-based containers (`frozenset`) find them.
-//! * [`repr_str`]: `repr()` of a string.
+//! * [`repr_str`], [`repr_float`], [`repr_value`]: `repr()` of a string, a float and a
+//!   JSON value; [`repr_f32`], numpy's `repr()` of a `float32` value.
 //! * [`PyException`]: the Python exception class of an error.
 //!
 //! Numbers that JSON writes without a fraction or exponent and that fit in 64 bits are
@@ -46,6 +47,6 @@ pub use exception::PyException;
 pub use hash::{hash_key, is_hashable, HashKey};
 pub use membership::{contains, ContainsError};
 pub use ordering::{compare, OrderError, OrderOp};
-pub use repr::repr_str;
+pub use repr::{repr_f32, repr_float, repr_str, repr_value};
 pub use type_name::type_name;
 pub use whitespace::{is_python_whitespace, python_strip};

@@ -20,6 +20,10 @@
 //!   id before the op runs.
 //! * **Bookkeeping** ([`Status`], [`CaseLog`], [`Deviation`]): pass, fail, skip, or checked
 //!   against our documented behaviour, with listed deviations that must be reached.
+//! * **Warnings and logs** ([`capture`], [`compare_warnings`]): the `tracing` events an
+//!   op emits are captured per case and compared with the op's recorded `warnings`
+//!   (Python `warnings.warn`) and `logs` (Python `logging`) by [`run_case`], for every
+//!   runner.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -27,6 +31,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value};
+
+pub mod capture;
+
+use capture::Captured;
 
 // ----- ownership ---------------------------------------------------------------------------
 
@@ -799,6 +807,68 @@ pub fn compare_docs(
     Ok(())
 }
 
+/// Compares the events an op emitted with the `warnings` (`[{category, message}]`) and
+/// `logs` (`[{logger, level, message}]`) LangChain recorded for it (absent: none), in
+/// order and by exact text. An event with a `category` field is a Python warning, one
+/// with a `logger` field a Python log record; other events are not LangChain's and are
+/// not compared.
+pub fn compare_warnings(events: &[Captured], expect: &Fields<'_>) -> Result<(), String> {
+    let got_warnings: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| {
+            e.fields
+                .get("category")
+                .map(|c| (c.clone(), e.message.clone()))
+        })
+        .collect();
+    let got_logs: Vec<(String, String, String)> = events
+        .iter()
+        .filter_map(|e| {
+            e.fields
+                .get("logger")
+                .map(|l| (l.clone(), e.python_level().to_string(), e.message.clone()))
+        })
+        .collect();
+    let want_warnings: Vec<(String, String)> = match expect.get("warnings") {
+        None => Vec::new(),
+        Some(_) => expect
+            .items("warnings")?
+            .iter()
+            .map(|w| {
+                Ok((
+                    w.str("category")?.to_string(),
+                    w.str("message")?.to_string(),
+                ))
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    let want_logs: Vec<(String, String, String)> = match expect.get("logs") {
+        None => Vec::new(),
+        Some(_) => expect
+            .items("logs")?
+            .iter()
+            .map(|l| {
+                Ok((
+                    l.str("logger")?.to_string(),
+                    l.str("level")?.to_string(),
+                    l.str("message")?.to_string(),
+                ))
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    if got_warnings != want_warnings {
+        return Err(format!(
+            "warnings {got_warnings:?}, LangChain warned {want_warnings:?}"
+        ));
+    }
+    if got_logs != want_logs {
+        return Err(format!(
+            "log records {got_logs:?}, LangChain logged {want_logs:?}"
+        ));
+    }
+    Ok(())
+}
+
 // ----- status and bookkeeping --------------------------------------------------------------
 
 /// The outcome of one op.
@@ -844,6 +914,10 @@ pub struct Harness {
     pub owner: Owner,
     /// Ops checked against our documented behaviour instead of LangChain's.
     pub deviations: &'static [Deviation],
+    /// Ops whose recorded `warnings` / `logs` we deliberately do not reproduce, with the
+    /// reason: the op is reported as checked against our behaviour when its events
+    /// differ; a listed one that never differs is a failure.
+    pub warning_deviations: &'static [Deviation],
     /// Op kinds not run yet, with the reason (reported as skips, never passed).
     pub deferred_ops: &'static [(&'static str, &'static str)],
     /// `expect` fields without a Rust counterpart.
@@ -864,6 +938,7 @@ pub struct CaseLog {
     /// Ignored `expect` fields and how many ops had them.
     pub ignored_fields: BTreeMap<&'static str, usize>,
     deviations_seen: HashSet<usize>,
+    warning_deviations_seen: HashSet<usize>,
 }
 
 impl CaseLog {
@@ -998,7 +1073,9 @@ pub fn run_case<R: CaseRunner>(
         ));
         return ctx.log;
     }
+    let sink = capture::current();
     for op in &case.ops {
+        sink.take();
         let status =
             if let Some((_, why)) = harness.deferred_ops.iter().find(|(k, _)| *k == op.kind) {
                 Status::Skip(why.to_string())
@@ -1008,7 +1085,42 @@ pub fn run_case<R: CaseRunner>(
                     Err(e) => Status::Fail(e),
                 }
             };
+        // A listed deviation's op does something else than LangChain did, so its
+        // recorded warnings do not apply.
+        let deviates = ctx.log.deviations_seen.contains(&op.index);
+        let status = match status {
+            Status::Pass | Status::Ours(_) if !deviates => match op
+                .expect()
+                .and_then(|expect| compare_warnings(&sink.take(), &expect))
+            {
+                Ok(()) => status,
+                Err(e) => match harness
+                    .warning_deviations
+                    .iter()
+                    .find(|d| d.case == case.name && d.op == op.index)
+                {
+                    Some(d) => {
+                        ctx.log.warning_deviations_seen.insert(op.index);
+                        Status::Ours(format!("{} ({e})", d.reason))
+                    }
+                    None => Status::Fail(e),
+                },
+            },
+            other => other,
+        };
         ctx.log.record(harness, &case.name, op, status);
+    }
+    for d in harness
+        .warning_deviations
+        .iter()
+        .filter(|d| d.case == case.name)
+    {
+        if !ctx.log.warning_deviations_seen.contains(&d.op) {
+            ctx.log.failures.push(format!(
+                "{} op {}: listed warning deviation never reached ({})",
+                d.case, d.op, d.reason
+            ));
+        }
     }
     for d in harness.deviations.iter().filter(|d| d.case == case.name) {
         if !ctx.log.deviations_seen.contains(&d.op) {
@@ -1103,6 +1215,7 @@ where
     let stray: Vec<String> = harness
         .deviations
         .iter()
+        .chain(harness.warning_deviations)
         .filter(|d| !owned.contains(d.case))
         .map(|d| {
             format!(
@@ -1156,6 +1269,7 @@ pub fn main_stateless(owner: Owner, run_op: OpFn) -> ! {
     let harness = Harness {
         owner,
         deviations: &[],
+        warning_deviations: &[],
         deferred_ops: &[],
         ignored_fields: &[],
     };

@@ -14,6 +14,7 @@ const HARNESS: Harness = Harness {
         op: 7,
         reason: "a listed deviation",
     }],
+    warning_deviations: &[],
     deferred_ops: &[],
     ignored_fields: &[],
 };

@@ -112,9 +112,43 @@ impl FromStr for DistanceStrategy {
     }
 }
 
+/// Serializes as LangChain's name (`"EUCLIDEAN_DISTANCE"`), as [`fmt::Display`] writes it.
+impl serde::Serialize for DistanceStrategy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Deserializes LangChain's names as [`FromStr`] parses them (case-insensitively); an
+/// unknown name is a deserializer error.
+impl<'de> serde::Deserialize<'de> for DistanceStrategy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_uses_langchain_names() {
+        for d in DistanceStrategy::ALL {
+            let json = serde_json::to_value(d).unwrap();
+            assert_eq!(json, serde_json::Value::String(d.to_string()));
+            assert_eq!(serde_json::from_value::<DistanceStrategy>(json).unwrap(), d);
+        }
+        assert_eq!(
+            serde_json::from_str::<DistanceStrategy>("\"cosine\"").unwrap(),
+            DistanceStrategy::Cosine
+        );
+        let err = serde_json::from_str::<DistanceStrategy>("\"fake\"").unwrap_err();
+        assert!(
+            err.to_string().contains("unknown distance strategy"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn names_round_trip_and_unknown_is_an_error() {

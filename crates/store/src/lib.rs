@@ -10,6 +10,13 @@
 //! Most users add the `ferrofaiss` crate, which re-exports this one beside the async
 //! handle (`ferrofaiss-async-store`) and the crates it composes.
 //!
+//! LangChain's warnings (`Relevance scores must be between 0 and 1, got ...`,
+//! `Normalizing L2 is not applicable for metric type: ...`, `No relevant docs were
+//! retrieved using the relevance score threshold ...`) are `tracing` events at `WARN`
+//! with LangChain's text, target `ferrofaiss_store::warnings`, and a `category` field
+//! (Python `warnings.warn`) or a `logger` field (Python `logging`). No subscriber is
+//! installed: an application that wants them installs its own.
+//!
 //! Where LangChain mutates the store and then raises, or returns a wrong value, this
 //! crate validates first and stays consistent (see `docs/compat.md`).
 
@@ -27,6 +34,7 @@ mod retriever;
 mod search;
 mod store;
 mod vectors;
+mod warnings;
 
 pub use distance::{DistanceStrategy, UnknownDistanceStrategy};
 pub use error::{PersistError, StoreError};

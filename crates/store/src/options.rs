@@ -26,7 +26,12 @@ pub const DEFAULT_LAMBDA_MULT: f32 = 0.5;
 /// let opts = SearchOptions::new().k(2).fetch_k(10).score_threshold(0.5);
 /// assert_eq!((opts.k, opts.fetch_k, opts.lambda_mult), (2, 10, 0.5));
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Serializable (serde) with LangChain's keyword names; missing fields take their
+/// defaults. The filter serializes as its JSON dict; a closure filter
+/// (`Filter::from_fn`) cannot be serialized and fails with a serializer error.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SearchOptions {
     /// Number of results (LangChain `k`, default 4). Must be positive for similarity
     /// searches; MMR returns nothing for 0.
@@ -99,5 +104,48 @@ impl SearchOptions {
     pub fn nprobe(mut self, nprobe: usize) -> Self {
         self.nprobe = Some(nprobe);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_round_trip_through_json() {
+        let filter = Filter::parse(r#"{"page": {"$gte": 2}}"#).unwrap();
+        let opts = SearchOptions::new()
+            .k(2)
+            .fetch_k(7)
+            .filter(filter)
+            .score_threshold(0.25)
+            .lambda_mult(0.75)
+            .nprobe(3);
+        let json = serde_json::to_value(&opts).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"k": 2, "fetch_k": 7, "filter": {"page": {"$gte": 2}},
+                "score_threshold": 0.25, "lambda_mult": 0.75, "nprobe": 3})
+        );
+        let back: SearchOptions = serde_json::from_value(json).unwrap();
+        assert_eq!((back.k, back.fetch_k, back.nprobe), (2, 7, Some(3)));
+        assert_eq!((back.score_threshold, back.lambda_mult), (Some(0.25), 0.75));
+        assert_eq!(
+            back.filter.and_then(|f| f.to_json()),
+            opts.filter.and_then(|f| f.to_json())
+        );
+    }
+
+    #[test]
+    fn missing_fields_take_langchain_defaults_and_closures_refuse() {
+        let back: SearchOptions = serde_json::from_str(r#"{"k": 1}"#).unwrap();
+        assert_eq!(
+            (back.k, back.fetch_k, back.lambda_mult),
+            (1, DEFAULT_FETCH_K, 0.5)
+        );
+        assert!(back.filter.is_none() && back.score_threshold.is_none());
+        let closure = SearchOptions::new().filter(Filter::from_fn(|_| true));
+        assert!(serde_json::to_value(&closure).is_err());
+        assert!(serde_json::from_str::<SearchOptions>(r#"{"filter": 3}"#).is_err());
     }
 }

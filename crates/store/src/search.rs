@@ -188,12 +188,23 @@ impl FaissStore {
             score_threshold: None,
             ..opts.clone()
         };
-        let pairs = self.similarity_search_with_score_by_vector(embedding, &raw_opts)?;
-        Ok(pairs
+        let pairs: Vec<(Document, f32)> = self
+            .similarity_search_with_score_by_vector(embedding, &raw_opts)?
             .into_iter()
             .map(|(doc, score)| (doc, relevance(score)))
-            .filter(|(_, rel)| opts.score_threshold.is_none_or(|t| *rel >= t))
-            .collect())
+            .collect();
+        crate::warnings::relevance_out_of_range(&pairs, self.relevance_score_fn.is_some());
+        let Some(threshold) = opts.score_threshold else {
+            return Ok(pairs);
+        };
+        let kept: Vec<(Document, f32)> = pairs
+            .into_iter()
+            .filter(|(_, rel)| *rel >= threshold)
+            .collect();
+        if kept.is_empty() {
+            crate::warnings::no_relevant_docs(threshold);
+        }
+        Ok(kept)
     }
 
     /// The function that turns raw scores into relevance scores.

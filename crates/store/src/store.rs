@@ -26,14 +26,22 @@ pub const DEFAULT_INDEX_FACTORY: &str = "Flat";
 ///     .index_factory("IVF4,Flat");
 /// assert_eq!(config.index_factory, "IVF4,Flat");
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Serializable (serde): `distance_strategy` by LangChain's name, `normalize_l2`,
+/// `index_factory`; missing fields take their defaults. The relevance closure is not
+/// serialized and deserializes as `None` (the strategy's built-in function): set it
+/// again after loading a config.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct StoreConfig {
     /// The distance strategy (default `EUCLIDEAN_DISTANCE`). `MAX_INNER_PRODUCT` builds
     /// an inner-product index; every other strategy an L2 index.
     pub distance_strategy: DistanceStrategy,
     /// L2-normalize stored vectors and similarity queries (LangChain `normalize_L2`).
     pub normalize_l2: bool,
-    /// A custom relevance function replacing the strategy's built-in one.
+    /// A custom relevance function replacing the strategy's built-in one. Not
+    /// serialized; `None` after deserializing.
+    #[serde(skip)]
     pub relevance_score_fn: Option<RelevanceScoreFn>,
     /// The Faiss factory string of the index built by the `from_*` constructors and
     /// [`FaissStore::with_dimension`]: `"Flat"` (default), `"IVF{nlist},Flat"`,
@@ -214,6 +222,9 @@ impl FaissStore {
         index_to_docstore_id: Vec<String>,
         config: StoreConfig,
     ) -> Self {
+        if config.normalize_l2 && config.distance_strategy != DistanceStrategy::EuclideanDistance {
+            crate::warnings::normalize_not_applicable(config.distance_strategy);
+        }
         FaissStore {
             embedder,
             index,
@@ -468,4 +479,36 @@ pub(crate) fn check_stored_vectors(index: &dyn Index) -> Result<(), StoreError> 
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_config_round_trips_without_the_relevance_closure() {
+        let config = StoreConfig::new()
+            .distance_strategy(DistanceStrategy::MaxInnerProduct)
+            .normalize_l2(true)
+            .index_factory("IVF4,Flat")
+            .relevance_score_fn(RelevanceScoreFn::new(|s| s * 2.0));
+        let json = serde_json::to_value(&config).unwrap_or_default();
+        assert_eq!(
+            json,
+            serde_json::json!({"distance_strategy": "MAX_INNER_PRODUCT", "normalize_l2": true,
+                "index_factory": "IVF4,Flat"})
+        );
+        let back: StoreConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back.distance_strategy, DistanceStrategy::MaxInnerProduct);
+        assert!(back.normalize_l2);
+        assert_eq!(back.index_factory, "IVF4,Flat");
+        assert!(back.relevance_score_fn.is_none());
+        let defaults: StoreConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(defaults.index_factory, DEFAULT_INDEX_FACTORY);
+        assert_eq!(
+            defaults.distance_strategy,
+            DistanceStrategy::EuclideanDistance
+        );
+        assert!(serde_json::from_str::<StoreConfig>(r#"{"distance_strategy": "fake"}"#).is_err());
+    }
 }

@@ -138,7 +138,65 @@ impl FilterExpr {
     }
 }
 
+impl FilterExpr {
+    /// A LangChain dict filter (as JSON) that compiles back to an expression with the
+    /// same meaning: a dict of field conditions when every part of an AND is a condition
+    /// on a distinct, non-`$` field, else `$and`, `$or` and `$not` operands.
+    ///
+    /// Limits of hand-built expressions (compiled ones never hit them): a
+    /// [`Condition::OneOf`] of more than ten items comes back as the hashed
+    /// [`Condition::OneOfHashed`], [`Condition::Operators`] keeps the last of repeated
+    /// operators, and a field whose name is `$and`, `$or` or `$not` reads back as that
+    /// operator.
+    pub fn to_json(&self) -> Value {
+        let list = |parts: &[FilterExpr]| Value::Array(parts.iter().map(Self::to_json).collect());
+        match self {
+            FilterExpr::All(parts) => {
+                let mut map = serde_json::Map::new();
+                for part in parts {
+                    match part {
+                        FilterExpr::Field { field, condition }
+                            if !field.starts_with('$') && !map.contains_key(field) =>
+                        {
+                            map.insert(field.clone(), condition.to_json());
+                        }
+                        _ => return serde_json::json!({ "$and": list(parts) }),
+                    }
+                }
+                Value::Object(map)
+            }
+            FilterExpr::Any(parts) => serde_json::json!({ "$or": list(parts) }),
+            FilterExpr::Not(part) => serde_json::json!({ "$not": part.to_json() }),
+            FilterExpr::Field { field, condition } => {
+                let mut map = serde_json::Map::new();
+                map.insert(field.clone(), condition.to_json());
+                Value::Object(map)
+            }
+        }
+    }
+}
+
 impl Condition {
+    /// The condition as LangChain writes it: a bare value (`{"$eq": x}` when the value is
+    /// a list or a dict, which would read back as membership or operators), a list, or
+    /// an operator dict.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Condition::Equals(x @ (Value::Array(_) | Value::Object(_))) => {
+                serde_json::json!({ "$eq": x })
+            }
+            Condition::Equals(x) => x.clone(),
+            Condition::OneOf(items) => Value::Array(items.clone()),
+            Condition::OneOfHashed(set) => Value::Array(set.values().to_vec()),
+            Condition::Operators(comparisons) => Value::Object(
+                comparisons
+                    .iter()
+                    .map(|c| (c.operator().to_string(), c.operand().clone()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Evaluates the condition on a field's value (JSON null for a missing field).
     pub fn matches(&self, value: &Value) -> Result<bool, FilterEvalError> {
         match self {

@@ -45,7 +45,9 @@ pub struct Filter {
 
 #[derive(Clone)]
 enum FilterKind {
-    Expr(FilterExpr),
+    /// A dict filter, with the JSON it was compiled from (`None` when built from an
+    /// expression: [`FilterExpr::to_json`] writes one).
+    Expr(FilterExpr, Option<Arc<Value>>),
     Predicate(Arc<MetadataPredicate>),
 }
 
@@ -56,7 +58,9 @@ impl Filter {
     /// document: a value that is not an object, an unsupported `$`-operator, malformed
     /// `$and/$or/$not` operands, or a long list condition holding a list or a dict.
     pub fn from_json(filter: &Value) -> Result<Self, FilterError> {
-        compile::compile_filter(filter).map(Self::from_expr)
+        compile::compile_filter(filter).map(|expr| Filter {
+            kind: FilterKind::Expr(expr, Some(Arc::new(filter.clone()))),
+        })
     }
 
     /// Like [`Filter::from_json`], but JSON null means "no filter" (`Ok(None)`), as
@@ -89,14 +93,24 @@ impl Filter {
     /// A filter from an already built expression.
     pub fn from_expr(expr: FilterExpr) -> Self {
         Filter {
-            kind: FilterKind::Expr(expr),
+            kind: FilterKind::Expr(expr, None),
+        }
+    }
+
+    /// The dict filter as JSON: the value it was compiled from, or for a filter built
+    /// from an expression, [`FilterExpr::to_json`]. `None` for a closure filter.
+    pub fn to_json(&self) -> Option<Value> {
+        match &self.kind {
+            FilterKind::Expr(_, Some(source)) => Some(Value::clone(source)),
+            FilterKind::Expr(expr, None) => Some(expr.to_json()),
+            FilterKind::Predicate(_) => None,
         }
     }
 
     /// The compiled expression, or `None` for a closure filter.
     pub fn expr(&self) -> Option<&FilterExpr> {
         match &self.kind {
-            FilterKind::Expr(expr) => Some(expr),
+            FilterKind::Expr(expr, _) => Some(expr),
             FilterKind::Predicate(_) => None,
         }
     }
@@ -107,7 +121,7 @@ impl Filter {
     /// document's value cannot be compared; a closure filter never fails.
     pub fn matches(&self, metadata: &Metadata) -> Result<bool, FilterEvalError> {
         match &self.kind {
-            FilterKind::Expr(expr) => expr.matches(metadata),
+            FilterKind::Expr(expr, _) => expr.matches(metadata),
             FilterKind::Predicate(predicate) => Ok(predicate(metadata)),
         }
     }
@@ -116,7 +130,7 @@ impl Filter {
 impl fmt::Debug for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            FilterKind::Expr(expr) => f.debug_tuple("Filter").field(expr).finish(),
+            FilterKind::Expr(expr, _) => f.debug_tuple("Filter").field(expr).finish(),
             FilterKind::Predicate(_) => f.write_str("Filter(<closure>)"),
         }
     }
@@ -152,6 +166,28 @@ impl FromStr for Filter {
     }
 }
 
+/// A dict filter serializes as the JSON it was compiled from ([`Filter::to_json`]); a
+/// closure filter cannot be serialized and fails with a serializer error.
+impl serde::Serialize for Filter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.to_json() {
+            Some(json) => json.serialize(serializer),
+            None => Err(serde::ser::Error::custom(
+                "a closure filter (Filter::from_fn) cannot be serialized",
+            )),
+        }
+    }
+}
+
+/// Deserializes a LangChain dict filter written as JSON and compiles it
+/// ([`Filter::from_json`]); a filter LangChain would refuse is a deserializer error.
+impl<'de> serde::Deserialize<'de> for Filter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = Value::deserialize(deserializer)?;
+        Filter::from_json(&json).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +198,47 @@ mod tests {
         assert_send_sync::<Filter>();
         assert_send_sync::<FilterError>();
         assert_send_sync::<FilterEvalError>();
+    }
+
+    #[test]
+    fn dict_filters_serialize_as_their_json_and_closures_refuse() {
+        let json = serde_json::json!({"page": {"$gte": 2}, "$or": [{"a": [1, 2]}]});
+        let filter = Filter::from_json(&json).unwrap();
+        assert_eq!(serde_json::to_value(&filter).unwrap(), json);
+        let back: Filter = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back.expr(), filter.expr());
+        assert!(serde_json::to_value(Filter::from_fn(|_| true)).is_err());
+        assert!(serde_json::from_value::<Filter>(serde_json::json!({"$bad": 1})).is_err());
+    }
+
+    #[test]
+    fn built_expressions_serialize_to_equivalent_json() {
+        let cases = [
+            serde_json::json!({"a": 1, "b": [1, 2], "c": {"$lt": 3, "$in": [1, 2]}}),
+            serde_json::json!({"$and": [{"a": 1}, {"a": 2}]}),
+            serde_json::json!({"$not": {"$or": [{"a": [[1]]}, {"b": null}]}}),
+        ];
+        let metas: Vec<Metadata> = [
+            serde_json::json!({"a": 1, "b": 2, "c": 1}),
+            serde_json::json!({"a": 2}),
+            serde_json::json!({"a": [1]}),
+            serde_json::json!({}),
+        ]
+        .iter()
+        .map(|m| m.as_object().cloned().unwrap_or_default())
+        .collect();
+        for json in cases {
+            let expr = Filter::from_json(&json).unwrap().expr().unwrap().clone();
+            let rebuilt = Filter::from_expr(expr.clone());
+            let written = serde_json::to_value(&rebuilt).unwrap();
+            let back = Filter::from_json(&written).unwrap();
+            for m in &metas {
+                assert_eq!(
+                    back.matches(m),
+                    expr.matches(m),
+                    "{json} as {written} on {m:?}"
+                );
+            }
+        }
     }
 }

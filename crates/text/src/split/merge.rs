@@ -9,8 +9,10 @@ use super::settings::ChunkSettings;
 /// The logger LangChain's merge warnings go to.
 pub const MERGE_LOGGER: &str = "langchain_text_splitters.base";
 
-/// A warning LangChain logs (at `WARNING` level) while splitting. The splitters return
-/// these to the caller instead of printing them.
+/// A warning LangChain logs (at `WARNING` level) while splitting. Every splitting method
+/// emits it as a `tracing` event at `WARN` (field `logger` = [`MERGE_LOGGER`], message =
+/// this value's `Display`, LangChain's text); the `*_with_warnings` methods also return
+/// the values to the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SplitWarning {
     /// A chunk longer than `chunk_size` was made (a single piece that did not fit). Like
@@ -68,10 +70,12 @@ pub(crate) fn merge_splits(
         };
         if grown(start, total) > size {
             if total > size {
-                warnings.push(SplitWarning::OversizedChunk {
+                let warning = SplitWarning::OversizedChunk {
                     size: total,
                     chunk_size: size,
-                });
+                };
+                tracing::warn!(logger = MERGE_LOGGER, "{warning}");
+                warnings.push(warning);
             }
             if i > start {
                 emit(&pieces[start..i], separator, settings, chunks);

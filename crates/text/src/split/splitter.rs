@@ -22,8 +22,9 @@ pub struct Split<T> {
 /// What LangChain's `TextSplitter` base class offers: split strings, and turn texts or
 /// documents into chunk documents.
 ///
-/// Warnings LangChain logs are never printed: the `*_reporting` methods append them to a
-/// list, the `*_with_warnings` methods return them, the plain methods drop them.
+/// Warnings LangChain logs are `tracing` events at `WARN` on every method (see
+/// [`SplitWarning`]), never printed by the crate; besides, the `*_reporting` methods
+/// append them to a list and the `*_with_warnings` methods return them.
 pub trait TextSplitter {
     /// Splits `text` into chunks, appending any warnings to `warnings`.
     fn split_text_reporting(
@@ -38,7 +39,7 @@ pub trait TextSplitter {
     /// Whether created documents get `metadata["start_index"]`.
     fn add_start_index(&self) -> bool;
 
-    /// LangChain's `split_text`: the chunks of `text`, warnings dropped.
+    /// LangChain's `split_text`: the chunks of `text`, warnings only emitted as `tracing` events.
     fn split_text(&self, text: &str) -> Result<Vec<String>, SplitterError> {
         self.split_text_reporting(text, &mut Vec::new())
     }
