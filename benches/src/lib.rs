@@ -6,3 +6,11 @@
 
 pub mod harness;
 pub mod texmex;
+
+/// The workspace README's Rust examples, compiled and run as doctests so they stay true.
+/// They live here, in a crate that is never packaged, because `include_str!` of a file
+/// outside a crate's folder breaks `cargo package`; the published `ferrofaiss` crate
+/// doctests its own README instead.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct WorkspaceReadmeDoctests;
