@@ -2,7 +2,7 @@
 //! accounts for every byte, or a typed error.
 #![no_main]
 
-use ferrofaiss_benches::texmex::{parse_fvecs, parse_ivecs};
+use ferrofaiss_bench_harness::texmex::{parse_fvecs, parse_ivecs};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

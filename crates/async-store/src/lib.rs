@@ -28,3 +28,8 @@ mod retriever;
 
 pub use handle::AsyncFaissStore;
 pub use retriever::AsyncRetriever;
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

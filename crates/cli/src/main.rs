@@ -56,7 +56,7 @@ enum Command {
     /// Print the active SIMD tier and what this CPU supports.
     Simd,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
-    Bench(ferrofaiss_benches::harness::BenchArgs),
+    Bench(ferrofaiss_bench_harness::harness::BenchArgs),
     /// Draw recall@10 against queries per second, or one-query latency against dataset
     /// size (SVG or PNG), from `bench --json` records.
     Plot(plot::PlotArgs),
@@ -74,7 +74,7 @@ fn dispatch(command: Command) -> Result<(), String> {
         Command::Merge(args) => commands::merge::run(args),
         Command::Simd => commands::simd::run(),
         Command::Bench(args) => {
-            return ferrofaiss_benches::harness::run(&args).map_err(|e| e.to_string())
+            return ferrofaiss_bench_harness::harness::run(&args).map_err(|e| e.to_string())
         }
         Command::Plot(args) => return plot::run(&args).map_err(|e| e.to_string()),
     };

@@ -50,3 +50,8 @@ pub use ordering::{compare, OrderError, OrderOp};
 pub use repr::{repr_f32, repr_float, repr_str, repr_value};
 pub use type_name::type_name;
 pub use whitespace::{is_python_whitespace, python_strip};
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

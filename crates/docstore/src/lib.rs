@@ -34,3 +34,8 @@ pub use ferrofaiss_cpython::{ContainsError, OrderError, OrderOp, PyException};
 pub use filter::{
     Comparison, Condition, Filter, FilterError, FilterEvalError, FilterExpr, ValueSet,
 };
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -16,6 +16,7 @@
 //! ones; the synchronous `embed_documents` / `embed_query` drive them to completion on
 //! the calling thread without needing (or nesting) a tokio runtime. Embedders whose
 //! futures need a runtime (network clients) override the synchronous methods.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod embedder;
 mod error;
@@ -45,3 +46,8 @@ pub use openai::{
     OPENAI_DEFAULT_MODEL, OPENAI_DEFAULT_REQUEST_TIMEOUT,
 };
 pub use trigram::{TrigramEmbeddings, TRIGRAM_DEFAULT_DIM};
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -20,6 +20,7 @@
 //!
 //! Where LangChain mutates the store and then raises, or returns a wrong value, this
 //! crate validates first and stays consistent (see `docs/compat.md`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use ferrofaiss_docstore as docstore;
 pub use ferrofaiss_embeddings as embeddings;
@@ -37,7 +38,9 @@ pub use ferrofaiss_store::{
     DEFAULT_LAMBDA_MULT, DOCSTORE_EXTENSION, FAISS_EXTENSION,
 };
 
-/// The README's Rust examples, compiled and run as doctests so they stay true.
+/// The crate README's example, compiled and run as a doctest so it stays true (the
+/// workspace README's examples are doctests of `ferrofaiss-benches`, which is not
+/// published: a packaged crate can only include files under its own folder).
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -108,3 +108,8 @@ pub fn knn(
 ) -> Result<(), KernelError> {
     kernels()?.knn(metric, queries, rows, d, row_norms, k, dist_out, labels_out)
 }
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -67,3 +67,8 @@ pub mod __internal {
         };
     }
 }
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

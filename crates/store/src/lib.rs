@@ -74,3 +74,8 @@ pub mod __test_seams {
         store.index_to_docstore_id.push(id.to_string());
     }
 }
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -38,3 +38,8 @@ pub use split::{
     RecursiveCharacterTextSplitter, RecursiveCharacterTextSplitterOptions, Split, SplitWarning,
     SplitterError, TextSplitter, UnknownLanguage, DEFAULT_SEPARATORS, MERGE_LOGGER,
 };
+
+/// The crate README's example, compiled and run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -25,10 +25,12 @@ use crate::output::document_json;
 /// The notebook's question.
 pub const QUERY: &str = "What did the president say about Ketanji Brown Jackson";
 
-/// The State of the Union text, built in so the demo runs from any folder.
+/// The State of the Union text, built in so the demo runs from any folder. `data/` holds
+/// a symlink to `fixtures/state_of_the_union.txt`: `cargo package` stores it as a file, so
+/// the published crate builds (a path outside the crate's folder would not be packaged).
 const SOTU_TEXT: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/state_of_the_union.txt"
+    "/data/state_of_the_union.txt"
 ));
 
 /// Where the text is read from when the demo runs at the repository root.

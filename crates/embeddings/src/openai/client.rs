@@ -20,8 +20,8 @@ pub(super) struct Inner {
 
 /// Embeddings from `POST <base_url>/embeddings` (LangChain's `OpenAIEmbeddings`).
 ///
-/// * Texts are sent as strings, [`OpenAiEmbeddingsBuilder::chunk_size`] per request
-///   (default 1000), with up to [`OpenAiEmbeddingsBuilder::max_concurrency`] requests
+/// * Texts are sent as strings, [`OpenAiEmbeddingsBuilder::chunk_size`](crate::OpenAiEmbeddingsBuilder::chunk_size) per request
+///   (default 1000), with up to [`OpenAiEmbeddingsBuilder::max_concurrency`](crate::OpenAiEmbeddingsBuilder::max_concurrency) requests
 ///   in flight; vectors come back in the order of the texts.
 /// * HTTP 408/409/429/5xx, timeouts and connection failures are retried with
 ///   exponential backoff ([`RetryPolicy`]); other errors are returned at once.
