@@ -33,7 +33,8 @@ pub use error::{PersistError, StoreError};
 pub use mmr::maximal_marginal_relevance;
 pub use options::{SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
 pub use persist::{
-    saved_paths, LoadOptions, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
+    saved_paths, LoadOptions, SaveFormat, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
+    PICKLE_EXTENSION,
 };
 pub use relevance::{
     cosine_relevance, euclidean_relevance, max_inner_product_relevance, relevance_fn_for,
