@@ -5,7 +5,8 @@
 //! LangChain's `FAISS` (see `docs/langchain-mapping.md`): adds, similarity and MMR
 //! searches with filters and score thresholds, deletes, merges, retrievers, and
 //! persistence (the native Faiss index file plus our own docstore file, no pickle; a
-//! LangChain folder's `index.pkl` is read by a bounded pickle reader).
+//! LangChain folder's `index.pkl` is read by a bounded pickle reader, and
+//! [`SaveFormat::LangChain`] writes one that Python's `FAISS.load_local` opens).
 //!
 //! Most users add the `ferrofaiss` crate, which re-exports this one beside the async
 //! handle (`ferrofaiss-async-store`) and the crates it composes.
