@@ -178,7 +178,8 @@ fn langchain_index_path(faiss_path: &Path, pickle_path: &Path) -> PathBuf {
 }
 
 /// Step 2 of a LangChain-format save: an earlier save interrupted before its pickle's
-/// rename gets its previous index back; the journal goes.
+/// rename gets its previous index back; one interrupted after it loses its previous
+/// index (the new pair is whole); the journal goes.
 fn finish_interrupted_langchain_save(
     faiss_path: &Path,
     pickle_path: &Path,
@@ -193,6 +194,9 @@ fn finish_interrupted_langchain_save(
             path: faiss_path.to_path_buf(),
             source,
         })?;
+        crash_point("lc-recovered-previous");
+    } else {
+        remove_if_present(&previous)?;
     }
     remove_if_present(&journal)?;
     sync_dir(parent_of(faiss_path))
@@ -487,11 +491,13 @@ impl FaissStore {
         finish_interrupted_langchain_save(&faiss_path, &pickle_path)?;
         let faiss_file = StagedFile::write(&faiss_path, &faiss_bytes)?;
         let pickle_file = StagedFile::write(&pickle_path, &pickle_bytes)?;
+        // The previous index first, then the journal: while a journal is in the
+        // folder, `previous` is the index that belongs with the old pickle.
+        let previous = previous_path(&faiss_path);
+        let has_previous = keep_previous(&faiss_path, &previous)?;
         StagedFile::write(&journal, &record)?.commit()?;
         sync_dir(folder)?;
         crash_point("lc-journal");
-        let previous = previous_path(&faiss_path);
-        let has_previous = keep_previous(&faiss_path, &previous)?;
         faiss_file.commit()?;
         sync_dir(folder)?;
         crash_point("lc-renamed-index");
