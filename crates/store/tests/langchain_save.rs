@@ -296,3 +296,58 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
     }
     h
 }
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Any JSON value up to a few levels deep (numbers of every serde_json kind).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-c]{0,3}", inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever metadata a store holds, our reader reads back what the writer wrote.
+        #[test]
+        fn what_the_writer_writes_the_reader_reads(
+            docs in prop::collection::vec((".{0,20}", prop::collection::vec(("[a-d]{0,4}", json_value()), 0..5)), 1..6)
+        ) {
+            let texts: Vec<String> = docs.iter().map(|(t, _)| t.clone()).collect();
+            let metadatas = docs
+                .into_iter()
+                .map(|(_, kv)| kv.into_iter().collect())
+                .collect();
+            let store = FaissStore::from_texts(
+                &texts,
+                Arc::new(CountEmbeddings),
+                Some(metadatas),
+                None,
+                StoreConfig::new(),
+            )
+            .unwrap();
+            let out = tempfile::tempdir().unwrap();
+            store
+                .save_local_with(out.path(), "index", SaveFormat::LangChain)
+                .unwrap();
+            assert_same_store(&store, &load(out.path(), DistanceStrategy::EuclideanDistance));
+        }
+    }
+}
