@@ -9,7 +9,7 @@ use ferrofaiss_embeddings::Embeddings;
 
 use ferrofaiss_store::batch::{check_embedding_count, prepare_batch, split_documents};
 use ferrofaiss_store::{
-    FaissStore, LoadOptions, SearchOptions, SearchType, StoreConfig, StoreError,
+    FaissStore, LoadOptions, SaveFormat, SearchOptions, SearchType, StoreConfig, StoreError,
 };
 
 use crate::lock::{blocking, read_lock, write_lock};
@@ -191,6 +191,19 @@ impl AsyncFaissStore {
     ) -> Result<(), StoreError> {
         let (folder, name) = (folder.into(), index_name.to_string());
         self.with_read(move |s| s.save_local(folder, &name)).await
+    }
+
+    /// Async [`FaissStore::save_local_with`]: ours or LangChain's files (under a shared
+    /// lock: searches go on).
+    pub async fn save_local_with(
+        &self,
+        folder: impl Into<PathBuf>,
+        index_name: &str,
+        format: SaveFormat,
+    ) -> Result<(), StoreError> {
+        let (folder, name) = (folder.into(), index_name.to_string());
+        self.with_read(move |s| s.save_local_with(folder, &name, format))
+            .await
     }
 
     // ----- adding ---------------------------------------------------------------------

@@ -192,6 +192,16 @@ pub enum PersistError {
         /// The name of the embedder given.
         given: String,
     },
+    /// The store holds something the chosen save format cannot represent (e.g.
+    /// metadata nested deeper than LangChain's pickle reader here accepts): nothing
+    /// was written.
+    #[error("{}: cannot be written in this format: {reason}", path.display())]
+    Unrepresentable {
+        /// The file that would have been written.
+        path: PathBuf,
+        /// What cannot be represented.
+        reason: String,
+    },
     /// The native Faiss index file could not be read or written.
     #[error("{}: {source}", path.display())]
     Faiss {
@@ -215,6 +225,7 @@ impl PersistError {
             | PersistError::NotRegularFile { path }
             | PersistError::TooLarge { path, .. }
             | PersistError::EmbedderMismatch { path, .. }
+            | PersistError::Unrepresentable { path, .. }
             | PersistError::Faiss { path, .. } => path,
         }
     }

@@ -5,7 +5,8 @@
 //! LangChain's `FAISS` (see `docs/langchain-mapping.md`): adds, similarity and MMR
 //! searches with filters and score thresholds, deletes, merges, retrievers, and
 //! persistence (the native Faiss index file plus our own docstore file, no pickle; a
-//! LangChain folder's `index.pkl` is read by a bounded pickle reader).
+//! LangChain folder's `index.pkl` is read by a bounded pickle reader, and
+//! [`SaveFormat::LangChain`] writes one that Python's `FAISS.load_local` opens).
 //!
 //! Most users add the `ferrofaiss` crate, which re-exports this one beside the async
 //! handle (`ferrofaiss-async-store`) and the crates it composes.
@@ -41,7 +42,8 @@ pub use error::{PersistError, StoreError};
 pub use mmr::maximal_marginal_relevance;
 pub use options::{SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
 pub use persist::{
-    saved_paths, LoadOptions, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
+    saved_paths, LoadOptions, SaveFormat, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
+    PICKLE_EXTENSION,
 };
 pub use relevance::{
     cosine_relevance, euclidean_relevance, max_inner_product_relevance, relevance_fn_for,

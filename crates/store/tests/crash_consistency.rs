@@ -1,4 +1,5 @@
-//! Crash consistency of `save_local`, as a test: a save is killed (the process aborts,
+//! Crash consistency of `save_local` (and of `save_local_with` in LangChain's format),
+//! as a test: a save is killed (the process aborts,
 //! through the `crash-points` seam) at each of its steps, then the following save is
 //! killed at each of its steps, and after every kill the folder must load, with the
 //! contents it had before that save or with the new ones. Then a save that runs to
@@ -13,7 +14,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use ferrofaiss_embeddings::TrigramEmbeddings;
-use ferrofaiss_store::{FaissStore, LoadOptions, StoreConfig};
+use ferrofaiss_store::{FaissStore, LoadOptions, SaveFormat, StoreConfig};
 
 /// Every step of a save at which it can be killed, in the order a save passes them
 /// (`recovered-previous` is only reached by a save that finishes an interrupted one).
@@ -27,6 +28,18 @@ const POINTS: [&str; 7] = [
     "renamed-docstore",
 ];
 
+/// The steps of a LangChain-format save (`lc-recovered-previous` only in a save that
+/// finishes an interrupted one).
+const LC_POINTS: [&str; 6] = [
+    "lc-recovered-previous",
+    "removed-previous",
+    "kept-previous",
+    "lc-journal",
+    "lc-renamed-index",
+    "lc-renamed-pickle",
+];
+
+const FORMAT_VAR: &str = "FERROFAISS_CRASH_TEST_FORMAT";
 const DIR_VAR: &str = "FERROFAISS_CRASH_TEST_DIR";
 const VERSION_VAR: &str = "FERROFAISS_CRASH_TEST_VERSION";
 
@@ -64,7 +77,7 @@ fn loaded_version(dir: &Path) -> Result<u8, String> {
 
 /// Saves `version` into `dir` in a child process killed at `point` (or not at all);
 /// returns whether the save ran to its end.
-fn save_in_child(dir: &Path, version: u8, point: Option<&str>) -> bool {
+fn save_in_child(dir: &Path, version: u8, point: Option<&str>, format: SaveFormat) -> bool {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "crash_child",
@@ -75,6 +88,7 @@ fn save_in_child(dir: &Path, version: u8, point: Option<&str>) -> bool {
     ])
     .env(DIR_VAR, dir)
     .env(VERSION_VAR, version.to_string())
+    .env(FORMAT_VAR, format.as_str())
     .env_remove("FERROFAISS_CRASH_POINT");
     if let Some(point) = point {
         cmd.env("FERROFAISS_CRASH_POINT", point);
@@ -93,7 +107,13 @@ fn crash_child() {
         return;
     };
     let version: u8 = version.to_str().unwrap().parse().unwrap();
-    store_of(version).save_local(dir, "index").unwrap();
+    let format = match std::env::var(FORMAT_VAR).as_deref() {
+        Ok("langchain") => SaveFormat::LangChain,
+        _ => SaveFormat::Ferrofaiss,
+    };
+    store_of(version)
+        .save_local_with(dir, "index", format)
+        .unwrap();
 }
 
 /// A copy of every file of `from` (links copied as the files they point to).
@@ -115,12 +135,31 @@ fn folder_names(dir: &Path) -> Vec<String> {
 
 #[test]
 fn every_crash_at_every_step_of_two_saves_leaves_a_folder_that_loads() {
-    let points: Vec<Option<&str>> = POINTS.iter().copied().map(Some).chain([None]).collect();
+    crash_at_every_step(
+        SaveFormat::Ferrofaiss,
+        &POINTS,
+        ["index.docstore", "index.faiss"],
+    );
+}
+
+#[test]
+fn every_crash_at_every_step_of_two_langchain_saves_leaves_a_folder_that_loads() {
+    crash_at_every_step(
+        SaveFormat::LangChain,
+        &LC_POINTS,
+        ["index.faiss", "index.pkl"],
+    );
+}
+
+fn crash_at_every_step(format: SaveFormat, steps: &[&'static str], final_names: [&str; 2]) {
+    let points: Vec<Option<&str>> = steps.iter().copied().map(Some).chain([None]).collect();
     let mut killed = 0;
     for &first in &points {
         let dir = tempfile::tempdir().unwrap();
-        store_of(0).save_local(dir.path(), "index").unwrap();
-        let done = save_in_child(dir.path(), 1, first);
+        store_of(0)
+            .save_local_with(dir.path(), "index", format)
+            .unwrap();
+        let done = save_in_child(dir.path(), 1, first, format);
         let after_first = loaded_version(dir.path())
             .unwrap_or_else(|e| panic!("killed at {first:?}: the folder does not load: {e}"));
         assert!(after_first == 0 || after_first == 1, "{first:?}");
@@ -132,7 +171,7 @@ fn every_crash_at_every_step_of_two_saves_leaves_a_folder_that_loads() {
         for &second in &points {
             let copy = tempfile::tempdir().unwrap();
             copy_folder(dir.path(), copy.path());
-            let done = save_in_child(copy.path(), 2, second);
+            let done = save_in_child(copy.path(), 2, second, format);
             let after_second = loaded_version(copy.path()).unwrap_or_else(|e| {
                 panic!("killed at {first:?} then {second:?}: the folder does not load: {e}")
             });
@@ -146,18 +185,17 @@ fn every_crash_at_every_step_of_two_saves_leaves_a_folder_that_loads() {
                 killed += 1;
             }
             // Whatever happened, the next whole save leaves only the new pair.
-            store_of(3).save_local(copy.path(), "index").unwrap();
+            store_of(3)
+                .save_local_with(copy.path(), "index", format)
+                .unwrap();
             assert_eq!(loaded_version(copy.path()), Ok(3));
             assert_eq!(
                 folder_names(copy.path()),
-                ["index.docstore", "index.faiss"],
+                final_names,
                 "{first:?} then {second:?}: leftovers"
             );
         }
     }
     // Every point was reached at least once (the seam is live, not compiled out).
-    assert!(
-        killed >= POINTS.len() * 2,
-        "only {killed} saves were killed"
-    );
+    assert!(killed >= steps.len() * 2, "only {killed} saves were killed");
 }

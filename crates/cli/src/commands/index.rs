@@ -15,7 +15,7 @@ use ferrofaiss::{DistanceStrategy, FaissStore, Metadata, StoreConfig, DEFAULT_IN
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::progress::{self, Progress, Unit};
-use crate::saved::{holds_saved_store, save};
+use crate::saved::{holds_saved_store, save, FormatArg};
 
 /// Chunks embedded per call while indexing (one progress step each).
 const EMBED_BATCH: usize = 128;
@@ -105,6 +105,11 @@ pub struct IndexArgs {
     /// Print what was indexed as one JSON document (and draw no progress bars).
     #[arg(long)]
     json: bool,
+    /// Files to write: ferrofaiss (index.faiss + index.docstore, the default) or
+    /// langchain (index.faiss + index.pkl, which Python's `FAISS.load_local` opens; it
+    /// records no embedder or distance, so `search` needs --embedder).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "ferrofaiss")]
+    format: FormatArg,
 }
 
 /// Runs `ferrofaiss index`.
@@ -151,7 +156,7 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
         config,
     )
     .map_err(|e| CliError::with_cause("cannot build the index", e))?;
-    save(&store, &args.out)?;
+    save(&store, &args.out, args.format.into())?;
     if args.json {
         let doc = serde_json::json!({
             "out": args.out.display().to_string(),
@@ -161,6 +166,7 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
             "index": store.index().type_name(),
             "dimension": store.dimension(),
             "distance": store.distance_strategy().to_string(),
+            "format": ferrofaiss::SaveFormat::from(args.format).as_str(),
         });
         println!("{doc}");
     } else {

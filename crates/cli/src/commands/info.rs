@@ -4,17 +4,17 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::Args;
-use ferrofaiss::{saved_paths, FaissStore, DEFAULT_INDEX_NAME};
+use ferrofaiss::{FaissStore, DEFAULT_INDEX_NAME};
 use serde_json::json;
 use serde_json::Value;
 
 use crate::error::CliResult;
-use crate::saved::open_without_embedder;
+use crate::saved::{folder_format, open_without_embedder};
 
 /// Arguments of `ferrofaiss info`.
 #[derive(Debug, Args)]
 pub struct InfoArgs {
-    /// Folder written by `ferrofaiss index`.
+    /// Folder written by `ferrofaiss index` (or by LangChain's `save_local`).
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Print one JSON document instead of text.
@@ -45,7 +45,8 @@ fn describe(store: &FaissStore, dir: &std::path::Path) -> Value {
             other => other.to_string(),
         })
         .collect();
-    let (faiss_path, docstore_path) = saved_paths(dir, DEFAULT_INDEX_NAME);
+    let format = folder_format(dir);
+    let (faiss_path, docstore_path) = format.paths(dir, DEFAULT_INDEX_NAME);
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).ok();
     let config = store.config();
     json!({
@@ -57,6 +58,7 @@ fn describe(store: &FaissStore, dir: &std::path::Path) -> Value {
         "distance_strategy": store.distance_strategy().as_str(),
         "normalize_l2": store.normalize_l2(),
         "embedder": store.embeddings().name(),
+        "format": format.as_str(),
         "sources": sources.into_iter().collect::<Vec<_>>(),
         "files": {
             "faiss": { "path": faiss_path.display().to_string(), "bytes": size(&faiss_path) },
@@ -81,6 +83,7 @@ fn as_text(info: &Value) -> String {
         "distance_strategy",
         "normalize_l2",
         "embedder",
+        "format",
     ] {
         out.push_str(&format!("{key}: {}\n", field(key)));
     }

@@ -58,7 +58,8 @@ pub struct SearchArgs {
     #[arg(long)]
     json: bool,
     /// Embed the query with this embedder; it must be the one that built the index
-    /// (default: the one recorded in DIR).
+    /// (default: the one recorded in DIR; required for a LangChain folder, which
+    /// records none).
     #[arg(long, value_enum)]
     embedder: Option<EmbedderKind>,
     /// OpenAI model (with --embedder openai).

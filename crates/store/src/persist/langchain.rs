@@ -11,7 +11,7 @@ use super::pickle::{parse, Container, Pickle, PickleValue};
 use crate::error::PersistError;
 
 /// Deepest nesting of metadata values converted (guards against cyclic pickles).
-const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// The docstore and row-to-id map of a LangChain `index.pkl`.
 pub(crate) fn read_langchain_pickle(
@@ -147,6 +147,7 @@ pub(super) fn to_json(
         PickleValue::None => Value::Null,
         PickleValue::Bool(b) => Value::Bool(*b),
         PickleValue::Int(i) => Value::from(*i),
+        PickleValue::UInt(u) => Value::from(*u),
         PickleValue::Float(f) => serde_json::Number::from_f64(*f)
             .map(Value::Number)
             .ok_or("a metadata float is NaN or infinite")?,

@@ -27,6 +27,17 @@
 //! index file it belongs with, and `load_local` takes whichever of the two matches.
 //! Any other pair is a typed error. Loads read only regular files, and never more
 //! bytes than the docstore file records for the index.
+//!
+//! [`SaveFormat::LangChain`] writes LangChain's own layout instead, `<name>.faiss` +
+//! `<name>.pkl` (the pickle `FAISS.save_local` writes, see `pickle_write`), which
+//! `FAISS.load_local` reads. The pickle cannot record which index file it belongs
+//! with, so before the renames the save writes a small journal, `<name>.pkl.pending`
+//! (the new pickle's length and checksum), and removes it last: if the pickle in the
+//! folder is not the one the journal names, the save was interrupted before the
+//! pickle's rename and `<name>.faiss.previous` is the index that belongs with it (the
+//! next save puts it back; `load_local` reads it). LangChain itself knows nothing of
+//! this, so only a kill in the instant between the two renames can leave Python a
+//! mismatched pair (it then fails or answers from the old pickle until the next save).
 
 mod atomic;
 mod container;
@@ -34,6 +45,7 @@ mod format;
 pub(crate) mod fuzz;
 mod langchain;
 mod pickle;
+mod pickle_write;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -62,6 +74,133 @@ pub const DEFAULT_INDEX_NAME: &str = "index";
 pub const FAISS_EXTENSION: &str = "faiss";
 /// Extension of our docstore file (LangChain writes `index.pkl` instead).
 pub const DOCSTORE_EXTENSION: &str = "docstore";
+/// Extension of LangChain's pickle file (`index.pkl`).
+pub const PICKLE_EXTENSION: &str = "pkl";
+
+/// Which files [`FaissStore::save_local_with`] writes. Both formats share the native
+/// Faiss index file, `<index_name>.faiss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SaveFormat {
+    /// Ours (the default, what [`FaissStore::save_local`] writes):
+    /// `<index_name>.docstore` beside the index, no pickle. It keeps the distance
+    /// strategy, the normalize flag and the embedder's name, and loading it runs no
+    /// code in any language.
+    #[default]
+    Ferrofaiss,
+    /// LangChain's: `<index_name>.pkl`, the pickle of `(InMemoryDocstore,
+    /// index_to_docstore_id)` that `FAISS.save_local` writes, so Python's
+    /// `FAISS.load_local(folder, embeddings, allow_dangerous_deserialization=True)`
+    /// opens the folder. As in LangChain, the distance strategy, normalize flag and
+    /// embedder are not saved; pass them again when loading.
+    LangChain,
+}
+
+impl SaveFormat {
+    /// The format of the store saved in `folder` under `index_name`: `Ferrofaiss` when
+    /// `<index_name>.docstore` is there (it wins, as in [`FaissStore::load_local`]),
+    /// `LangChain` when only `<index_name>.pkl` is, `None` when neither is.
+    pub fn of_folder(folder: impl AsRef<Path>, index_name: &str) -> Option<SaveFormat> {
+        let (_, docstore_path) = saved_paths(folder.as_ref(), index_name);
+        if docstore_path.exists() {
+            Some(SaveFormat::Ferrofaiss)
+        } else if pickle_path(folder.as_ref(), index_name).exists() {
+            Some(SaveFormat::LangChain)
+        } else {
+            None
+        }
+    }
+
+    /// The two files a save in this format writes: the Faiss index file and the
+    /// docstore file (`.docstore`) or LangChain's pickle (`.pkl`).
+    pub fn paths(self, folder: impl AsRef<Path>, index_name: &str) -> (PathBuf, PathBuf) {
+        let (faiss_path, docstore_path) = saved_paths(folder.as_ref(), index_name);
+        match self {
+            SaveFormat::Ferrofaiss => (faiss_path, docstore_path),
+            SaveFormat::LangChain => (faiss_path, pickle_path(folder.as_ref(), index_name)),
+        }
+    }
+
+    /// `"ferrofaiss"` or `"langchain"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaveFormat::Ferrofaiss => "ferrofaiss",
+            SaveFormat::LangChain => "langchain",
+        }
+    }
+}
+
+impl std::fmt::Display for SaveFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// LangChain's pickle file of a saved store.
+fn pickle_path(folder: &Path, index_name: &str) -> PathBuf {
+    folder.join(format!("{index_name}.{PICKLE_EXTENSION}"))
+}
+
+/// The journal of a LangChain-format save in progress (see the module docs).
+fn journal_path(pickle_path: &Path) -> PathBuf {
+    let mut name = pickle_path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".pending");
+    pickle_path.with_file_name(name)
+}
+
+/// Whether the pickle in the folder is the one the journal of an interrupted
+/// LangChain-format save names (`None`: no readable journal).
+fn pickle_matches_journal(pickle_path: &Path, journal: &Path) -> Option<bool> {
+    let record = read_file_bounded(journal, 16).ok()?;
+    let record: [u8; 16] = record.try_into().ok()?;
+    let len = u64::from_le_bytes(record[..8].try_into().ok()?);
+    let sum = u64::from_le_bytes(record[8..].try_into().ok()?);
+    Some(
+        regular_file_len(pickle_path) == Some(len)
+            && read_file_bounded(pickle_path, len).is_ok_and(|b| fnv1a64(&b) == sum),
+    )
+}
+
+/// The index file that belongs with the pickle in a LangChain folder: `<name>.faiss`,
+/// or the previous index when a save was interrupted before its pickle's rename.
+fn langchain_index_path(faiss_path: &Path, pickle_path: &Path) -> PathBuf {
+    let previous = previous_path(faiss_path);
+    let journal = journal_path(pickle_path);
+    if regular_file_len(&previous).is_some()
+        && pickle_matches_journal(pickle_path, &journal) == Some(false)
+    {
+        return previous;
+    }
+    faiss_path.to_path_buf()
+}
+
+/// Step 2 of a LangChain-format save: an earlier save interrupted before its pickle's
+/// rename gets its previous index back; one interrupted after it loses its previous
+/// index (the new pair is whole); the journal goes.
+fn finish_interrupted_langchain_save(
+    faiss_path: &Path,
+    pickle_path: &Path,
+) -> Result<(), PersistError> {
+    let journal = journal_path(pickle_path);
+    if fs::symlink_metadata(&journal).is_err() {
+        return Ok(());
+    }
+    let previous = previous_path(faiss_path);
+    if langchain_index_path(faiss_path, pickle_path) == previous {
+        fs::rename(&previous, faiss_path).map_err(|source| PersistError::Io {
+            path: faiss_path.to_path_buf(),
+            source,
+        })?;
+        crash_point("lc-recovered-previous");
+    } else {
+        remove_if_present(&previous)?;
+    }
+    remove_if_present(&journal)?;
+    sync_dir(parent_of(faiss_path))
+}
 
 /// How [`FaissStore::load_local`] and [`FaissStore::deserialize_from_bytes`] rebuild a
 /// store. By default everything comes from the saved files; the overrides replace
@@ -284,7 +423,7 @@ impl FaissStore {
         index_name: &str,
     ) -> Result<Option<String>, StoreError> {
         let (_, docstore_path) = saved_paths(folder.as_ref(), index_name);
-        let pickle_path = folder.as_ref().join(format!("{index_name}.pkl"));
+        let pickle_path = pickle_path(folder.as_ref(), index_name);
         if !docstore_path.exists() && pickle_path.exists() {
             return Ok(None);
         }
@@ -294,9 +433,97 @@ impl FaissStore {
 
     /// Saves the store into `folder` (created if missing) as
     /// `<index_name>.faiss` (native Faiss format) and `<index_name>.docstore`
-    /// (LangChain `save_local`; `index_name` is `"index"` there by default).
+    /// (LangChain `save_local`; `index_name` is `"index"` there by default): the same
+    /// as [`FaissStore::save_local_with`] with [`SaveFormat::Ferrofaiss`].
     pub fn save_local(&self, folder: impl AsRef<Path>, index_name: &str) -> Result<(), StoreError> {
-        let folder = folder.as_ref();
+        self.save_local_with(folder, index_name, SaveFormat::Ferrofaiss)
+    }
+
+    /// Saves the store into `folder` (created if missing) in `format`: ours
+    /// (`<index_name>.faiss` + `<index_name>.docstore`) or LangChain's
+    /// (`<index_name>.faiss` + `<index_name>.pkl`, byte for byte what
+    /// `FAISS.save_local` writes for the same store where Python's output is
+    /// deterministic; see `docs/compat.md`). Either way the save is atomic: a failed
+    /// or killed save leaves the previous files whole. The other format's docstore
+    /// file, left by an earlier save, is removed once the new pair is in place, since
+    /// it no longer belongs with the index.
+    ///
+    /// Errors: [`PersistError::Io`] naming the file, [`PersistError::Faiss`] for an
+    /// index Faiss cannot write, [`PersistError::Unrepresentable`] when LangChain's
+    /// format cannot hold the metadata (nested deeper than 64 levels).
+    pub fn save_local_with(
+        &self,
+        folder: impl AsRef<Path>,
+        index_name: &str,
+        format: SaveFormat,
+    ) -> Result<(), StoreError> {
+        match format {
+            SaveFormat::Ferrofaiss => self.save_ferrofaiss(folder.as_ref(), index_name),
+            SaveFormat::LangChain => self.save_langchain(folder.as_ref(), index_name),
+        }
+    }
+
+    /// The LangChain-format save: the ferrofaiss save's steps, with the journal in
+    /// place of the docstore's record of its index.
+    fn save_langchain(&self, folder: &Path, index_name: &str) -> Result<(), StoreError> {
+        let (faiss_path, docstore_path) = saved_paths(folder, index_name);
+        let pickle_path = pickle_path(folder, index_name);
+        let journal = journal_path(&pickle_path);
+        std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        let faiss_bytes =
+            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
+                path: faiss_path.clone(),
+                source,
+            })?;
+        let pickle_bytes =
+            pickle_write::write_langchain_pickle(&self.docstore, &self.index_to_docstore_id)
+                .map_err(|e| PersistError::Unrepresentable {
+                    path: pickle_path.clone(),
+                    reason: e.0,
+                })?;
+        let mut record = (pickle_bytes.len() as u64).to_le_bytes().to_vec();
+        record.extend_from_slice(&fnv1a64(&pickle_bytes).to_le_bytes());
+        let _lock = FolderLock::acquire(folder)?;
+        remove_stale_partials(folder, &[&faiss_path, &pickle_path, &journal]);
+        finish_interrupted_langchain_save(&faiss_path, &pickle_path)?;
+        let faiss_file = StagedFile::write(&faiss_path, &faiss_bytes)?;
+        let pickle_file = StagedFile::write(&pickle_path, &pickle_bytes)?;
+        // The previous index first, then the journal: while a journal is in the
+        // folder, `previous` is the index that belongs with the old pickle.
+        let previous = previous_path(&faiss_path);
+        let has_previous = keep_previous(&faiss_path, &previous)?;
+        StagedFile::write(&journal, &record)?.commit()?;
+        sync_dir(folder)?;
+        crash_point("lc-journal");
+        faiss_file.commit()?;
+        sync_dir(folder)?;
+        crash_point("lc-renamed-index");
+        if let Err(e) = pickle_file.commit() {
+            if has_previous {
+                let _ = fs::rename(&previous, &faiss_path);
+            }
+            let _ = remove_if_present(&journal);
+            let _ = sync_dir(folder);
+            return Err(e.into());
+        }
+        sync_dir(folder)?;
+        crash_point("lc-renamed-pickle");
+        // The folder is LangChain's now: our docstore file of an earlier save no
+        // longer belongs with the index.
+        remove_if_present(&docstore_path)?;
+        if has_previous {
+            remove_if_present(&previous)?;
+        }
+        remove_if_present(&journal)?;
+        sync_dir(folder)?;
+        Ok(())
+    }
+
+    /// The ferrofaiss-format save (the module docs list its steps).
+    fn save_ferrofaiss(&self, folder: &Path, index_name: &str) -> Result<(), StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder, index_name);
         std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
             path: folder.to_path_buf(),
@@ -335,6 +562,10 @@ impl FaissStore {
         if has_previous {
             remove_if_present(&previous)?;
         }
+        // A LangChain pickle of an earlier save no longer belongs with the index.
+        let pickle_path = pickle_path(folder, index_name);
+        remove_if_present(&journal_path(&pickle_path))?;
+        remove_if_present(&pickle_path)?;
         Ok(())
     }
 
@@ -354,7 +585,7 @@ impl FaissStore {
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder.as_ref(), &opts.index_name);
-        let pickle_path = folder.as_ref().join(format!("{}.pkl", opts.index_name));
+        let pickle_path = pickle_path(folder.as_ref(), &opts.index_name);
         if !docstore_path.exists() && pickle_path.exists() {
             return Self::load_langchain_folder(&faiss_path, &pickle_path, embedder, opts);
         }
@@ -425,9 +656,10 @@ impl FaissStore {
         embedder: Arc<dyn Embeddings>,
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
-        let faiss_bytes = read_file(faiss_path)?;
+        let index_path = langchain_index_path(faiss_path, pickle_path);
+        let faiss_bytes = read_file(&index_path)?;
         let index = read_index_from_bytes(&faiss_bytes).map_err(|source| PersistError::Faiss {
-            path: faiss_path.to_path_buf(),
+            path: index_path.clone(),
             source,
         })?;
         check_stored_vectors(&*index).map_err(|e| corrupt(faiss_path, &e.to_string()))?;

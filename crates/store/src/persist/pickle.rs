@@ -21,6 +21,8 @@ pub(crate) enum PickleValue {
     None,
     Bool(bool),
     Int(i64),
+    /// An integer in i64::MAX + 1 ..= u64::MAX.
+    UInt(u64),
     /// An integer beyond i64 (its value is not needed by any caller).
     BigInt,
     Float(f64),
@@ -447,6 +449,11 @@ fn long_value(raw: Vec<u8>) -> PickleValue {
         buf[..raw.len()].copy_from_slice(&raw);
         return PickleValue::Int(i64::from_le_bytes(buf));
     }
+    if raw.len() == 9 && raw[8] == 0 {
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(&raw[..8]);
+        return PickleValue::UInt(u64::from_le_bytes(buf));
+    }
     PickleValue::BigInt
 }
 
@@ -475,7 +482,8 @@ mod tests {
             PickleValue::Int(1_099_511_627_776)
         ));
         assert!(matches!(long_value(vec![0xff]), PickleValue::Int(-1)));
-        assert!(matches!(long_value(vec![0; 9]), PickleValue::BigInt));
+        assert!(matches!(long_value(vec![0; 9]), PickleValue::UInt(0)));
+        assert!(matches!(long_value(vec![0; 10]), PickleValue::BigInt));
         let f = [0x80, 4, b'G', 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, b'.'];
         assert!(matches!(parse(&f).unwrap().root, PickleValue::Float(x) if x == 1.5));
     }
