@@ -10,6 +10,7 @@ use core::arch::x86_64::*;
 
 use half::f16;
 
+use super::prefetch::prefetch_t0;
 use crate::simd_tier::SimdTier;
 use crate::table::Kernels;
 use crate::tile::{TileKernels, TileSpan};
@@ -147,7 +148,7 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let p = base.wrapping_add(r * d + i);
                 // Prefetch never faults, whatever the address.
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PREFETCH_AHEAD) as *const i8);
+                prefetch_t0(p.wrapping_add(PREFETCH_AHEAD));
                 // SAFETY: rows j + r < n are in `rows`, and i + 2W <= d.
                 let (y0, y1) = unsafe { (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(W))) };
                 acc_r[0] = term::<L2>(acc_r[0], q0, y0);
@@ -219,7 +220,7 @@ unsafe fn ny_f16<const L2: bool>(q: &[f32], rows: &[f16], out: &mut [f32]) {
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let p = base.wrapping_add(r * d + i);
                 // Prefetch never faults, whatever the address.
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(PREFETCH_AHEAD) as *const i8);
+                prefetch_t0(p.wrapping_add(PREFETCH_AHEAD));
                 // SAFETY: rows j + r < n are in `rows`, and i + 2W <= d.
                 let (y0, y1) = unsafe { (load_f16(p), load_f16(p.add(W))) };
                 acc_r[0] = term::<L2>(acc_r[0], q0, y0);
@@ -272,7 +273,7 @@ unsafe fn ny_f16_single<const L2: bool>(q: &[f32], rows: &[f16], out: &mut [f32]
         let mut i = 0;
         while i + 2 * W <= d {
             // Prefetch never faults, whatever the address.
-            _mm_prefetch::<_MM_HINT_T0>(pr.wrapping_add(i + 2 * PREFETCH_AHEAD) as *const i8);
+            prefetch_t0(pr.wrapping_add(i + 2 * PREFETCH_AHEAD));
             // SAFETY: i + 2W <= d for the query and the row.
             let (q0, q1, y0, y1) = unsafe {
                 (
