@@ -3,10 +3,14 @@
 //! LangChain recorded (`fixtures/langchain_save_local/expected.json`, golden
 //! `fake_save_load/saved*`).
 
+mod common;
+
+use common::CountEmbeddings;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ferrofaiss_embeddings::{EmbedFuture, Embeddings, FakeEmbeddings};
+use ferrofaiss_embeddings::FakeEmbeddings;
 use ferrofaiss_store::{
     DistanceStrategy, FaissStore, LoadOptions, PersistError, SearchOptions, StoreError,
 };
@@ -14,26 +18,6 @@ use serde_json::{json, Value};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
-}
-
-/// The fixture generator's `CountEmbeddings`: `[len, count('a'), count('e'), count(' ')]`.
-struct CountEmbeddings;
-
-fn count(text: &str) -> Vec<f32> {
-    let n = |c: char| text.chars().filter(|&x| x == c).count() as f32;
-    vec![text.chars().count() as f32, n('a'), n('e'), n(' ')]
-}
-
-impl Embeddings for CountEmbeddings {
-    fn aembed_documents<'a>(&'a self, texts: &'a [String]) -> EmbedFuture<'a, Vec<Vec<f32>>> {
-        Box::pin(async move { Ok(texts.iter().map(|t| count(t)).collect()) })
-    }
-    fn aembed_query<'a>(&'a self, text: &'a str) -> EmbedFuture<'a, Vec<f32>> {
-        Box::pin(async move { Ok(count(text)) })
-    }
-    fn name(&self) -> String {
-        "count".into()
-    }
 }
 
 fn expected() -> Value {

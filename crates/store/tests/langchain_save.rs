@@ -2,10 +2,13 @@
 //! LangChain wrote (`fixtures/langchain_save_local`) are written back byte for byte,
 //! what we write reads back, and a save is atomic like our own format's.
 
+mod common;
+
+use common::CountEmbeddings;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrofaiss_embeddings::{EmbedFuture, Embeddings};
 use ferrofaiss_store::{
     DistanceStrategy, FaissStore, LoadOptions, PersistError, SaveFormat, StoreConfig, StoreError,
     DEFAULT_INDEX_NAME,
@@ -17,26 +20,6 @@ fn fixtures() -> PathBuf {
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/langchain_save_local"
     ))
-}
-
-/// The fixture generator's `CountEmbeddings`: `[len, count('a'), count('e'), count(' ')]`.
-struct CountEmbeddings;
-
-fn count(text: &str) -> Vec<f32> {
-    let n = |c: char| text.chars().filter(|&x| x == c).count() as f32;
-    vec![text.chars().count() as f32, n('a'), n('e'), n(' ')]
-}
-
-impl Embeddings for CountEmbeddings {
-    fn aembed_documents<'a>(&'a self, texts: &'a [String]) -> EmbedFuture<'a, Vec<Vec<f32>>> {
-        Box::pin(async move { Ok(texts.iter().map(|t| count(t)).collect()) })
-    }
-    fn aembed_query<'a>(&'a self, text: &'a str) -> EmbedFuture<'a, Vec<f32>> {
-        Box::pin(async move { Ok(count(text)) })
-    }
-    fn name(&self) -> String {
-        "count".into()
-    }
 }
 
 fn load(dir: &Path, strategy: DistanceStrategy) -> FaissStore {

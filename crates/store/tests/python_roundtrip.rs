@@ -6,36 +6,19 @@
 //! its folder back. Without `FERROFAISS_PYTHON` the test says it skips, except under
 //! `CI=true`, where it fails.
 
+mod common;
+
+use common::CountEmbeddings;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
 use ferrofaiss_docstore::Filter;
-use ferrofaiss_embeddings::{EmbedFuture, Embeddings};
 use ferrofaiss_store::{
     DistanceStrategy, FaissStore, LoadOptions, SaveFormat, SearchOptions, StoreConfig,
 };
 use serde_json::{json, Value};
-
-/// The script's `CountEmbeddings`: `[len, count('a'), count('e'), count(' ')]`.
-struct CountEmbeddings;
-
-fn count(text: &str) -> Vec<f32> {
-    let n = |c: char| text.chars().filter(|&x| x == c).count() as f32;
-    vec![text.chars().count() as f32, n('a'), n('e'), n(' ')]
-}
-
-impl Embeddings for CountEmbeddings {
-    fn aembed_documents<'a>(&'a self, texts: &'a [String]) -> EmbedFuture<'a, Vec<Vec<f32>>> {
-        Box::pin(async move { Ok(texts.iter().map(|t| count(t)).collect()) })
-    }
-    fn aembed_query<'a>(&'a self, text: &'a str) -> EmbedFuture<'a, Vec<f32>> {
-        Box::pin(async move { Ok(count(text)) })
-    }
-    fn name(&self) -> String {
-        "count".into()
-    }
-}
 
 /// The Python to run, or `None` (after saying so) when the test is to skip.
 fn python() -> Option<PathBuf> {
