@@ -463,21 +463,28 @@ impl FaissStore {
         }
     }
 
+    /// What both formats' saves do before taking the folder's lock: create the folder
+    /// and encode the index (whose bytes Faiss's writer may refuse, naming `faiss_path`).
+    fn prepare_save(&self, folder: &Path, faiss_path: &Path) -> Result<Vec<u8>, StoreError> {
+        std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+        Ok(
+            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
+                path: faiss_path.to_path_buf(),
+                source,
+            })?,
+        )
+    }
+
     /// The LangChain-format save: the ferrofaiss save's steps, with the journal in
     /// place of the docstore's record of its index.
     fn save_langchain(&self, folder: &Path, index_name: &str) -> Result<(), StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder, index_name);
         let pickle_path = pickle_path(folder, index_name);
         let journal = journal_path(&pickle_path);
-        std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        let faiss_bytes =
-            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
-                path: faiss_path.clone(),
-                source,
-            })?;
+        let faiss_bytes = self.prepare_save(folder, &faiss_path)?;
         let pickle_bytes =
             pickle_write::write_langchain_pickle(&self.docstore, &self.index_to_docstore_id)
                 .map_err(|e| PersistError::Unrepresentable {
@@ -525,15 +532,7 @@ impl FaissStore {
     /// The ferrofaiss-format save (the module docs list its steps).
     fn save_ferrofaiss(&self, folder: &Path, index_name: &str) -> Result<(), StoreError> {
         let (faiss_path, docstore_path) = saved_paths(folder, index_name);
-        std::fs::create_dir_all(folder).map_err(|source| PersistError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        let faiss_bytes =
-            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
-                path: faiss_path.clone(),
-                source,
-            })?;
+        let faiss_bytes = self.prepare_save(folder, &faiss_path)?;
         let docstore_bytes = self.encode_docstore(&faiss_bytes, &docstore_path)?;
         let _lock = FolderLock::acquire(folder)?;
         remove_stale_partials(folder, &[&faiss_path, &docstore_path]);
