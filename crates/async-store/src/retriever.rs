@@ -13,7 +13,11 @@ impl AsyncFaissStore {
         opts: SearchOptions,
     ) -> Result<AsyncRetriever, StoreError> {
         search_type.check_options(&opts)?;
-        Ok(AsyncRetriever::new(self.clone(), search_type, opts))
+        Ok(AsyncRetriever {
+            store: self.clone(),
+            search_type,
+            opts,
+        })
     }
 }
 
@@ -26,19 +30,6 @@ pub struct AsyncRetriever {
 }
 
 impl AsyncRetriever {
-    /// A retriever whose options were checked ([`SearchType::check_options`]).
-    pub(crate) fn new(
-        store: AsyncFaissStore,
-        search_type: SearchType,
-        opts: SearchOptions,
-    ) -> Self {
-        AsyncRetriever {
-            store,
-            search_type,
-            opts,
-        }
-    }
-
     /// Retrieves the documents for `query`.
     #[doc(alias = "ainvoke")]
     pub async fn invoke(&self, query: &str) -> Result<Vec<Document>, StoreError> {
