@@ -12,7 +12,7 @@ use ferrofaiss_embeddings::Embeddings;
 use crate::error::StoreError;
 
 /// A fresh lowercase, hyphenated uuid v4, as LangChain generates for missing ids.
-pub(crate) fn new_id() -> String {
+fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 

@@ -67,8 +67,8 @@ pub enum StoreError {
         reason: &'static str,
     },
     /// A distance strategy name LangChain does not define.
-    #[error("unknown distance strategy {0:?}; expected one of EUCLIDEAN_DISTANCE, MAX_INNER_PRODUCT, DOT_PRODUCT, JACCARD, COSINE")]
-    UnknownDistanceStrategy(String),
+    #[error(transparent)]
+    UnknownDistanceStrategy(#[from] UnknownDistanceStrategy),
     /// Relevance scores were asked of a strategy that has no relevance function.
     #[error("no relevance function for distance strategy {0}: must be cosine, max_inner_product, or euclidean (or pass a custom relevance function)")]
     NoRelevanceFunction(DistanceStrategy),
@@ -228,11 +228,5 @@ impl PersistError {
             | PersistError::Unrepresentable { path, .. }
             | PersistError::Faiss { path, .. } => path,
         }
-    }
-}
-
-impl From<UnknownDistanceStrategy> for StoreError {
-    fn from(e: UnknownDistanceStrategy) -> Self {
-        StoreError::UnknownDistanceStrategy(e.0)
     }
 }
