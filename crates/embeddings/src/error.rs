@@ -27,4 +27,14 @@ pub enum EmbeddingError {
     /// A model file is missing or corrupt.
     #[error("model: {0}")]
     Model(String),
+    /// An embedder of another framework (rig, langchain-rust), used through a bridge,
+    /// failed.
+    #[error("{framework} embedder: {source}")]
+    Bridged {
+        /// The framework whose embedder failed (`"rig"`, `"langchain-rust"`).
+        framework: &'static str,
+        /// Its error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }

@@ -1,0 +1,170 @@
+//! Embedders across the boundary: a ferrofaiss [`Embeddings`] as a rig embedding model
+//! ([`embedding_model`]), and a rig embedding model as a ferrofaiss [`Embeddings`]
+//! ([`RigEmbeddings`]).
+
+use std::sync::Arc;
+
+use ferrofaiss::embeddings::{EmbedFuture, EmbeddingError, Embeddings};
+use rig_core::driver::{Exchange, Local, Model, Opened, Opening, Step, Transport};
+use rig_core::embeddings::{Embedding, EmbeddingResponse};
+use rig_core::operation::Embedding as EmbeddingOp;
+use rig_core::wire::Capabilities;
+use rig_core::{DynModel, ProviderError};
+
+/// The most texts rig sends to a bridged embedder in one call. ferrofaiss embedders
+/// batch internally (OpenAI's client splits into its own requests), so this only
+/// bounds how much one call holds.
+const MAX_DOCUMENTS: usize = 1024;
+
+/// The provider name rig records for a bridged ferrofaiss embedder.
+const PROVIDER: &str = "ferrofaiss";
+
+/// The rig runtime of a bridged ferrofaiss embedder: the transport of the local wire
+/// [`embedding_model`] builds. Each request is one `aembed_documents` call.
+#[derive(Clone)]
+pub struct EmbeddingsRuntime {
+    embedder: Arc<dyn Embeddings>,
+}
+
+impl std::fmt::Debug for EmbeddingsRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddingsRuntime")
+            .field("embedder", &self.embedder.name())
+            .finish()
+    }
+}
+
+/// A ferrofaiss embedder as a rig embedding model: a local wire over
+/// [`EmbeddingsRuntime`]. It converts into rig's `DynModel<Embedding>`, which is what
+/// `EmbeddingsBuilder::new`, `InMemoryVectorStore::index` and agents take.
+pub type RigEmbeddingModel = Model<Local<EmbeddingOp>, EmbeddingsRuntime>;
+
+/// Wraps `embedder` as a rig embedding model. Its width is the embedder's
+/// [`Embeddings::dimension`] when known (0, rig's "undeclared", otherwise) and its model
+/// id the embedder's [`Embeddings::name`].
+pub fn embedding_model(embedder: Arc<dyn Embeddings>) -> RigEmbeddingModel {
+    let ndims = embedder.dimension().unwrap_or(0);
+    let wire = Local::new(PROVIDER)
+        .with_id(embedder.name())
+        .with_capabilities(Capabilities::embedding(MAX_DOCUMENTS, ndims));
+    Model::new(wire, EmbeddingsRuntime { embedder })
+}
+
+impl Transport<Local<EmbeddingOp>> for EmbeddingsRuntime {
+    fn send(&self, texts: Vec<String>, _exchange: Exchange) -> Opening<Step<EmbeddingOp>> {
+        let embedder = Arc::clone(&self.embedder);
+        Opening::new(async move {
+            let vectors = embedder
+                .aembed_documents(&texts)
+                .await
+                .map_err(|e| ProviderError::Provider(e.to_string()))?;
+            if vectors.len() != texts.len() {
+                return Err(ProviderError::Response(format!(
+                    "{} returned {} vectors for {} texts",
+                    embedder.name(),
+                    vectors.len(),
+                    texts.len()
+                )));
+            }
+            let embeddings = texts
+                .into_iter()
+                .zip(vectors)
+                .map(|(document, vector)| Embedding {
+                    document,
+                    vec: vector.into_iter().map(f64::from).collect(),
+                })
+                .collect();
+            let reply = Step::End(EmbeddingResponse::new(embeddings));
+            Ok(Opened::new(futures::stream::iter([Ok(reply)])))
+        })
+    }
+}
+
+/// A rig embedding model (any provider's, or a local one) as a ferrofaiss
+/// [`Embeddings`], so it can embed for a ferrofaiss store.
+///
+/// rig's models are async; use this embedder through
+/// [`AsyncFaissStore`](ferrofaiss::AsyncFaissStore). The sync methods poll rig's
+/// future on the calling thread, which a model that needs a tokio reactor (every HTTP
+/// provider) cannot do.
+#[derive(Clone, Debug)]
+pub struct RigEmbeddings {
+    model: DynModel<EmbeddingOp>,
+}
+
+impl RigEmbeddings {
+    /// Wraps a rig embedding model.
+    pub fn new(model: impl Into<DynModel<EmbeddingOp>>) -> Self {
+        RigEmbeddings {
+            model: model.into(),
+        }
+    }
+
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbeddingError> {
+        let wanted = texts.len();
+        let response = self.model.call(texts).await.map_err(bridged)?;
+        if response.embeddings.len() != wanted {
+            return Err(EmbeddingError::MalformedResponse(format!(
+                "rig model {} returned {} vectors for {wanted} texts",
+                self.name(),
+                response.embeddings.len()
+            )));
+        }
+        response
+            .embeddings
+            .into_iter()
+            .map(|embedding| to_f32(&embedding.vec))
+            .collect()
+    }
+}
+
+/// A rig error as a ferrofaiss embedding error.
+fn bridged(error: ProviderError) -> EmbeddingError {
+    EmbeddingError::Bridged {
+        framework: "rig",
+        source: Box::new(error),
+    }
+}
+
+/// An f64 vector as f32, refusing values that are not finite in f32.
+pub(crate) fn to_f32(vector: &[f64]) -> Result<Vec<f32>, EmbeddingError> {
+    vector
+        .iter()
+        .map(|&x| {
+            let y = x as f32;
+            if y.is_finite() {
+                Ok(y)
+            } else {
+                Err(EmbeddingError::MalformedResponse(format!(
+                    "vector value {x} is not a finite f32"
+                )))
+            }
+        })
+        .collect()
+}
+
+impl Embeddings for RigEmbeddings {
+    fn aembed_documents<'a>(&'a self, texts: &'a [String]) -> EmbedFuture<'a, Vec<Vec<f32>>> {
+        Box::pin(self.embed(texts.to_vec()))
+    }
+
+    fn aembed_query<'a>(&'a self, text: &'a str) -> EmbedFuture<'a, Vec<f32>> {
+        Box::pin(async move {
+            let mut vectors = self.embed(vec![text.to_string()]).await?;
+            vectors.pop().ok_or_else(|| {
+                EmbeddingError::MalformedResponse("rig model returned no vector".to_string())
+            })
+        })
+    }
+
+    fn name(&self) -> String {
+        match self.model.id() {
+            Some(id) => format!("rig:{}:{id}", self.model.name()),
+            None => format!("rig:{}", self.model.name()),
+        }
+    }
+
+    fn dimension(&self) -> Option<usize> {
+        Some(self.model.capabilities().ndims).filter(|&n| n > 0)
+    }
+}
