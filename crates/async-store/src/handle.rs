@@ -306,6 +306,17 @@ impl AsyncFaissStore {
         opts: SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
         let embedding = self.embed_query(query).await?;
+        self.similarity_search_with_relevance_scores_by_vector(embedding, opts)
+            .await
+    }
+
+    /// Async [`FaissStore::similarity_search_with_relevance_scores_by_vector`] (not a
+    /// LangChain method: for a query embedded by another embedder).
+    pub async fn similarity_search_with_relevance_scores_by_vector(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
         self.with_read(move |s| {
             s.similarity_search_with_relevance_scores_by_vector(&embedding, &opts)
         })

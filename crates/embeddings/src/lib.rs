@@ -25,6 +25,7 @@ mod fnv;
 mod hashing;
 #[cfg(feature = "minilm")]
 mod minilm;
+mod narrow;
 #[cfg(feature = "openai")]
 mod openai;
 mod trigram;
@@ -39,6 +40,7 @@ pub use minilm::{
     BertConfig, MiniLmEmbeddings, MiniLmError, MiniLmOptions, ModelLocator,
     MINILM_DEFAULT_BATCH_SIZE, MINILM_DEFAULT_MAX_SEQ_LENGTH, MINILM_HF_REPO, MINILM_MODEL_DIR_ENV,
 };
+pub use narrow::vector_from_f64;
 #[cfg(feature = "openai")]
 pub use openai::{
     OpenAiEmbeddings, OpenAiEmbeddingsBuilder, RetryPolicy, OPENAI_DEFAULT_BASE_URL,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ferrofaiss::embeddings::{EmbedFuture, EmbeddingError, Embeddings};
+use ferrofaiss::embeddings::{vector_from_f64, EmbedFuture, EmbeddingError, Embeddings};
 use rig_core::driver::{Exchange, Local, Model, Opened, Opening, Step, Transport};
 use rig_core::embeddings::{Embedding, EmbeddingResponse};
 use rig_core::operation::Embedding as EmbeddingOp;
@@ -113,7 +113,7 @@ impl RigEmbeddings {
         response
             .embeddings
             .into_iter()
-            .map(|embedding| to_f32(&embedding.vec))
+            .map(|embedding| vector_from_f64(&embedding.vec))
             .collect()
     }
 }
@@ -124,23 +124,6 @@ fn bridged(error: ProviderError) -> EmbeddingError {
         framework: "rig",
         source: Box::new(error),
     }
-}
-
-/// An f64 vector as f32, refusing values that are not finite in f32.
-pub(crate) fn to_f32(vector: &[f64]) -> Result<Vec<f32>, EmbeddingError> {
-    vector
-        .iter()
-        .map(|&x| {
-            let y = x as f32;
-            if y.is_finite() {
-                Ok(y)
-            } else {
-                Err(EmbeddingError::MalformedResponse(format!(
-                    "vector value {x} is not a finite f32"
-                )))
-            }
-        })
-        .collect()
 }
 
 impl Embeddings for RigEmbeddings {

@@ -5,6 +5,7 @@
 // ours to choose.
 #![allow(clippy::result_large_err)]
 
+use ferrofaiss::embeddings::vector_from_f64;
 use ferrofaiss::{AsyncFaissStore, Document, SearchOptions, StoreError};
 use rig_core::embeddings::Embedding;
 use rig_core::vector_store::request::Filter;
@@ -18,7 +19,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::embedding::to_f32;
 use crate::filter::to_store_filter;
 use crate::payload::{from_row, to_metadata};
 
@@ -136,7 +136,7 @@ impl InsertDocuments for FaissVectorIndex {
         documents: Vec<(Doc, Vec<Embedding>)>,
     ) -> Result<(), VectorStoreError> {
         let rows = flatten_embedded(documents, |json, embedding| {
-            let vector = to_f32(&embedding.vec).map_err(VectorStoreError::datastore)?;
+            let vector = vector_from_f64(&embedding.vec).map_err(VectorStoreError::datastore)?;
             Ok(((embedding.document, vector), to_metadata(json.clone())))
         })?;
         if rows.is_empty() {

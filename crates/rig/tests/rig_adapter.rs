@@ -93,7 +93,7 @@ proptest! {
     /// store does over the same vectors with the same filter; scores fall with rank.
     #[test]
     fn top_n_matches_rigs_in_memory_store(
-        items in prop::collection::vec(item_strategy(), 1..40),
+        items in prop::collection::vec(item_strategy(), 1..80),
         query in prop::collection::vec(prop::sample::select(WORDS), 1..4),
         samples in 0u64..12,
         filter in filter_strategy(),
