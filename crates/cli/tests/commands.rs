@@ -201,6 +201,23 @@ fn filters_fetch_k_mmr_and_thresholds() {
     // fetch_k = 1 examines only the nearest row (a cat text), which the filter drops.
     let none = search(&["--filter", &filter, "--fetch-k", "1"]);
     assert_eq!(none["results"], serde_json::json!([]));
+    // --exact-filter finds the dog text whatever fetch_k says.
+    let exact = search(&["--filter", &filter, "--fetch-k", "1", "--exact-filter"]);
+    assert_eq!(exact["exact_filter"], true);
+    assert_eq!(exact["results"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        exact["results"][0]["metadata"]["source"],
+        dogs.display().to_string()
+    );
+    // Without a filter it is refused (exit 2, one line).
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "search".into(),
+        dir.clone().into(),
+        "cats".into(),
+        "--exact-filter".into(),
+    ];
+    args.push("--json".into());
+    ff(args).fails_with("--filter");
 
     // MMR returns k distinct documents.
     let mmr = search(&["--mmr", "-k", "3", "--lambda", "0.5"]);

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use flatl2_kernel::{kernels, KnnPath};
 use rayon::prelude::*;
 
+use crate::selected::knn_selected;
 use crate::validate::{check_k, check_radius, checked_vectors, has_nan, nan_error, vector_count};
 use crate::{
     exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
@@ -156,18 +157,30 @@ impl Index for FlatIndex {
         &self,
         queries: &[f32],
         k: usize,
-        _params: Option<&SearchParams>,
+        params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
         check_k(k, queries.len() / self.d)?;
         checked_vectors(queries, self.d)?;
-        self.search_unchecked(queries, k)
+        match params.and_then(|p| p.selector) {
+            Some(selector) => {
+                let (distances, labels) =
+                    knn_selected(self.metric, queries, &self.data, self.d, k, selector)?;
+                Ok(SearchResult {
+                    nq: queries.len() / self.d,
+                    k,
+                    distances,
+                    labels,
+                })
+            }
+            None => self.search_unchecked(queries, k),
+        }
     }
 
     fn range_search(
         &self,
         queries: &[f32],
         radius: f32,
-        _params: Option<&SearchParams>,
+        params: Option<&SearchParams>,
     ) -> Result<RangeSearchResult, IndexError> {
         check_radius(radius)?;
         checked_vectors(queries, self.d)?;
@@ -187,7 +200,11 @@ impl Index for FlatIndex {
                 Ok((ds, ls))
             })
             .collect::<Result<Vec<_>, IndexError>>()?;
-        Ok(RangeSearchResult::from_per_query(per_query))
+        let result = RangeSearchResult::from_per_query(per_query);
+        Ok(match params.and_then(|p| p.selector) {
+            Some(selector) => result.retain_selected(selector),
+            None => result,
+        })
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {

@@ -60,6 +60,14 @@ impl<I: Index + Clone + 'static> IdMap<I> {
         }
     }
 
+    /// A search's selector over external ids, as one over the inner index's positions
+    /// (Faiss's `IDSelectorTranslated`, built as a bitmap: one pass over the ids).
+    fn inner_selector(&self, params: Option<&SearchParams>) -> Option<IdSelector> {
+        let matcher = params?.selector?.matcher();
+        let selected: Vec<bool> = self.ids.iter().map(|&id| matcher.contains(id)).collect();
+        Some(IdSelector::bitmap(&selected))
+    }
+
     /// Inner position of the first vector stored under `id`.
     fn position_of(&self, id: i64) -> Option<usize> {
         self.ids.iter().position(|&x| x == id)
@@ -142,7 +150,12 @@ impl<I: Index + Clone + 'static> Index for IdMap<I> {
         k: usize,
         params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
-        let mut r = self.inner.search(queries, k, params)?;
+        let inner_selector = self.inner_selector(params);
+        let inner_params = params.map(|p| SearchParams {
+            selector: inner_selector.as_ref(),
+            ..*p
+        });
+        let mut r = self.inner.search(queries, k, inner_params.as_ref())?;
         self.translate(&mut r.labels);
         Ok(r)
     }
@@ -153,7 +166,14 @@ impl<I: Index + Clone + 'static> Index for IdMap<I> {
         radius: f32,
         params: Option<&SearchParams>,
     ) -> Result<RangeSearchResult, IndexError> {
-        let mut r = self.inner.range_search(queries, radius, params)?;
+        let inner_selector = self.inner_selector(params);
+        let inner_params = params.map(|p| SearchParams {
+            selector: inner_selector.as_ref(),
+            ..*p
+        });
+        let mut r = self
+            .inner
+            .range_search(queries, radius, inner_params.as_ref())?;
         self.translate(&mut r.labels);
         Ok(r)
     }

@@ -38,6 +38,7 @@ mod ivf;
 mod kmeans;
 mod results;
 mod rng;
+mod selected;
 mod selector;
 mod validate;
 

@@ -1,18 +1,35 @@
 //! What a search takes besides the queries, and what it returns.
 
-/// Per-call search parameters; `None` fields fall back to the index's own setting, and
-/// the index is never mutated.
+use crate::IdSelector;
+
+/// Per-call search parameters (Faiss's `SearchParameters`); `None` fields fall back to
+/// the index's own setting, and the index is never mutated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SearchParams {
+pub struct SearchParams<'a> {
     /// Inverted lists to visit per query (IVF indexes only; clamped to `nlist`).
     pub nprobe: Option<usize>,
+    /// Only these labels may be returned (Faiss's `sel`): the search is exact among
+    /// them, not a filter applied to the unfiltered top k. Indexes that cannot honour
+    /// it fail with `IndexError::Unsupported` rather than ignore it.
+    pub selector: Option<&'a IdSelector>,
 }
 
-impl SearchParams {
+impl SearchParams<'_> {
     /// Parameters with only `nprobe` set.
-    pub fn with_nprobe(nprobe: usize) -> SearchParams {
+    pub fn with_nprobe(nprobe: usize) -> SearchParams<'static> {
         SearchParams {
             nprobe: Some(nprobe),
+            selector: None,
+        }
+    }
+}
+
+impl<'a> SearchParams<'a> {
+    /// Parameters with only `selector` set.
+    pub fn with_selector(selector: &'a IdSelector) -> SearchParams<'a> {
+        SearchParams {
+            nprobe: None,
+            selector: Some(selector),
         }
     }
 }
@@ -70,6 +87,25 @@ pub struct RangeSearchResult {
 }
 
 impl RangeSearchResult {
+    /// Keeps only the results whose label `selector` selects (how a range search
+    /// honours `SearchParams::selector`: every result within the radius is found, so
+    /// dropping the unselected ones is exact).
+    pub(crate) fn retain_selected(self, selector: &IdSelector) -> RangeSearchResult {
+        let matcher = selector.matcher();
+        let per_query = (0..self.nq)
+            .map(|q| {
+                let range = self.lims[q]..self.lims[q + 1];
+                self.distances[range.clone()]
+                    .iter()
+                    .zip(&self.labels[range])
+                    .filter(|(_, &l)| matcher.contains(l))
+                    .map(|(&d, &l)| (d, l))
+                    .unzip()
+            })
+            .collect();
+        RangeSearchResult::from_per_query(per_query)
+    }
+
     /// Assembles a result from per-query `(distances, labels)` lists.
     pub fn from_per_query(per_query: Vec<(Vec<f32>, Vec<i64>)>) -> RangeSearchResult {
         let nq = per_query.len();

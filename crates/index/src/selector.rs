@@ -1,5 +1,7 @@
-//! Which ids `remove_ids` removes: Faiss's `IDSelectorRange`, `IDSelectorArray` and
-//! `IDSelectorBatch`.
+//! A set of ids, as Faiss's id selectors describe one: which ids `remove_ids` removes,
+//! and which ids a search may return (`SearchParams::selector`, Faiss's
+//! `SearchParameters.sel`). `IDSelectorRange`, `IDSelectorArray`, `IDSelectorBatch` and
+//! `IDSelectorBitmap`.
 
 use std::collections::HashSet;
 
@@ -17,6 +19,9 @@ pub enum IdSelector {
     Array(Vec<i64>),
     /// The ids in a hash set (Faiss `IDSelectorBatch`).
     Batch(HashSet<i64>),
+    /// Id `i` is selected when bit `i % 64` of word `i / 64` is set (Faiss
+    /// `IDSelectorBitmap`, with 64-bit words); ids past the end are not selected.
+    Bitmap(Vec<u64>),
 }
 
 impl IdSelector {
@@ -28,6 +33,15 @@ impl IdSelector {
     /// A set of ids: the same as [`IdSelector::batch`] (Faiss's `IDSelectorBatch`).
     pub fn set<I: IntoIterator<Item = i64>>(ids: I) -> IdSelector {
         IdSelector::batch(ids)
+    }
+
+    /// A `Bitmap` selector of the ids `i` with `selected[i]`.
+    pub fn bitmap(selected: &[bool]) -> IdSelector {
+        let mut words = vec![0u64; selected.len().div_ceil(64)];
+        for (i, _) in selected.iter().enumerate().filter(|(_, &s)| s) {
+            words[i / 64] |= 1 << (i % 64);
+        }
+        IdSelector::Bitmap(words)
     }
 
     /// A `Range` selector of `min <= id < max`.
@@ -42,6 +56,7 @@ impl IdSelector {
             IdSelector::Range { min, max } => IdMatcher::Range(*min, *max),
             IdSelector::Array(ids) => IdMatcher::Owned(ids.iter().copied().collect()),
             IdSelector::Batch(set) => IdMatcher::Borrowed(set),
+            IdSelector::Bitmap(words) => IdMatcher::Bitmap(words),
         }
     }
 
@@ -51,6 +66,18 @@ impl IdSelector {
             IdSelector::Range { min, max } => *min <= id && id < *max,
             IdSelector::Array(ids) => ids.contains(&id),
             IdSelector::Batch(set) => set.contains(&id),
+            IdSelector::Bitmap(words) => bit(words, id),
+        }
+    }
+
+    /// How many ids are selected, when the selector can say without a bound on the id
+    /// space (`None` for `Range`).
+    pub fn count(&self) -> Option<usize> {
+        match self {
+            IdSelector::Range { .. } => None,
+            IdSelector::Array(ids) => Some(ids.iter().collect::<HashSet<_>>().len()),
+            IdSelector::Batch(set) => Some(set.len()),
+            IdSelector::Bitmap(words) => Some(words.iter().map(|w| w.count_ones() as usize).sum()),
         }
     }
 
@@ -61,6 +88,11 @@ impl IdSelector {
             IdSelector::Range { .. } => None,
             IdSelector::Array(ids) => Some(ids.clone()),
             IdSelector::Batch(set) => Some(set.iter().copied().collect()),
+            IdSelector::Bitmap(words) => Some(
+                (0..words.len() as i64 * 64)
+                    .filter(|&id| bit(words, id))
+                    .collect(),
+            ),
         }
     }
 }
@@ -74,6 +106,17 @@ pub enum IdMatcher<'a> {
     Owned(HashSet<i64>),
     /// The set of a `Batch` selector.
     Borrowed(&'a HashSet<i64>),
+    /// The words of a `Bitmap` selector.
+    Bitmap(&'a [u64]),
+}
+
+/// Bit `id` of `words` (false for negative ids and ids past the end).
+#[inline]
+fn bit(words: &[u64], id: i64) -> bool {
+    usize::try_from(id)
+        .ok()
+        .and_then(|i| words.get(i / 64).map(|w| (w >> (i % 64)) & 1 == 1))
+        .unwrap_or(false)
 }
 
 impl IdMatcher<'_> {
@@ -84,6 +127,7 @@ impl IdMatcher<'_> {
             IdMatcher::Range(min, max) => *min <= id && id < *max,
             IdMatcher::Owned(set) => set.contains(&id),
             IdMatcher::Borrowed(set) => set.contains(&id),
+            IdMatcher::Bitmap(words) => bit(words, id),
         }
     }
 }

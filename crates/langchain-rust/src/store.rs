@@ -5,7 +5,7 @@ use std::error::Error;
 
 use async_trait::async_trait;
 use ferrofaiss::embeddings::vector_from_f64;
-use ferrofaiss::{AsyncFaissStore, Filter, Metadata, SearchOptions};
+use ferrofaiss::{AsyncFaissStore, Filter, FilterMode, Metadata, SearchOptions};
 use langchain_rust::schemas::Document;
 use langchain_rust::vectorstore::{VecStoreOptions, VectorStore};
 use serde_json::Value;
@@ -115,8 +115,8 @@ impl VectorStore for FaissVectorStore {
         let mut opts = SearchOptions::new().k(limit);
         if let Some(filter) = opt.filters.as_ref().map(Filter::from_json_optional) {
             if let Some(filter) = filter? {
-                // Every row is a candidate (the store caps this at its size).
-                opts = opts.fetch_k(usize::MAX).filter(filter);
+                // The filter chooses among all rows, inside the index scan.
+                opts = opts.filter(filter).filter_mode(FilterMode::Exact);
             }
         }
         if let Some(threshold) = opt.score_threshold {

@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use ferrofaiss::embeddings::vector_from_f64;
-use ferrofaiss::{AsyncFaissStore, Document, SearchOptions, StoreError};
+use ferrofaiss::{AsyncFaissStore, Document, FilterMode, SearchOptions, StoreError};
 use rig_core::embeddings::Embedding;
 use rig_core::vector_store::request::Filter;
 use rig_core::vector_store::{
@@ -70,9 +70,10 @@ impl FaissVectorIndex {
         }
         let mut opts = SearchOptions::new().k(k);
         if let Some(filter) = req.filter() {
-            // Every row is a candidate (the store caps this at its size), so the filter
-            // chooses among all of them.
-            opts = opts.fetch_k(usize::MAX).filter(to_store_filter(filter));
+            // The filter chooses among all rows, inside the index scan.
+            opts = opts
+                .filter(to_store_filter(filter))
+                .filter_mode(FilterMode::Exact);
         }
         if let Some(threshold) = req.threshold() {
             opts = opts.score_threshold(threshold as f32);

@@ -13,7 +13,8 @@ impl FaissStore {
     /// `max_marginal_relevance_search_with_score_by_vector`).
     ///
     /// The `fetch_k` nearest vectors (`2 * fetch_k` with a filter, keeping those that
-    /// pass it) are the candidates; [`maximal_marginal_relevance`] picks `k` of them
+    /// pass it; with [`FilterMode::Exact`](crate::FilterMode::Exact) the `fetch_k`
+    /// nearest among the documents that pass) are the candidates; [`maximal_marginal_relevance`] picks `k` of them
     /// using their stored vectors. As in LangChain the query is used as given, even
     /// when the store normalizes (only the scores show it), and `score_threshold` is
     /// ignored. Unlike LangChain, each document comes with **its own** score even when
@@ -32,8 +33,7 @@ impl FaissStore {
             None => opts.fetch_k,
         };
         let q = self.prepare_query(embedding, false)?;
-        let hits = self.nearest_rows(&q, n, opts.nprobe)?;
-        let kept = self.filter_hits(hits, opts.filter.as_ref())?;
+        let kept = self.candidates(&q, n, opts.fetch_k, opts)?;
         let candidates = kept
             .iter()
             .map(|(hit, _)| self.vector_at(hit.row))

@@ -10,6 +10,25 @@ pub const DEFAULT_FETCH_K: usize = 20;
 /// LangChain's default MMR trade-off between relevance (1) and diversity (0).
 pub const DEFAULT_LAMBDA_MULT: f32 = 0.5;
 
+/// How a metadata filter chooses a search's results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum FilterMode {
+    /// LangChain's: the `fetch_k` nearest vectors (`2 * fetch_k` for MMR) are fetched,
+    /// then filtered, so a search may return fewer than `k` results, or none, although
+    /// `k` documents match. The default, identical to LangChain.
+    #[default]
+    #[serde(rename = "langchain")]
+    LangChain,
+    /// The true nearest among the documents that match, whatever `fetch_k` says: the
+    /// filter is evaluated on every document and the matching rows become the index
+    /// scan's selector (Faiss's `SearchParameters.sel`), so non-matching rows never
+    /// compete. MMR's candidates are the `fetch_k` nearest matching rows. A filter that
+    /// cannot be evaluated on some document fails the search, wherever that document
+    /// ranks.
+    #[serde(rename = "exact")]
+    Exact,
+}
+
 /// Parameters of every search method (LangChain's `k`, `fetch_k`, `filter`,
 /// `score_threshold`, `lambda_mult` keyword arguments).
 ///
@@ -19,7 +38,9 @@ pub const DEFAULT_LAMBDA_MULT: f32 = 0.5;
 ///   `<=` for distances, `>=` for `MAX_INNER_PRODUCT` and `JACCARD`);
 /// * relevance-score searches: the same, but `score_threshold` keeps relevance `>=` it;
 /// * MMR searches: `k`, `fetch_k`, `lambda_mult`, `filter` (`2 * fetch_k` candidates are
-///   fetched with a filter); `score_threshold` is ignored, as in LangChain.
+///   fetched with a filter); `score_threshold` is ignored, as in LangChain;
+/// * every search with a filter: `filter_mode` ([`FilterMode::Exact`] makes `fetch_k`
+///   irrelevant to filtering: the nearest matching documents are found by the scan).
 ///
 /// ```
 /// use ferrofaiss_store::SearchOptions;
@@ -49,6 +70,16 @@ pub struct SearchOptions {
     /// Inverted lists an IVF index visits for this search (default: the index's own
     /// `nprobe`, 1 for a new index); ignored by flat indexes. Not a LangChain argument.
     pub nprobe: Option<usize>,
+    /// How `filter` chooses results (default LangChain's; [`FilterMode::Exact`] returns
+    /// the true top `k` among matching documents). Not a LangChain argument; left out of
+    /// the serialized form when it is the default.
+    #[serde(skip_serializing_if = "is_langchain_mode")]
+    pub filter_mode: FilterMode,
+}
+
+/// Whether `mode` is the default (kept out of serialized options).
+fn is_langchain_mode(mode: &FilterMode) -> bool {
+    *mode == FilterMode::LangChain
 }
 
 impl Default for SearchOptions {
@@ -60,6 +91,7 @@ impl Default for SearchOptions {
             score_threshold: None,
             lambda_mult: DEFAULT_LAMBDA_MULT,
             nprobe: None,
+            filter_mode: FilterMode::LangChain,
         }
     }
 }
@@ -103,6 +135,12 @@ impl SearchOptions {
     /// Sets how many inverted lists an IVF index visits.
     pub fn nprobe(mut self, nprobe: usize) -> Self {
         self.nprobe = Some(nprobe);
+        self
+    }
+
+    /// Sets how the filter chooses results.
+    pub fn filter_mode(mut self, mode: FilterMode) -> Self {
+        self.filter_mode = mode;
         self
     }
 }

@@ -1,10 +1,11 @@
 //! Similarity search (LangChain §4.1 and its wrappers) and relevance scores (§6).
 
 use ferrofaiss_docstore::{Document, Filter};
-use ferrofaiss_index::SearchParams;
+use ferrofaiss_index::{IdSelector, SearchParams};
+use rayon::prelude::*;
 
 use crate::error::StoreError;
-use crate::options::SearchOptions;
+use crate::options::{FilterMode, SearchOptions};
 use crate::relevance::relevance_fn_for;
 use crate::store::FaissStore;
 use crate::vectors::{check_vector, normalize_rows};
@@ -31,7 +32,10 @@ impl FaissStore {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let params = SearchParams { nprobe };
+        let params = SearchParams {
+            nprobe,
+            selector: None,
+        };
         let result = self.index.search(query, n, Some(&params))?;
         Ok(result
             .labels
@@ -57,6 +61,87 @@ impl FaissStore {
             normalize_rows(&mut q, dim);
         }
         Ok(q)
+    }
+
+    /// The `n` nearest rows of `query` among those `selector` selects, best first: the
+    /// selector goes into the index scan, so non-selected rows never compete. Hits the
+    /// index returns outside the selector (an `Index` of a caller's own that ignores
+    /// `SearchParams::selector`) are dropped, never returned.
+    fn nearest_selected_rows(
+        &self,
+        query: &[f32],
+        n: usize,
+        nprobe: Option<usize>,
+        selector: &IdSelector,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let n = n
+            .min(self.index.ntotal())
+            .min(selector.count().unwrap_or(usize::MAX));
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let params = SearchParams {
+            nprobe,
+            selector: Some(selector),
+        };
+        let result = self.index.search(query, n, Some(&params))?;
+        let matcher = selector.matcher();
+        Ok(result
+            .labels
+            .iter()
+            .zip(&result.distances)
+            .filter(|(&label, _)| matcher.contains(label))
+            .filter_map(|(&label, &score)| {
+                usize::try_from(label).ok().map(|row| Hit { row, score })
+            })
+            .collect())
+    }
+
+    /// The rows whose documents pass `filter`, as a selector of index labels (rows).
+    /// Evaluated in parallel over chunks of rows; the error reported is the one of the
+    /// first failing row.
+    fn matching_rows(&self, filter: &Filter) -> Result<IdSelector, StoreError> {
+        const CHUNK: usize = 4096;
+        let n = self.index.ntotal();
+        let chunks: Vec<Result<Vec<bool>, StoreError>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                (c * CHUNK..((c + 1) * CHUNK).min(n))
+                    .map(|row| Ok(filter.matches(&self.doc_at_row(row)?.metadata)?))
+                    .collect()
+            })
+            .collect();
+        let mut selected = Vec::with_capacity(n);
+        for chunk in chunks {
+            selected.extend(chunk?);
+        }
+        Ok(IdSelector::bitmap(&selected))
+    }
+
+    /// The hits a search works with, best first, each with its document. Without a
+    /// filter: the `n` nearest rows. With one, in [`FilterMode::LangChain`]: the `n`
+    /// nearest rows, then those whose documents pass; in [`FilterMode::Exact`]: the
+    /// `exact_n` nearest among all the rows whose documents pass.
+    pub(crate) fn candidates(
+        &self,
+        query: &[f32],
+        n: usize,
+        exact_n: usize,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Hit, &Document)>, StoreError> {
+        match (&opts.filter, opts.filter_mode) {
+            (Some(filter), FilterMode::Exact) => {
+                let selector = self.matching_rows(filter)?;
+                self.nearest_selected_rows(query, exact_n, opts.nprobe, &selector)?
+                    .into_iter()
+                    .map(|hit| Ok((hit, self.doc_at_row(hit.row)?)))
+                    .collect()
+            }
+            (filter, _) => {
+                let hits = self.nearest_rows(query, n, opts.nprobe)?;
+                self.filter_hits(hits, filter.as_ref())
+            }
+        }
     }
 
     /// Keeps the hits whose documents pass `filter` (all of them without a filter), in
@@ -85,11 +170,12 @@ impl FaissStore {
     ///
     /// Without a filter the `k` nearest vectors are returned. With a filter the
     /// `fetch_k` nearest are examined, those passing the filter kept, then cut to `k`
-    /// (so at most `fetch_k` come back). `score_threshold` keeps raw scores `<=` it, or
+    /// (so at most `fetch_k` come back); with [`FilterMode::Exact`] the `k` nearest
+    /// among the documents that pass are returned, and `fetch_k` plays no part. `score_threshold` keeps raw scores `<=` it, or
     /// `>=` it for `MAX_INNER_PRODUCT` and `JACCARD`, before the cut. Scores are squared
     /// L2 distances or inner products, as Faiss computes them in f32.
     ///
-    /// Errors: `k = 0`, `fetch_k = 0` with a filter, a query of the wrong dimension or
+    /// Errors: `k = 0`, `fetch_k = 0` with a LangChain-mode filter, a query of the wrong dimension or
     /// with NaN, a filter that cannot be evaluated on an examined document.
     pub fn similarity_search_with_score_by_vector(
         &self,
@@ -97,13 +183,12 @@ impl FaissStore {
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
         check_positive("k", opts.k)?;
-        let n = match opts.filter {
-            Some(_) => check_positive("fetch_k", opts.fetch_k)?,
-            None => opts.k,
+        let n = match (&opts.filter, opts.filter_mode) {
+            (Some(_), FilterMode::LangChain) => check_positive("fetch_k", opts.fetch_k)?,
+            _ => opts.k,
         };
         let q = self.prepare_query(embedding, true)?;
-        let hits = self.nearest_rows(&q, n, opts.nprobe)?;
-        let kept = self.filter_hits(hits, opts.filter.as_ref())?;
+        let kept = self.candidates(&q, n, opts.k, opts)?;
         let strategy = self.distance_strategy;
         Ok(kept
             .into_iter()

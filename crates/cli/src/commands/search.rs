@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use ferrofaiss::docstore::Filter;
-use ferrofaiss::{FaissStore, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
+use ferrofaiss::{
+    FaissStore, FilterMode, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT,
+};
 use serde_json::json;
 
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
@@ -32,6 +34,11 @@ pub struct SearchArgs {
     /// '{"page": {"$gte": 2}}', '{"$or": [...]}'.
     #[arg(long, value_name = "JSON")]
     filter: Option<String>,
+    /// With --filter: the true k nearest among the matching documents, whatever
+    /// --fetch-k says (LangChain filters only the fetch-k nearest, so it may return
+    /// fewer than k).
+    #[arg(long, requires = "filter")]
+    exact_filter: bool,
     /// Maximal marginal relevance: relevant and diverse results.
     #[arg(long)]
     mmr: bool,
@@ -99,6 +106,7 @@ pub fn run(args: SearchArgs) -> CliResult<()> {
             "search_type": if args.mmr { "mmr" } else { "similarity" },
             "k": opts.k,
             "fetch_k": opts.fetch_k,
+            "exact_filter": args.exact_filter,
             "embedder": store.embeddings().name(),
             "distance_strategy": store.distance_strategy().as_str(),
             "results": hits_json(&hits),
@@ -134,6 +142,9 @@ fn options(args: &SearchArgs) -> CliResult<SearchOptions> {
     if let Some(text) = &args.filter {
         let filter = Filter::parse(text).map_err(|e| CliError::with_cause("bad --filter", e))?;
         opts = opts.filter(filter);
+    }
+    if args.exact_filter {
+        opts = opts.filter_mode(FilterMode::Exact);
     }
     Ok(opts)
 }

@@ -472,7 +472,10 @@ impl Index for IvfFlatIndex {
         if !self.is_trained {
             return Err(IndexError::NotTrained);
         }
-        self.search_lists(queries, k, nprobe)
+        match params.and_then(|p| p.selector) {
+            Some(selector) => self.search_lists_selected(queries, k, nprobe, selector),
+            None => self.search_lists(queries, k, nprobe),
+        }
     }
 
     fn range_search(
@@ -487,7 +490,11 @@ impl Index for IvfFlatIndex {
         if !self.is_trained {
             return Err(IndexError::NotTrained);
         }
-        self.range_search_lists(queries, radius, nprobe)
+        let result = self.range_search_lists(queries, radius, nprobe)?;
+        Ok(match params.and_then(|p| p.selector) {
+            Some(selector) => result.retain_selected(selector),
+            None => result,
+        })
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::IvfFlatIndex;
 use crate::exhaustive::push_in_label_order;
 use crate::flat::distances_to_rows;
-use crate::{IndexError, RangeSearchResult, SearchResult};
+use crate::{IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many vectors is split across threads
 /// when there are fewer queries than threads.
@@ -114,6 +114,53 @@ impl IvfFlatIndex {
                         &mut lc[i * k..(i + 1) * k],
                     );
                 }
+                Ok::<(), IndexError>(())
+            })?;
+        Ok(out)
+    }
+
+    /// Search restricted to the ids `selector` selects (Faiss's `SearchParameters.sel`):
+    /// each query scans its probed lists, in probe order, and only selected entries
+    /// enter its top k. Queries run in parallel.
+    pub(super) fn search_lists_selected(
+        &self,
+        queries: &[f32],
+        k: usize,
+        nprobe: usize,
+        selector: &IdSelector,
+    ) -> Result<SearchResult, IndexError> {
+        let d = self.d;
+        let nq = queries.len() / d;
+        let metric = self.metric;
+        let mut out = SearchResult::empty(nq, k, metric.worst());
+        if nq == 0 || self.ntotal == 0 {
+            return Ok(out);
+        }
+        let probes = self.probes(queries, nprobe)?;
+        let matcher = selector.matcher();
+        out.distances
+            .par_chunks_mut(k)
+            .zip(out.labels.par_chunks_mut(k))
+            .zip(queries.par_chunks(d))
+            .zip(probes.par_chunks(nprobe))
+            .try_for_each(|(((dc, lc), query), qp)| {
+                let mut heap = TopK::new(metric, k);
+                let mut scratch = Vec::new();
+                for &p in qp {
+                    let Ok(p) = usize::try_from(p) else { continue };
+                    let list = &self.lists[p];
+                    if list.is_empty() {
+                        continue;
+                    }
+                    scratch.resize(list.len(), 0.0);
+                    distances_to_rows(metric, query, &list.codes, &mut scratch)?;
+                    for (&distance, &id) in scratch.iter().zip(&list.ids) {
+                        if matcher.contains(id) {
+                            heap.push(distance, id);
+                        }
+                    }
+                }
+                heap.drain_sorted_into(dc, lc);
                 Ok::<(), IndexError>(())
             })?;
         Ok(out)
