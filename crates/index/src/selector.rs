@@ -88,11 +88,17 @@ impl IdSelector {
             IdSelector::Range { .. } => None,
             IdSelector::Array(ids) => Some(ids.clone()),
             IdSelector::Batch(set) => Some(set.iter().copied().collect()),
-            IdSelector::Bitmap(words) => Some(
-                (0..words.len() as i64 * 64)
-                    .filter(|&id| bit(words, id))
-                    .collect(),
-            ),
+            IdSelector::Bitmap(words) => {
+                let mut ids = Vec::new();
+                for (w, &word) in words.iter().enumerate() {
+                    let mut rest = word;
+                    while rest != 0 {
+                        ids.push(w as i64 * 64 + i64::from(rest.trailing_zeros()));
+                        rest &= rest - 1;
+                    }
+                }
+                Some(ids)
+            }
         }
     }
 }

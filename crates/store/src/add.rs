@@ -121,6 +121,8 @@ impl FaissStore {
     /// Appends rows to the index; their labels are their row positions. Index kinds
     /// that only take explicit ids (id maps) get the row positions as ids.
     pub(crate) fn add_rows(&mut self, flat: &[f32]) -> Result<(), StoreError> {
+        // The rows change: the metadata index is rebuilt on its next use.
+        self.metadata_index.clear();
         if self.index.labels_are_external_ids() {
             let start = self.index.ntotal() as i64;
             let n = flat.len().checked_div(self.index.dimension()).unwrap_or(0) as i64;
@@ -133,6 +135,8 @@ impl FaissStore {
 
     /// Removes the index rows from `keep` on (used only to undo a failed add).
     fn truncate_rows(&mut self, keep: usize) -> Result<(), StoreError> {
+        // The rows change: the metadata index is rebuilt on its next use.
+        self.metadata_index.clear();
         let total = self.index.ntotal();
         if total > keep {
             let sel = ferrofaiss_index::IdSelector::range(keep as i64, total as i64);

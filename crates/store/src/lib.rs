@@ -25,6 +25,7 @@ mod add;
 pub mod batch;
 mod distance;
 mod error;
+mod metadata_index;
 mod mmr;
 mod mmr_search;
 mod mutate;

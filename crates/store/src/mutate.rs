@@ -59,6 +59,8 @@ impl FaissStore {
     /// `0..n`. A flat index shifts its rows itself (as Faiss does); any other index is
     /// rebuilt from its stored vectors on a copy, so a failure changes nothing.
     fn remove_rows(&mut self, rows: &[usize]) -> Result<(), StoreError> {
+        // The rows change: the metadata index is rebuilt on its next use.
+        self.metadata_index.clear();
         let selector = IdSelector::batch(rows.iter().map(|&r| r as i64));
         if self.index.as_any().is::<FlatIndex>() {
             self.index.remove_ids(&selector)?;
@@ -97,6 +99,8 @@ impl FaissStore {
     /// differ ([`StoreError::IncompatibleMerge`]) or an id of `other` is already here
     /// ([`StoreError::IdsAlreadyExist`]; LangChain merges the vectors first).
     pub fn merge_from(&mut self, other: &FaissStore) -> Result<(), StoreError> {
+        // The rows change: the metadata index is rebuilt on its next use.
+        self.metadata_index.clear();
         let (mine, theirs) = (&*self.index, &*other.index);
         if mine.dimension() != theirs.dimension() {
             return Err(StoreError::IncompatibleMerge(format!(

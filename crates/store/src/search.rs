@@ -97,12 +97,19 @@ impl FaissStore {
             .collect())
     }
 
-    /// The rows whose documents pass `filter`, as a selector of index labels (rows).
-    /// Evaluated in parallel over chunks of rows; the error reported is the one of the
-    /// first failing row.
+    /// The rows whose documents pass `filter`, as a selector of index labels (rows):
+    /// from the metadata index when it can answer the filter, else by evaluating the
+    /// filter on every document, in parallel over chunks of rows (the error reported is
+    /// the one of the first failing row).
     fn matching_rows(&self, filter: &Filter) -> Result<IdSelector, StoreError> {
         const CHUNK: usize = 4096;
         let n = self.index.ntotal();
+        if let Some(expr) = filter.expr() {
+            let metadata = |row: usize| Ok(&self.doc_at_row(row)?.metadata);
+            if let Some(words) = self.metadata_index.select(expr, n, &metadata)? {
+                return Ok(IdSelector::Bitmap(words));
+            }
+        }
         let chunks: Vec<Result<Vec<bool>, StoreError>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {

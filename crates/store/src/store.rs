@@ -10,6 +10,7 @@ use ferrofaiss_index::{index_factory, DirectMapType, Index, IndexError, IvfFlatI
 
 use crate::distance::DistanceStrategy;
 use crate::error::StoreError;
+use crate::metadata_index::MetadataIndex;
 use crate::relevance::RelevanceScoreFn;
 
 /// The index a store builds when none is given: Faiss's flat (exact) index.
@@ -124,6 +125,9 @@ pub struct FaissStore {
     pub(crate) normalize_l2: bool,
     pub(crate) relevance_score_fn: Option<RelevanceScoreFn>,
     pub(crate) index_factory: String,
+    /// Rows by metadata value, for exact filtered search (built lazily, dropped when
+    /// the rows change).
+    pub(crate) metadata_index: MetadataIndex,
 }
 
 impl fmt::Debug for FaissStore {
@@ -152,6 +156,7 @@ impl Clone for FaissStore {
             normalize_l2: self.normalize_l2,
             relevance_score_fn: self.relevance_score_fn.clone(),
             index_factory: self.index_factory.clone(),
+            metadata_index: MetadataIndex::default(),
         }
     }
 }
@@ -234,6 +239,7 @@ impl FaissStore {
             normalize_l2: config.normalize_l2,
             relevance_score_fn: config.relevance_score_fn,
             index_factory: config.index_factory,
+            metadata_index: MetadataIndex::default(),
         }
     }
 

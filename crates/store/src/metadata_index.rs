@@ -1,0 +1,383 @@
+//! The metadata index of exact filtered search: for each field a filter tests by
+//! equality or membership, the rows holding each value, so a selective filter becomes a
+//! row set without evaluating every document.
+//!
+//! Values are keyed by Python's hash key, under which two values are equal exactly when
+//! Python's `==` says so (`1`, `1.0` and `true` are one value); a missing field is
+//! `None`, as LangChain's `metadata.get(key)` reads it. Only expressions that cannot
+//! raise are answered here (`==`, `!=`, membership in a list of hashable values, and
+//! `$and` / `$or` / `$not` of those), so the row set is exactly what evaluating every
+//! document would give; anything else is evaluated document by document.
+//!
+//! A field's rows are built on its first use and kept until the rows change: adding,
+//! deleting and merging drop the index, and a loaded or cloned store starts without one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ferrofaiss_cpython::{hash_key, HashKey};
+use ferrofaiss_docstore::{Comparison, Condition, FilterExpr, Metadata};
+use serde_json::Value;
+
+use crate::error::StoreError;
+
+/// Per-field row lists, built lazily (see the module docs).
+#[derive(Default)]
+pub(crate) struct MetadataIndex {
+    fields: Mutex<HashMap<String, Arc<FieldRows>>>,
+}
+
+/// The rows of one field, by value.
+struct FieldRows {
+    /// Rows (ascending) whose value has each hash key; a missing field is `None`'s key.
+    by_key: HashMap<HashKey, Vec<u32>>,
+    /// Rows whose value is a list or a dict (Python cannot hash them).
+    unhashable: usize,
+}
+
+/// A set of rows `0..n` as bits.
+#[derive(Clone)]
+struct Rows {
+    words: Vec<u64>,
+    n: usize,
+}
+
+impl Rows {
+    fn none(n: usize) -> Rows {
+        Rows {
+            words: vec![0; n.div_ceil(64)],
+            n,
+        }
+    }
+
+    fn all(n: usize) -> Rows {
+        Rows::none(n).not()
+    }
+
+    fn of(list: &[u32], n: usize) -> Rows {
+        let mut rows = Rows::none(n);
+        rows.add(list);
+        rows
+    }
+
+    fn add(&mut self, list: &[u32]) {
+        for &r in list {
+            self.words[r as usize / 64] |= 1 << (r % 64);
+        }
+    }
+
+    fn and(mut self, other: &Rows) -> Rows {
+        self.words
+            .iter_mut()
+            .zip(&other.words)
+            .for_each(|(a, b)| *a &= b);
+        self
+    }
+
+    fn or(mut self, other: &Rows) -> Rows {
+        self.words
+            .iter_mut()
+            .zip(&other.words)
+            .for_each(|(a, b)| *a |= b);
+        self
+    }
+
+    fn not(mut self) -> Rows {
+        self.words.iter_mut().for_each(|w| *w = !*w);
+        if self.n % 64 != 0 {
+            if let Some(last) = self.words.last_mut() {
+                *last &= (1u64 << (self.n % 64)) - 1;
+            }
+        }
+        self
+    }
+}
+
+impl MetadataIndex {
+    /// Drops every field's rows (the store's rows changed).
+    pub(crate) fn clear(&mut self) {
+        self.fields
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// The rows `expr` selects among `n`, as bitmap words (row `r` is bit `r % 64` of
+    /// word `r / 64`), when the index can answer it; `None` when the expression has a
+    /// part only document-by-document evaluation gives. `metadata` reads a row's
+    /// metadata, for building a field's rows on first use.
+    pub(crate) fn select<'s>(
+        &self,
+        expr: &FilterExpr,
+        n: usize,
+        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+    ) -> Result<Option<Vec<u64>>, StoreError> {
+        if !answerable(expr) {
+            return Ok(None);
+        }
+        Ok(self.rows(expr, n, metadata)?.map(|rows| rows.words))
+    }
+
+    fn rows<'s>(
+        &self,
+        expr: &FilterExpr,
+        n: usize,
+        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+    ) -> Result<Option<Rows>, StoreError> {
+        Ok(match expr {
+            FilterExpr::All(parts) => {
+                let mut acc = Rows::all(n);
+                for part in parts {
+                    let Some(rows) = self.rows(part, n, metadata)? else {
+                        return Ok(None);
+                    };
+                    acc = acc.and(&rows);
+                }
+                Some(acc)
+            }
+            FilterExpr::Any(parts) => {
+                let mut acc = Rows::none(n);
+                for part in parts {
+                    let Some(rows) = self.rows(part, n, metadata)? else {
+                        return Ok(None);
+                    };
+                    acc = acc.or(&rows);
+                }
+                Some(acc)
+            }
+            FilterExpr::Not(inner) => self.rows(inner, n, metadata)?.map(Rows::not),
+            FilterExpr::Field { field, condition } => {
+                let rows = self.field(field, n, metadata)?;
+                condition_rows(&rows, condition, n)
+            }
+        })
+    }
+
+    /// The rows of `field`, built on first use.
+    fn field<'s>(
+        &self,
+        field: &str,
+        n: usize,
+        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+    ) -> Result<Arc<FieldRows>, StoreError> {
+        if let Some(rows) = self.lock().get(field) {
+            return Ok(Arc::clone(rows));
+        }
+        let mut by_key: HashMap<HashKey, Vec<u32>> = HashMap::new();
+        let mut unhashable = 0;
+        let missing = Value::Null;
+        for row in 0..n {
+            let value = metadata(row)?.get(field).unwrap_or(&missing);
+            match hash_key(value) {
+                Some(key) => by_key.entry(key).or_default().push(row as u32),
+                None => unhashable += 1,
+            }
+        }
+        let rows = Arc::new(FieldRows { by_key, unhashable });
+        self.lock().insert(field.to_string(), Arc::clone(&rows));
+        Ok(rows)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<FieldRows>>> {
+        self.fields.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Whether every part of `expr` is one the index answers (checked before any field's
+/// rows are built, so an unanswerable filter costs nothing here).
+fn answerable(expr: &FilterExpr) -> bool {
+    match expr {
+        FilterExpr::All(parts) | FilterExpr::Any(parts) => parts.iter().all(answerable),
+        FilterExpr::Not(inner) => answerable(inner),
+        FilterExpr::Field { condition, .. } => match condition {
+            Condition::Equals(x) => hash_key(x).is_some(),
+            Condition::OneOf(items) => items.iter().all(|x| hash_key(x).is_some()),
+            Condition::OneOfHashed(_) => true,
+            Condition::Operators(comparisons) => comparisons.iter().all(|c| match c {
+                Comparison::Eq(x) | Comparison::Neq(x) => hash_key(x).is_some(),
+                Comparison::In(Value::Array(items)) | Comparison::Nin(Value::Array(items)) => {
+                    items.iter().all(|x| hash_key(x).is_some())
+                }
+                _ => false,
+            }),
+        },
+    }
+}
+
+/// The rows of one field's condition (already known [`answerable`]); `None` for a
+/// frozenset membership over a field holding lists or dicts, which raises in Python.
+fn condition_rows(field: &FieldRows, condition: &Condition, n: usize) -> Option<Rows> {
+    let equal = |x: &Value| -> Rows {
+        let list = hash_key(x).and_then(|k| field.by_key.get(&k));
+        Rows::of(list.map_or(&[][..], Vec::as_slice), n)
+    };
+    let one_of = |items: &[Value]| -> Rows {
+        let mut rows = Rows::none(n);
+        for x in items {
+            if let Some(list) = hash_key(x).and_then(|k| field.by_key.get(&k)) {
+                rows.add(list);
+            }
+        }
+        rows
+    };
+    Some(match condition {
+        Condition::Equals(x) => equal(x),
+        Condition::OneOf(items) => one_of(items),
+        Condition::OneOfHashed(set) => {
+            if field.unhashable > 0 {
+                return None;
+            }
+            one_of(set.values())
+        }
+        Condition::Operators(comparisons) => {
+            let mut acc = Rows::all(n);
+            for c in comparisons {
+                let rows = match c {
+                    Comparison::Eq(x) => equal(x),
+                    Comparison::Neq(x) => equal(x).not(),
+                    Comparison::In(Value::Array(items)) => one_of(items),
+                    Comparison::Nin(Value::Array(items)) => one_of(items).not(),
+                    _ => return None,
+                };
+                acc = acc.and(&rows);
+            }
+            acc
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrofaiss_docstore::Filter;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// Values that Python's `==` mixes up on purpose: `1`, `1.0` and `true` are equal,
+    /// `"1"` is not; lists cannot be hashed.
+    fn value() -> impl Strategy<Value = Option<Value>> {
+        prop::sample::select(vec![
+            None,
+            Some(json!(null)),
+            Some(json!(1)),
+            Some(json!(1.0)),
+            Some(json!(true)),
+            Some(json!(false)),
+            Some(json!(0)),
+            Some(json!(2.5)),
+            Some(json!("1")),
+            Some(json!("a")),
+            Some(json!("b")),
+            Some(json!([1])),
+            Some(json!({"x": 1})),
+        ])
+    }
+
+    fn metadata() -> impl Strategy<Value = Metadata> {
+        (value(), value()).prop_map(|(f, g)| {
+            let mut m = Metadata::new();
+            if let Some(f) = f {
+                m.insert("f".into(), f);
+            }
+            if let Some(g) = g {
+                m.insert("g".into(), g);
+            }
+            m
+        })
+    }
+
+    fn filter() -> impl Strategy<Value = Value> {
+        let operand = prop::sample::select(vec![
+            json!(null),
+            json!(1),
+            json!(1.0),
+            json!(true),
+            json!(0),
+            json!("1"),
+            json!("a"),
+            json!(2.5),
+            json!([1]),
+        ]);
+        let field = prop::sample::select(vec!["f", "g"]);
+        let leaf = (field, operand.clone(), prop::collection::vec(operand, 0..13), 0..6usize)
+            .prop_map(|(field, x, items, shape)| match shape {
+                0 => json!({ field: x }),
+                1 => json!({ field: items }),
+                2 => json!({ field: {"$eq": x} }),
+                3 => json!({ field: {"$neq": x} }),
+                4 => json!({ field: {"$in": items} }),
+                _ => json!({ field: {"$nin": items, "$neq": x} }),
+            });
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(|v| json!({"$and": v})),
+                prop::collection::vec(inner.clone(), 0..3).prop_map(|v| json!({"$or": v})),
+                inner.prop_map(|f| json!({"$not": f})),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whenever the index answers, its rows are exactly the rows whose documents
+        /// pass the filter, and evaluating the filter on them raises nowhere.
+        #[test]
+        fn answers_equal_document_by_document_evaluation(
+            rows in prop::collection::vec(metadata(), 0..70),
+            json in filter(),
+        ) {
+            let Ok(filter) = Filter::from_json(&json) else { return Ok(()) };
+            let expr = filter.expr().unwrap();
+            let index = MetadataIndex::default();
+            let read = |row: usize| Ok(&rows[row]);
+            let Some(words) = index.select(expr, rows.len(), &read).unwrap() else {
+                return Ok(());
+            };
+            for (row, metadata) in rows.iter().enumerate() {
+                let bit = (words[row / 64] >> (row % 64)) & 1 == 1;
+                prop_assert_eq!(bit, filter.matches(metadata).unwrap(), "row {} {:?}", row, metadata);
+            }
+            prop_assert!(words.len() == rows.len().div_ceil(64));
+            if rows.len() % 64 != 0 {
+                prop_assert_eq!(words.last().unwrap() >> (rows.len() % 64), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn answerable_shapes_and_the_rest() {
+        let f = |j: Value| Filter::from_json(&j).unwrap();
+        for yes in [
+            json!({"tenant": "t1"}),
+            json!({"tenant": {"$in": ["t1", "t2"]}}),
+            json!({"$or": [{"a": 1}, {"b": {"$neq": 2}}]}),
+            json!({"$not": {"a": [1, 2, 3]}}),
+        ] {
+            assert!(answerable(f(yes.clone()).expr().unwrap()), "{yes}");
+        }
+        for no in [
+            json!({"a": {"$gt": 1}}),
+            json!({"a": {"$in": "abc"}}),
+            json!({"a": {"$eq": [1]}}),
+            json!({"$and": [{"a": 1}, {"b": {"$lte": 3}}]}),
+        ] {
+            assert!(!answerable(f(no.clone()).expr().unwrap()), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_field_is_built_once_and_cleared() {
+        let rows: Vec<Metadata> = (0..10)
+            .map(|i| json!({"t": i % 3}).as_object().cloned().unwrap())
+            .collect();
+        let mut index = MetadataIndex::default();
+        let read = |row: usize| Ok(&rows[row]);
+        let expr = Filter::from_json(&json!({"t": 1})).unwrap();
+        let words = index.select(expr.expr().unwrap(), 10, &read).unwrap().unwrap();
+        assert_eq!(words, vec![0b0010010010]);
+        assert_eq!(index.lock().len(), 1);
+        index.clear();
+        assert!(index.lock().is_empty());
+    }
+}
