@@ -1,9 +1,11 @@
 //! Exact filtered search at scale (issue 15): a store of `--rows` random vectors of
 //! `--dim` dimensions whose metadata has `tenant` in `--tenants` values and `bucket` in
 //! 0..1000, searched (k = 10, one query at a time) without a filter, with an exact
-//! filter for one tenant, with an exact filter matching half the rows through the
-//! metadata index (`$in` of half the tenants) and without it (`bucket < 500`, evaluated
-//! document by document), and with LangChain's filter for one tenant. A benchmark
+//! filter for one tenant, with exact filters matching half the rows through the
+//! metadata index (`$in` of half the tenants: rows in runs of `--tenants / 2`; `$in` of
+//! half the buckets and `bucket < 500`: rows scattered), with one the index cannot
+//! answer (`tenant < "t5"`, a string ordering, evaluated document by document: about
+//! 44% of rows), and with LangChain's filter for one tenant. A benchmark
 //! binary, not a CI test:
 //!
 //! ```sh
@@ -113,8 +115,22 @@ fn main() {
     let cases: Vec<(&str, SearchOptions)> = vec![
         ("unfiltered", SearchOptions::new().k(10)),
         ("exact_one_tenant", exact(json!({"tenant": "t7"}))),
-        ("exact_half_indexed", exact(json!({"tenant": {"$in": half}}))),
-        ("exact_half_evaluated", exact(json!({"bucket": {"$lt": 500}}))),
+        (
+            "exact_half_indexed",
+            exact(json!({"tenant": {"$in": half}})),
+        ),
+        (
+            "exact_half_scattered_indexed",
+            exact(json!({"bucket": {"$in": (0..500).collect::<Vec<_>>()}})),
+        ),
+        (
+            "exact_half_range_indexed",
+            exact(json!({"bucket": {"$lt": 500}})),
+        ),
+        (
+            "exact_string_order_evaluated",
+            exact(json!({"tenant": {"$lt": "t5"}})),
+        ),
         (
             "langchain_one_tenant",
             SearchOptions::new()
@@ -157,7 +173,12 @@ fn main() {
     }
 }
 
-/// The worker threads searches use (rayon's global pool).
+/// The worker threads searches use: rayon's global pool, `RAYON_NUM_THREADS` or one
+/// per core.
 fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

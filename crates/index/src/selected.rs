@@ -15,8 +15,12 @@ use crate::{IdSelector, IndexError};
 /// instead of scanned.
 const SPARSE_RATIO: usize = 8;
 
-/// Rows per block of the scan (the distances of one block live in a small buffer).
+/// Most rows per run of the scan (the distances of one run live in a small buffer).
 const BLOCK_ROWS: usize = 1024;
+
+/// An unselected gap of at most this many rows inside a run is computed through rather
+/// than skipped (one kernel call per short run would cost more than the rows).
+const MAX_GAP: usize = 16;
 
 /// Below this many rows one thread scans everything for a query.
 const MIN_ROWS_PER_SPLIT: usize = 16384;
@@ -121,7 +125,10 @@ fn scanned(
     Ok(heap)
 }
 
-/// The top k of the selected rows among `start..end`.
+/// The top k of the selected rows among `start..end`. Distances are computed run by
+/// run over the selected rows (unselected gaps shorter than [`MAX_GAP`] rows are
+/// computed through and dropped), so rows far from any selected row are never read:
+/// a selection clustered in row ranges costs in proportion to its size.
 #[allow(clippy::too_many_arguments)]
 fn scan_range(
     metric: MetricType,
@@ -134,20 +141,34 @@ fn scan_range(
     end: usize,
 ) -> Result<TopK, IndexError> {
     let matcher = selector.matcher();
+    let selected = |row: usize| matcher.contains(row as i64);
     let mut heap = TopK::new(metric, k);
     let mut buf = vec![0.0f32; BLOCK_ROWS];
-    let mut block = start;
-    while block < end {
-        let stop = (block + BLOCK_ROWS).min(end);
-        let out = &mut buf[..stop - block];
-        distances_to_rows(metric, q, &rows[block * d..stop * d], out)?;
+    let mut row = start;
+    while row < end {
+        while row < end && !selected(row) {
+            row += 1;
+        }
+        if row == end {
+            break;
+        }
+        let first = row;
+        let mut last = row;
+        row += 1;
+        while row < end && row - first < BLOCK_ROWS && row - last <= MAX_GAP {
+            if selected(row) {
+                last = row;
+            }
+            row += 1;
+        }
+        let out = &mut buf[..last + 1 - first];
+        distances_to_rows(metric, q, &rows[first * d..(last + 1) * d], out)?;
         for (j, &distance) in out.iter().enumerate() {
-            let id = (block + j) as i64;
-            if matcher.contains(id) {
-                heap.push(distance, id);
+            if selected(first + j) {
+                heap.push(distance, (first + j) as i64);
             }
         }
-        block = stop;
+        row = last + 1;
     }
     Ok(heap)
 }

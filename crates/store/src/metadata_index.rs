@@ -4,10 +4,12 @@
 //!
 //! Values are keyed by Python's hash key, under which two values are equal exactly when
 //! Python's `==` says so (`1`, `1.0` and `true` are one value); a missing field is
-//! `None`, as LangChain's `metadata.get(key)` reads it. Only expressions that cannot
-//! raise are answered here (`==`, `!=`, membership in a list of hashable values, and
-//! `$and` / `$or` / `$not` of those), so the row set is exactly what evaluating every
-//! document would give; anything else is evaluated document by document.
+//! `None`, as LangChain's `metadata.get(key)` reads it. A field whose every value is an
+//! exact number also keeps its rows sorted by value, for `$gt` / `$gte` / `$lt` / `$lte`.
+//! Only expressions that cannot raise are answered here (`==`, `!=`, membership in a
+//! list of hashable values, orderings on such numeric fields, and `$and` / `$or` /
+//! `$not` of those), so the row set is exactly what evaluating every document would
+//! give; anything else is evaluated document by document.
 //!
 //! A field's rows are built on its first use and kept until the rows change: adding,
 //! deleting and merging drop the index, and a loaded or cloned store starts without one.
@@ -33,6 +35,29 @@ struct FieldRows {
     by_key: HashMap<HashKey, Vec<u32>>,
     /// Rows whose value is a list or a dict (Python cannot hash them).
     unhashable: usize,
+    /// Every row's value with its row, sorted by value, when every row holds a number
+    /// (or a bool) that an f64 represents exactly: then `<`, `<=`, `>`, `>=` against such
+    /// a number cannot raise and are answered by binary search.
+    numeric: Option<Vec<(f64, u32)>>,
+}
+
+/// The value of a number or bool as an f64 when that is exact (integers up to 2^53 in
+/// magnitude, every float), so ordering it as f64 orders it as Python does.
+fn exact_f64(value: &Value) -> Option<f64> {
+    const EXACT: u64 = 1 << 53;
+    match value {
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                (i.unsigned_abs() <= EXACT).then_some(i as f64)
+            } else if let Some(u) = n.as_u64() {
+                (u <= EXACT).then_some(u as f64)
+            } else {
+                n.as_f64()
+            }
+        }
+        _ => None,
+    }
 }
 
 /// A set of rows `0..n` as bits.
@@ -165,6 +190,7 @@ impl MetadataIndex {
         }
         let mut by_key: HashMap<HashKey, Vec<u32>> = HashMap::new();
         let mut unhashable = 0;
+        let mut numeric = Some(Vec::with_capacity(n));
         let missing = Value::Null;
         for row in 0..n {
             let value = metadata(row)?.get(field).unwrap_or(&missing);
@@ -172,8 +198,19 @@ impl MetadataIndex {
                 Some(key) => by_key.entry(key).or_default().push(row as u32),
                 None => unhashable += 1,
             }
+            match (exact_f64(value), numeric.as_mut()) {
+                (Some(x), Some(values)) => values.push((x, row as u32)),
+                _ => numeric = None,
+            }
         }
-        let rows = Arc::new(FieldRows { by_key, unhashable });
+        if let Some(values) = numeric.as_mut() {
+            values.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+        let rows = Arc::new(FieldRows {
+            by_key,
+            unhashable,
+            numeric,
+        });
         self.lock().insert(field.to_string(), Arc::clone(&rows));
         Ok(rows)
     }
@@ -198,14 +235,38 @@ fn answerable(expr: &FilterExpr) -> bool {
                 Comparison::In(Value::Array(items)) | Comparison::Nin(Value::Array(items)) => {
                     items.iter().all(|x| hash_key(x).is_some())
                 }
+                Comparison::Gt(x) | Comparison::Gte(x) | Comparison::Lt(x) | Comparison::Lte(x) => {
+                    exact_f64(x).is_some()
+                }
                 _ => false,
             }),
         },
     }
 }
 
+/// The rows whose value compares with `x` as `comparison` says, by binary search over
+/// the field's sorted values; `None` when some row's value is not an exact number (the
+/// comparison could raise, or order differently than f64 does).
+fn ordered(field: &FieldRows, comparison: &Comparison, x: f64, n: usize) -> Option<Rows> {
+    let values = field.numeric.as_ref()?;
+    let below = values.partition_point(|(v, _)| *v < x);
+    let up_to = values.partition_point(|(v, _)| *v <= x);
+    let range = match comparison {
+        Comparison::Gt(_) => up_to..values.len(),
+        Comparison::Gte(_) => below..values.len(),
+        Comparison::Lt(_) => 0..below,
+        _ => 0..up_to,
+    };
+    let mut rows = Rows::none(n);
+    for &(_, r) in &values[range] {
+        rows.words[r as usize / 64] |= 1 << (r % 64);
+    }
+    Some(rows)
+}
+
 /// The rows of one field's condition (already known [`answerable`]); `None` for a
-/// frozenset membership over a field holding lists or dicts, which raises in Python.
+/// frozenset membership over a field holding lists or dicts, or an ordering over a
+/// field not wholly numeric, which may raise in Python.
 fn condition_rows(field: &FieldRows, condition: &Condition, n: usize) -> Option<Rows> {
     let equal = |x: &Value| -> Rows {
         let list = hash_key(x).and_then(|k| field.by_key.get(&k));
@@ -237,6 +298,10 @@ fn condition_rows(field: &FieldRows, condition: &Condition, n: usize) -> Option<
                     Comparison::Neq(x) => equal(x).not(),
                     Comparison::In(Value::Array(items)) => one_of(items),
                     Comparison::Nin(Value::Array(items)) => one_of(items).not(),
+                    Comparison::Gt(x)
+                    | Comparison::Gte(x)
+                    | Comparison::Lt(x)
+                    | Comparison::Lte(x) => ordered(field, c, exact_f64(x)?, n)?,
                     _ => return None,
                 };
                 acc = acc.and(&rows);
@@ -299,14 +364,23 @@ mod tests {
             json!([1]),
         ]);
         let field = prop::sample::select(vec!["f", "g"]);
-        let leaf = (field, operand.clone(), prop::collection::vec(operand, 0..13), 0..6usize)
+        let leaf = (
+            field,
+            operand.clone(),
+            prop::collection::vec(operand, 0..13),
+            0..10usize,
+        )
             .prop_map(|(field, x, items, shape)| match shape {
                 0 => json!({ field: x }),
                 1 => json!({ field: items }),
                 2 => json!({ field: {"$eq": x} }),
                 3 => json!({ field: {"$neq": x} }),
                 4 => json!({ field: {"$in": items} }),
-                _ => json!({ field: {"$nin": items, "$neq": x} }),
+                5 => json!({ field: {"$nin": items, "$neq": x} }),
+                6 => json!({ field: {"$gt": x} }),
+                7 => json!({ field: {"$lte": x, "$gte": 0} }),
+                8 => json!({ field: {"$lt": x} }),
+                _ => json!({ field: {"$gte": x, "$neq": 1} }),
             });
         leaf.prop_recursive(2, 8, 3, |inner| {
             prop_oneof![
@@ -345,6 +419,75 @@ mod tests {
         }
     }
 
+    fn numeric() -> impl Strategy<Value = Value> {
+        prop::sample::select(vec![
+            json!(0),
+            json!(1),
+            json!(1.0),
+            json!(true),
+            json!(false),
+            json!(2.5),
+            json!(-3),
+            json!(-0.5),
+            json!(9_007_199_254_740_992_i64),
+            json!(9_007_199_254_740_993_i64),
+            json!(1e300),
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Orderings on a field of numbers (bools, floats, integers near 2^53) agree
+        /// with Python's comparisons whenever the index answers them.
+        #[test]
+        fn orderings_on_numeric_fields_equal_evaluation(
+            values in prop::collection::vec(numeric(), 0..70),
+            x in numeric(),
+            y in numeric(),
+            shape in 0..4usize,
+        ) {
+            let rows: Vec<Metadata> = values
+                .iter()
+                .map(|v| json!({"g": v}).as_object().cloned().unwrap())
+                .collect();
+            let json = match shape {
+                0 => json!({"g": {"$gt": x}}),
+                1 => json!({"g": {"$gte": x, "$lt": y}}),
+                2 => json!({"$not": {"g": {"$lte": x}}}),
+                _ => json!({"$or": [{"g": {"$lt": x}}, {"g": y}]}),
+            };
+            let filter = Filter::from_json(&json).unwrap();
+            let index = MetadataIndex::default();
+            let read = |row: usize| Ok(&rows[row]);
+            let Some(words) = index.select(filter.expr().unwrap(), rows.len(), &read).unwrap() else {
+                return Ok(());
+            };
+            for (row, metadata) in rows.iter().enumerate() {
+                let bit = (words[row / 64] >> (row % 64)) & 1 == 1;
+                prop_assert_eq!(bit, filter.matches(metadata).unwrap(), "{} row {} {:?}", json, row, metadata);
+            }
+        }
+    }
+
+    #[test]
+    fn orderings_need_a_wholly_numeric_field() {
+        let rows: Vec<Metadata> = [json!({"g": 1}), json!({"g": 2}), json!({})]
+            .iter()
+            .map(|m| m.as_object().cloned().unwrap())
+            .collect();
+        let index = MetadataIndex::default();
+        let read = |row: usize| Ok(&rows[row]);
+        // The third document has no "g": `None > 0` raises in Python, so no answer.
+        let f = Filter::from_json(&json!({"g": {"$gt": 0}})).unwrap();
+        assert!(index.select(f.expr().unwrap(), 3, &read).unwrap().is_none());
+        let both = &rows[..2];
+        let read = |row: usize| Ok(&both[row]);
+        let index = MetadataIndex::default();
+        let words = index.select(f.expr().unwrap(), 2, &read).unwrap().unwrap();
+        assert_eq!(words, vec![0b11]);
+    }
+
     #[test]
     fn answerable_shapes_and_the_rest() {
         let f = |j: Value| Filter::from_json(&j).unwrap();
@@ -357,10 +500,10 @@ mod tests {
             assert!(answerable(f(yes.clone()).expr().unwrap()), "{yes}");
         }
         for no in [
-            json!({"a": {"$gt": 1}}),
+            json!({"a": {"$gt": "b"}}),
             json!({"a": {"$in": "abc"}}),
             json!({"a": {"$eq": [1]}}),
-            json!({"$and": [{"a": 1}, {"b": {"$lte": 3}}]}),
+            json!({"$and": [{"a": 1}, {"b": {"$lte": [3]}}]}),
         ] {
             assert!(!answerable(f(no.clone()).expr().unwrap()), "{no}");
         }
@@ -374,7 +517,10 @@ mod tests {
         let mut index = MetadataIndex::default();
         let read = |row: usize| Ok(&rows[row]);
         let expr = Filter::from_json(&json!({"t": 1})).unwrap();
-        let words = index.select(expr.expr().unwrap(), 10, &read).unwrap().unwrap();
+        let words = index
+            .select(expr.expr().unwrap(), 10, &read)
+            .unwrap()
+            .unwrap();
         assert_eq!(words, vec![0b0010010010]);
         assert_eq!(index.lock().len(), 1);
         index.clear();
