@@ -1,6 +1,7 @@
 //! Exhaustive k-NN over a row-major matrix with the kernel's blocked `knn`, spread over
 //! the rayon pool: by query chunks when there are enough queries, by row ranges (with
-//! a merge of the partial top-k) when there are few queries and many rows.
+//! a merge of the partial top-k) when there are few queries and many rows; and the
+//! one-to-many distances every scan (flat, IVF lists, selected rows) is made of.
 
 use flatl2_kernel::{kernels, KnnPath, MetricType, TopK, BLOCKED_THRESHOLD};
 use rayon::prelude::*;
@@ -125,4 +126,18 @@ pub(crate) fn row_norms(rows: &[f32], d: usize) -> Result<Vec<f32>, IndexError> 
             let _ = kernels.norms_sqr(r, d, o);
         });
     Ok(out)
+}
+
+/// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
+pub(crate) fn distances_to_rows(
+    metric: MetricType,
+    query: &[f32],
+    rows: &[f32],
+    out: &mut [f32],
+) -> Result<(), IndexError> {
+    match metric {
+        MetricType::L2 => kernels()?.l2_sqr_ny(query, rows, out)?,
+        MetricType::InnerProduct => kernels()?.inner_product_ny(query, rows, out)?,
+    }
+    Ok(())
 }

@@ -3,9 +3,10 @@
 
 use std::sync::OnceLock;
 
-use flatl2_kernel::{kernels, KnnPath};
+use flatl2_kernel::KnnPath;
 use rayon::prelude::*;
 
+use crate::exhaustive::distances_to_rows;
 use crate::selected::knn_selected;
 use crate::validate::{check_k, check_radius, checked_vectors, has_nan, nan_error, vector_count};
 use crate::{
@@ -100,20 +101,6 @@ impl FlatIndex {
             labels,
         })
     }
-}
-
-/// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
-pub(crate) fn distances_to_rows(
-    metric: MetricType,
-    query: &[f32],
-    rows: &[f32],
-    out: &mut [f32],
-) -> Result<(), IndexError> {
-    match metric {
-        MetricType::L2 => kernels()?.l2_sqr_ny(query, rows, out)?,
-        MetricType::InnerProduct => kernels()?.inner_product_ny(query, rows, out)?,
-    }
-    Ok(())
 }
 
 impl Index for FlatIndex {

@@ -7,8 +7,8 @@
 use flatl2_kernel::{kernels, MetricType, TopK};
 use rayon::prelude::*;
 
+use crate::exhaustive::distances_to_rows;
 use crate::exhaustive::push_in_label_order;
-use crate::flat::distances_to_rows;
 use crate::{IdSelector, IndexError};
 
 /// A selector that lists at most `n / SPARSE_RATIO` of `n` rows is gathered row by row

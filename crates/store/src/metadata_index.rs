@@ -109,7 +109,7 @@ impl Rows {
 
     fn not(mut self) -> Rows {
         self.words.iter_mut().for_each(|w| *w = !*w);
-        if self.n % 64 != 0 {
+        if !self.n.is_multiple_of(64) {
             if let Some(last) = self.words.last_mut() {
                 *last &= (1u64 << (self.n % 64)) - 1;
             }

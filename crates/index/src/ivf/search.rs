@@ -6,8 +6,8 @@ use flatl2_kernel::{kernels, KnnPath, TopK};
 use rayon::prelude::*;
 
 use super::IvfFlatIndex;
+use crate::exhaustive::distances_to_rows;
 use crate::exhaustive::push_in_label_order;
-use crate::flat::distances_to_rows;
 use crate::{IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many vectors is split across threads
