@@ -8,9 +8,10 @@ use crate::IdSelector;
 pub struct SearchParams<'a> {
     /// Inverted lists to visit per query (IVF indexes only; clamped to `nlist`).
     pub nprobe: Option<usize>,
-    /// Only these labels may be returned (Faiss's `sel`): the search is exact among
-    /// them, not a filter applied to the unfiltered top k. Indexes that cannot honour
-    /// it fail with `IndexError::Unsupported` rather than ignore it.
+    /// Only these labels may be returned (Faiss's `sel`): the search runs among them
+    /// (for IVF, among those in the probed lists), it does not filter the unfiltered
+    /// top k. Indexes that cannot honour it fail with `IndexError::Unsupported` rather
+    /// than ignore it.
     pub selector: Option<&'a IdSelector>,
 }
 

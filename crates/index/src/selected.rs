@@ -1,26 +1,20 @@
 //! Exact k-NN among the rows an [`IdSelector`] selects (Faiss's
-//! `SearchParameters.sel` on a flat index). Few selected rows are gathered and compared
-//! one by one; many are scanned in blocks with the one-to-many kernel, and only the
-//! selected rows enter the top k. Either way candidates arrive in ascending label order,
-//! so ties break as in Faiss (the earliest row wins).
+//! `SearchParameters.sel` on a flat index). Every selected row is compared with the
+//! one-to-one kernel, as Faiss's selector scan does, so its distance is the same
+//! whatever else is selected: few selected rows are gathered from their listed ids, many
+//! are found by walking the rows (split across threads, then merged). Either way
+//! candidates reach the top k in ascending label order, so ties break as in Faiss (the
+//! earliest row wins).
 
 use flatl2_kernel::{kernels, MetricType, TopK};
 use rayon::prelude::*;
 
-use crate::exhaustive::distances_to_rows;
 use crate::exhaustive::push_in_label_order;
 use crate::{IdSelector, IndexError};
 
 /// A selector that lists at most `n / SPARSE_RATIO` of `n` rows is gathered row by row
 /// instead of scanned.
 const SPARSE_RATIO: usize = 8;
-
-/// Most rows per run of the scan (the distances of one run live in a small buffer).
-const BLOCK_ROWS: usize = 1024;
-
-/// An unselected gap of at most this many rows inside a run is computed through rather
-/// than skipped (one kernel call per short run would cost more than the rows).
-const MAX_GAP: usize = 16;
 
 /// Below this many rows one thread scans everything for a query.
 const MIN_ROWS_PER_SPLIT: usize = 16384;
@@ -125,10 +119,10 @@ fn scanned(
     Ok(heap)
 }
 
-/// The top k of the selected rows among `start..end`. Distances are computed run by
-/// run over the selected rows (unselected gaps shorter than [`MAX_GAP`] rows are
-/// computed through and dropped), so rows far from any selected row are never read:
-/// a selection clustered in row ranges costs in proportion to its size.
+/// The top k of the selected rows among `start..end`, each selected row compared with
+/// the one-to-one kernel as [`gathered`] does (as Faiss's selector scan does), so a
+/// row's distance never depends on its neighbours, the split across threads or the
+/// selection's density; unselected rows are never read.
 #[allow(clippy::too_many_arguments)]
 fn scan_range(
     metric: MetricType,
@@ -140,35 +134,19 @@ fn scan_range(
     start: usize,
     end: usize,
 ) -> Result<TopK, IndexError> {
+    let kernels = kernels()?;
     let matcher = selector.matcher();
-    let selected = |row: usize| matcher.contains(row as i64);
     let mut heap = TopK::new(metric, k);
-    let mut buf = vec![0.0f32; BLOCK_ROWS];
-    let mut row = start;
-    while row < end {
-        while row < end && !selected(row) {
-            row += 1;
+    for row in start..end {
+        if !matcher.contains(row as i64) {
+            continue;
         }
-        if row == end {
-            break;
-        }
-        let first = row;
-        let mut last = row;
-        row += 1;
-        while row < end && row - first < BLOCK_ROWS && row - last <= MAX_GAP {
-            if selected(row) {
-                last = row;
-            }
-            row += 1;
-        }
-        let out = &mut buf[..last + 1 - first];
-        distances_to_rows(metric, q, &rows[first * d..(last + 1) * d], out)?;
-        for (j, &distance) in out.iter().enumerate() {
-            if selected(first + j) {
-                heap.push(distance, (first + j) as i64);
-            }
-        }
-        row = last + 1;
+        let v = &rows[row * d..(row + 1) * d];
+        let distance = match metric {
+            MetricType::L2 => kernels.l2_sqr(q, v)?,
+            MetricType::InnerProduct => kernels.inner_product(q, v)?,
+        };
+        heap.push(distance, row as i64);
     }
     Ok(heap)
 }

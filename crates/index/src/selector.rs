@@ -81,8 +81,8 @@ impl IdSelector {
         }
     }
 
-    /// The selected ids when the selector lists them (`Array`, `Batch`); `None` for a
-    /// range.
+    /// The selected ids when the selector lists them (`Array`, `Batch`, `Bitmap`, in
+    /// ascending order for a bitmap); `None` for a range.
     pub fn listed_ids(&self) -> Option<Vec<i64>> {
         match self {
             IdSelector::Range { .. } => None,

@@ -229,3 +229,59 @@ fn split_scans_merge_exactly() {
         }
     }
 }
+
+/// Identical vectors get bitwise-identical distances wherever they sit and whatever
+/// else is selected, so among equals the earliest row always wins (non-integer values
+/// and an odd width, so every kernel path and remainder is exercised).
+#[test]
+fn duplicates_tie_by_row_whatever_the_selection() {
+    let d = 37;
+    let distinct = uniform(5, d, 21);
+    let n = 3000;
+    let mut rng = Lcg::new(22);
+    let which: Vec<usize> = (0..n).map(|_| rng.below(5) as usize).collect();
+    let xb: Vec<f32> = which
+        .iter()
+        .flat_map(|&w| distinct[w * d..(w + 1) * d].to_vec())
+        .collect();
+    let q = uniform(1, d, 23);
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        let flat = FlatIndex::from_vectors(d, metric, xb.clone()).unwrap();
+        for density in [2u32, 30, 90] {
+            let chosen: Vec<bool> = (0..n).map(|_| rng.below(100) < density).collect();
+            let sel = IdSelector::bitmap(&chosen);
+            let k = 40;
+            let r = flat
+                .search(&q, k, Some(&SearchParams::with_selector(&sel)))
+                .unwrap();
+            // The expected order: by the distinct vector's rank, then by row.
+            let mut want: Vec<(usize, i64)> = (0..n)
+                .filter(|&i| chosen[i])
+                .map(|i| (which[i], i as i64))
+                .collect();
+            let score = |w: usize| dist64(metric, &q, &distinct[w * d..(w + 1) * d]);
+            want.sort_by(|a, b| {
+                let (sa, sb) = (score(a.0), score(b.0));
+                let by_score = match metric {
+                    MetricType::L2 => sa.total_cmp(&sb),
+                    MetricType::InnerProduct => sb.total_cmp(&sa),
+                };
+                by_score.then(a.1.cmp(&b.1))
+            });
+            want.truncate(k);
+            let got: Vec<i64> = r.labels.iter().copied().filter(|&l| l >= 0).collect();
+            if metric == MetricType::L2 {
+                let want: Vec<i64> = want.iter().map(|w| w.1).collect();
+                assert_eq!(got, want, "{metric:?} density {density}");
+            }
+            // Equal vectors, equal bits.
+            for (i, &l) in got.iter().enumerate() {
+                for (j, &m) in got.iter().enumerate() {
+                    if which[l as usize] == which[m as usize] {
+                        assert_eq!(r.distances[i].to_bits(), r.distances[j].to_bits());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// A ferrofaiss store as a langchain-rust vector store.
 ///
-/// - `add_documents`: each document is one row (its `page_content` embedded, its
+/// - `add_documents`: nothing to add returns no ids; each document is one row (its `page_content` embedded, its
 ///   metadata kept, keys sorted since a `HashMap` has no order); returns the new ids.
 /// - `similarity_search(query, limit, opt)`: the `limit` nearest rows as documents whose
 ///   `score` is the store's relevance score (LangChain's
@@ -20,7 +20,8 @@ use serde_json::Value;
 ///   strategy; higher is better).
 /// - `opt.filters`: a LangChain metadata filter (the JSON of Python's dict filter),
 ///   evaluated over every row before the `limit` are taken, so the result is the exact
-///   nearest `limit` among matching rows (not LangChain's "filter the 20 nearest").
+///   nearest `limit` among matching rows (not LangChain's "filter the 20 nearest"; on
+///   an IVF store, among the rows of the probed lists, as Faiss does).
 ///   A filter LangChain would reject is an error. `opt.score_threshold` keeps relevance
 ///   `>=` it. `opt.embedder`, when set, embeds the documents or the query instead of
 ///   the store's embedder (its vectors must have the store's width).
@@ -75,6 +76,9 @@ impl VectorStore for FaissVectorStore {
         opt: &Self::Options,
     ) -> Result<Vec<String>, Box<dyn Error>> {
         check_namespace(opt)?;
+        if docs.is_empty() {
+            return Ok(Vec::new());
+        }
         let texts: Vec<String> = docs.iter().map(|d| d.page_content.clone()).collect();
         let metadatas: Vec<Metadata> = docs.iter().map(|d| to_metadata(&d.metadata)).collect();
         let ids = match &opt.embedder {

@@ -100,21 +100,26 @@ impl RigEmbeddings {
         }
     }
 
+    /// Embeds `texts` in calls of at most the model's `max_documents` (rig's
+    /// `Model::call` does not split a batch; only its `EmbeddingsBuilder` does).
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbeddingError> {
-        let wanted = texts.len();
-        let response = self.model.call(texts).await.map_err(bridged)?;
-        if response.embeddings.len() != wanted {
-            return Err(EmbeddingError::MalformedResponse(format!(
-                "rig model {} returned {} vectors for {wanted} texts",
-                self.name(),
-                response.embeddings.len()
-            )));
+        let per_call = self.model.capabilities().max_documents.max(1);
+        let mut vectors = Vec::with_capacity(texts.len());
+        for chunk in texts.chunks(per_call) {
+            let response = self.model.call(chunk.to_vec()).await.map_err(bridged)?;
+            if response.embeddings.len() != chunk.len() {
+                return Err(EmbeddingError::MalformedResponse(format!(
+                    "rig model {} returned {} vectors for {} texts",
+                    self.name(),
+                    response.embeddings.len(),
+                    chunk.len()
+                )));
+            }
+            for embedding in response.embeddings {
+                vectors.push(vector_from_f64(&embedding.vec)?);
+            }
         }
-        response
-            .embeddings
-            .into_iter()
-            .map(|embedding| vector_from_f64(&embedding.vec))
-            .collect()
+        Ok(vectors)
     }
 }
 
@@ -149,5 +154,50 @@ impl Embeddings for RigEmbeddings {
 
     fn dimension(&self) -> Option<usize> {
         Some(self.model.capabilities().ndims).filter(|&n| n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Embeds text `i` as `[i]` (its number) and counts its calls.
+    struct Numbered(AtomicUsize);
+
+    impl Embeddings for Numbered {
+        fn aembed_documents<'a>(&'a self, texts: &'a [String]) -> EmbedFuture<'a, Vec<Vec<f32>>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                Ok(texts
+                    .iter()
+                    .map(|t| vec![t.parse::<f32>().unwrap()])
+                    .collect())
+            })
+        }
+        fn aembed_query<'a>(&'a self, text: &'a str) -> EmbedFuture<'a, Vec<f32>> {
+            Box::pin(async move { Ok(vec![text.parse::<f32>().unwrap()]) })
+        }
+        fn name(&self) -> String {
+            "numbered".into()
+        }
+    }
+
+    #[test]
+    fn batches_follow_the_models_limit_and_keep_order() {
+        let inner = Arc::new(Numbered(AtomicUsize::new(0)));
+        let wire = Local::new(PROVIDER).with_capabilities(Capabilities::embedding(3, 1));
+        let model = Model::new(
+            wire,
+            EmbeddingsRuntime {
+                embedder: inner.clone(),
+            },
+        );
+        let bridged = RigEmbeddings::new(model);
+        let texts: Vec<String> = (0..7).map(|i| i.to_string()).collect();
+        let vectors = futures::executor::block_on(bridged.aembed_documents(&texts)).unwrap();
+        assert_eq!(vectors, (0..7).map(|i| vec![i as f32]).collect::<Vec<_>>());
+        assert_eq!(inner.0.load(Ordering::SeqCst), 3);
     }
 }

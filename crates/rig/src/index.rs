@@ -28,9 +28,11 @@ use crate::payload::{from_row, to_metadata};
 ///   embedder; scores are the store's relevance scores (LangChain's
 ///   `similarity_search_with_relevance_scores`: `1 - d/√2` for the default Euclidean
 ///   strategy, higher is better), and `threshold` keeps scores `>=` it. A rig
-///   [`Filter`] is applied to every row before the top `samples` are taken, as rig's
-///   own stores do: the result is the exact top `samples` among matching rows, not
-///   LangChain's "filter the `fetch_k` nearest". `samples = 0` returns nothing.
+///   [`Filter`] chooses among all rows before the top `samples` are taken, as rig's
+///   own stores do ([`FilterMode::Exact`]; on an IVF store, among the rows of the
+///   probed lists, as Faiss does), not LangChain's "filter the `fetch_k` nearest".
+///   `samples = 0` returns nothing. A store whose distance strategy has no relevance
+///   function (`DOT_PRODUCT`, `JACCARD` without a custom one) fails every search.
 /// - **Documents**: `top_n::<T>` deserializes `T` from a row's metadata (what
 ///   [`InsertDocuments`] stored, see the crate docs); a row with no metadata, as in a
 ///   LangChain store of plain texts, is its text, so `top_n::<String>` reads those.
@@ -75,13 +77,19 @@ impl FaissVectorIndex {
                 .filter(to_store_filter(filter))
                 .filter_mode(FilterMode::Exact);
         }
-        if let Some(threshold) = req.threshold() {
-            opts = opts.score_threshold(threshold as f32);
-        }
-        self.store
+        let hits = self
+            .store
             .similarity_search_with_relevance_scores(req.query(), opts)
             .await
-            .map_err(datastore)
+            .map_err(datastore)?;
+        // rig's threshold is an f64 minimum, compared as such (not rounded to f32).
+        Ok(match req.threshold() {
+            Some(threshold) => hits
+                .into_iter()
+                .filter(|(_, score)| f64::from(*score) >= threshold)
+                .collect(),
+            None => hits,
+        })
     }
 }
 

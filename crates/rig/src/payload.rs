@@ -8,19 +8,26 @@ use serde_json::Value;
 /// `String`, a number, a list) is stored.
 pub const DOCUMENT_KEY: &str = "rig_document";
 
-/// The metadata of a row for a document serialized as `json`.
+/// The metadata of a row for a document serialized as `json`: its fields, unless
+/// reading them back would be ambiguous (no fields, which reads as a plain-text row, or
+/// [`DOCUMENT_KEY`] as the only field), in which case it is wrapped like a non-object.
 pub(crate) fn to_metadata(json: Value) -> Metadata {
     match json {
-        Value::Object(fields) => fields,
+        Value::Object(fields) if !fields.is_empty() && !is_wrapped(&fields) => fields,
         other => Metadata::from_iter([(DOCUMENT_KEY.to_string(), other)]),
     }
+}
+
+/// Whether `metadata` is a wrapped document: [`DOCUMENT_KEY`] and nothing else.
+fn is_wrapped(metadata: &Metadata) -> bool {
+    metadata.len() == 1 && metadata.contains_key(DOCUMENT_KEY)
 }
 
 /// The document JSON stored in `metadata`, the inverse of [`to_metadata`]: the value
 /// under [`DOCUMENT_KEY`] when that is the only key, else the metadata as an object.
 pub(crate) fn from_metadata(metadata: &Metadata) -> Value {
     match metadata.get(DOCUMENT_KEY) {
-        Some(value) if metadata.len() == 1 => value.clone(),
+        Some(value) if is_wrapped(metadata) => value.clone(),
         _ => Value::Object(metadata.clone()),
     }
 }
@@ -44,6 +51,9 @@ mod tests {
     fn objects_are_the_metadata_and_other_values_are_wrapped() {
         for doc in [
             json!({"title": "a", "n": 1}),
+            json!({}),
+            json!({"rig_document": 5}),
+            json!({"rig_document": {"rig_document": 5}}),
             json!("plain text"),
             json!(3),
             json!([1, 2]),

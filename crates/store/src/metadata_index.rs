@@ -23,6 +23,10 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 
+/// The most fields whose rows are kept at once (each costs about 4 bytes per row, 16
+/// more for a numeric field).
+const MAX_FIELDS: usize = 32;
+
 /// Per-field row lists, built lazily (see the module docs).
 #[derive(Default)]
 pub(crate) struct MetadataIndex {
@@ -137,7 +141,8 @@ impl MetadataIndex {
         n: usize,
         metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
     ) -> Result<Option<Vec<u64>>, StoreError> {
-        if !answerable(expr) {
+        // Rows are stored as u32; a store beyond that is evaluated document by document.
+        if n > u32::MAX as usize || !answerable(expr) {
             return Ok(None);
         }
         Ok(self.rows(expr, n, metadata)?.map(|rows| rows.words))
@@ -190,7 +195,7 @@ impl MetadataIndex {
         }
         let mut by_key: HashMap<HashKey, Vec<u32>> = HashMap::new();
         let mut unhashable = 0;
-        let mut numeric = Some(Vec::with_capacity(n));
+        let mut numeric = Some(Vec::new());
         let missing = Value::Null;
         for row in 0..n {
             let value = metadata(row)?.get(field).unwrap_or(&missing);
@@ -211,7 +216,13 @@ impl MetadataIndex {
             unhashable,
             numeric,
         });
-        self.lock().insert(field.to_string(), Arc::clone(&rows));
+        let mut fields = self.lock();
+        // Field names come from filters, which may come from users: keep at most
+        // MAX_FIELDS fields' rows, starting over when full.
+        if fields.len() >= MAX_FIELDS {
+            fields.clear();
+        }
+        fields.insert(field.to_string(), Arc::clone(&rows));
         Ok(rows)
     }
 

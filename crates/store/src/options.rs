@@ -19,10 +19,10 @@ pub enum FilterMode {
     #[default]
     #[serde(rename = "langchain")]
     LangChain,
-    /// The true nearest among the documents that match, whatever `fetch_k` says: the
-    /// filter is evaluated on every document and the matching rows become the index
-    /// scan's selector (Faiss's `SearchParameters.sel`), so non-matching rows never
-    /// compete. MMR's candidates are the `fetch_k` nearest matching rows. A filter that
+    /// The nearest among the documents that match, whatever `fetch_k` says: the
+    /// matching rows become the index scan's selector (Faiss's `SearchParameters.sel`),
+    /// so non-matching rows never compete. Exact on a flat index; an IVF index, as in
+    /// Faiss, looks only in the `nprobe` lists it probes. MMR's candidates are the `fetch_k` nearest matching rows. A filter that
     /// cannot be evaluated on some document fails the search, wherever that document
     /// ranks.
     #[serde(rename = "exact")]

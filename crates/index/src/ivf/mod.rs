@@ -389,7 +389,13 @@ impl IvfFlatIndex {
     /// Removal through a hashtable direct map: each selected id is swapped with the
     /// last entry of its list.
     fn remove_hashtable(&mut self, sel: &IdSelector) -> usize {
-        let candidates: Vec<i64> = match sel.listed_ids() {
+        // A selector that may list more ids than the index holds (a dense bitmap) is
+        // matched against the stored ids instead of listed.
+        let listed = match sel.count() {
+            Some(count) if count <= self.ntotal => sel.listed_ids(),
+            _ => None,
+        };
+        let candidates: Vec<i64> = match listed {
             Some(ids) => ids,
             None => {
                 let m = sel.matcher();
