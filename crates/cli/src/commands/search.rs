@@ -34,9 +34,9 @@ pub struct SearchArgs {
     /// '{"page": {"$gte": 2}}', '{"$or": [...]}'.
     #[arg(long, value_name = "JSON")]
     filter: Option<String>,
-    /// With --filter: the true k nearest among the matching documents, whatever
-    /// --fetch-k says (LangChain filters only the fetch-k nearest, so it may return
-    /// fewer than k).
+    /// With --filter: the k nearest among the matching documents, whatever --fetch-k
+    /// says (LangChain filters only the fetch-k nearest, so it may return fewer than k);
+    /// an IVF index looks in its probed lists.
     #[arg(long, requires = "filter")]
     exact_filter: bool,
     /// Maximal marginal relevance: relevant and diverse results.
