@@ -10,7 +10,7 @@ use flatl2_kernel::{kernels, MetricType, TopK};
 use rayon::prelude::*;
 
 use crate::exhaustive::push_in_label_order;
-use crate::{IdSelector, IndexError};
+use crate::{IdMatcher, IdSelector, IndexError};
 
 /// A selector that lists at most `n / SPARSE_RATIO` of `n` rows is gathered row by row
 /// instead of scanned.
@@ -39,22 +39,25 @@ pub(crate) fn knn_selected(
     let sparse = selector
         .count()
         .is_some_and(|c| c.saturating_mul(SPARSE_RATIO) <= n);
-    let listed = if sparse {
+    // Prepared once for all queries: the listed rows, or the membership test.
+    let selection = if sparse {
         let mut ids: Vec<i64> = selector.listed_ids().unwrap_or_default();
         ids.retain(|&id| id >= 0 && (id as u64) < n as u64);
         ids.sort_unstable();
         ids.dedup();
-        Some(ids)
+        Selection::Listed(ids)
     } else {
-        None
+        Selection::Matching(selector.matcher())
     };
     dist.par_chunks_mut(k)
         .zip(labels.par_chunks_mut(k))
         .zip(queries.par_chunks(d))
         .try_for_each(|((dc, lc), q)| {
-            let mut heap = match &listed {
-                Some(ids) => gathered(metric, q, rows, d, k, ids)?,
-                None => scanned(metric, q, rows, d, k, selector)?,
+            let mut heap = match &selection {
+                Selection::Listed(ids) => {
+                    top_k_of(metric, q, rows, d, k, ids.iter().map(|&id| id as usize))?
+                }
+                Selection::Matching(matcher) => scanned(metric, q, rows, d, k, matcher)?,
             };
             heap.drain_sorted_into(dc, lc);
             Ok::<(), IndexError>(())
@@ -62,37 +65,21 @@ pub(crate) fn knn_selected(
     Ok((dist, labels))
 }
 
-/// The top k of the listed rows (ascending, in range), compared one by one.
-fn gathered(
-    metric: MetricType,
-    q: &[f32],
-    rows: &[f32],
-    d: usize,
-    k: usize,
-    ids: &[i64],
-) -> Result<TopK, IndexError> {
-    let kernels = kernels()?;
-    let mut heap = TopK::new(metric, k);
-    for &id in ids {
-        let row = &rows[id as usize * d..(id as usize + 1) * d];
-        let distance = match metric {
-            MetricType::L2 => kernels.l2_sqr(q, row)?,
-            MetricType::InnerProduct => kernels.inner_product(q, row)?,
-        };
-        heap.push(distance, id);
-    }
-    Ok(heap)
+/// How the selected rows are found: listed (few), or by testing every row (many).
+enum Selection<'a> {
+    Listed(Vec<i64>),
+    Matching(IdMatcher<'a>),
 }
 
-/// The top k of the selected rows, scanning all rows in blocks; split across threads
-/// by row ranges when there are many rows, then merged.
+/// The top k of the selected rows, walking all rows; split across threads by row
+/// ranges when there are many rows, then merged.
 fn scanned(
     metric: MetricType,
     q: &[f32],
     rows: &[f32],
     d: usize,
     k: usize,
-    selector: &IdSelector,
+    matcher: &IdMatcher<'_>,
 ) -> Result<TopK, IndexError> {
     let n = rows.len() / d;
     let threads = rayon::current_num_threads().max(1);
@@ -103,7 +90,8 @@ fn scanned(
         .map(|p| {
             let start = p * rows_per_part;
             let end = ((p + 1) * rows_per_part).min(n);
-            scan_range(metric, q, rows, d, k, selector, start, end)
+            let selected = (start..end).filter(|&row| matcher.contains(row as i64));
+            top_k_of(metric, q, rows, d, k, selected)
         })
         .collect::<Result<_, IndexError>>()?;
     if partials.len() == 1 {
@@ -119,28 +107,21 @@ fn scanned(
     Ok(heap)
 }
 
-/// The top k of the selected rows among `start..end`, each selected row compared with
-/// the one-to-one kernel as [`gathered`] does (as Faiss's selector scan does), so a
-/// row's distance never depends on its neighbours, the split across threads or the
-/// selection's density; unselected rows are never read.
-#[allow(clippy::too_many_arguments)]
-fn scan_range(
+/// The top k of `selected` (ascending rows, in range), each compared with the
+/// one-to-one kernel, as Faiss's selector scan does: a row's distance never depends on
+/// its neighbours, the split across threads or the selection's density, and rows not
+/// selected are never read.
+fn top_k_of(
     metric: MetricType,
     q: &[f32],
     rows: &[f32],
     d: usize,
     k: usize,
-    selector: &IdSelector,
-    start: usize,
-    end: usize,
+    selected: impl Iterator<Item = usize>,
 ) -> Result<TopK, IndexError> {
     let kernels = kernels()?;
-    let matcher = selector.matcher();
     let mut heap = TopK::new(metric, k);
-    for row in start..end {
-        if !matcher.contains(row as i64) {
-            continue;
-        }
+    for row in selected {
         let v = &rows[row * d..(row + 1) * d];
         let distance = match metric {
             MetricType::L2 => kernels.l2_sqr(q, v)?,

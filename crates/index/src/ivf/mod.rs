@@ -478,10 +478,7 @@ impl Index for IvfFlatIndex {
         if !self.is_trained {
             return Err(IndexError::NotTrained);
         }
-        match params.and_then(|p| p.selector) {
-            Some(selector) => self.search_lists_selected(queries, k, nprobe, selector),
-            None => self.search_lists(queries, k, nprobe),
-        }
+        self.search_lists(queries, k, nprobe, params.and_then(|p| p.selector))
     }
 
     fn range_search(

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::IvfFlatIndex;
 use crate::exhaustive::distances_to_rows;
 use crate::exhaustive::push_in_label_order;
-use crate::{IdSelector, IndexError, RangeSearchResult, SearchResult};
+use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many vectors is split across threads
 /// when there are fewer queries than threads.
@@ -31,13 +31,15 @@ impl IvfFlatIndex {
         self.lists.iter().map(|l| l.len()).max().unwrap_or(0)
     }
 
-    /// Scans `probes` for `query` into `heap`.
+    /// Scans `probes` for `query` into `heap`; with `selected`, only the ids it
+    /// contains enter the heap (Faiss's `SearchParameters.sel`).
     fn scan_into(
         &self,
         query: &[f32],
         probes: &[i64],
         heap: &mut TopK,
         scratch: &mut Vec<f32>,
+        selected: Option<&IdMatcher<'_>>,
     ) -> Result<(), IndexError> {
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
@@ -47,16 +49,29 @@ impl IvfFlatIndex {
             }
             scratch.resize(list.len(), 0.0);
             distances_to_rows(self.metric, query, &list.codes, scratch)?;
-            heap.push_labeled(scratch, &list.ids);
+            match selected {
+                None => heap.push_labeled(scratch, &list.ids),
+                Some(matcher) => {
+                    for (&distance, &id) in scratch.iter().zip(&list.ids) {
+                        if matcher.contains(id) {
+                            heap.push(distance, id);
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
 
+    /// The `k` nearest of each query among its `nprobe` probed lists; with `selector`,
+    /// among the selected ids of those lists only (each query then scans its own lists,
+    /// queries in parallel).
     pub(super) fn search_lists(
         &self,
         queries: &[f32],
         k: usize,
         nprobe: usize,
+        selector: Option<&IdSelector>,
     ) -> Result<SearchResult, IndexError> {
         let d = self.d;
         let nq = queries.len() / d;
@@ -66,8 +81,9 @@ impl IvfFlatIndex {
             return Ok(out);
         }
         let probes = self.probes(queries, nprobe)?;
+        let matcher = selector.map(IdSelector::matcher);
         let threads = rayon::current_num_threads();
-        if nq < threads {
+        if matcher.is_none() && nq < threads {
             for q in 0..nq {
                 let qp = &probes[q * nprobe..(q + 1) * nprobe];
                 let scanned: usize = qp
@@ -80,7 +96,7 @@ impl IvfFlatIndex {
                     self.scan_split(query, qp, k)?
                 } else {
                     let mut heap = TopK::new(metric, k);
-                    self.scan_into(query, qp, &mut heap, &mut Vec::new())?;
+                    self.scan_into(query, qp, &mut heap, &mut Vec::new(), None)?;
                     heap
                 };
                 heap.drain_sorted_into(
@@ -90,7 +106,7 @@ impl IvfFlatIndex {
             }
             return Ok(out);
         }
-        if nq >= LIST_MAJOR_MIN_QUERIES {
+        if matcher.is_none() && nq >= LIST_MAJOR_MIN_QUERIES {
             return self.search_list_major(queries, k, nprobe, &probes, out);
         }
         let longest = self.longest_list();
@@ -108,59 +124,13 @@ impl IvfFlatIndex {
                         &pc[i * nprobe..(i + 1) * nprobe],
                         &mut heap,
                         &mut scratch,
+                        matcher.as_ref(),
                     )?;
                     heap.drain_sorted_into(
                         &mut dc[i * k..(i + 1) * k],
                         &mut lc[i * k..(i + 1) * k],
                     );
                 }
-                Ok::<(), IndexError>(())
-            })?;
-        Ok(out)
-    }
-
-    /// Search restricted to the ids `selector` selects (Faiss's `SearchParameters.sel`):
-    /// each query scans its probed lists, in probe order, and only selected entries
-    /// enter its top k. Queries run in parallel.
-    pub(super) fn search_lists_selected(
-        &self,
-        queries: &[f32],
-        k: usize,
-        nprobe: usize,
-        selector: &IdSelector,
-    ) -> Result<SearchResult, IndexError> {
-        let d = self.d;
-        let nq = queries.len() / d;
-        let metric = self.metric;
-        let mut out = SearchResult::empty(nq, k, metric.worst());
-        if nq == 0 || self.ntotal == 0 {
-            return Ok(out);
-        }
-        let probes = self.probes(queries, nprobe)?;
-        let matcher = selector.matcher();
-        out.distances
-            .par_chunks_mut(k)
-            .zip(out.labels.par_chunks_mut(k))
-            .zip(queries.par_chunks(d))
-            .zip(probes.par_chunks(nprobe))
-            .try_for_each(|(((dc, lc), query), qp)| {
-                let mut heap = TopK::new(metric, k);
-                let mut scratch = Vec::new();
-                for &p in qp {
-                    let Ok(p) = usize::try_from(p) else { continue };
-                    let list = &self.lists[p];
-                    if list.is_empty() {
-                        continue;
-                    }
-                    scratch.resize(list.len(), 0.0);
-                    distances_to_rows(metric, query, &list.codes, &mut scratch)?;
-                    for (&distance, &id) in scratch.iter().zip(&list.ids) {
-                        if matcher.contains(id) {
-                            heap.push(distance, id);
-                        }
-                    }
-                }
-                heap.drain_sorted_into(dc, lc);
                 Ok::<(), IndexError>(())
             })?;
         Ok(out)
@@ -283,7 +253,7 @@ impl IvfFlatIndex {
             .par_chunks(per_task)
             .map(|chunk| {
                 let mut heap = TopK::new(metric, k);
-                self.scan_into(query, chunk, &mut heap, &mut Vec::new())?;
+                self.scan_into(query, chunk, &mut heap, &mut Vec::new(), None)?;
                 Ok(heap.into_sorted())
             })
             .collect::<Result<Vec<_>, IndexError>>()?;
