@@ -23,6 +23,9 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 
+/// Reads row `r`'s metadata (for building a field's rows).
+type ReadMetadata<'s> = dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync + 's;
+
 /// The most fields whose rows are kept at once (each costs about 4 bytes per row, 16
 /// more for a numeric field).
 const MAX_FIELDS: usize = 32;
@@ -139,7 +142,7 @@ impl MetadataIndex {
         &self,
         expr: &FilterExpr,
         n: usize,
-        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+        metadata: &ReadMetadata<'s>,
     ) -> Result<Option<Vec<u64>>, StoreError> {
         // Rows are stored as u32; a store beyond that is evaluated document by document.
         if n > u32::MAX as usize || !answerable(expr) {
@@ -152,29 +155,11 @@ impl MetadataIndex {
         &self,
         expr: &FilterExpr,
         n: usize,
-        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+        metadata: &ReadMetadata<'s>,
     ) -> Result<Option<Rows>, StoreError> {
         Ok(match expr {
-            FilterExpr::All(parts) => {
-                let mut acc = Rows::all(n);
-                for part in parts {
-                    let Some(rows) = self.rows(part, n, metadata)? else {
-                        return Ok(None);
-                    };
-                    acc = acc.and(&rows);
-                }
-                Some(acc)
-            }
-            FilterExpr::Any(parts) => {
-                let mut acc = Rows::none(n);
-                for part in parts {
-                    let Some(rows) = self.rows(part, n, metadata)? else {
-                        return Ok(None);
-                    };
-                    acc = acc.or(&rows);
-                }
-                Some(acc)
-            }
+            FilterExpr::All(parts) => self.combine(parts, n, metadata, Rows::all(n), Rows::and)?,
+            FilterExpr::Any(parts) => self.combine(parts, n, metadata, Rows::none(n), Rows::or)?,
             FilterExpr::Not(inner) => self.rows(inner, n, metadata)?.map(Rows::not),
             FilterExpr::Field { field, condition } => {
                 let rows = self.field(field, n, metadata)?;
@@ -183,12 +168,32 @@ impl MetadataIndex {
         })
     }
 
+    /// `start` combined by `op` with the rows of each part, in order; `None` as soon as
+    /// one part has no answer.
+    fn combine<'s>(
+        &self,
+        parts: &[FilterExpr],
+        n: usize,
+        metadata: &ReadMetadata<'s>,
+        start: Rows,
+        op: fn(Rows, &Rows) -> Rows,
+    ) -> Result<Option<Rows>, StoreError> {
+        let mut acc = start;
+        for part in parts {
+            let Some(rows) = self.rows(part, n, metadata)? else {
+                return Ok(None);
+            };
+            acc = op(acc, &rows);
+        }
+        Ok(Some(acc))
+    }
+
     /// The rows of `field`, built on first use.
     fn field<'s>(
         &self,
         field: &str,
         n: usize,
-        metadata: &(dyn Fn(usize) -> Result<&'s Metadata, StoreError> + Sync),
+        metadata: &ReadMetadata<'s>,
     ) -> Result<Arc<FieldRows>, StoreError> {
         if let Some(rows) = self.lock().get(field) {
             return Ok(Arc::clone(rows));
