@@ -10,6 +10,9 @@ use ferrofaiss_docstore::{Filter, Metadata};
 use ferrofaiss_embeddings::FakeEmbeddings;
 use ferrofaiss_store::{DistanceStrategy, FaissStore, FilterMode, SearchOptions, StoreConfig};
 use proptest::prelude::*;
+
+mod common;
+use common::faiss_top;
 use serde_json::json;
 
 const DIM: usize = 4;
@@ -74,50 +77,6 @@ fn filter_case(which: usize, x: i64) -> (serde_json::Value, Box<dyn Fn(i64, i64)
         ),
         _ => (json!({"v": {"$lt": -1}}), Box::new(|_, _| false)),
     }
-}
-
-/// The `n` best of `(row, vector)` candidates in row order, as Faiss's heap keeps them:
-/// L2 sorts by (distance, row); inner product keeps a set where a later row evicts the
-/// (lowest similarity, lowest row) member only when strictly more similar.
-fn faiss_top(cands: &[(usize, &[f32])], q: &[f32], n: usize, ip: bool) -> Vec<(usize, f64)> {
-    let score = |v: &[f32]| -> f64 {
-        if ip {
-            v.iter()
-                .zip(q)
-                .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                .sum()
-        } else {
-            v.iter()
-                .zip(q)
-                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                .sum()
-        }
-    };
-    if !ip {
-        let mut all: Vec<(usize, f64)> = cands.iter().map(|(r, v)| (*r, score(v))).collect();
-        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        all.truncate(n);
-        return all;
-    }
-    let mut kept: Vec<(usize, f64)> = Vec::new();
-    for (row, v) in cands {
-        let s = score(v);
-        if kept.len() < n {
-            kept.push((*row, s));
-            continue;
-        }
-        let (at, worst) = kept
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.1 .0.cmp(&b.1 .0)))
-            .map(|(i, r)| (i, *r))
-            .unwrap();
-        if s > worst.1 {
-            kept[at] = (*row, s);
-        }
-    }
-    kept.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-    kept
 }
 
 proptest! {

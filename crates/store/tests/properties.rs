@@ -8,6 +8,9 @@ use ferrofaiss_docstore::{Filter, Metadata};
 use ferrofaiss_embeddings::FakeEmbeddings;
 use ferrofaiss_store::{DistanceStrategy, FaissStore, LoadOptions, SearchOptions, StoreConfig};
 use proptest::prelude::*;
+
+mod common;
+use common::faiss_top;
 use serde_json::json;
 
 const DIM: usize = 4;
@@ -92,52 +95,10 @@ fn filter_case(which: usize, x: i64) -> (serde_json::Value, Box<dyn Fn(i64, i64)
     }
 }
 
-/// The `n` rows Faiss returns, best first, with f64 scores, following the streaming
-/// model of spec §4.3: L2 is a sort by (distance, row); inner product keeps a set of
-/// `n` rows where a later row only evicts the (lowest similarity, lowest row) member
-/// when it is strictly more similar, and outputs by (similarity, row) descending.
-fn faiss_top(spec: &Spec, q: &[f32], n: usize) -> Vec<(usize, f64)> {
-    let scores: Vec<f64> = spec
-        .vectors
-        .iter()
-        .map(|v| {
-            if spec.ip {
-                v.iter()
-                    .zip(q)
-                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                    .sum()
-            } else {
-                v.iter()
-                    .zip(q)
-                    .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                    .sum()
-            }
-        })
-        .collect();
-    if !spec.ip {
-        let mut rows: Vec<(usize, f64)> = scores.into_iter().enumerate().collect();
-        rows.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-        rows.truncate(n);
-        return rows;
-    }
-    let mut kept: Vec<(usize, f64)> = Vec::new();
-    for (row, s) in scores.into_iter().enumerate() {
-        if kept.len() < n {
-            kept.push((row, s));
-            continue;
-        }
-        let (worst_at, worst) = kept
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.1 .0.cmp(&b.1 .0)))
-            .map(|(i, r)| (i, *r))
-            .unwrap();
-        if s > worst.1 {
-            kept[worst_at] = (row, s);
-        }
-    }
-    kept.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-    kept
+/// [`faiss_top`] over every row of `spec`.
+fn spec_top(spec: &Spec, q: &[f32], n: usize) -> Vec<(usize, f64)> {
+    let rows: Vec<(usize, &[f32])> = spec.vectors.iter().map(Vec::as_slice).enumerate().collect();
+    faiss_top(&rows, q, n, spec.ip)
 }
 
 proptest! {
@@ -166,7 +127,7 @@ proptest! {
             .map(|(d, s)| (d.id.unwrap(), s))
             .collect();
         // LangChain: examine the fetch_k nearest, keep those passing, cut to k.
-        let want: Vec<(String, f64)> = faiss_top(&spec, &q, fetch_k)
+        let want: Vec<(String, f64)> = spec_top(&spec, &q, fetch_k)
             .into_iter()
             .filter(|(row, _)| keep(spec.groups[*row], spec.values[*row]))
             .take(k)

@@ -1,4 +1,5 @@
-//! What several of the store's test files share.
+//! What several of the store's test files share (each uses part of it).
+#![allow(dead_code)]
 
 use ferrofaiss_embeddings::{EmbedFuture, Embeddings};
 
@@ -21,4 +22,50 @@ impl Embeddings for CountEmbeddings {
     fn name(&self) -> String {
         "count".into()
     }
+}
+
+/// The `n` rows Faiss returns from `(row, vector)` candidates offered in row order, best
+/// first, with f64 scores, following the streaming model of spec §4.3: L2 is a sort by
+/// (distance, row); inner product keeps a set of `n` rows where a later row only evicts
+/// the (lowest similarity, lowest row) member when it is strictly more similar, and
+/// outputs by (similarity, row) descending.
+pub fn faiss_top(cands: &[(usize, &[f32])], q: &[f32], n: usize, ip: bool) -> Vec<(usize, f64)> {
+    let score = |v: &[f32]| -> f64 {
+        if ip {
+            v.iter()
+                .zip(q)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum()
+        } else {
+            v.iter()
+                .zip(q)
+                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                .sum()
+        }
+    };
+    if !ip {
+        let mut all: Vec<(usize, f64)> = cands.iter().map(|(r, v)| (*r, score(v))).collect();
+        all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        all.truncate(n);
+        return all;
+    }
+    let mut kept: Vec<(usize, f64)> = Vec::new();
+    for (row, v) in cands {
+        let s = score(v);
+        if kept.len() < n {
+            kept.push((*row, s));
+            continue;
+        }
+        let (at, worst) = kept
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.1 .0.cmp(&b.1 .0)))
+            .map(|(i, r)| (i, *r))
+            .unwrap();
+        if s > worst.1 {
+            kept[at] = (*row, s);
+        }
+    }
+    kept.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    kept
 }
