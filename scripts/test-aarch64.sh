@@ -13,13 +13,7 @@ command -v qemu-aarch64 >/dev/null 2>&1 || missing+=(qemu-user)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu)
 # The cross C library (crt files, libc) is only a recommendation of the compiler package.
 [ -e /usr/aarch64-linux-gnu/lib/crti.o ] || missing+=(libc6-dev-arm64-cross)
-if ((${#missing[@]})); then
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}"
-fi
+bash scripts/apt-install.sh "${missing[@]}"
 if ! rustup target list --installed | grep -qx "$target"; then
     rustup target add "$target"
 fi
