@@ -3,15 +3,18 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 use ferrofaiss_docstore::{Document, Metadata};
 use ferrofaiss_embeddings::Embeddings;
 
 use ferrofaiss_store::batch::{check_embedding_count, prepare_batch, split_documents};
 use ferrofaiss_store::{
-    FaissStore, LoadOptions, SaveFormat, SearchOptions, SearchType, StoreConfig, StoreError,
+    FaissStore, LoadOptions, QueryKind, SaveFormat, SearchOptions, SearchType, StoreConfig,
+    StoreError,
 };
 
+use crate::coalesce::{Batching, Coalescer};
 use crate::lock::{blocking, read_lock, write_lock};
 
 /// A shared, thread-safe store with async methods. Cloning the handle is cheap and
@@ -37,9 +40,54 @@ use crate::lock::{blocking, read_lock, write_lock};
 /// # Ok::<(), ferrofaiss_store::StoreError>(())
 /// # }).unwrap();
 /// ```
+///
+/// Searches that arrive while another search is running are answered together in the
+/// next pass (see [`Batching`]; each caller still gets exactly the result its own search
+/// would give). [`AsyncFaissStore::builder`] sets the batch size and wait.
 #[derive(Debug, Clone)]
 pub struct AsyncFaissStore {
     inner: Arc<RwLock<FaissStore>>,
+    coalescer: Arc<Coalescer>,
+}
+
+/// Builds an [`AsyncFaissStore`] with chosen [`Batching`]
+/// ([`AsyncFaissStore::builder`]).
+#[derive(Debug)]
+#[must_use]
+pub struct AsyncFaissStoreBuilder {
+    store: FaissStore,
+    batching: Batching,
+}
+
+impl AsyncFaissStoreBuilder {
+    /// The most searches one pass answers (default
+    /// [`Batching::DEFAULT_MAX_BATCH`]; 1 turns batching off; 0 is refused by
+    /// [`AsyncFaissStoreBuilder::build`]).
+    pub fn max_batch(mut self, max_batch: usize) -> Self {
+        self.batching = self.batching.max_batch(max_batch);
+        self
+    }
+
+    /// How long a pass that is not full waits for more searches before it starts
+    /// (default zero: searches that arrive during a pass form the next one).
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.batching = self.batching.max_wait(max_wait);
+        self
+    }
+
+    /// Both settings at once.
+    pub fn batching(mut self, batching: Batching) -> Self {
+        self.batching = batching;
+        self
+    }
+
+    /// The handle. Fails with [`StoreError::InvalidParameter`] when `max_batch` is 0.
+    pub fn build(self) -> Result<AsyncFaissStore, StoreError> {
+        Ok(AsyncFaissStore::with_coalescer(
+            Arc::new(RwLock::new(self.store)),
+            self.batching.check()?,
+        ))
+    }
 }
 
 impl From<FaissStore> for AsyncFaissStore {
@@ -49,11 +97,50 @@ impl From<FaissStore> for AsyncFaissStore {
 }
 
 impl AsyncFaissStore {
-    /// Wraps a store.
+    /// Wraps a store, with the default [`Batching`].
     pub fn new(store: FaissStore) -> Self {
-        AsyncFaissStore {
-            inner: Arc::new(RwLock::new(store)),
+        AsyncFaissStore::with_coalescer(Arc::new(RwLock::new(store)), Batching::new())
+    }
+
+    /// A builder that wraps `store` with chosen [`Batching`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # use std::sync::Arc;
+    /// # use ferrofaiss_async_store::AsyncFaissStore;
+    /// # use ferrofaiss_embeddings::FakeEmbeddings;
+    /// # use ferrofaiss_store::{FaissStore, StoreConfig};
+    /// # let store = FaissStore::from_texts(&["foo"], Arc::new(FakeEmbeddings::new()), None, None, StoreConfig::new())?;
+    /// let handle = AsyncFaissStore::builder(store)
+    ///     .max_batch(32)
+    ///     .max_wait(Duration::from_micros(200))
+    ///     .build()?;
+    /// assert_eq!(handle.batching().batch_limit(), 32);
+    /// # Ok::<(), ferrofaiss_store::StoreError>(())
+    /// ```
+    pub fn builder(store: FaissStore) -> AsyncFaissStoreBuilder {
+        AsyncFaissStoreBuilder {
+            store,
+            batching: Batching::new(),
         }
+    }
+
+    fn with_coalescer(inner: Arc<RwLock<FaissStore>>, batching: Batching) -> Self {
+        AsyncFaissStore {
+            inner,
+            coalescer: Arc::new(Coalescer::new(batching)),
+        }
+    }
+
+    /// How this handle groups concurrent searches.
+    pub fn batching(&self) -> Batching {
+        self.coalescer.batching()
+    }
+
+    /// How many search passes this handle (and its clones) has run: fewer than the
+    /// searches made when concurrent searches shared passes.
+    pub fn search_passes(&self) -> u64 {
+        self.coalescer.passes()
     }
 
     /// Shared access to the store, blocking the calling thread while a writer holds it
@@ -81,19 +168,21 @@ impl AsyncFaissStore {
     /// panicking writer left inconsistent is never returned: the handle comes back,
     /// and its calls fail with [`StoreError::Poisoned`].
     pub fn try_into_inner(self) -> Result<FaissStore, AsyncFaissStore> {
+        let coalescer = self.coalescer;
+        let back = |inner| AsyncFaissStore {
+            inner,
+            coalescer: Arc::clone(&coalescer),
+        };
         match Arc::try_unwrap(self.inner) {
             Ok(lock) => {
                 if lock.is_poisoned() && read_lock(&lock).is_err() {
-                    return Err(AsyncFaissStore {
-                        inner: Arc::new(lock),
-                    });
+                    return Err(back(Arc::new(lock)));
                 }
                 lock.clear_poison();
-                lock.into_inner().map_err(|e| AsyncFaissStore {
-                    inner: Arc::new(RwLock::new(e.into_inner())),
-                })
+                lock.into_inner()
+                    .map_err(|e| back(Arc::new(RwLock::new(e.into_inner()))))
             }
-            Err(inner) => Err(AsyncFaissStore { inner }),
+            Err(inner) => Err(back(inner)),
         }
     }
 
@@ -113,6 +202,32 @@ impl AsyncFaissStore {
     {
         let inner = Arc::clone(&self.inner);
         blocking(move || f(&mut *write_lock(&inner)?)).await
+    }
+
+    /// A search by vector: through the coalescer (sharing a pass with concurrent
+    /// searches), or, with batching off, a pass of its own.
+    async fn coalesced(
+        &self,
+        embedding: Vec<f32>,
+        opts: SearchOptions,
+        kind: QueryKind,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
+        if self.coalescer.batching().batch_limit() > 1 {
+            return self
+                .coalescer
+                .search(&self.inner, embedding, opts, kind)
+                .await;
+        }
+        self.with_read(move |s| match kind {
+            QueryKind::Scores => s.similarity_search_with_score_by_vector(&embedding, &opts),
+            QueryKind::RelevanceScores => {
+                s.similarity_search_with_relevance_scores_by_vector(&embedding, &opts)
+            }
+            QueryKind::Mmr => {
+                s.max_marginal_relevance_search_with_score_by_vector(&embedding, &opts)
+            }
+        })
+        .await
     }
 
     async fn embedder(&self) -> Result<Arc<dyn Embeddings>, StoreError> {
@@ -257,8 +372,7 @@ impl AsyncFaissStore {
         embedding: Vec<f32>,
         opts: SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.with_read(move |s| s.similarity_search_with_score_by_vector(&embedding, &opts))
-            .await
+        self.coalesced(embedding, opts, QueryKind::Scores).await
     }
 
     /// Async [`FaissStore::similarity_search_by_vector`].
@@ -317,10 +431,8 @@ impl AsyncFaissStore {
         embedding: Vec<f32>,
         opts: SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.with_read(move |s| {
-            s.similarity_search_with_relevance_scores_by_vector(&embedding, &opts)
-        })
-        .await
+        self.coalesced(embedding, opts, QueryKind::RelevanceScores)
+            .await
     }
 
     /// Async [`FaissStore::max_marginal_relevance_search_with_score_by_vector`].
@@ -330,10 +442,7 @@ impl AsyncFaissStore {
         embedding: Vec<f32>,
         opts: SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.with_read(move |s| {
-            s.max_marginal_relevance_search_with_score_by_vector(&embedding, &opts)
-        })
-        .await
+        self.coalesced(embedding, opts, QueryKind::Mmr).await
     }
 
     /// Async [`FaissStore::max_marginal_relevance_search_by_vector`].

@@ -17,16 +17,27 @@
 //! | `from_*`, `load_local`, `deserialize_from_bytes` | none (a new store) | the blocking pool |
 //! | [`AsyncFaissStore::read`] / [`AsyncFaissStore::write`], `snapshot` | shared / exclusive | the calling thread, which blocks while the other kind is held |
 //!
+//! Searches by vector (and the searches by text, once their query is embedded) are
+//! micro-batched: those that arrive while a search pass is running share the next pass,
+//! one `spawn_blocking` that answers up to [`Batching::DEFAULT_MAX_BATCH`] of them with
+//! one scan of a flat index ([`FaissStore::search_batch`](ferrofaiss_store::FaissStore::search_batch)).
+//! Each caller keeps its own options and gets its own result, exactly what it would get
+//! alone, or its own error; a caller that gives up does not disturb the others. A lone
+//! search starts its pass at once. [`AsyncFaissStore::builder`] sets the batch size and
+//! an optional wait ([`Batching`]); `max_batch(1)` turns batching off.
+//!
 //! Cancellation: dropping a write's future before its index work has started cancels
 //! the write; once that work is running on the blocking pool it completes, wholly,
 //! after the drop. Either way the store is never left half-written
 //! (`tests/async_concurrency.rs`).
 
+mod coalesce;
 mod handle;
 mod lock;
 mod retriever;
 
-pub use handle::AsyncFaissStore;
+pub use coalesce::Batching;
+pub use handle::{AsyncFaissStore, AsyncFaissStoreBuilder};
 pub use retriever::AsyncRetriever;
 
 /// The crate README's example, compiled and run as a doctest so it stays true.

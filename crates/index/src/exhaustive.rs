@@ -25,6 +25,14 @@ pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
     }
 }
 
+/// The most queries one `search` call may hold for every query's distances to be,
+/// bit for bit, those of its own one-query search: Faiss (and this crate, in flat scans
+/// and IVF's coarse quantizer) switch to the `|x|^2 + |y|^2 - 2 x.y` path when
+/// `nq * d` reaches 128000, whose last bits differ. At least 1.
+pub fn max_direct_queries(d: usize) -> usize {
+    ((BLOCKED_THRESHOLD - 1) / d.max(1)).max(1)
+}
+
 /// `nq * k` distances and labels (row positions) of the `k` nearest rows of each query,
 /// in Faiss's order and tie rules. `row_norms` (squared norms of `rows`, L2 only) lets
 /// the kernel use its blocked `|x|^2 + |y|^2 - 2 x.y` path.
@@ -140,4 +148,23 @@ pub(crate) fn distances_to_rows(
         MetricType::InnerProduct => kernels()?.inner_product_ny(query, rows, out)?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_direct_queries_is_the_largest_batch_on_the_direct_path() {
+        for d in [1, 3, 128, 384, 768, 1536, 127_999, 128_000, 200_000] {
+            let q = max_direct_queries(d);
+            assert!(q >= 1);
+            if d < BLOCKED_THRESHOLD {
+                assert_eq!(batch_path(q, 10, d), KnnPath::Direct, "d = {d}");
+                assert_eq!(batch_path(q + 1, 10, d), KnnPath::Blocked, "d = {d}");
+            } else {
+                assert_eq!(q, 1);
+            }
+        }
+    }
 }

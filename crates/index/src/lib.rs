@@ -43,6 +43,7 @@ mod selector;
 mod validate;
 
 pub use error::IndexError;
+pub use exhaustive::max_direct_queries;
 pub use factory::{index_factory, SUPPORTED_FACTORY_STRINGS};
 pub use flat::FlatIndex;
 pub use flatl2_kernel::MetricType;

@@ -28,6 +28,7 @@ mod error;
 mod metadata_index;
 mod mmr;
 mod mmr_search;
+mod multi_search;
 mod mutate;
 mod options;
 mod persist;
@@ -41,6 +42,7 @@ mod warnings;
 pub use distance::{DistanceStrategy, UnknownDistanceStrategy};
 pub use error::{PersistError, StoreError};
 pub use mmr::maximal_marginal_relevance;
+pub use multi_search::{BatchQuery, QueryKind};
 pub use options::{FilterMode, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
 pub use persist::{
     saved_paths, LoadOptions, SaveFormat, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,

@@ -4,8 +4,9 @@ use ferrofaiss_docstore::Document;
 
 use crate::error::StoreError;
 use crate::mmr::maximal_marginal_relevance;
+use crate::multi_search::QueryKind;
 use crate::options::SearchOptions;
-use crate::search::{check_positive, strip_scores};
+use crate::search::{strip_scores, Hit};
 use crate::store::FaissStore;
 
 impl FaissStore {
@@ -27,18 +28,21 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        check_positive("fetch_k", opts.fetch_k)?;
-        let n = match opts.filter {
-            Some(_) => opts.fetch_k.saturating_mul(2),
-            None => opts.fetch_k,
-        };
-        let q = self.prepare_query(embedding, false)?;
-        let kept = self.candidates(&q, n, opts.fetch_k, opts)?;
+        self.search_one(embedding, opts, QueryKind::Mmr)
+    }
+
+    /// MMR's pick of `k` among the candidates (best first), by their stored vectors.
+    pub(crate) fn mmr_pick(
+        &self,
+        query: &[f32],
+        kept: Vec<(Hit, &Document)>,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
         let candidates = kept
             .iter()
             .map(|(hit, _)| self.vector_at(hit.row))
             .collect::<Result<Vec<_>, _>>()?;
-        let picked = maximal_marginal_relevance(&q, &candidates, opts.lambda_mult, opts.k);
+        let picked = maximal_marginal_relevance(query, &candidates, opts.lambda_mult, opts.k);
         Ok(picked
             .into_iter()
             .map(|i| (kept[i].1.clone(), kept[i].0.score))

@@ -5,6 +5,7 @@ use ferrofaiss_index::{IdSelector, SearchParams};
 use rayon::prelude::*;
 
 use crate::error::StoreError;
+use crate::multi_search::{hits_of, QueryKind};
 use crate::options::{FilterMode, SearchOptions};
 use crate::relevance::relevance_fn_for;
 use crate::store::FaissStore;
@@ -37,14 +38,7 @@ impl FaissStore {
             selector: None,
         };
         let result = self.index.search(query, n, Some(&params))?;
-        Ok(result
-            .labels
-            .iter()
-            .zip(&result.distances)
-            .filter_map(|(&label, &score)| {
-                usize::try_from(label).ok().map(|row| Hit { row, score })
-            })
-            .collect())
+        Ok(hits_of(&result.labels, &result.distances))
     }
 
     /// Checks a query vector (dimension, finite values) and returns it normalized when
@@ -189,23 +183,23 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        check_positive("k", opts.k)?;
-        let n = match (&opts.filter, opts.filter_mode) {
-            (Some(_), FilterMode::LangChain) => check_positive("fetch_k", opts.fetch_k)?,
-            _ => opts.k,
-        };
-        let q = self.prepare_query(embedding, true)?;
-        let kept = self.candidates(&q, n, opts.k, opts)?;
+        self.search_one(embedding, opts, QueryKind::Scores)
+    }
+
+    /// The first `k` candidates whose raw scores pass `threshold` (`<=` it, or `>=` for
+    /// `MAX_INNER_PRODUCT` and `JACCARD`), with their documents.
+    pub(crate) fn scored(
+        &self,
+        kept: Vec<(Hit, &Document)>,
+        k: usize,
+        threshold: Option<f32>,
+    ) -> Vec<(Document, f32)> {
         let strategy = self.distance_strategy;
-        Ok(kept
-            .into_iter()
-            .filter(|(hit, _)| {
-                opts.score_threshold
-                    .is_none_or(|t| strategy.passes_threshold(hit.score, t))
-            })
-            .take(opts.k)
+        kept.into_iter()
+            .filter(|(hit, _)| threshold.is_none_or(|t| strategy.passes_threshold(hit.score, t)))
+            .take(k)
             .map(|(hit, doc)| (doc.clone(), hit.score))
-            .collect())
+            .collect()
     }
 
     /// [`FaissStore::similarity_search_with_score_by_vector`] without the scores
@@ -275,18 +269,23 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
+        self.search_one(embedding, opts, QueryKind::RelevanceScores)
+    }
+
+    /// Raw `(document, score)` pairs turned into relevance scores, with LangChain's
+    /// warnings, keeping those `>= threshold`.
+    pub(crate) fn relevance_from_raw(
+        &self,
+        raw: Vec<(Document, f32)>,
+        threshold: Option<f32>,
+    ) -> Result<Vec<(Document, f32)>, StoreError> {
         let relevance = self.relevance_function()?;
-        let raw_opts = SearchOptions {
-            score_threshold: None,
-            ..opts.clone()
-        };
-        let pairs: Vec<(Document, f32)> = self
-            .similarity_search_with_score_by_vector(embedding, &raw_opts)?
+        let pairs: Vec<(Document, f32)> = raw
             .into_iter()
             .map(|(doc, score)| (doc, relevance(score)))
             .collect();
         crate::warnings::relevance_out_of_range(&pairs, self.relevance_score_fn.is_some());
-        let Some(threshold) = opts.score_threshold else {
+        let Some(threshold) = threshold else {
             return Ok(pairs);
         };
         let kept: Vec<(Document, f32)> = pairs
