@@ -22,6 +22,11 @@ pub const BLOCKED_THRESHOLD: usize = 128_000;
 /// pack and the block of tiles.
 const BLOCK_BYTES: usize = 384 * 1024;
 
+/// Bytes of database rows per block of the one-to-many path when several queries share
+/// it: small enough to stay in L1 while every query scans it (from L2 each query would
+/// wait on L2 bandwidth, not on arithmetic).
+const DIRECT_SHARED_BLOCK_BYTES: usize = 24 * 1024;
+
 /// Coordinates per micro-kernel pass: the query pack's slice for one pass (`KC x QB`
 /// floats, 16 KiB for AVX-512) stays in L1 while every tile of the block uses it.
 const KC: usize = 128;
@@ -159,7 +164,9 @@ pub(crate) fn knn(
     }
 }
 
-/// One-to-many scans: for each block of rows, each query's distances to the block.
+/// One-to-many scans: for each block of rows, each query's distances to the block (a
+/// block that stays in L1 when several queries share it). A row's distance does not
+/// depend on the block it falls in, so results do not depend on the block size.
 fn knn_direct(
     kernels: &Kernels,
     metric: MetricType,
@@ -169,7 +176,12 @@ fn knn_direct(
     heaps: &mut [TopK],
 ) {
     let n = rows.len() / d;
-    let block = rows_per_block(d, 1).min(n.max(1));
+    let block = if heaps.len() > 1 {
+        (DIRECT_SHARED_BLOCK_BYTES / (4 * d).max(1)).max(4)
+    } else {
+        rows_per_block(d, 1)
+    };
+    let block = block.min(n.max(1));
     let mut scratch = vec![0.0f32; block];
     let ny = match metric {
         MetricType::L2 => kernels.l2_sqr_ny,

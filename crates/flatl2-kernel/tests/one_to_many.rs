@@ -74,6 +74,40 @@ fn every_length_row_count_and_offset_matches_f64() {
     }
 }
 
+/// A row's distance does not depend on where it sits in a call: scanning rows `s..e`
+/// gives, bit for bit, the distances a scan of all rows gives them (so blocks, thread
+/// splits and batches of queries never change a distance, nor the order of ties).
+#[test]
+fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
+    let mut rng = Rng::new(13);
+    for k in tiers() {
+        for d in lengths().into_iter().filter(|&d| d > 0) {
+            let n = 11;
+            let q = rng.vec(d);
+            let rows = rng.vec(n * d);
+            for ny in [Kernels::l2_sqr_ny, Kernels::inner_product_ny] {
+                let mut all = vec![f32::NAN; n];
+                ny(k, &q, &rows, &mut all).unwrap();
+                for s in 0..n {
+                    for e in s..=n {
+                        let mut part = vec![f32::NAN; e - s];
+                        ny(k, &q, &rows[s * d..e * d], &mut part).unwrap();
+                        for (j, got) in part.iter().enumerate() {
+                            assert_eq!(
+                                got.to_bits(),
+                                all[s + j].to_bits(),
+                                "{} d={d} rows {s}..{e}: row {}",
+                                k.tier(),
+                                s + j
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn f16_rows_match_f64() {
     let mut rng = Rng::new(12);

@@ -1,6 +1,6 @@
-//! Exhaustive k-NN over a row-major matrix with the kernel's blocked `knn`, spread over
-//! the rayon pool: by query chunks when there are enough queries, by row ranges (with
-//! a merge of the partial top-k) when there are few queries and many rows; and the
+//! Exhaustive k-NN over a row-major matrix with the kernel's `knn`, spread over the
+//! rayon pool: by row ranges (with a merge of the partial top-k) on the direct path or
+//! when there are few queries, by query chunks on the blocked path; and the
 //! one-to-many distances every scan (flat, IVF lists, selected rows) is made of.
 
 use flatl2_kernel::{kernels, KnnPath, MetricType, TopK, BLOCKED_THRESHOLD};
@@ -53,7 +53,13 @@ pub(crate) fn knn(
         return Ok((dist, labels));
     }
     let path = batch_path(nq, n, d);
-    if nq >= threads || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
+    // The direct path splits rows whenever there are enough: each thread then reads its
+    // rows once for every query (a query split would have each thread read all rows).
+    let split_queries = match path {
+        KnnPath::Direct => false,
+        _ => nq >= threads,
+    };
+    if split_queries || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
         // Two tasks per thread balance a shared machine; blocked tasks stay large.
         let mut per_task = nq.div_ceil(2 * threads).max(1);
         if path == KnnPath::Blocked {

@@ -81,21 +81,22 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
     let n = out.len().min(rows.len() / d);
     let pq = q.as_ptr();
     let mut j = 0;
-    while j + 4 <= n {
-        let base = rows[j * d..].as_ptr();
+    while j < n {
+        // Up to four rows per iteration; rows past the last are the last row again
+        // (computed, then dropped), so every row's distance comes from the same
+        // arithmetic wherever it sits in the call.
+        let live = (n - j).min(4);
+        let row = |r: usize| rows[(j + r.min(live - 1)) * d..].as_ptr();
+        let base = [row(0), row(1), row(2), row(3)];
         let mut acc = [[vdupq_n_f32(0.0); 2]; 4];
         let mut i = 0;
         while i + 2 * W <= d {
             // SAFETY: i + 2W <= d = q.len().
             let (q0, q1) = unsafe { (vld1q_f32(pq.add(i)), vld1q_f32(pq.add(i + W))) };
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                // SAFETY: rows j + r < n are in `rows`, and i + 2W <= d.
-                let (y0, y1) = unsafe {
-                    (
-                        vld1q_f32(base.add(r * d + i)),
-                        vld1q_f32(base.add(r * d + i + W)),
-                    )
-                };
+                // SAFETY: each base[r] starts a whole row of `rows`, and i + 2W <= d.
+                let (y0, y1) =
+                    unsafe { (vld1q_f32(base[r].add(i)), vld1q_f32(base[r].add(i + W))) };
                 acc_r[0] = term::<L2>(acc_r[0], q0, y0);
                 acc_r[1] = term::<L2>(acc_r[1], q1, y1);
             }
@@ -104,7 +105,8 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
         let mut sums = [0.0f32; 4];
         for (r, s) in sums.iter_mut().enumerate() {
             let mut tail = 0.0f32;
-            let row = &rows[(j + r) * d..(j + r + 1) * d];
+            let first = (j + r.min(live - 1)) * d;
+            let row = &rows[first..first + d];
             for (x, y) in q[i..].iter().zip(&row[i..]) {
                 if L2 {
                     let t = x - y;
@@ -115,13 +117,8 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
             }
             *s = vaddvq_f32(vaddq_f32(acc[r][0], acc[r][1])) + tail;
         }
-        out[j..j + 4].copy_from_slice(&sums);
-        j += 4;
-    }
-    while j < n {
-        // SAFETY: same features as this function.
-        out[j] = unsafe { pair::<L2>(q, &rows[j * d..(j + 1) * d]) };
-        j += 1;
+        out[j..j + live].copy_from_slice(&sums[..live]);
+        j += live;
     }
 }
 

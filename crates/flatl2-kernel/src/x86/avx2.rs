@@ -143,18 +143,23 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
     let n = out.len().min(rows.len() / d);
     let pq = q.as_ptr();
     let mut j = 0;
-    while j + 4 <= n {
-        let base = rows[j * d..].as_ptr();
+    while j < n {
+        // Up to four rows per iteration; rows past the last are the last row again
+        // (computed, then dropped), so every row's distance comes from the same
+        // arithmetic wherever it sits in the call.
+        let live = (n - j).min(4);
+        let row = |r: usize| rows[(j + r.min(live - 1)) * d..].as_ptr();
+        let base = [row(0), row(1), row(2), row(3)];
         let mut acc = [[_mm256_setzero_ps(); 2]; 4];
         let mut i = 0;
         while i + 2 * W <= d {
             // SAFETY: i + 2W <= d = q.len().
             let (q0, q1) = unsafe { (_mm256_loadu_ps(pq.add(i)), _mm256_loadu_ps(pq.add(i + W))) };
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                let p = base.wrapping_add(r * d + i);
+                let p = base[r].wrapping_add(i);
                 // Prefetch never faults, whatever the address.
                 prefetch_t0(p.wrapping_add(PREFETCH_AHEAD));
-                // SAFETY: rows j + r < n are in `rows`, and i + 2W <= d.
+                // SAFETY: each base[r] starts a whole row of `rows`, and i + 2W <= d.
                 let (y0, y1) = unsafe { (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(W))) };
                 acc_r[0] = term::<L2>(acc_r[0], q0, y0);
                 acc_r[1] = term::<L2>(acc_r[1], q1, y1);
@@ -165,8 +170,8 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: i + W <= d.
             let q0 = unsafe { _mm256_loadu_ps(pq.add(i)) };
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                // SAFETY: row j + r < n is in `rows`, and i + W <= d.
-                let y0 = unsafe { _mm256_loadu_ps(base.add(r * d + i)) };
+                // SAFETY: base[r] starts a whole row of `rows`, and i + W <= d.
+                let y0 = unsafe { _mm256_loadu_ps(base[r].add(i)) };
                 acc_r[0] = term::<L2>(acc_r[0], q0, y0);
             }
             i += W;
@@ -176,20 +181,17 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: maskload of lanes i .. d of the query only.
             let q0 = unsafe { _mm256_maskload_ps(pq.add(i), m) };
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                // SAFETY: maskload of lanes i .. d of row j + r < n only.
-                let y0 = unsafe { _mm256_maskload_ps(base.add(r * d + i), m) };
+                // SAFETY: maskload of lanes i .. d of the row at base[r] only.
+                let y0 = unsafe { _mm256_maskload_ps(base[r].add(i), m) };
                 acc_r[1] = term::<L2>(acc_r[1], q0, y0);
             }
         }
         let sums = reduce_rows(&acc);
-        // SAFETY: j + 4 <= n <= out.len().
-        unsafe { _mm_storeu_ps(out.as_mut_ptr().add(j), sums) };
-        j += 4;
-    }
-    while j < n {
-        // SAFETY: same features as this function.
-        out[j] = unsafe { pair::<L2>(q, &rows[j * d..(j + 1) * d]) };
-        j += 1;
+        let mut four = [0.0f32; 4];
+        // SAFETY: `four` holds 4 floats.
+        unsafe { _mm_storeu_ps(four.as_mut_ptr(), sums) };
+        out[j..j + live].copy_from_slice(&four[..live]);
+        j += live;
     }
 }
 
