@@ -3,7 +3,8 @@
 //! `--json`, records in that harness's schema so both can be compared side by side.
 //!
 //! Sections: flat indexes give `flat_add`, `flat_single`, `flat_batch`; `IVF{nlist},Flat`
-//! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`. Every
+//! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`;
+//! `--clients` gives `async_clients` instead (see [`crate::clients`]). Every
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
 //! requested thread count, with the CPU time other processes used meanwhile.
 
@@ -58,6 +59,17 @@ pub struct BenchArgs {
     /// Metric of the index.
     #[arg(long, value_enum, default_value_t = MetricArg::L2)]
     pub metric: MetricArg,
+    /// Concurrent async callers, comma-separated: runs only the `async_clients` section
+    /// (the base vectors in an `AsyncFaissStore`, each caller searching its own queries
+    /// one at a time).
+    #[arg(long, value_delimiter = ',')]
+    pub clients: Vec<usize>,
+    /// Searches each caller makes per repetition (`--clients`).
+    #[arg(long, default_value_t = 20)]
+    pub client_queries: usize,
+    /// The most searches the store answers in one pass (`--clients`; 1 turns batching off).
+    #[arg(long, default_value_t = ferrofaiss_async_store::Batching::DEFAULT_MAX_BATCH)]
+    pub max_batch: usize,
 }
 
 /// The help of `--index`: every factory string this build supports, spelt out (clap
@@ -133,7 +145,7 @@ pub fn read_ivecs(path: &Path) -> Result<Vecs<i32>, BenchError> {
 /// CPU time used by other processes while a measurement ran, from `/proc/stat`
 /// (all CPUs, busy time) minus this process's own time (`/proc/self/stat`).
 #[derive(Debug, Clone, Copy)]
-struct LoadProbe {
+pub(crate) struct LoadProbe {
     busy: f64,
     own: f64,
     start: Instant,
@@ -175,7 +187,7 @@ impl LoadProbe {
         (get(11) + get(12)) / Self::jiffies_per_s()
     }
 
-    fn start() -> LoadProbe {
+    pub(crate) fn start() -> LoadProbe {
         LoadProbe {
             busy: Self::busy_s(),
             own: Self::own_s(),
@@ -184,7 +196,7 @@ impl LoadProbe {
     }
 
     /// `(foreign cores, own cores)` averaged over the elapsed time.
-    fn stop(self) -> (f64, f64) {
+    pub(crate) fn stop(self) -> (f64, f64) {
         let wall = self.start.elapsed().as_secs_f64().max(1e-9);
         let own = (Self::own_s() - self.own).max(0.0);
         let busy = (Self::busy_s() - self.busy).max(0.0);
@@ -194,18 +206,18 @@ impl LoadProbe {
 
 /// Timings of one measurement: seconds per repetition plus load.
 #[derive(Debug, Clone, Default)]
-struct Timing {
-    times: Vec<f64>,
+pub(crate) struct Timing {
+    pub(crate) times: Vec<f64>,
     foreign: Vec<f64>,
     own: Vec<f64>,
 }
 
-fn median(v: &[f64]) -> f64 {
+pub(crate) fn median(v: &[f64]) -> f64 {
     percentile(v, 50.0)
 }
 
 /// Linear-interpolated percentile, as numpy's default.
-fn percentile(v: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
@@ -217,13 +229,13 @@ fn percentile(v: &[f64], p: f64) -> f64 {
 }
 
 impl Timing {
-    fn push(&mut self, seconds: f64, load: (f64, f64)) {
+    pub(crate) fn push(&mut self, seconds: f64, load: (f64, f64)) {
         self.times.push(seconds);
         self.foreign.push(load.0);
         self.own.push(load.1);
     }
 
-    fn median(&self) -> f64 {
+    pub(crate) fn median(&self) -> f64 {
         median(&self.times)
     }
 
@@ -284,19 +296,19 @@ fn recall_at(labels: &[i64], k: usize, gt: Option<&Vecs<i32>>, nq: usize) -> Opt
 }
 
 /// The loaded inputs and options shared by every section.
-struct Setup<'a> {
-    args: &'a BenchArgs,
-    base: Vecs<f32>,
-    queries: Vecs<f32>,
+pub(crate) struct Setup<'a> {
+    pub(crate) args: &'a BenchArgs,
+    pub(crate) base: Vecs<f32>,
+    pub(crate) queries: Vecs<f32>,
     gt: Option<Vecs<i32>>,
     dataset: String,
-    metric: MetricType,
+    pub(crate) metric: MetricType,
     tier: String,
     records: Vec<Value>,
 }
 
 impl Setup<'_> {
-    fn impl_name(&self, index: &dyn Index) -> String {
+    pub(crate) fn impl_name(&self, index: &dyn Index) -> String {
         format!(
             "ferrofaiss {} {} ({})",
             index.type_name(),
@@ -310,7 +322,7 @@ impl Setup<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record(
+    pub(crate) fn record(
         &mut self,
         section: &str,
         impl_name: &str,
@@ -576,6 +588,11 @@ fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
             "--threads values must be positive".into(),
         ));
     }
+    if args.clients.contains(&0) || args.client_queries == 0 || args.max_batch == 0 {
+        return Err(BenchError::BadInput(
+            "--clients values, --client-queries and --max-batch must be positive".into(),
+        ));
+    }
     let base = read_fvecs(&args.base)?;
     let queries = read_fvecs(&args.queries)?;
     if queries.d != base.d {
@@ -644,7 +661,10 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
             SUPPORTED_FACTORY_STRINGS
         );
     }
-    for &t in &threads {
+    if !args.clients.is_empty() {
+        crate::clients::clients_sections(&mut s)?;
+    }
+    for &t in threads.iter().filter(|_| args.clients.is_empty()) {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()

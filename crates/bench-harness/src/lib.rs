@@ -5,6 +5,7 @@
 //! A crate of its own so the `ferrofaiss-cli` program can be published: criterion
 //! benchmarks and the soak test stay in the unpublished `ferrofaiss-benches`.
 
+mod clients;
 pub mod harness;
 pub mod texmex;
 
