@@ -282,6 +282,9 @@ impl Driver {
                 // A caller that gave up has dropped its receiver: nothing to do.
                 let _ = reply.send(answer);
             }
+            // Let the callers just answered run before the next pass is taken: those
+            // that search again at once then join it instead of the one after.
+            tokio::task::yield_now().await;
         }
     }
 }

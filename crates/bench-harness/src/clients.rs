@@ -173,6 +173,10 @@ pub(crate) fn clients_sections(s: &mut Setup<'_>) -> Result<(), BenchError> {
             latencies.extend(run.latencies);
             passes += run.passes;
         }
+        if s.args.max_batch == 1 {
+            // Batching off: every search is a pass of its own (the handle counts none).
+            passes = searches as u64;
+        }
         let per_rep = (clients * per_client) as f64;
         let qps: Vec<f64> = timing.times.iter().map(|t| per_rep / t).collect();
         let batch = clients.min(s.args.max_batch);

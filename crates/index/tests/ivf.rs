@@ -363,3 +363,75 @@ fn fewer_vectors_than_k_pad_with_minus_one_on_every_path() {
         }
     }
 }
+
+/// Ties, as a sequential scan breaks them: on integer data (many equal distances) with
+/// shuffled ids (label order is not scan order), every strategy (list by list for a
+/// large batch, query by query, a lone query split across threads) returns exactly what
+/// one scan of each query's probed lists, in probe order, offering every entry to a
+/// Faiss heap, returns.
+#[test]
+fn every_strategy_breaks_ties_as_one_sequential_scan() {
+    let d = 4;
+    let n = 20_000;
+    let mut r = 0x1234_5678_9abc_def1u64;
+    let mut next = move |m: u64| {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        r % m
+    };
+    let xb: Vec<f32> = (0..n * d).map(|_| next(5) as f32 - 2.0).collect();
+    let mut ids: Vec<i64> = (0..n as i64).collect();
+    for i in (1..n).rev() {
+        ids.swap(i, next(i as u64 + 1) as usize);
+    }
+    let xq: Vec<f32> = (0..40 * d).map(|_| next(5) as f32 - 2.0).collect();
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        let mut ivf = IvfFlatIndex::new(d, 4, metric).unwrap();
+        ivf.train(&xb).unwrap();
+        ivf.add_with_ids(&xb, &ids).unwrap();
+        for (k, nprobe) in [(5, 4), (17, 2)] {
+            let p = SearchParams::with_nprobe(nprobe);
+            // The model: one sequential scan per query.
+            let mut want_d = Vec::new();
+            let mut want_l = Vec::new();
+            for q in xq.chunks(d) {
+                let probes = ivf.quantizer().search(q, nprobe, None).unwrap().labels;
+                let mut heap = flatl2_kernel::TopK::new(metric, k);
+                for &l in &probes {
+                    let list = &ivf.lists()[l as usize];
+                    for (code, &id) in list.codes.chunks(d).zip(&list.ids) {
+                        let dist: f64 = match metric {
+                            MetricType::L2 => code
+                                .iter()
+                                .zip(q)
+                                .map(|(a, b)| f64::from(a - b).powi(2))
+                                .sum(),
+                            MetricType::InnerProduct => {
+                                code.iter().zip(q).map(|(a, b)| f64::from(a * b)).sum()
+                            }
+                        };
+                        heap.push(dist as f32, id);
+                    }
+                }
+                let (dd, ll) = heap.into_sorted();
+                want_d.extend(dd);
+                want_l.extend(ll);
+            }
+            for (threads, chunk) in [(2, 40), (2, 10), (3, 1), (1, 40)] {
+                with_threads(threads, || {
+                    for (c, q) in xq.chunks(chunk * d).enumerate() {
+                        let got = ivf.search(q, k, Some(&p)).unwrap();
+                        let range = c * chunk * k..(c + 1) * chunk * k;
+                        assert_eq!(
+                            got.labels,
+                            want_l[range.clone()],
+                            "{metric:?} k={k} nprobe={nprobe} threads={threads} chunk={chunk}"
+                        );
+                        assert_eq!(got.distances, want_d[range]);
+                    }
+                });
+            }
+        }
+    }
+}

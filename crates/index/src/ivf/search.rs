@@ -1,13 +1,15 @@
 //! IVF search: the quantizer picks `nprobe` lists per query, the lists are scanned with
-//! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a lone
-//! query with much to scan splits its lists across threads and merges the heaps.
+//! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a large
+//! batch is scanned list by list; a lone query with much to scan splits its lists
+//! across threads. Every strategy returns what one sequential scan per query returns,
+//! ties included (see `stretch_survivors`), so a query's result never depends on the
+//! batch it came in or the thread count.
 
-use flatl2_kernel::{kernels, KnnPath, TopK};
+use flatl2_kernel::TopK;
 use rayon::prelude::*;
 
 use super::IvfFlatIndex;
 use crate::exhaustive::distances_to_rows;
-use crate::exhaustive::push_in_label_order;
 use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many vectors is split across threads
@@ -142,9 +144,9 @@ impl IvfFlatIndex {
     ///
     /// Distances use the direct one-to-many kernels, as Faiss's IVF scan does (the
     /// blocked `|x|^2 + |y|^2 - 2 x.y` path measured about 2x faster at nprobe >= 16
-    /// but changes the last bits of L2 distances). Equal to the query-by-query scan
-    /// except in the order exactly equal distances reach a heap (Faiss offers a list's
-    /// entries in stored order; here a list's partial top-k is offered best first).
+    /// but changes the last bits of L2 distances). Equal to the query-by-query scan,
+    /// ties included: each list offers a query the entries that can still reach its
+    /// heap ([`stretch_survivors`]), in stored order.
     fn search_list_major(
         &self,
         queries: &[f32],
@@ -178,40 +180,31 @@ impl IvfFlatIndex {
                 fill[p] += 1;
             }
         }
-        // Per list: the partial top-k of each member query, labels already ids.
-        let partials: Vec<(Vec<f32>, Vec<i64>)> = (0..nlist)
+        // Per list: for each member query, the entries that can still reach its heap,
+        // in stored order, labels already ids; member j's are kept[ends[j - 1]..ends[j]].
+        let partials: Vec<Survivors> = (0..nlist)
             .into_par_iter()
             .map(|l| {
                 let slots = &members[start[l]..start[l + 1]];
                 let list = &self.lists[l];
+                let mut out = Survivors::default();
                 if slots.is_empty() || list.is_empty() {
-                    return Ok((Vec::new(), Vec::new()));
+                    return Ok(out);
                 }
-                let m = slots.len();
-                let mut qbuf = Vec::with_capacity(m * d);
+                let mut scratch = vec![0.0f32; list.len()];
+                let mut heap = TopK::new(metric, k);
                 for &s in slots {
                     let q = s / nprobe;
-                    qbuf.extend_from_slice(&queries[q * d..(q + 1) * d]);
+                    distances_to_rows(
+                        metric,
+                        &queries[q * d..(q + 1) * d],
+                        &list.codes,
+                        &mut scratch,
+                    )?;
+                    stretch_survivors(&mut heap, &scratch, &list.ids, &mut out.kept);
+                    out.ends.push(out.kept.len());
                 }
-                let mut dist = vec![0.0f32; m * k];
-                let mut labels = vec![0i64; m * k];
-                kernels()?.knn_via(
-                    KnnPath::Direct,
-                    metric,
-                    &qbuf,
-                    &list.codes,
-                    d,
-                    None,
-                    k,
-                    &mut dist,
-                    &mut labels,
-                )?;
-                for lab in labels.iter_mut() {
-                    if *lab >= 0 {
-                        *lab = list.ids[*lab as usize];
-                    }
-                }
-                Ok((dist, labels))
+                Ok(out)
             })
             .collect::<Result<_, IndexError>>()?;
         out.distances
@@ -225,16 +218,7 @@ impl IvfFlatIndex {
                         let Ok(p) = usize::try_from(probes[s]) else {
                             continue;
                         };
-                        let (pd, pl) = &partials[p];
-                        if pd.is_empty() {
-                            continue;
-                        }
-                        let j = slot_pos[s];
-                        for (&dv, &lv) in pd[j * k..(j + 1) * k].iter().zip(&pl[j * k..(j + 1) * k])
-                        {
-                            if lv < 0 {
-                                break;
-                            }
+                        for &(dv, lv) in partials[p].of(slot_pos[s]) {
                             heap.push(dv, lv);
                         }
                     }
@@ -244,7 +228,10 @@ impl IvfFlatIndex {
         Ok(out)
     }
 
-    /// One query, its probed lists shared among threads; partial heaps merged.
+    /// One query, its probed lists shared among threads: each thread keeps the entries
+    /// of its lists that can still reach the heap ([`stretch_survivors`]), and they are
+    /// offered in probe order, so the heap is the one a sequential scan gives, ties
+    /// included (Faiss scans a lone query on one thread).
     fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
         let metric = self.metric;
         let threads = rayon::current_num_threads().max(1);
@@ -252,19 +239,24 @@ impl IvfFlatIndex {
         let partials = probes
             .par_chunks(per_task)
             .map(|chunk| {
-                let mut heap = TopK::new(metric, k);
-                self.scan_into(query, chunk, &mut heap, &mut Vec::new(), None)?;
-                Ok(heap.into_sorted())
+                let (mut dists, mut ids) = (Vec::new(), Vec::new());
+                for &p in chunk {
+                    let Ok(p) = usize::try_from(p) else { continue };
+                    let list = &self.lists[p];
+                    let from = dists.len();
+                    dists.resize(from + list.len(), 0.0);
+                    distances_to_rows(metric, query, &list.codes, &mut dists[from..])?;
+                    ids.extend_from_slice(&list.ids);
+                }
+                let mut kept = Vec::new();
+                stretch_survivors(&mut TopK::new(metric, k), &dists, &ids, &mut kept);
+                Ok(kept)
             })
             .collect::<Result<Vec<_>, IndexError>>()?;
-        let mut cand: Vec<(i64, f32)> = partials
-            .iter()
-            .flat_map(|(ds, ls)| ls.iter().zip(ds))
-            .filter(|(&l, _)| l >= 0)
-            .map(|(&l, &dv)| (l, dv))
-            .collect();
         let mut heap = TopK::new(metric, k);
-        push_in_label_order(&mut heap, &mut cand);
+        for &(dv, lv) in partials.iter().flatten() {
+            heap.push(dv, lv);
+        }
         Ok(heap)
     }
 
@@ -303,5 +295,45 @@ impl IvfFlatIndex {
             })
             .collect::<Result<Vec<_>, IndexError>>()?;
         Ok(RangeSearchResult::from_per_query(per_query))
+    }
+}
+
+/// The entries of one contiguous stretch of a scan (`dists[i]` for `ids[i]`, in scan
+/// order) that can still reach a heap of `k` fed the whole scan in order: those not
+/// strictly worse than the stretch's own k-th best (all of them when it holds fewer than
+/// `k`), appended to `out` in scan order. Offering only these, in order, leaves the heap
+/// exactly as offering every entry would, ties included: an entry strictly worse than
+/// `k` others of its stretch is out of the heap by the end of the stretch, whatever came
+/// before, and what it evicted on its way in, one of those `k` would have evicted.
+/// `heap` (of `k`) is scratch space, reset here.
+fn stretch_survivors(heap: &mut TopK, dists: &[f32], ids: &[i64], out: &mut Vec<(f32, i64)>) {
+    let metric = heap.metric();
+    heap.reset();
+    heap.push_run(dists, 0);
+    let kth = heap.threshold();
+    out.extend(
+        dists
+            .iter()
+            .zip(ids)
+            .filter(|(&dv, _)| !metric.is_better(kth, dv))
+            .map(|(&dv, &id)| (dv, id)),
+    );
+}
+
+/// One list's survivors for each query that probes it, back to back.
+#[derive(Default)]
+struct Survivors {
+    kept: Vec<(f32, i64)>,
+    ends: Vec<usize>,
+}
+
+impl Survivors {
+    /// The survivors of the list's `j`-th member query (none when the list is empty).
+    fn of(&self, j: usize) -> &[(f32, i64)] {
+        let Some(&end) = self.ends.get(j) else {
+            return &[];
+        };
+        let start = if j == 0 { 0 } else { self.ends[j - 1] };
+        &self.kept[start..end]
     }
 }
