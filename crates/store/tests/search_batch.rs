@@ -146,7 +146,7 @@ proptest! {
         ip in any::<bool>(),
         ivf in any::<bool>(),
         doomed in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
-        queries in prop::collection::vec(query(), 1..16),
+        queries in prop::collection::vec(query(), 1..40),
     ) {
         let vectors: Vec<Vec<f32>> = rows
             .into_iter()
@@ -194,4 +194,35 @@ fn wide_batches_keep_one_query_distances() {
         })
         .collect();
     check_batch(&store, &queries);
+}
+
+/// A batch large enough for IVF's list-by-list scan, on integer vectors (many equal
+/// distances): every query still gets what it gets alone, ties included.
+#[test]
+fn large_ivf_batches_break_ties_as_lone_searches() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 5) as f32 - 2.0
+    };
+    let vectors: Vec<Vec<f32>> = (0..3000)
+        .map(|_| (0..DIM).map(|_| next()).collect())
+        .collect();
+    for strategy in [
+        DistanceStrategy::EuclideanDistance,
+        DistanceStrategy::MaxInnerProduct,
+    ] {
+        let store = store_of(&vectors, strategy, "IVF8,Flat");
+        let mut opts = SearchOptions::new().k(6);
+        opts.nprobe = Some(3);
+        let queries: Vec<(Vec<f32>, SearchOptions, QueryKind)> = (0..48)
+            .map(|_| {
+                let q = (0..DIM).map(|_| next()).collect();
+                (q, opts.clone(), QueryKind::Scores)
+            })
+            .collect();
+        check_batch(&store, &queries);
+    }
 }
