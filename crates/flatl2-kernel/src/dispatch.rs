@@ -16,6 +16,8 @@ pub(crate) static SCALAR: Kernels = Kernels {
     inner_product: scalar::inner_product,
     l2_sqr_ny: scalar::l2_sqr_ny,
     inner_product_ny: scalar::inner_product_ny,
+    l2_sqr_ny2: None,
+    inner_product_ny2: None,
     l2_sqr_ny_f16: scalar::l2_sqr_ny_f16,
     inner_product_ny_f16: scalar::inner_product_ny_f16,
     tile: SCALAR_TILE,

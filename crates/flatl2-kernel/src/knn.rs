@@ -10,7 +10,7 @@
 
 use crate::error::KernelError;
 use crate::metric::MetricType;
-use crate::table::{check_out, row_count, Kernels};
+use crate::table::{check_out, row_count, run_ny2, Kernels};
 use crate::tile::{pack_queries, TileSpan};
 use crate::topk::TopK;
 
@@ -182,19 +182,31 @@ fn knn_direct(
         rows_per_block(d, 1)
     };
     let block = block.min(n.max(1));
-    let mut scratch = vec![0.0f32; block];
-    let ny = match metric {
-        MetricType::L2 => kernels.l2_sqr_ny,
-        MetricType::InnerProduct => kernels.inner_product_ny,
+    let mut scratch = vec![0.0f32; 2 * block];
+    let (ny, ny2) = match metric {
+        MetricType::L2 => (kernels.l2_sqr_ny, kernels.l2_sqr_ny2),
+        MetricType::InnerProduct => (kernels.inner_product_ny, kernels.inner_product_ny2),
     };
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
         let rows_b = &rows[start * d..end * d];
-        let out = &mut scratch[..end - start];
-        for (q, heap) in queries.chunks_exact(d).zip(heaps.iter_mut()) {
-            ny(q, rows_b, out);
-            heap.push_run(out, start as i64);
+        let (out_a, out_b) = scratch.split_at_mut(block);
+        let (out_a, out_b) = (&mut out_a[..end - start], &mut out_b[..end - start]);
+        // Queries two by two: the block's rows are read once per pair.
+        for (qs, hs) in queries.chunks(2 * d).zip(heaps.chunks_mut(2)) {
+            match hs {
+                [ha, hb] => {
+                    run_ny2(ny2, ny, &qs[..d], &qs[d..], rows_b, out_a, out_b);
+                    ha.push_run(out_a, start as i64);
+                    hb.push_run(out_b, start as i64);
+                }
+                [ha] => {
+                    ny(qs, rows_b, out_a);
+                    ha.push_run(out_a, start as i64);
+                }
+                _ => {}
+            }
         }
         start = end;
     }

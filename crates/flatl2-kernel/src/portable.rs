@@ -175,6 +175,8 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     inner_product,
     l2_sqr_ny,
     inner_product_ny,
+    l2_sqr_ny2: None,
+    inner_product_ny2: None,
     l2_sqr_ny_f16,
     inner_product_ny_f16,
     tile: TileKernels {

@@ -14,6 +14,9 @@ use crate::tile::TileKernels;
 pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
 /// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
 pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
+/// `fn(query_a, query_b, rows, out_a, out_b)`: two queries of the same dimension against
+/// the same rows in one pass over them, each distance bit for bit the [`NyFn`]'s.
+pub(crate) type Ny2Fn = fn(&[f32], &[f32], &[f32], &mut [f32], &mut [f32]);
 /// `fn(query, f16 rows, out)`.
 pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32]);
 
@@ -29,6 +32,9 @@ pub struct Kernels {
     pub(crate) inner_product: PairFn,
     pub(crate) l2_sqr_ny: NyFn,
     pub(crate) inner_product_ny: NyFn,
+    /// Two-query scans, where the tier has them (others run the one-query scan twice).
+    pub(crate) l2_sqr_ny2: Option<Ny2Fn>,
+    pub(crate) inner_product_ny2: Option<Ny2Fn>,
     pub(crate) l2_sqr_ny_f16: NyF16Fn,
     pub(crate) inner_product_ny_f16: NyF16Fn,
     pub(crate) tile: TileKernels,
@@ -112,6 +118,68 @@ impl Kernels {
         Ok(())
     }
 
+    /// Squared L2 from each of two queries to each row of `rows`, into `out_a` and
+    /// `out_b`, reading the rows once for both: every value is, bit for bit, what
+    /// [`Kernels::l2_sqr_ny`] gives that query.
+    pub fn l2_sqr_ny2(
+        &self,
+        query_a: &[f32],
+        query_b: &[f32],
+        rows: &[f32],
+        out_a: &mut [f32],
+        out_b: &mut [f32],
+    ) -> Result<(), KernelError> {
+        self.ny2_checked(
+            self.l2_sqr_ny2,
+            self.l2_sqr_ny,
+            query_a,
+            query_b,
+            rows,
+            out_a,
+            out_b,
+        )
+    }
+
+    /// Inner products of each of two queries with each row of `rows` (as
+    /// [`Kernels::l2_sqr_ny2`]; each value is [`Kernels::inner_product_ny`]'s).
+    pub fn inner_product_ny2(
+        &self,
+        query_a: &[f32],
+        query_b: &[f32],
+        rows: &[f32],
+        out_a: &mut [f32],
+        out_b: &mut [f32],
+    ) -> Result<(), KernelError> {
+        self.ny2_checked(
+            self.inner_product_ny2,
+            self.inner_product_ny,
+            query_a,
+            query_b,
+            rows,
+            out_a,
+            out_b,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ny2_checked(
+        &self,
+        two: Option<Ny2Fn>,
+        one: NyFn,
+        query_a: &[f32],
+        query_b: &[f32],
+        rows: &[f32],
+        out_a: &mut [f32],
+        out_b: &mut [f32],
+    ) -> Result<(), KernelError> {
+        check_pair(query_a.len(), query_b.len())?;
+        let n = row_count(rows.len(), query_a.len())?;
+        check_out(n, out_a.len())?;
+        check_out(n, out_b.len())?;
+        run_ny2(two, one, query_a, query_b, rows, out_a, out_b);
+        Ok(())
+    }
+
     /// Squared L2 norm of each row of `rows` (dimension `d`), into `out`.
     pub fn norms_sqr(&self, rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
         let n = row_count(rows.len(), d)?;
@@ -146,5 +214,25 @@ impl Kernels {
         check_out(n, out.len())?;
         (self.inner_product_ny_f16)(query, rows, out);
         Ok(())
+    }
+}
+
+/// Two queries against the same rows with the tier's two-query scan, or its one-query
+/// scan twice (arguments already checked).
+pub(crate) fn run_ny2(
+    two: Option<Ny2Fn>,
+    one: NyFn,
+    query_a: &[f32],
+    query_b: &[f32],
+    rows: &[f32],
+    out_a: &mut [f32],
+    out_b: &mut [f32],
+) {
+    match two {
+        Some(two) => two(query_a, query_b, rows, out_a, out_b),
+        None => {
+            one(query_a, rows, out_a);
+            one(query_b, rows, out_b);
+        }
     }
 }

@@ -86,11 +86,23 @@ impl TopK {
         if self.k == 0 {
             return;
         }
+        // Most runs hold nothing better than the threshold once the heap has filled:
+        // a branch-free test per chunk (which vectorizes) skips those chunks whole.
+        const CHUNK: usize = 16;
         let mut thr = self.dist[0];
-        for (i, &d) in dists.iter().enumerate() {
-            if self.metric.is_better(d, thr) {
-                self.replace_top(d, first_label + i as i64);
-                thr = self.dist[0];
+        for (c, chunk) in dists.chunks(CHUNK).enumerate() {
+            let any = match self.metric {
+                MetricType::L2 => chunk.iter().fold(false, |a, &d| a | (d < thr)),
+                MetricType::InnerProduct => chunk.iter().fold(false, |a, &d| a | (d > thr)),
+            };
+            if !any {
+                continue;
+            }
+            for (i, &d) in chunk.iter().enumerate() {
+                if self.metric.is_better(d, thr) {
+                    self.replace_top(d, first_label + (c * CHUNK + i) as i64);
+                    thr = self.dist[0];
+                }
             }
         }
     }

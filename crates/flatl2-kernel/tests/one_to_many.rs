@@ -108,6 +108,69 @@ fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
     }
 }
 
+/// The two-query scans give, bit for bit, what the one-query scans give each query, for
+/// every length, row count and unaligned start.
+#[test]
+fn two_query_scans_equal_one_query_scans() {
+    let mut rng = Rng::new(14);
+    for k in tiers() {
+        for d in lengths().into_iter().filter(|&d| d > 0) {
+            for n in ROW_COUNTS {
+                let qa = rng.vec(d);
+                let qb = rng.vec(d);
+                let rows = rng.vec(n * d);
+                let off = (d + n) % 4;
+                let (ba, bb, br) = (
+                    at_offset(&qa, off),
+                    at_offset(&qb, 3 - off),
+                    at_offset(&rows, off),
+                );
+                let (qa, qb, rows) = (&ba[off..], &bb[3 - off..], &br[off..]);
+                type One = fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), KernelError>;
+                type Two = fn(
+                    &Kernels,
+                    &[f32],
+                    &[f32],
+                    &[f32],
+                    &mut [f32],
+                    &mut [f32],
+                ) -> Result<(), KernelError>;
+                let pairs: [(One, Two); 2] = [
+                    (Kernels::l2_sqr_ny, Kernels::l2_sqr_ny2),
+                    (Kernels::inner_product_ny, Kernels::inner_product_ny2),
+                ];
+                for (one, two) in pairs {
+                    let (mut wa, mut wb) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+                    one(k, qa, rows, &mut wa).unwrap();
+                    one(k, qb, rows, &mut wb).unwrap();
+                    let (mut ga, mut gb) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+                    two(k, qa, qb, rows, &mut ga, &mut gb).unwrap();
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&ga), bits(&wa), "{} d={d} n={n} first query", k.tier());
+                    assert_eq!(
+                        bits(&gb),
+                        bits(&wb),
+                        "{} d={d} n={n} second query",
+                        k.tier()
+                    );
+                }
+            }
+        }
+    }
+    // Bad shapes are typed errors.
+    let k = tiers()[0];
+    let mut out = [0.0f32; 2];
+    let mut out2 = [0.0f32; 2];
+    assert!(matches!(
+        k.l2_sqr_ny2(&[1.0; 3], &[1.0; 2], &[0.0; 6], &mut out, &mut out2),
+        Err(KernelError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        k.l2_sqr_ny2(&[1.0; 3], &[1.0; 3], &[0.0; 6], &mut out, &mut [0.0; 1]),
+        Err(KernelError::OutputSize { .. })
+    ));
+}
+
 #[test]
 fn f16_rows_match_f64() {
     let mut rng = Rng::new(12);

@@ -190,6 +190,100 @@ unsafe fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
     }
 }
 
+/// Two queries against the same rows: [`ny`]'s loop with the row loads shared, so each
+/// row is read once for both. Every `(query, row)` pair goes through exactly the
+/// operations [`ny`] applies to it (the same accumulators, in the same order, the same
+/// reduction), so each distance is bit for bit the one-query distance. No prefetch: the
+/// caller hands blocks that are already in cache.
+#[target_feature(enable = "avx512f")]
+unsafe fn ny2<const L2: bool>(
+    qa: &[f32],
+    qb: &[f32],
+    rows: &[f32],
+    out_a: &mut [f32],
+    out_b: &mut [f32],
+) {
+    let d = qa.len().min(qb.len());
+    if d == 0 {
+        out_a.fill(0.0);
+        out_b.fill(0.0);
+        return;
+    }
+    let n = out_a.len().min(out_b.len()).min(rows.len() / d);
+    let (pa, pb) = (qa.as_ptr(), qb.as_ptr());
+    let mut j = 0;
+    while j < n {
+        // As in `ny`: up to four rows, the last row standing in for missing ones.
+        let live = (n - j).min(4);
+        let row = |r: usize| rows[(j + r.min(live - 1)) * d..].as_ptr();
+        let base = [row(0), row(1), row(2), row(3)];
+        let mut acc_a = [[_mm512_setzero_ps(); 2]; 4];
+        let mut acc_b = [[_mm512_setzero_ps(); 2]; 4];
+        let mut i = 0;
+        while i + 2 * W <= d {
+            // SAFETY: i + 2W <= d, the length of both queries.
+            let (a0, a1, b0, b1) = unsafe {
+                (
+                    _mm512_loadu_ps(pa.add(i)),
+                    _mm512_loadu_ps(pa.add(i + W)),
+                    _mm512_loadu_ps(pb.add(i)),
+                    _mm512_loadu_ps(pb.add(i + W)),
+                )
+            };
+            for r in 0..4 {
+                // SAFETY: each base[r] starts a whole row of `rows`, and i + 2W <= d.
+                let (y0, y1) = unsafe {
+                    (
+                        _mm512_loadu_ps(base[r].add(i)),
+                        _mm512_loadu_ps(base[r].add(i + W)),
+                    )
+                };
+                acc_a[r][0] = term::<L2>(acc_a[r][0], a0, y0);
+                acc_a[r][1] = term::<L2>(acc_a[r][1], a1, y1);
+                acc_b[r][0] = term::<L2>(acc_b[r][0], b0, y0);
+                acc_b[r][1] = term::<L2>(acc_b[r][1], b1, y1);
+            }
+            i += 2 * W;
+        }
+        if i + W <= d {
+            // SAFETY: i + W <= d.
+            let (a0, b0) = unsafe { (_mm512_loadu_ps(pa.add(i)), _mm512_loadu_ps(pb.add(i))) };
+            for r in 0..4 {
+                // SAFETY: base[r] starts a whole row of `rows`, and i + W <= d.
+                let y0 = unsafe { _mm512_loadu_ps(base[r].add(i)) };
+                acc_a[r][0] = term::<L2>(acc_a[r][0], a0, y0);
+                acc_b[r][0] = term::<L2>(acc_b[r][0], b0, y0);
+            }
+            i += W;
+        }
+        if i < d {
+            let m = tail_mask(d - i);
+            // SAFETY: masked loads of lanes i .. d of the queries only.
+            let (a0, b0) = unsafe {
+                (
+                    _mm512_maskz_loadu_ps(m, pa.add(i)),
+                    _mm512_maskz_loadu_ps(m, pb.add(i)),
+                )
+            };
+            for r in 0..4 {
+                // SAFETY: masked load of lanes i .. d of the row at base[r] only.
+                let y0 = unsafe { _mm512_maskz_loadu_ps(m, base[r].add(i)) };
+                acc_a[r][1] = term::<L2>(acc_a[r][1], a0, y0);
+                acc_b[r][1] = term::<L2>(acc_b[r][1], b0, y0);
+            }
+        }
+        let mut four = [[0.0f32; 4]; 2];
+        // SAFETY: each of `four`'s arrays holds 4 floats.
+        unsafe {
+            _mm_storeu_ps(four[0].as_mut_ptr(), reduce_rows(&acc_a));
+            _mm_storeu_ps(four[1].as_mut_ptr(), reduce_rows(&acc_b));
+        }
+        out_a[j..j + live].copy_from_slice(&four[0][..live]);
+        out_b[j..j + live].copy_from_slice(&four[1][..live]);
+        j += live;
+    }
+}
+
 /// Loads 16 halves and widens them to f32.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -475,6 +569,16 @@ fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
     unsafe { ny::<false>(q, rows, out) }
 }
 
+fn l2_sqr_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+    // SAFETY: see `l2_sqr`.
+    unsafe { ny2::<true>(qa, qb, rows, oa, ob) }
+}
+
+fn inner_product_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+    // SAFETY: see `l2_sqr`.
+    unsafe { ny2::<false>(qa, qb, rows, oa, ob) }
+}
+
 fn l2_sqr_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
     // SAFETY: see `l2_sqr`.
     unsafe { ny_f16::<true>(q, rows, out) }
@@ -508,6 +612,8 @@ pub(crate) static AVX512: Kernels = Kernels {
     inner_product,
     l2_sqr_ny,
     inner_product_ny,
+    l2_sqr_ny2: Some(l2_sqr_ny2),
+    inner_product_ny2: Some(inner_product_ny2),
     l2_sqr_ny_f16,
     inner_product_ny_f16,
     tile: TileKernels {
