@@ -20,7 +20,8 @@ use ferrofaiss_store::{
 };
 use serde_json::json;
 
-use crate::harness::{median, percentile, BenchError, Setup, Timing};
+use crate::setup::{BenchError, Setup};
+use crate::timing::{median, percentile, LoadProbe, Timing};
 
 /// Rows added to the store per `add_embeddings` call while it is built.
 const ADD_CHUNK: usize = 1 << 18;
@@ -128,7 +129,7 @@ fn pass_time(
         .collect();
     let mut timing = Timing::default();
     for _ in 0..reps.max(1) {
-        let probe = crate::harness::LoadProbe::start();
+        let probe = LoadProbe::start();
         let t0 = Instant::now();
         for answer in store.search_batch(&queries) {
             answer.map_err(store_error)?;
@@ -166,7 +167,7 @@ pub(crate) fn clients_sections(s: &mut Setup<'_>) -> Result<(), BenchError> {
         let mut latencies = Vec::new();
         let (mut passes, mut searches) = (0u64, 0usize);
         for _ in 0..s.args.reps.max(1) {
-            let probe = crate::harness::LoadProbe::start();
+            let probe = LoadProbe::start();
             let run = run_clients(&rt, &handle, s, clients, per_client)?;
             timing.push(run.wall, probe.stop());
             searches += run.latencies.len();

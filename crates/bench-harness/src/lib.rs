@@ -7,7 +7,9 @@
 
 mod clients;
 pub mod harness;
+mod setup;
 pub mod texmex;
+mod timing;
 
 /// The crate README's example, compiled and run as a doctest so it stays true.
 #[cfg(doctest)]

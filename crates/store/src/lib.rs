@@ -42,8 +42,10 @@ mod warnings;
 pub use distance::{DistanceStrategy, UnknownDistanceStrategy};
 pub use error::{PersistError, StoreError};
 pub use mmr::maximal_marginal_relevance;
-pub use multi_search::{BatchQuery, QueryKind};
-pub use options::{FilterMode, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT};
+pub use multi_search::BatchQuery;
+pub use options::{
+    FilterMode, QueryKind, SearchOptions, DEFAULT_FETCH_K, DEFAULT_K, DEFAULT_LAMBDA_MULT,
+};
 pub use persist::{
     saved_paths, LoadOptions, SaveFormat, DEFAULT_INDEX_NAME, DOCSTORE_EXTENSION, FAISS_EXTENSION,
     PICKLE_EXTENSION,

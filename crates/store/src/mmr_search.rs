@@ -4,8 +4,7 @@ use ferrofaiss_docstore::Document;
 
 use crate::error::StoreError;
 use crate::mmr::maximal_marginal_relevance;
-use crate::multi_search::QueryKind;
-use crate::options::SearchOptions;
+use crate::options::{QueryKind, SearchOptions};
 use crate::search::{strip_scores, Hit};
 use crate::store::FaissStore;
 

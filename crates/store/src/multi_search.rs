@@ -10,22 +10,9 @@ use ferrofaiss_docstore::Document;
 use ferrofaiss_index::{max_direct_queries, SearchParams};
 
 use crate::error::StoreError;
-use crate::options::{FilterMode, SearchOptions};
-use crate::search::{check_positive, Hit};
+use crate::options::{FilterMode, QueryKind, SearchOptions};
+use crate::search::{check_positive, hits_of, Hit};
 use crate::store::FaissStore;
-
-/// What one query of [`FaissStore::search_batch`] asks for: the search method whose
-/// result it gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum QueryKind {
-    /// [`FaissStore::similarity_search_with_score_by_vector`]: raw scores.
-    Scores,
-    /// [`FaissStore::similarity_search_with_relevance_scores_by_vector`]: relevance
-    /// scores.
-    RelevanceScores,
-    /// [`FaissStore::max_marginal_relevance_search_with_score_by_vector`].
-    Mmr,
-}
 
 /// One query of [`FaissStore::search_batch`].
 #[derive(Debug, Clone, Copy)]
@@ -204,13 +191,4 @@ impl FaissStore {
             .map(|(labels, scores)| hits_of(labels, scores))
             .collect())
     }
-}
-
-/// The hits of one query's result row: labels `-1` (empty slots) are dropped.
-pub(crate) fn hits_of(labels: &[i64], scores: &[f32]) -> Vec<Hit> {
-    labels
-        .iter()
-        .zip(scores)
-        .filter_map(|(&label, &score)| usize::try_from(label).ok().map(|row| Hit { row, score }))
-        .collect()
 }

@@ -187,3 +187,16 @@ mod tests {
         assert!(serde_json::from_str::<SearchOptions>(r#"{"filter": 3}"#).is_err());
     }
 }
+
+/// What one query of [`FaissStore::search_batch`](crate::FaissStore::search_batch) asks for: the search method whose
+/// result it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryKind {
+    /// [`FaissStore::similarity_search_with_score_by_vector`](crate::FaissStore::similarity_search_with_score_by_vector): raw scores.
+    Scores,
+    /// [`FaissStore::similarity_search_with_relevance_scores_by_vector`](crate::FaissStore::similarity_search_with_relevance_scores_by_vector): relevance
+    /// scores.
+    RelevanceScores,
+    /// [`FaissStore::max_marginal_relevance_search_with_score_by_vector`](crate::FaissStore::max_marginal_relevance_search_with_score_by_vector).
+    Mmr,
+}

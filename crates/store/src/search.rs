@@ -5,8 +5,7 @@ use ferrofaiss_index::{IdSelector, SearchParams};
 use rayon::prelude::*;
 
 use crate::error::StoreError;
-use crate::multi_search::{hits_of, QueryKind};
-use crate::options::{FilterMode, SearchOptions};
+use crate::options::{FilterMode, QueryKind, SearchOptions};
 use crate::relevance::relevance_fn_for;
 use crate::store::FaissStore;
 use crate::vectors::{check_vector, normalize_rows};
@@ -322,4 +321,13 @@ pub(crate) fn check_positive(name: &'static str, value: usize) -> Result<usize, 
 /// Drops the scores of `(document, score)` pairs.
 pub(crate) fn strip_scores(pairs: Vec<(Document, f32)>) -> Vec<Document> {
     pairs.into_iter().map(|(doc, _)| doc).collect()
+}
+
+/// The hits of one query's result row: labels `-1` (empty slots) are dropped.
+pub(crate) fn hits_of(labels: &[i64], scores: &[f32]) -> Vec<Hit> {
+    labels
+        .iter()
+        .zip(scores)
+        .filter_map(|(&label, &score)| usize::try_from(label).ok().map(|row| Hit { row, score }))
+        .collect()
 }

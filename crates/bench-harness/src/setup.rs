@@ -1,0 +1,277 @@
+//! What every section shares: the arguments of `ferrofaiss bench`, its typed errors, the
+//! loaded inputs ([`Setup`]) and the records they produce.
+
+use std::path::{Path, PathBuf};
+
+use crate::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
+use crate::timing::{median, Timing};
+use clap::{Args, ValueEnum};
+use ferrofaiss_index::{index_factory, Index, IndexError, MetricType, SUPPORTED_FACTORY_STRINGS};
+use serde_json::{json, Value};
+
+/// Arguments of `ferrofaiss bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Base vectors (.fvecs).
+    #[arg(long)]
+    pub base: PathBuf,
+    /// Query vectors (.fvecs), same dimension as the base.
+    #[arg(long)]
+    pub queries: PathBuf,
+    /// Ground-truth neighbour ids (.ivecs, at least k per query) for recall.
+    #[arg(long)]
+    pub gt: Option<PathBuf>,
+    /// Factory string of the index (the list comes from `SUPPORTED_FACTORY_STRINGS`).
+    #[arg(long, value_name = "FACTORY", default_value = "Flat", help = factory_help())]
+    pub index: String,
+    /// Lists probed per query (IVF only), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 4, 16, 64])]
+    pub nprobe: Vec<usize>,
+    /// Neighbours per query.
+    #[arg(short = 'k', long = "k", default_value_t = 10)]
+    pub k: usize,
+    /// Thread counts to measure with, comma-separated (default: all cores).
+    #[arg(long, value_delimiter = ',')]
+    pub threads: Vec<usize>,
+    /// Print JSON records (shared/bench "Result schema") instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Timed repetitions per measurement (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    pub reps: usize,
+    /// Seconds one repetition of one-query-at-a-time search should take (sets how many
+    /// queries are searched one by one, between 20 and all).
+    #[arg(long, default_value_t = 0.5)]
+    pub single_target_s: f64,
+    /// Dataset name for the records (default: the base file's folder name).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Metric of the index.
+    #[arg(long, value_enum, default_value_t = MetricArg::L2)]
+    pub metric: MetricArg,
+    /// Concurrent async callers, comma-separated: runs only the `async_clients` section
+    /// (the base vectors in an `AsyncFaissStore`, each caller searching its own queries
+    /// one at a time).
+    #[arg(long, value_delimiter = ',')]
+    pub clients: Vec<usize>,
+    /// Searches each caller makes per repetition (`--clients`).
+    #[arg(long, default_value_t = 20)]
+    pub client_queries: usize,
+    /// The most searches the store answers in one pass (`--clients`; 1 turns batching off).
+    #[arg(long, default_value_t = ferrofaiss_async_store::Batching::DEFAULT_MAX_BATCH)]
+    pub max_batch: usize,
+}
+
+/// The help of `--index`: every factory string this build supports, spelt out (clap
+/// turns the two characters `{n}` of a help text into a line break, so a doc comment
+/// cannot write `IVF{n},Flat`).
+fn factory_help() -> String {
+    format!(
+        "Factory string of the index, one of: {SUPPORTED_FACTORY_STRINGS} \
+         (e.g. IVF1024,Flat; IVF indexes are trained on the base vectors)"
+    )
+}
+
+/// The metric as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Squared Euclidean distance.
+    L2,
+    /// Inner product.
+    Ip,
+}
+
+/// What can stop a benchmark before it runs.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A .fvecs/.ivecs file is malformed.
+    #[error("{path}: {problem}")]
+    BadVecs {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Inputs that do not fit together (dimensions, counts, options).
+    #[error("{0}")]
+    BadInput(String),
+    /// The index rejected an operation.
+    #[error("index: {0}")]
+    Index(#[from] IndexError),
+}
+
+fn read_vecs<T>(
+    path: &Path,
+    parse: fn(&[u8]) -> Result<Vecs<T>, MalformedVecs>,
+) -> Result<Vecs<T>, BenchError> {
+    let bytes = std::fs::read(path).map_err(|source| BenchError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&bytes).map_err(|MalformedVecs(problem)| BenchError::BadVecs {
+        path: path.to_path_buf(),
+        problem,
+    })
+}
+
+/// Reads a .fvecs file.
+pub fn read_fvecs(path: &Path) -> Result<Vecs<f32>, BenchError> {
+    read_vecs(path, parse_fvecs)
+}
+
+/// Reads an .ivecs file.
+pub fn read_ivecs(path: &Path) -> Result<Vecs<i32>, BenchError> {
+    read_vecs(path, parse_ivecs)
+}
+
+/// The loaded inputs and options shared by every section.
+pub(crate) struct Setup<'a> {
+    pub(crate) args: &'a BenchArgs,
+    pub(crate) base: Vecs<f32>,
+    pub(crate) queries: Vecs<f32>,
+    pub(crate) gt: Option<Vecs<i32>>,
+    pub(crate) dataset: String,
+    pub(crate) metric: MetricType,
+    pub(crate) tier: String,
+    pub(crate) records: Vec<Value>,
+}
+
+impl Setup<'_> {
+    pub(crate) fn impl_name(&self, index: &dyn Index) -> String {
+        format!(
+            "ferrofaiss {} {} ({})",
+            index.type_name(),
+            env!("CARGO_PKG_VERSION"),
+            self.tier
+        )
+    }
+
+    pub(crate) fn recall_key(&self) -> String {
+        format!("recall@{}", self.args.k)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &mut self,
+        section: &str,
+        impl_name: &str,
+        threads: usize,
+        params: Value,
+        metrics: Value,
+        timing: &Timing,
+    ) {
+        let rec = json!({
+            "section": section, "dataset": self.dataset, "impl": impl_name,
+            "threads": threads, "params": params, "metrics": metrics,
+            "time_s": timing.time_json(), "load": timing.load_json(),
+        });
+        if !self.args.json {
+            let m = metrics
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| match v.as_f64() {
+                            Some(x) => format!("{k}={x:.4}"),
+                            None => format!("{k}={v}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            println!(
+                "{section:12} t={threads} {params} -> {m} (foreign cores {:.2})",
+                median(&timing.foreign)
+            );
+        }
+        self.records.push(rec);
+    }
+
+    pub(crate) fn new_index(&self) -> Result<Box<dyn Index>, BenchError> {
+        Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
+    }
+
+    /// Adds the base vectors (with ids 0..N for id maps).
+    pub(crate) fn fill(&self, index: &mut dyn Index) -> Result<(), BenchError> {
+        if index.type_name().starts_with("IndexIDMap") {
+            let ids: Vec<i64> = (0..self.base.n as i64).collect();
+            index.add_with_ids(&self.base.data, &ids)?;
+        } else {
+            index.add(&self.base.data)?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
+    if args.k == 0 {
+        return Err(BenchError::BadInput("-k must be positive".into()));
+    }
+    if args.nprobe.contains(&0) {
+        return Err(BenchError::BadInput(
+            "--nprobe values must be positive".into(),
+        ));
+    }
+    if args.threads.contains(&0) {
+        return Err(BenchError::BadInput(
+            "--threads values must be positive".into(),
+        ));
+    }
+    if args.clients.contains(&0) || args.client_queries == 0 || args.max_batch == 0 {
+        return Err(BenchError::BadInput(
+            "--clients values, --client-queries and --max-batch must be positive".into(),
+        ));
+    }
+    let base = read_fvecs(&args.base)?;
+    let queries = read_fvecs(&args.queries)?;
+    if queries.d != base.d {
+        return Err(BenchError::BadInput(format!(
+            "queries have dimension {}, base {}",
+            queries.d, base.d
+        )));
+    }
+    let gt = match &args.gt {
+        Some(p) => {
+            let gt = read_ivecs(p)?;
+            if gt.n < queries.n || gt.d < args.k {
+                return Err(BenchError::BadInput(format!(
+                    "ground truth has {} rows of {} ids; need {} rows of at least k = {}",
+                    gt.n, gt.d, queries.n, args.k
+                )));
+            }
+            Some(gt)
+        }
+        None => None,
+    };
+    // Validate the factory string before any timing.
+    index_factory(base.d, &args.index, MetricType::L2)?;
+    let dataset = args.dataset.clone().unwrap_or_else(|| {
+        args.base
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "unnamed".into())
+    });
+    Ok(Setup {
+        args,
+        base,
+        queries,
+        gt,
+        dataset,
+        metric: match args.metric {
+            MetricArg::L2 => MetricType::L2,
+            MetricArg::Ip => MetricType::InnerProduct,
+        },
+        tier: flatl2_kernel::active_tier()
+            .map_err(|e| BenchError::BadInput(e.to_string()))?
+            .to_string(),
+        records: Vec::new(),
+    })
+}
