@@ -2,25 +2,33 @@
 //! next pass and share it ([`FaissStore::search_batch`]: one scan of a flat index for
 //! all of them), up to [`Batching::max_batch`] per pass.
 //!
-//! A caller queues its query and, when no pass is running, starts the driver: a tokio
-//! task that takes up to `max_batch` waiting queries, answers them in one
-//! `spawn_blocking` pass, hands each caller its own result, and goes on while queries
-//! wait. A lone query starts a pass at once (unless [`Batching::max_wait`] asks the
-//! driver to wait for company), so it waits no longer than an unbatched search. The
-//! driver is a task of its own, so a caller that gives up (drops its future) never
-//! stalls the others: its query is skipped if its pass has not started, and its answer
-//! dropped otherwise.
+//! A caller queues its query and waits for its answer on a oneshot channel. Passes run
+//! on a search thread of the store's own (one per store, started by the first search,
+//! gone after a second without work): it takes up to `max_batch` waiting queries,
+//! answers them with one `search_batch`, hands each caller its own result, and goes on
+//! while queries wait. A lone query starts a pass at once (unless
+//! [`Batching::max_wait`] asks the thread to wait for company), so it waits no longer
+//! than an unbatched search. The thread belongs to no async runtime: callers on any
+//! runtime (or several) share it, and a runtime that shuts down neither stops it nor
+//! waits for it. Its `tracing` events go to the dispatcher in effect where it was
+//! started (a scoped default there, else the global one). A caller that gives up (drops its future) never stalls the others: its
+//! query is skipped if its pass has not started, and its answer dropped otherwise.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use std::time::Duration;
 
 use ferrofaiss_docstore::Document;
 use ferrofaiss_store::{BatchQuery, FaissStore, QueryKind, SearchOptions, StoreError};
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 
 use crate::lock::read_lock;
+
+/// How long the search thread waits for work before it ends (the next search starts a
+/// new one).
+const IDLE: Duration = Duration::from_secs(1);
 
 /// One caller's answer.
 type Answer = Result<Vec<(Document, f32)>, StoreError>;
@@ -108,25 +116,50 @@ struct Waiting {
 #[derive(Default)]
 struct Queue {
     waiting: VecDeque<Waiting>,
-    /// Whether a driver is running (it takes everything queued before it stops).
+    /// Whether a search thread is running (it takes everything queued before it ends).
     running: bool,
+    /// Every handle is gone: the search thread ends.
+    closed: bool,
 }
 
-/// The shared queue of one store and its pass counter.
+/// What the handles and the search thread share.
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the search thread: a query was queued, or the handles are gone.
+    wake: Condvar,
+    passes: AtomicU64,
+}
+
+impl Shared {
+    /// The queue; a panic while it was held cannot leave it inconsistent (each critical
+    /// section is a push, a drain or a flag), so poison is ignored.
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+/// One store's queue of searches (shared by the clones of its handle).
 pub(crate) struct Coalescer {
     batching: Batching,
-    queue: Mutex<Queue>,
-    /// Wakes a driver waiting for company when a full batch is queued.
-    full: Notify,
-    passes: AtomicU64,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Coalescer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Coalescer")
             .field("batching", &self.batching)
-            .field("passes", &self.passes.load(Ordering::Relaxed))
+            .field("passes", &self.passes())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Coalescer {
+    fn drop(&mut self) {
+        self.shared.queue().closed = true;
+        self.shared.wake.notify_all();
     }
 }
 
@@ -134,9 +167,7 @@ impl Coalescer {
     pub(crate) fn new(batching: Batching) -> Self {
         Coalescer {
             batching,
-            queue: Mutex::new(Queue::default()),
-            full: Notify::new(),
-            passes: AtomicU64::new(0),
+            shared: Arc::new(Shared::default()),
         }
     }
 
@@ -146,85 +177,81 @@ impl Coalescer {
 
     /// Search passes run so far.
     pub(crate) fn passes(&self) -> u64 {
-        self.passes.load(Ordering::Relaxed)
-    }
-
-    /// The queue; a panic while it was held cannot leave it inconsistent (each critical
-    /// section is a push, a drain or a flag), so poison is ignored.
-    fn queue(&self) -> MutexGuard<'_, Queue> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
+        self.shared.passes.load(Ordering::Relaxed)
     }
 
     /// Queues one query and waits for its answer from the pass that takes it.
     pub(crate) async fn search(
-        self: &Arc<Self>,
+        &self,
         store: &Arc<RwLock<FaissStore>>,
         embedding: Vec<f32>,
         opts: SearchOptions,
         kind: QueryKind,
     ) -> Answer {
         let (reply, answer) = oneshot::channel();
-        let (start, full) = {
-            let mut queue = self.queue();
+        let start = {
+            let mut queue = self.shared.queue();
             queue.waiting.push_back(Waiting {
                 embedding,
                 opts,
                 kind,
                 reply,
             });
-            let full = queue.waiting.len() >= self.batching.max_batch;
-            (!std::mem::replace(&mut queue.running, true), full)
+            !std::mem::replace(&mut queue.running, true)
         };
-        if full {
-            self.full.notify_one();
-        }
         if start {
-            let driver = Driver {
-                coalescer: Arc::clone(self),
-                armed: true,
-            };
-            tokio::spawn(driver.run(Arc::downgrade(store)));
+            self.start_thread(store);
+        } else {
+            self.shared.wake.notify_one();
         }
         answer.await.unwrap_or_else(|_| {
             Err(StoreError::Background(
-                "the search pass ended without an answer (its runtime shut down)".into(),
+                "the search thread ended without an answer".into(),
             ))
         })
     }
 
-    /// Up to `max_batch` waiting queries whose callers still wait; `None` (and the
-    /// driver marked stopped, under the same lock) when there are none.
-    fn next_pass(&self) -> Option<Vec<Waiting>> {
-        let mut queue = self.queue();
-        queue.waiting.retain(|w| !w.reply.is_closed());
-        if queue.waiting.is_empty() {
-            queue.running = false;
-            return None;
+    /// Starts the search thread; if the system refuses a thread, every waiting caller
+    /// gets the error.
+    fn start_thread(&self, store: &Arc<RwLock<FaissStore>>) {
+        let driver = Driver {
+            shared: Arc::clone(&self.shared),
+            batching: self.batching,
+            store: Arc::downgrade(store),
+            armed: true,
+        };
+        // The thread reports `tracing` events (LangChain's warnings) where the caller
+        // that started it would have: to the dispatcher in effect here.
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
+        let started = std::thread::Builder::new()
+            .name("ferrofaiss-search".into())
+            .spawn(move || tracing::dispatcher::with_default(&dispatch, || driver.run()));
+        if let Err(e) = started {
+            // The driver (and its guard) went down with the closure: nothing runs.
+            let mut queue = self.shared.queue();
+            for w in queue.waiting.drain(..) {
+                let _ = w.reply.send(Err(StoreError::Background(format!(
+                    "cannot start the search thread: {e}"
+                ))));
+            }
         }
-        let take = queue.waiting.len().min(self.batching.max_batch);
-        Some(queue.waiting.drain(..take).collect())
-    }
-
-    fn queued(&self) -> usize {
-        self.queue().waiting.len()
     }
 }
 
-/// The task that runs passes while queries wait. Dropped before it finishes (its
-/// runtime shut down), it marks the queue driverless and drops the waiting queries, so
-/// their callers get an error instead of waiting for ever, and a later search starts a
-/// new driver.
+/// The search thread's state. Dropped while armed (the thread is refused, or unwinds),
+/// it marks the queue threadless and drops the waiting queries, so their callers get
+/// an error instead of waiting for ever, and a later search starts a new thread.
 struct Driver {
-    coalescer: Arc<Coalescer>,
+    shared: Arc<Shared>,
+    batching: Batching,
+    store: Weak<RwLock<FaissStore>>,
     armed: bool,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
         if self.armed {
-            let mut queue = self.coalescer.queue();
+            let mut queue = self.shared.queue();
             queue.waiting.clear();
             queue.running = false;
         }
@@ -232,60 +259,97 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    /// Holds the store only while a pass runs (inside the blocking closure), so that a
-    /// caller that has its answer may take the store back
-    /// ([`AsyncFaissStore::try_into_inner`](crate::AsyncFaissStore::try_into_inner)).
-    async fn run(mut self, store: Weak<RwLock<FaissStore>>) {
-        let co = Arc::clone(&self.coalescer);
-        loop {
-            let wait = co.batching.max_wait;
-            if !wait.is_zero() && co.queued() < co.batching.max_batch {
-                // Until the wait is over or a full batch is queued, whichever is first.
-                let _ = tokio::time::timeout(wait, co.full.notified()).await;
-            }
-            let Some(pass) = co.next_pass() else {
-                // `next_pass` marked the queue driverless under its lock.
-                self.armed = false;
-                return;
-            };
-            co.passes.fetch_add(1, Ordering::Relaxed);
+    /// Passes while queries wait; ends after [`IDLE`] without any, or when every
+    /// handle is gone.
+    fn run(mut self) {
+        while let Some(pass) = self.next_pass() {
+            self.shared.passes.fetch_add(1, Ordering::Relaxed);
             let (queries, replies): (Vec<_>, Vec<_>) = pass
                 .into_iter()
                 .map(|w| ((w.embedding, w.opts, w.kind), w.reply))
                 .unzip();
-            let count = queries.len();
-            let store = store.clone();
-            let answers = tokio::task::spawn_blocking(move || {
-                let store = store.upgrade().ok_or_else(|| {
-                    StoreError::Background("the store was dropped before the search".into())
-                })?;
-                let store = read_lock(&store)?;
-                let batch: Vec<BatchQuery<'_>> = queries
-                    .iter()
-                    .map(|(embedding, opts, kind)| BatchQuery {
-                        embedding,
-                        opts,
-                        kind: *kind,
-                    })
-                    .collect();
-                Ok::<_, StoreError>(store.search_batch(&batch))
-            })
-            .await;
-            let answers: Vec<Answer> = match answers {
-                Ok(Ok(answers)) => answers,
-                Ok(Err(e)) => (0..count).map(|_| Err(shared_error(&e))).collect(),
-                Err(e) => (0..count)
-                    .map(|_| Err(StoreError::Background(e.to_string())))
-                    .collect(),
-            };
-            for (reply, answer) in replies.into_iter().zip(answers) {
+            for (reply, answer) in replies.into_iter().zip(self.answer(&queries)) {
                 // A caller that gave up has dropped its receiver: nothing to do.
                 let _ = reply.send(answer);
             }
             // Let the callers just answered run before the next pass is taken: those
             // that search again at once then join it instead of the one after.
-            tokio::task::yield_now().await;
+            std::thread::yield_now();
         }
+    }
+
+    /// Up to `max_batch` waiting queries whose callers still wait, after waiting for
+    /// work (and, with `max_wait`, for company); `None`, with the queue marked
+    /// threadless under the same lock, when there is none.
+    fn next_pass(&mut self) -> Option<Vec<Waiting>> {
+        let shared = Arc::clone(&self.shared);
+        let mut queue = shared.queue();
+        if queue.waiting.is_empty() {
+            queue = wait(&shared.wake, queue, IDLE, |q| q.waiting.is_empty());
+        }
+        let (max_batch, max_wait) = (self.batching.max_batch, self.batching.max_wait);
+        if !max_wait.is_zero() {
+            // Callers that gave up do not count towards a full batch.
+            let live = |q: &Queue| q.waiting.iter().filter(|w| !w.reply.is_closed()).count();
+            queue = wait(&shared.wake, queue, max_wait, |q| live(q) < max_batch);
+        }
+        queue.waiting.retain(|w| !w.reply.is_closed());
+        if queue.waiting.is_empty() {
+            queue.running = false;
+            self.armed = false;
+            return None;
+        }
+        let take = queue.waiting.len().min(max_batch);
+        Some(queue.waiting.drain(..take).collect())
+    }
+
+    /// One answer per query, from one `search_batch`; a pass that cannot run (the
+    /// store's lock refuses, the store is gone, a search panics) answers every query
+    /// with that error.
+    fn answer(&self, queries: &[(Vec<f32>, SearchOptions, QueryKind)]) -> Vec<Answer> {
+        let run = || {
+            let store = self.store.upgrade().ok_or_else(|| {
+                StoreError::Background("the store was dropped before the search".into())
+            })?;
+            let store = read_lock(&store)?;
+            let batch: Vec<BatchQuery<'_>> = queries
+                .iter()
+                .map(|(embedding, opts, kind)| BatchQuery {
+                    embedding,
+                    opts,
+                    kind: *kind,
+                })
+                .collect();
+            Ok::<_, StoreError>(store.search_batch(&batch))
+        };
+        match catch_unwind(AssertUnwindSafe(run)) {
+            Ok(Ok(answers)) => answers,
+            Ok(Err(e)) => queries.iter().map(|_| Err(shared_error(&e))).collect(),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a search panicked".into());
+                queries
+                    .iter()
+                    .map(|_| Err(StoreError::Background(what.clone())))
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Waits on `wake` while `pending` holds (at most `limit`), unless the handles are gone.
+fn wait<'a>(
+    wake: &Condvar,
+    queue: MutexGuard<'a, Queue>,
+    limit: Duration,
+    pending: impl Fn(&Queue) -> bool,
+) -> MutexGuard<'a, Queue> {
+    match wake.wait_timeout_while(queue, limit, |q| !q.closed && pending(q)) {
+        Ok((queue, _)) => queue,
+        Err(poison) => poison.into_inner().0,
     }
 }
 

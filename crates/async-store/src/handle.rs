@@ -137,8 +137,9 @@ impl AsyncFaissStore {
         self.coalescer.batching()
     }
 
-    /// How many search passes this handle (and its clones) has run: fewer than the
-    /// searches made when concurrent searches shared passes.
+    /// How many batched search passes this handle (and its clones) has run: fewer than
+    /// the searches made when concurrent searches shared passes. With batching off
+    /// (`max_batch(1)`) searches bypass the batcher and this stays 0.
     pub fn search_passes(&self) -> u64 {
         self.coalescer.passes()
     }

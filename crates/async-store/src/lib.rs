@@ -12,14 +12,16 @@
 //!
 //! | calls | lock | where |
 //! | --- | --- | --- |
-//! | searches, MMR, `get_by_ids`, `len`, `is_empty`, `embeddings`, `index_to_docstore_id`, `documents`, `save_local`, `serialize_to_bytes`, the source of `merge_from` | shared | the blocking pool |
+//! | searches and MMR (batched) | shared, per pass | the store's search thread |
+//! | searches and MMR with batching off, `get_by_ids`, `len`, `is_empty`, `embeddings`, `index_to_docstore_id`, `documents`, `save_local`, `serialize_to_bytes`, the source of `merge_from` | shared | the blocking pool |
 //! | `add_*`, `delete`, `merge_from` | exclusive, after any embedding is awaited | the blocking pool |
 //! | `from_*`, `load_local`, `deserialize_from_bytes` | none (a new store) | the blocking pool |
 //! | [`AsyncFaissStore::read`] / [`AsyncFaissStore::write`], `snapshot` | shared / exclusive | the calling thread, which blocks while the other kind is held |
 //!
 //! Searches by vector (and the searches by text, once their query is embedded) are
 //! micro-batched: those that arrive while a search pass is running share the next pass,
-//! one `spawn_blocking` that answers up to [`Batching::DEFAULT_MAX_BATCH`] of them with
+//! run on the store's search thread (its own, bound to no runtime), which answers up to
+//! [`Batching::DEFAULT_MAX_BATCH`] of them with
 //! one scan of a flat index ([`FaissStore::search_batch`](ferrofaiss_store::FaissStore::search_batch)).
 //! Each caller keeps its own options and gets its own result, exactly what it would get
 //! alone, or its own error; a caller that gives up does not disturb the others. A lone

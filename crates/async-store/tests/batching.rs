@@ -310,10 +310,12 @@ fn a_runtime_that_shuts_down_mid_wait_does_not_wedge_the_handle() {
             tokio::time::sleep(Duration::from_millis(20)).await;
             drop(waiting);
         });
-        // The driver is waiting for company; dropping its runtime drops it.
+        // The search thread waits for company; the caller's runtime ends meanwhile
+        // (and its caller with it).
         rt.shutdown_timeout(Duration::from_secs(5));
     }
-    // On a new runtime, the same handle starts a new driver: two searches fill a pass.
+    // On a new runtime, the same handle answers: two searches fill a pass, and the
+    // abandoned search is skipped.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let cases = [case(0), case(1)];
     let answers = rt.block_on(async {
@@ -343,4 +345,67 @@ fn max_batch_zero_is_refused() {
         ),
         "{err}"
     );
+}
+
+/// Passes run on the store's own search thread, bound to no runtime: callers on
+/// several current-thread runtimes (each driven only inside its `block_on`, as
+/// `#[tokio::test]` runtimes are) share one handle; a runtime that ends (or is dropped)
+/// while others search disturbs none of them; a caller on no tokio runtime at all is
+/// answered too.
+#[test]
+fn callers_on_several_runtimes_share_one_handle() {
+    let sync = store(DistanceStrategy::EuclideanDistance);
+    let handle = AsyncFaissStore::new(sync.clone());
+    let current = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    // One runtime answers a search and is never driven again; another one then
+    // searches on the same handle.
+    let first = current();
+    let c = case(0);
+    assert!(same(
+        &first.block_on(async_answer(&handle, c.clone())),
+        &sync_answer(&sync, &c)
+    ));
+    let second = current();
+    let c = case(1);
+    assert!(same(
+        &second.block_on(async_answer(&handle, c.clone())),
+        &sync_answer(&sync, &c)
+    ));
+    drop(first);
+    // Four threads, each with its own runtime, search at once; two drop their runtime
+    // half-way.
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (handle, sync) = (handle.clone(), &sync);
+            scope.spawn(move || {
+                let rt = current();
+                for i in 0..30 {
+                    if t % 2 == 1 && i == 15 {
+                        return;
+                    }
+                    let c = case(t * 100 + i);
+                    let got = rt.block_on(async {
+                        tokio::time::timeout(
+                            Duration::from_secs(60),
+                            async_answer(&handle, c.clone()),
+                        )
+                        .await
+                        .expect("answered")
+                    });
+                    assert!(same(&got, &sync_answer(sync, &c)), "thread {t} query {i}");
+                }
+            });
+        }
+    });
+    // No tokio runtime at all.
+    let c = case(7);
+    assert!(same(
+        &futures::executor::block_on(async_answer(&handle, c.clone())),
+        &sync_answer(&sync, &c)
+    ));
 }

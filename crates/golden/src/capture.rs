@@ -1,20 +1,21 @@
 //! Captures the `tracing` events the code under test emits, per case, so the runners
 //! can compare them with the `warnings` and `logs` LangChain recorded.
 //!
-//! One process-wide subscriber ([`install`]) hands each event to the [`Sink`] attached
-//! to the thread that emitted it, and drops events of threads without one. A trial's
-//! thread gets its own sink on first use ([`current`]); threads that work for it (a
-//! tokio runtime's workers and blocking threads) [`attach`] the same sink, e.g. from
-//! `tokio::runtime::Builder::on_thread_start`.
+//! A trial's thread gets its own sink on first use ([`current`]) and a scoped `tracing`
+//! dispatcher that hands every event to it; threads that work for the trial (a tokio
+//! runtime's workers and blocking threads) [`attach`] the same sink, e.g. from
+//! `tokio::runtime::Builder::on_thread_start`, and threads started with the trial's
+//! dispatcher in effect (the async store's search thread) inherit it.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use tracing::dispatcher::DefaultGuard;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
 
 /// One captured event: its level, target, message and other fields (as text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,32 +61,37 @@ impl Sink {
 }
 
 thread_local! {
-    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+    static SINK: RefCell<Option<(Sink, DefaultGuard)>> = const { RefCell::new(None) };
 }
 
-/// The sink of this thread, created on first use. Installs the subscriber.
+/// The sink of this thread, created (with this thread's dispatcher to it) on first use.
 pub fn current() -> Sink {
-    install();
-    SINK.with(|s| s.borrow_mut().get_or_insert_with(Sink::default).clone())
+    SINK.with(|s| {
+        let mut slot = s.borrow_mut();
+        if let Some((sink, _)) = slot.as_ref() {
+            return sink.clone();
+        }
+        let sink = Sink::default();
+        *slot = Some((sink.clone(), scoped(&sink)));
+        sink
+    })
 }
 
 /// Sends this thread's events to `sink` (a helper thread working for a trial).
 pub fn attach(sink: Sink) {
-    install();
-    SINK.with(|s| *s.borrow_mut() = Some(sink));
-}
-
-/// Installs the capturing subscriber as the process's global default, once. If another
-/// global subscriber is already set, events are not captured (and comparisons fail).
-pub fn install() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(CaptureSubscriber);
+    SINK.with(|s| {
+        let guard = scoped(&sink);
+        *s.borrow_mut() = Some((sink, guard));
     });
 }
 
-/// The global subscriber: every event to the emitting thread's sink; spans are ignored.
-struct CaptureSubscriber;
+/// Makes a dispatcher to `sink` this thread's default until the guard drops.
+fn scoped(sink: &Sink) -> DefaultGuard {
+    tracing::dispatcher::set_default(&Dispatch::new(CaptureSubscriber(sink.clone())))
+}
+
+/// Every event to its sink; spans are ignored.
+struct CaptureSubscriber(Sink);
 
 impl Subscriber for CaptureSubscriber {
     fn enabled(&self, _: &Metadata<'_>) -> bool {
@@ -101,9 +107,7 @@ impl Subscriber for CaptureSubscriber {
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        let Some(sink) = SINK.with(|s| s.borrow().clone()) else {
-            return;
-        };
+        let sink = &self.0;
         let mut visitor = FieldVisitor::default();
         event.record(&mut visitor);
         sink.push(Captured {
