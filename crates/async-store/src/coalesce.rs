@@ -4,7 +4,7 @@
 //!
 //! A caller queues its query and waits for its answer on a oneshot channel. Passes run
 //! on a search thread of the store's own (one per store, started by the first search,
-//! gone after a second without work): it takes up to `max_batch` waiting queries,
+//! gone after ten seconds without work): it takes up to `max_batch` waiting queries,
 //! answers them with one `search_batch`, hands each caller its own result, and goes on
 //! while queries wait. A lone query starts a pass at once (unless
 //! [`Batching::max_wait`] asks the thread to wait for company), so it waits no longer
@@ -27,8 +27,8 @@ use tokio::sync::oneshot;
 use crate::lock::read_lock;
 
 /// How long the search thread waits for work before it ends (the next search starts a
-/// new one).
-const IDLE: Duration = Duration::from_secs(1);
+/// new one): tokio's keep-alive for its blocking threads.
+const IDLE: Duration = Duration::from_secs(10);
 
 /// One caller's answer.
 type Answer = Result<Vec<(Document, f32)>, StoreError>;
