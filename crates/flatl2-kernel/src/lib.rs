@@ -13,6 +13,7 @@ mod aarch64;
 mod dispatch;
 mod error;
 mod knn;
+mod lanes;
 mod metric;
 mod portable;
 mod scalar;

@@ -1,0 +1,287 @@
+//! [`simd_tier!`]: a tier's kernel table, every entry an algorithm of this module's
+//! parent instantiated for the tier's token inside a `#[target_feature]` function.
+
+/// Defines, in the calling tier module, the tier's token type, its [`Lanes`] (and, for
+/// `f16 native`, [`HalfLanes`]) impl from the tier's functions, the safe kernel
+/// functions, and a `const` kernel table of them:
+///
+/// ```text
+/// simd_tier! {
+///     /// doc of the table
+///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
+///     prefetch 512, tile rows 6, two-query scan yes|no, f16 native "avx2,fma,f16c" | f16 portable;
+///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F,
+///     load F, load_part F, store F[, load_f16 F];
+/// }
+/// ```
+///
+/// Each `F` is an `unsafe fn` taking the method's arguments in its order (`fmadd(a, b,
+/// c) = a * b + c`) with the method's contract, needing no instructions beyond
+/// `features`, which the token proves; `load_f16` may also need the f16 features, which
+/// only the f16 kernels (compiled with them) call it under.
+///
+/// The safe functions are reachable only through the table, which
+/// [`crate::dispatch::table_for`] hands out after checking the CPU for `features` (and
+/// for the f16 features where they are named): that check is what makes the token and
+/// the `#[target_feature]` calls sound.
+///
+/// [`Lanes`]: super::Lanes
+/// [`HalfLanes`]: super::HalfLanes
+macro_rules! simd_tier {
+    (
+        $(#[$doc:meta])*
+        table $name:ident, token $token:ident, tier $tier:ident, features $feat:literal,
+        vector $v:ident of $w:literal, prefetch $pf:literal, tile rows $rb:literal,
+        two-query scan $ny2:ident, f16 $f16kind:ident $($f16feat:literal)?;
+        splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
+        sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path,
+        load $load:path, load_part $load_part:path, store $store:path
+        $(, load_f16 $load_f16:path)?;
+    ) => {
+        /// The tier's token: made only where the CPU has the tier's instructions.
+        #[derive(Clone, Copy)]
+        pub(crate) struct $token(());
+
+        // In every `unsafe` block of this impl, holding the token proves the CPU has the
+        // tier's instructions, all that the tier's functions need beyond their memory
+        // contracts, which the `unsafe` methods pass on to their callers.
+        impl $crate::lanes::Lanes for $token {
+            type V = $v;
+            const W: usize = $w;
+            const PREFETCH_AHEAD: usize = $pf;
+
+            #[inline(always)]
+            unsafe fn assume() -> Self {
+                $token(())
+            }
+            #[inline(always)]
+            fn splat(self, x: f32) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $splat(x) }
+            }
+            #[inline(always)]
+            fn add(self, a: $v, b: $v) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $add(a, b) }
+            }
+            #[inline(always)]
+            fn sub(self, a: $v, b: $v) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $sub(a, b) }
+            }
+            #[inline(always)]
+            fn fmadd(self, a: $v, b: $v, c: $v) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $fmadd(a, b, c) }
+            }
+            #[inline(always)]
+            fn max(self, a: $v, b: $v) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $max(a, b) }
+            }
+            #[inline(always)]
+            fn sum(self, v: $v) -> f32 {
+                // SAFETY: the token (see the impl).
+                unsafe { $sum(v) }
+            }
+            #[inline(always)]
+            fn sum4(self, a: $v, b: $v, c: $v, d: $v) -> [f32; 4] {
+                // SAFETY: the token (see the impl).
+                unsafe { $sum4(a, b, c, d) }
+            }
+            #[inline(always)]
+            fn lt_bits(self, a: $v, b: $v) -> u32 {
+                // SAFETY: the token (see the impl).
+                unsafe { $lt(a, b) }
+            }
+            #[inline(always)]
+            fn gt_bits(self, a: $v, b: $v) -> u32 {
+                // SAFETY: the token (see the impl).
+                unsafe { $gt(a, b) }
+            }
+            #[inline(always)]
+            unsafe fn load(self, p: *const f32) -> $v {
+                // SAFETY: the token, and the caller keeps `load`'s memory contract.
+                unsafe { $load(p) }
+            }
+            #[inline(always)]
+            unsafe fn load_part(self, p: *const f32, n: usize) -> $v {
+                // SAFETY: the token, and the caller keeps `load_part`'s memory contract.
+                unsafe { $load_part(p, n) }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32, v: $v) {
+                // SAFETY: the token, and the caller keeps `store`'s memory contract.
+                unsafe { $store(p, v) }
+            }
+        }
+
+        $(
+            impl $crate::lanes::HalfLanes for $token {
+                #[inline(always)]
+                unsafe fn load_f16(self, p: *const half::f16) -> $v {
+                    // SAFETY: the caller keeps `load_f16`'s contract (memory and the f16
+                    // conversion).
+                    unsafe { $load_f16(p) }
+                }
+            }
+        )?
+
+        $crate::lanes::simd_tier! {
+            @kernels $(#[$doc])* table $name, lanes $token, tier $tier, features $feat,
+            tile rows $rb, two-query scan $ny2, f16 $f16kind $($f16feat)?;
+        }
+    };
+
+    (
+        @kernels $(#[$doc:meta])* table $name:ident, lanes $lanes:ty, tier $tier:ident,
+        features $feat:literal, tile rows $rb:literal, two-query scan $ny2:ident,
+        f16 $f16kind:ident $($f16feat:literal)?;
+    ) => {
+        #[target_feature(enable = $feat)]
+        fn pair_tf<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::pair::pair::<$lanes, L2>(s, a, b)
+        }
+
+        #[target_feature(enable = $feat)]
+        fn ny_tf<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::scan::ny::<$lanes, L2>(s, q, rows, out)
+        }
+
+        #[target_feature(enable = $feat)]
+        fn tile_tf(pack: &[f32], rows: &[f32], d: usize, span: $crate::tile::TileSpan, out: &mut [f32]) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::tile::ip_tile::<$lanes, $rb, { 2 * <$lanes as $crate::lanes::Lanes>::W }>(
+                s, pack, rows, d, span, out,
+            )
+        }
+
+        #[target_feature(enable = $feat)]
+        fn finish_tf<const L2: bool>(
+            b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK],
+        ) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::tile::finish::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2>(
+                s, b, nb, qn, yn, l, h,
+            )
+        }
+
+        fn l2_sqr(a: &[f32], b: &[f32]) -> f32 {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { pair_tf::<true>(a, b) }
+        }
+
+        fn inner_product(a: &[f32], b: &[f32]) -> f32 {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { pair_tf::<false>(a, b) }
+        }
+
+        fn l2_sqr_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_tf::<true>(q, rows, out) }
+        }
+
+        fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_tf::<false>(q, rows, out) }
+        }
+
+        fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: $crate::tile::TileSpan, out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { tile_tf(pack, rows, d, span, out) }
+        }
+
+        fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { finish_tf::<true>(b, nb, qn, yn, l, h) }
+        }
+
+        fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { finish_tf::<false>(b, nb, qn, yn, l, h) }
+        }
+
+        $crate::lanes::simd_tier!(@ny2 $ny2, $lanes, $feat);
+        $crate::lanes::simd_tier!(@f16 $lanes, $f16kind $($f16feat)?);
+
+        $(#[$doc])*
+        pub(crate) const $name: $crate::table::Kernels = $crate::table::Kernels {
+            tier: $crate::simd_tier::SimdTier::$tier,
+            l2_sqr,
+            inner_product,
+            l2_sqr_ny,
+            inner_product_ny,
+            l2_sqr_ny2: $crate::lanes::simd_tier!(@ny2_entry $ny2, l2_sqr_ny2),
+            inner_product_ny2: $crate::lanes::simd_tier!(@ny2_entry $ny2, inner_product_ny2),
+            l2_sqr_ny_f16,
+            inner_product_ny_f16,
+            tile: $crate::tile::TileKernels {
+                queries: 2 * <$lanes as $crate::lanes::Lanes>::W,
+                rows: $rb,
+                ip: tile_ip,
+                l2_finish: tile_l2_finish,
+                ip_finish: tile_ip_finish,
+            },
+        };
+    };
+
+    (@ny2 yes, $lanes:ty, $feat:literal) => {
+        #[target_feature(enable = $feat)]
+        fn ny2_tf<const L2: bool>(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::scan::ny2::<$lanes, L2>(s, qa, qb, rows, oa, ob)
+        }
+
+        fn l2_sqr_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny2_tf::<true>(qa, qb, rows, oa, ob) }
+        }
+
+        fn inner_product_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny2_tf::<false>(qa, qb, rows, oa, ob) }
+        }
+    };
+    (@ny2 no, $lanes:ty, $feat:literal) => {};
+    (@ny2_entry yes, $f:ident) => { Some($f) };
+    (@ny2_entry no, $f:ident) => { None };
+
+    (@f16 $lanes:ty, native $f16feat:literal) => {
+        #[target_feature(enable = $f16feat)]
+        fn ny_f16_tf<const L2: bool>(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            // SAFETY: these features include the tier's f16 conversion, and the table
+            // holding this function is handed out only after checking the CPU for them.
+            unsafe { $crate::lanes::f16_scan::ny_f16::<$lanes, L2>(s, q, rows, out) }
+        }
+
+        fn l2_sqr_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_f16_tf::<true>(q, rows, out) }
+        }
+
+        fn inner_product_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_f16_tf::<false>(q, rows, out) }
+        }
+    };
+    (@f16 $lanes:ty, portable) => {
+        use $crate::portable::{inner_product_ny_f16, l2_sqr_ny_f16};
+    };
+}
+
+pub(crate) use simd_tier;
