@@ -43,6 +43,26 @@ pub enum KnnPath {
     Blocked,
 }
 
+impl KnnPath {
+    /// The path this choice takes for `nq` queries against `n` rows of dimension `d`:
+    /// [`KnnPath::Auto`] resolved by Faiss's rule ([`KnnPath::Blocked`] when there are
+    /// rows and `nq * d >= 128000`, [`KnnPath::Direct`] otherwise), the others as they
+    /// are. The one place the rule is written.
+    pub fn resolve(self, nq: usize, n: usize, d: usize) -> KnnPath {
+        match self {
+            KnnPath::Auto if n > 0 && nq.saturating_mul(d) >= BLOCKED_THRESHOLD => KnnPath::Blocked,
+            KnnPath::Auto => KnnPath::Direct,
+            chosen => chosen,
+        }
+    }
+
+    /// The most queries of dimension `d` that [`KnnPath::Auto`] still scans one by one
+    /// (at least 1): the inverse of [`KnnPath::resolve`]'s rule.
+    pub fn max_direct_queries(d: usize) -> usize {
+        ((BLOCKED_THRESHOLD - 1) / d.max(1)).max(1)
+    }
+}
+
 // The many-to-many entry points of the table live here, next to the algorithm, so the
 // table module does not depend on this one.
 impl Kernels {
@@ -145,12 +165,7 @@ pub(crate) fn knn(
         return;
     }
     let mut heaps: Vec<TopK> = (0..nq).map(|_| TopK::new(metric, k)).collect();
-    let blocked = match path {
-        KnnPath::Auto => n > 0 && nq.saturating_mul(d) >= BLOCKED_THRESHOLD,
-        KnnPath::Direct => false,
-        KnnPath::Blocked => true,
-    };
-    if blocked {
+    if path.resolve(nq, n, d) == KnnPath::Blocked {
         knn_blocked(kernels, metric, queries, rows, d, row_norms, &mut heaps);
     } else {
         knn_direct(kernels, metric, queries, rows, d, &mut heaps);

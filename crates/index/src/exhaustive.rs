@@ -3,7 +3,7 @@
 //! when there are few queries, by query chunks on the blocked path; and the
 //! one-to-many distances every scan (flat, IVF lists, selected rows) is made of.
 
-use flatl2_kernel::{kernels, KnnPath, MetricType, TopK, BLOCKED_THRESHOLD};
+use flatl2_kernel::{kernels, KnnPath, MetricType, TopK};
 use rayon::prelude::*;
 
 use crate::IndexError;
@@ -18,11 +18,7 @@ const MIN_BLOCKED_QUERIES_PER_TASK: usize = 128;
 /// Faiss's choice, made once for the whole batch (not per task): the blocked
 /// `|x|^2 + |y|^2 - 2 x.y` path when `nq * d >= 128000`, one-to-many scans below.
 pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
-    if n > 0 && nq.saturating_mul(d) >= BLOCKED_THRESHOLD {
-        KnnPath::Blocked
-    } else {
-        KnnPath::Direct
-    }
+    KnnPath::Auto.resolve(nq, n, d)
 }
 
 /// The most queries one `search` call may hold for every query's distances to be,
@@ -30,7 +26,7 @@ pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
 /// and IVF's coarse quantizer) switch to the `|x|^2 + |y|^2 - 2 x.y` path when
 /// `nq * d` reaches 128000, whose last bits differ. At least 1.
 pub fn max_direct_queries(d: usize) -> usize {
-    ((BLOCKED_THRESHOLD - 1) / d.max(1)).max(1)
+    KnnPath::max_direct_queries(d)
 }
 
 /// `nq * k` distances and labels (row positions) of the `k` nearest rows of each query,
@@ -159,6 +155,7 @@ pub(crate) fn distances_to_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flatl2_kernel::BLOCKED_THRESHOLD;
 
     #[test]
     fn max_direct_queries_is_the_largest_batch_on_the_direct_path() {
