@@ -8,7 +8,9 @@ use rayon::prelude::*;
 
 use crate::exhaustive::distances_to_rows;
 use crate::selected::knn_selected;
-use crate::validate::{check_k, check_radius, checked_vectors, has_nan, nan_error, vector_count};
+use crate::validate::{
+    check_k, check_radius, checked_vectors, copy_vector, has_nan, nan_error, vector_count,
+};
 use crate::{
     exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
@@ -215,12 +217,12 @@ impl Index for FlatIndex {
         Ok(n - kept)
     }
 
-    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
-        usize::try_from(id)
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
+        let row = usize::try_from(id)
             .ok()
             .and_then(|i| self.row(i))
-            .map(<[f32]>::to_vec)
-            .ok_or(IndexError::UnknownId(id))
+            .ok_or(IndexError::UnknownId(id))?;
+        copy_vector(row, out)
     }
 
     fn reset(&mut self) {

@@ -182,9 +182,9 @@ impl<I: Index + Clone + 'static> Index for IdMap<I> {
         self.remove_matching(sel)
     }
 
-    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
         let pos = self.position_of(id).ok_or(IndexError::UnknownId(id))?;
-        self.inner.reconstruct(pos as i64)
+        self.inner.reconstruct_into(pos as i64, out)
     }
 
     fn reset(&mut self) {
@@ -347,9 +347,9 @@ impl<I: Index + Clone + 'static> Index for IdMap2<I> {
         Ok(removed)
     }
 
-    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
         let pos = *self.rev.get(&id).ok_or(IndexError::UnknownId(id))?;
-        self.map.inner.reconstruct(pos as i64)
+        self.map.inner.reconstruct_into(pos as i64, out)
     }
 
     fn reset(&mut self) {

@@ -125,10 +125,19 @@ pub trait Index: IndexUpcast + Send + Sync + Debug {
         Err(unsupported(self, "remove_ids"))
     }
 
-    /// The stored vector with this id. Default: [`IndexError::Unsupported`].
-    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
-        let _ = id;
+    /// Writes the stored vector with this id into `out`, which must hold
+    /// [`Index::dimension`] values (Faiss's `reconstruct(key, recons)`): no allocation.
+    /// Default: [`IndexError::Unsupported`].
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
+        let _ = (id, out);
         Err(unsupported(self, "reconstruct"))
+    }
+
+    /// The stored vector with this id, in a new vector ([`Index::reconstruct_into`]).
+    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+        let mut out = vec![0.0; self.dimension()];
+        self.reconstruct_into(id, &mut out)?;
+        Ok(out)
     }
 
     /// Moves all vectors of `other` (same concrete type, dimension and metric) into
@@ -227,6 +236,9 @@ impl Index for Box<dyn Index> {
     }
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
         (**self).remove_ids(sel)
+    }
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
+        (**self).reconstruct_into(id, out)
     }
     fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
         (**self).reconstruct(id)

@@ -83,3 +83,16 @@ pub(crate) fn check_radius(radius: f32) -> Result<(), IndexError> {
     }
     Ok(())
 }
+
+/// Copies a stored vector into a caller's buffer of the same length (the
+/// [`crate::Index::reconstruct_into`] of indexes that store vectors as they are).
+pub(crate) fn copy_vector(stored: &[f32], out: &mut [f32]) -> Result<(), IndexError> {
+    if out.len() != stored.len() {
+        return Err(IndexError::DimensionMismatch {
+            dimension: stored.len(),
+            len: out.len(),
+        });
+    }
+    out.copy_from_slice(stored);
+    Ok(())
+}

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ferrofaiss_index::{FlatIndex, IdSelector, Index, MetricType};
+use ferrofaiss_index::{FlatIndex, IdMap, IdSelector, Index, IndexError, MetricType};
 
 fn check_search(metric: MetricType, n: usize, nq: usize, d: usize, k: usize, seed: u64) {
     let xb = uniform(n, d, seed);
@@ -131,6 +131,30 @@ fn reconstruct_returns_rows_and_rejects_unknown() {
     assert_eq!(index.reconstruct(3).unwrap(), xb[3 * d..].to_vec());
     assert!(index.reconstruct(4).is_err());
     assert!(index.reconstruct(-1).is_err());
+    // Into a caller's buffer: the same row, and typed errors for a wrong length or id.
+    let mut out = vec![0.0; d];
+    index.reconstruct_into(1, &mut out).unwrap();
+    assert_eq!(out, xb[d..2 * d].to_vec());
+    assert_eq!(
+        index.reconstruct_into(1, &mut [0.0; 4]),
+        Err(IndexError::DimensionMismatch {
+            dimension: 5,
+            len: 4
+        })
+    );
+    assert_eq!(
+        index.reconstruct_into(9, &mut out),
+        Err(IndexError::UnknownId(9))
+    );
+    // Through an id map and IVF as well.
+    let mut map = IdMap::new(FlatIndex::new(d, MetricType::L2).unwrap()).unwrap();
+    map.add_with_ids(&xb, &[40, 41, 42, 43]).unwrap();
+    map.reconstruct_into(42, &mut out).unwrap();
+    assert_eq!(out, xb[2 * d..3 * d].to_vec());
+    assert_eq!(
+        map.reconstruct_into(3, &mut out),
+        Err(IndexError::UnknownId(3))
+    );
 }
 
 #[test]

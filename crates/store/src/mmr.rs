@@ -7,22 +7,43 @@
 //! this), and f64 resolves near-ties the way numpy's float32 does in the recorded
 //! cases, where rounding cosines to f32 would turn them into exact ties.
 
-/// Cosine similarity of two vectors in f64. A zero vector (0/0) or an overflow gives
-/// 0, as LangChain's numpy version does.
-pub(crate) fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
-    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(x), f64::from(y));
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
+/// Dot product of two f32 vectors in f64 (`n = min(len)`), in eight partial sums so the
+/// loop vectorizes; products and sums are exact to well below f32's resolution.
+fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
+    const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(&x, &y)| f64::from(x) * f64::from(y))
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for ((s, &x), &y) in acc.iter_mut().zip(x).zip(y) {
+            *s += f64::from(x) * f64::from(y);
+        }
     }
-    let sim = dot / (na.sqrt() * nb.sqrt());
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// Cosine similarity from a dot product and the two norms. A zero vector (0/0) or an
+/// overflow gives 0, as LangChain's numpy version does.
+fn cosine_of(dot: f64, norm_a: f64, norm_b: f64) -> f64 {
+    let sim = dot / (norm_a * norm_b);
     if sim.is_finite() {
         sim
     } else {
         0.0
     }
+}
+
+/// Cosine similarity of two vectors in f64 (see [`cosine_of`]).
+#[cfg(test)]
+fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
+    cosine_of(dot_f64(a, b), dot_f64(a, a).sqrt(), dot_f64(b, b).sqrt())
 }
 
 /// Picks up to `k` of `candidates` by maximal marginal relevance to `query` and returns
@@ -31,6 +52,9 @@ pub(crate) fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
 /// The first pick is the candidate most cosine-similar to the query. Each next pick
 /// maximises `lambda_mult * sim(query, c) - (1 - lambda_mult) * max sim(c, selected)`;
 /// on equal scores the earliest candidate wins. `k = 0` or no candidates give `[]`.
+///
+/// Each vector's norm is computed once; each pick costs one dot product per candidate
+/// still unchosen; nothing is allocated per candidate.
 pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
     query: &[f32],
     candidates: &[V],
@@ -41,29 +65,37 @@ pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
     if want == 0 {
         return Vec::new();
     }
-    let to_query: Vec<f64> = candidates
+    let vector = |i: usize| candidates[i].as_ref();
+    let norms: Vec<f64> = candidates
         .iter()
-        .map(|c| cosine_similarity(query, c.as_ref()))
+        .map(|c| dot_f64(c.as_ref(), c.as_ref()).sqrt())
+        .collect();
+    let query_norm = dot_f64(query, query).sqrt();
+    let to_query: Vec<f64> = (0..candidates.len())
+        .map(|i| cosine_of(dot_f64(query, vector(i)), query_norm, norms[i]))
         .collect();
     let first = argmax_first(&to_query);
-    let mut selected = vec![first];
+    let mut selected = Vec::with_capacity(want);
+    selected.push(first);
     let mut chosen = vec![false; candidates.len()];
     chosen[first] = true;
-    // Largest similarity of each candidate to anything selected so far.
-    let mut redundancy: Vec<f64> = candidates
-        .iter()
-        .map(|c| cosine_similarity(c.as_ref(), candidates[first].as_ref()))
-        .collect();
+    // Largest similarity of each unchosen candidate to anything selected so far.
+    let mut redundancy = vec![f64::NEG_INFINITY; candidates.len()];
     let lambda = f64::from(lambda_mult);
     let keep = 1.0 - lambda;
+    let mut last = first;
     while selected.len() < want {
         let mut best = f64::NEG_INFINITY;
         let mut pick = None;
-        for (i, (&q, &r)) in to_query.iter().zip(&redundancy).enumerate() {
+        for (i, (&q, r)) in to_query.iter().zip(redundancy.iter_mut()).enumerate() {
             if chosen[i] {
                 continue;
             }
-            let score = lambda * q - keep * r;
+            let s = cosine_of(dot_f64(vector(i), vector(last)), norms[i], norms[last]);
+            if s > *r {
+                *r = s;
+            }
+            let score = lambda * q - keep * *r;
             if score > best || pick.is_none() {
                 best = score;
                 pick = Some(i);
@@ -73,12 +105,7 @@ pub fn maximal_marginal_relevance<V: AsRef<[f32]>>(
         let Some(pick) = pick else { break };
         selected.push(pick);
         chosen[pick] = true;
-        for (i, r) in redundancy.iter_mut().enumerate() {
-            let s = cosine_similarity(candidates[i].as_ref(), candidates[pick].as_ref());
-            if s > *r {
-                *r = s;
-            }
-        }
+        last = pick;
     }
     selected
 }

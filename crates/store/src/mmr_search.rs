@@ -37,10 +37,13 @@ impl FaissStore {
         kept: Vec<(Hit, &Document)>,
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        let candidates = kept
-            .iter()
-            .map(|(hit, _)| self.vector_at(hit.row))
-            .collect::<Result<Vec<_>, _>>()?;
+        // The candidates' vectors in one buffer, row after row.
+        let d = self.index.dimension().max(1);
+        let mut vectors = vec![0.0f32; kept.len() * d];
+        for ((hit, _), out) in kept.iter().zip(vectors.chunks_exact_mut(d)) {
+            self.vector_into(hit.row, out)?;
+        }
+        let candidates: Vec<&[f32]> = vectors.chunks_exact(d).collect();
         let picked = maximal_marginal_relevance(query, &candidates, opts.lambda_mult, opts.k);
         Ok(picked
             .into_iter()

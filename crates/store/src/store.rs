@@ -380,8 +380,15 @@ impl FaissStore {
 
     /// The stored vector of index row `row` (normalized if the store normalizes).
     pub fn vector_at(&self, row: usize) -> Result<Vec<f32>, StoreError> {
+        let mut out = vec![0.0; self.index.dimension()];
+        self.vector_into(row, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the stored vector of index row `row` into `out` (the index's dimension).
+    pub(crate) fn vector_into(&self, row: usize, out: &mut [f32]) -> Result<(), StoreError> {
         let label = i64::try_from(row).map_err(|_| IndexError::UnknownId(i64::MAX))?;
-        Ok(self.index.reconstruct(label)?)
+        Ok(self.index.reconstruct_into(label, out)?)
     }
 
     /// Checks every invariant the store keeps (the checks of

@@ -11,7 +11,7 @@ pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::InvertedList;
 
 use crate::kmeans::{kmeans, ClusteringParameters};
-use crate::validate::{check_ids, check_k, check_radius, checked_vectors};
+use crate::validate::{check_ids, check_k, check_radius, checked_vectors, copy_vector};
 use crate::{
     FlatIndex, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
@@ -514,13 +514,14 @@ impl Index for IvfFlatIndex {
         Ok(removed)
     }
 
-    fn reconstruct(&self, id: i64) -> Result<Vec<f32>, IndexError> {
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
         let (list_no, offset) = self.direct_map.locate(id)?;
-        self.lists
+        let code = self
+            .lists
             .get(list_no)
             .and_then(|l| l.code(offset, self.d))
-            .map(<[f32]>::to_vec)
-            .ok_or(IndexError::UnknownId(id))
+            .ok_or(IndexError::UnknownId(id))?;
+        copy_vector(code, out)
     }
 
     fn reset(&mut self) {
