@@ -4,6 +4,7 @@
 //! keeps its own options, its own result and its own error, and its result is the one
 //! it gets alone, bit for bit.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ferrofaiss_docstore::Document;
@@ -25,9 +26,10 @@ pub struct BatchQuery<'a> {
     pub kind: QueryKind,
 }
 
-/// A checked query: the vector the index sees and how many hits it needs.
-pub(crate) struct Plan {
-    query: Vec<f32>,
+/// A checked query: the vector the index sees (the caller's, unless normalized) and how
+/// many hits it needs.
+pub(crate) struct Plan<'q> {
+    query: Cow<'q, [f32]>,
     /// Nearest rows to fetch before a LangChain-mode filter (or without a filter).
     n: usize,
     /// Nearest matching rows to fetch with an exact filter.
@@ -37,12 +39,12 @@ pub(crate) struct Plan {
 impl FaissStore {
     /// Checks a query's options and vector, in the order its method does, so the same
     /// error comes first.
-    fn plan(
+    fn plan<'q>(
         &self,
-        embedding: &[f32],
+        embedding: &'q [f32],
         opts: &SearchOptions,
         kind: QueryKind,
-    ) -> Result<Plan, StoreError> {
+    ) -> Result<Plan<'q>, StoreError> {
         match kind {
             QueryKind::Scores | QueryKind::RelevanceScores => {
                 if kind == QueryKind::RelevanceScores {
@@ -79,7 +81,7 @@ impl FaissStore {
     /// The result of a query of `kind` from its candidates (best first).
     fn answer(
         &self,
-        plan: &Plan,
+        plan: &Plan<'_>,
         kept: Vec<(Hit, &Document)>,
         opts: &SearchOptions,
         kind: QueryKind,
@@ -119,7 +121,7 @@ impl FaissStore {
         &self,
         batch: &[BatchQuery<'_>],
     ) -> Vec<Result<Vec<(Document, f32)>, StoreError>> {
-        let plans: Vec<Result<Plan, StoreError>> = batch
+        let plans: Vec<Result<Plan<'_>, StoreError>> = batch
             .iter()
             .map(|q| self.plan(q.embedding, q.opts, q.kind))
             .collect();
@@ -164,9 +166,9 @@ impl FaissStore {
     }
 
     /// The `n` nearest rows of each plan's query, from one index search over them all.
-    fn nearest_rows_many<'p>(
+    fn nearest_rows_many<'p, 'q: 'p>(
         &self,
-        plans: impl Iterator<Item = &'p Plan>,
+        plans: impl Iterator<Item = &'p Plan<'q>>,
         n: usize,
         nprobe: Option<usize>,
     ) -> Result<Vec<Vec<Hit>>, StoreError> {

@@ -1,5 +1,7 @@
 //! Similarity search (LangChain §4.1 and its wrappers) and relevance scores (§6).
 
+use std::borrow::Cow;
+
 use ferrofaiss_docstore::{Document, Filter};
 use ferrofaiss_index::{IdSelector, SearchParams};
 use rayon::prelude::*;
@@ -40,20 +42,21 @@ impl FaissStore {
         Ok(hits_of(&result.labels, &result.distances))
     }
 
-    /// Checks a query vector (dimension, finite values) and returns it normalized when
-    /// the store normalizes and `normalize` is set.
-    pub(crate) fn prepare_query(
+    /// Checks a query vector (dimension, finite values) and returns it normalized (a
+    /// copy) when the store normalizes and `normalize` is set, else borrowed as given.
+    pub(crate) fn prepare_query<'q>(
         &self,
-        embedding: &[f32],
+        embedding: &'q [f32],
         normalize: bool,
-    ) -> Result<Vec<f32>, StoreError> {
+    ) -> Result<Cow<'q, [f32]>, StoreError> {
         check_vector(embedding, self.index.dimension(), 0)?;
-        let mut q = embedding.to_vec();
-        if normalize && self.normalize_l2 {
-            let dim = q.len();
-            normalize_rows(&mut q, dim);
+        if !(normalize && self.normalize_l2) {
+            return Ok(Cow::Borrowed(embedding));
         }
-        Ok(q)
+        let mut q = embedding.to_vec();
+        let dim = q.len();
+        normalize_rows(&mut q, dim);
+        Ok(Cow::Owned(q))
     }
 
     /// The `n` nearest rows of `query` among those `selector` selects, best first: the
