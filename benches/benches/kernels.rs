@@ -10,7 +10,8 @@
 //!
 //! `cargo bench -p ferrofaiss-benches --bench kernels` (add `-- ny_l2_cache` etc. to
 //! filter). `FERROFAISS_BENCH_KNN_ROWS` overrides N for the SIMD tiers (default 20000;
-//! `0` skips many-to-many).
+//! `0` skips many-to-many). `FERROFAISS_BENCH_TIERS=avx512,avx2` measures only the
+//! tiers named.
 //!
 //! On a shared machine, criterion's means absorb every preemption. With
 //! `FERROFAISS_BENCH_BEST_OF=1` the run first prints one `best-of` line per case: the
@@ -33,8 +34,10 @@ const NQ: usize = 1000;
 const K: usize = 10;
 
 fn tiers() -> Vec<&'static Kernels> {
+    let only = std::env::var("FERROFAISS_BENCH_TIERS").unwrap_or_default();
     SimdTier::ALL
         .into_iter()
+        .filter(|t| only.is_empty() || only.split(',').any(|name| name == t.name()))
         .filter_map(|t| kernels_for(t).ok())
         .collect()
 }

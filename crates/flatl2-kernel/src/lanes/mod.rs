@@ -83,12 +83,15 @@ pub(crate) trait Lanes: Copy {
     /// `p..p + W` must be writable.
     unsafe fn store(self, p: *mut f32, v: Self::V);
 
-    /// A cache hint for the line holding `p` (`prefetcht0` on x86-64, nothing
-    /// elsewhere). Never faults, whatever the address.
+    /// A cache hint for the line holding `p` (`prefetcht0` on x86-64 when the tier's
+    /// [`Lanes::PREFETCH_AHEAD`] is not 0, nothing elsewhere). Never faults, whatever
+    /// the address.
     #[inline(always)]
     fn prefetch<T>(self, p: *const T) {
         #[cfg(target_arch = "x86_64")]
-        crate::x86::prefetch::prefetch_t0(p);
+        if Self::PREFETCH_AHEAD > 0 {
+            crate::x86::prefetch::prefetch_t0(p);
+        }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = p;
     }
