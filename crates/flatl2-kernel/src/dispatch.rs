@@ -14,6 +14,7 @@ pub(crate) static SCALAR: Kernels = Kernels {
     tier: SimdTier::Scalar,
     l2_sqr: scalar::l2_sqr,
     inner_product: scalar::inner_product,
+    inner_product_f64: crate::dot_f64::dot_f64,
     l2_sqr_ny: scalar::l2_sqr_ny,
     inner_product_ny: scalar::inner_product_ny,
     l2_sqr_ny2: None,

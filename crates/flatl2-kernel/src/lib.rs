@@ -11,8 +11,10 @@
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
 mod dispatch;
+mod dot_f64;
 mod error;
 mod knn;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod lanes;
 mod metric;
 mod portable;
@@ -44,6 +46,18 @@ pub mod __internal {
     /// tier with. They do not check lengths (callers guarantee them).
     pub mod scalar {
         pub use crate::scalar::{inner_product, l2_sqr, norm_sqr};
+    }
+}
+
+/// Inner product of `a[..n]` and `b[..n]` (`n = min(len)`), accumulated in f64 (see
+/// [`Kernels::inner_product_f64`]), on the active tier, or in plain Rust when the tier
+/// the environment asks for cannot run here: the same bits either way.
+pub fn inner_product_f64(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    match kernels() {
+        Ok(k) => (k.inner_product_f64)(a, b),
+        Err(_) => dot_f64::dot_f64(a, b),
     }
 }
 

@@ -173,6 +173,7 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     tier: SimdTier::Portable,
     l2_sqr,
     inner_product,
+    inner_product_f64: crate::dot_f64::dot_f64,
     l2_sqr_ny,
     inner_product_ny,
     l2_sqr_ny2: None,

@@ -12,6 +12,8 @@ use crate::tile::TileKernels;
 
 /// `fn(a, b) -> distance` for two equal-length vectors.
 pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
+/// `fn(a, b) -> f64` for two equal-length vectors (accumulated in f64).
+pub(crate) type PairF64Fn = fn(&[f32], &[f32]) -> f64;
 /// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
 pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
 /// `fn(query_a, query_b, rows, out_a, out_b)`: two queries of the same dimension against
@@ -30,6 +32,7 @@ pub struct Kernels {
     pub(crate) tier: SimdTier,
     pub(crate) l2_sqr: PairFn,
     pub(crate) inner_product: PairFn,
+    pub(crate) inner_product_f64: PairF64Fn,
     pub(crate) l2_sqr_ny: NyFn,
     pub(crate) inner_product_ny: NyFn,
     /// Two-query scans, where the tier has them (others run the one-query scan twice).
@@ -84,6 +87,14 @@ impl Kernels {
     pub fn inner_product(&self, a: &[f32], b: &[f32]) -> Result<f32, KernelError> {
         check_pair(a.len(), b.len())?;
         Ok((self.inner_product)(a, b))
+    }
+
+    /// Inner product of two vectors of equal length, accumulated in f64 (each product
+    /// exact, eight running sums added pairwise): for callers that need more than f32's
+    /// resolution. Every tier returns the same bits.
+    pub fn inner_product_f64(&self, a: &[f32], b: &[f32]) -> Result<f64, KernelError> {
+        check_pair(a.len(), b.len())?;
+        Ok((self.inner_product_f64)(a, b))
     }
 
     /// Squared L2 norm of a vector.

@@ -5,7 +5,7 @@ mod common;
 
 use common::Rng;
 use common::*;
-use flatl2_kernel::{KernelError, Kernels};
+use flatl2_kernel::{kernels_for, KernelError, Kernels, SimdTier};
 use proptest::prelude::*;
 
 fn check_pair(k: &Kernels, a: &[f32], b: &[f32], what: &str) {
@@ -45,6 +45,44 @@ fn every_length_and_offset_matches_f64() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn f64_inner_product_is_the_same_bits_on_every_tier_and_matches_f64() {
+    let mut rng = Rng::new(5);
+    let scalar = kernels_for(SimdTier::Scalar).unwrap();
+    for d in lengths() {
+        let a = rng.vec(d);
+        let b: Vec<f32> = rng.vec(d).iter().map(|x| x * 1e3).collect();
+        let (want, abs) = ip_ref(&widen(&a), &widen(&b));
+        let reference = scalar.inner_product_f64(&a, &b).unwrap();
+        // Exact products, d additions in f64.
+        let bound = (d as f64 + 1.0) * f64::EPSILON * abs;
+        assert!(
+            (reference - want).abs() <= bound,
+            "d={d}: {reference} vs {want}"
+        );
+        for k in tiers() {
+            for off_a in 0..=3 {
+                let off_b = (off_a * 5 + 3) % 4;
+                let ba = at_offset(&a, off_a);
+                let bb = at_offset(&b, off_b);
+                let got = k.inner_product_f64(&ba[off_a..], &bb[off_b..]).unwrap();
+                assert_eq!(
+                    got.to_bits(),
+                    reference.to_bits(),
+                    "{} d={d} off={off_a}/{off_b}",
+                    k.tier()
+                );
+            }
+        }
+    }
+    for k in tiers() {
+        assert!(matches!(
+            k.inner_product_f64(&[1.0, 2.0], &[1.0]),
+            Err(KernelError::LengthMismatch { left: 2, right: 1 })
+        ));
     }
 }
 

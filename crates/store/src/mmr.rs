@@ -7,26 +7,10 @@
 //! this), and f64 resolves near-ties the way numpy's float32 does in the recorded
 //! cases, where rounding cosines to f32 would turn them into exact ties.
 
-/// Dot product of two f32 vectors in f64 (`n = min(len)`), in eight partial sums so the
-/// loop vectorizes; products and sums are exact to well below f32's resolution.
+/// Dot product of two f32 vectors in f64 (`n = min(len)`): the kernel's, exact
+/// products in eight running sums at the CPU's vector width.
 fn dot_f64(a: &[f32], b: &[f32]) -> f64 {
-    const LANES: usize = 8;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, &y)| f64::from(x) * f64::from(y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for ((s, &x), &y) in acc.iter_mut().zip(x).zip(y) {
-            *s += f64::from(x) * f64::from(y);
-        }
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+    flatl2_kernel::inner_product_f64(a, b)
 }
 
 /// Cosine similarity from a dot product and the two norms. A zero vector (0/0) or an

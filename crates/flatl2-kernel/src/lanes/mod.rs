@@ -13,6 +13,8 @@
 //! the whole body, intrinsics included, is inlined and compiled for the tier. The tier
 //! files say only what differs: their intrinsics, vector width and tile shape.
 
+// Only the x86 tiers widen f16 in registers and scan two queries at once.
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod f16_scan;
 pub(crate) mod pair;
 pub(crate) mod scan;
@@ -22,6 +24,7 @@ pub(crate) mod tile;
 pub(crate) use table::simd_tier;
 
 /// The widest vector any tier has, in floats: sizes the stack buffers of tails.
+#[cfg(target_arch = "x86_64")]
 pub(crate) const MAX_W: usize = 16;
 
 /// A SIMD tier's `f32` vector and the operations the kernel algorithms use.
@@ -98,6 +101,7 @@ pub(crate) trait Lanes: Copy {
 }
 
 /// A tier that widens f16 to f32 in registers.
+#[cfg(target_arch = "x86_64")]
 pub(crate) trait HalfLanes: Lanes {
     /// Loads `W` halves from `p` and widens them.
     ///

@@ -69,6 +69,7 @@ pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: &[f32], out: &
 /// operations [`ny`] applies to it (the same accumulators, in the same order, the same
 /// reduction), so each distance is bit for bit the one-query distance. No prefetch: the
 /// caller hands blocks that are already in cache. `d = min(qa.len(), qb.len())`.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn ny2<S: Lanes, const L2: bool>(
     s: S,

@@ -176,6 +176,16 @@ macro_rules! simd_tier {
             )
         }
 
+        #[target_feature(enable = $feat)]
+        fn dot_f64_tf(a: &[f32], b: &[f32]) -> f64 {
+            $crate::dot_f64::dot_f64(a, b)
+        }
+
+        fn inner_product_f64(a: &[f32], b: &[f32]) -> f64 {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { dot_f64_tf(a, b) }
+        }
+
         fn l2_sqr(a: &[f32], b: &[f32]) -> f32 {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { pair_tf::<true>(a, b) }
@@ -219,6 +229,7 @@ macro_rules! simd_tier {
             tier: $crate::simd_tier::SimdTier::$tier,
             l2_sqr,
             inner_product,
+            inner_product_f64,
             l2_sqr_ny,
             inner_product_ny,
             l2_sqr_ny2: $crate::lanes::simd_tier!(@ny2_entry $ny2, l2_sqr_ny2),
