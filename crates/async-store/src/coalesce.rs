@@ -39,6 +39,7 @@ type Answer = Result<Vec<(Document, f32)>, StoreError>;
 pub struct Batching {
     max_batch: usize,
     max_wait: Duration,
+    inline_limit: usize,
 }
 
 impl Default for Batching {
@@ -54,17 +55,24 @@ impl Batching {
         Batching {
             max_batch: Self::DEFAULT_MAX_BATCH,
             max_wait: Duration::ZERO,
+            inline_limit: Self::DEFAULT_INLINE_LIMIT,
         }
     }
 
     /// Queries per pass by default.
     pub const DEFAULT_MAX_BATCH: usize = 64;
 
-    /// No batching: every search is its own pass, as in LangChain.
+    /// The default [`Batching::inline_limit`]: 2^18 floats (1 MiB of vectors), a scan
+    /// of some 10-20 µs, within tokio's advice for the time between two awaits.
+    pub const DEFAULT_INLINE_LIMIT: usize = 1 << 18;
+
+    /// No batching: every search is its own pass, as in LangChain (small stores are
+    /// still searched on the calling task: see [`Batching::inline_limit`]).
     pub const fn off() -> Self {
         Batching {
             max_batch: 1,
             max_wait: Duration::ZERO,
+            inline_limit: Self::DEFAULT_INLINE_LIMIT,
         }
     }
 
@@ -80,6 +88,23 @@ impl Batching {
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
         self.max_wait = max_wait;
         self
+    }
+
+    /// Searches of a store whose work is at most `floats` values
+    /// (`ntotal * max(d, 64)`) run on the calling task, under the store's read lock
+    /// when it is free at once, instead of going to the search thread: for them the hop
+    /// to another thread and back costs more than the scan, and sharing a pass saves
+    /// nothing. Searches with an exact filter always go to the search thread (their
+    /// filter may be evaluated on every document). 0 sends every search there.
+    pub fn inline_limit(mut self, floats: usize) -> Self {
+        self.inline_limit = floats;
+        self
+    }
+
+    /// The largest store work searched on the calling task (see
+    /// [`Batching::inline_limit`]).
+    pub fn inline_floats(&self) -> usize {
+        self.inline_limit
     }
 
     /// The most queries per pass.
@@ -326,11 +351,7 @@ impl Driver {
             Ok(Ok(answers)) => answers,
             Ok(Err(e)) => queries.iter().map(|_| Err(shared_error(&e))).collect(),
             Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a search panicked".into());
+                let what = panic_message(panic.as_ref());
                 queries
                     .iter()
                     .map(|_| Err(StoreError::Background(what.clone())))
@@ -338,6 +359,15 @@ impl Driver {
             }
         }
     }
+}
+
+/// What a panicking search said, for its callers' error.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a search panicked".into())
 }
 
 /// Waits on `wake` while `pending` holds (at most `limit`), unless the handles are gone.

@@ -1,6 +1,7 @@
 //! [`AsyncFaissStore`]: the handle, its constructors and one async method per
 //! method of the sync store.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
@@ -10,11 +11,11 @@ use ferrofaiss_embeddings::Embeddings;
 
 use ferrofaiss_store::batch::{check_embedding_count, prepare_batch, split_documents};
 use ferrofaiss_store::{
-    FaissStore, LoadOptions, QueryKind, SaveFormat, SearchOptions, SearchType, StoreConfig,
-    StoreError,
+    FaissStore, FilterMode, LoadOptions, QueryKind, SaveFormat, SearchOptions, SearchType,
+    StoreConfig, StoreError,
 };
 
-use crate::coalesce::{Batching, Coalescer};
+use crate::coalesce::{panic_message, Batching, Coalescer};
 use crate::lock::{blocking, read_lock, write_lock};
 
 /// A shared, thread-safe store with async methods. Cloning the handle is cheap and
@@ -75,7 +76,14 @@ impl AsyncFaissStoreBuilder {
         self
     }
 
-    /// Both settings at once.
+    /// The largest store work searched on the calling task (default
+    /// [`Batching::DEFAULT_INLINE_LIMIT`]; see [`Batching::inline_limit`]).
+    pub fn inline_limit(mut self, floats: usize) -> Self {
+        self.batching = self.batching.inline_limit(floats);
+        self
+    }
+
+    /// All settings at once.
     pub fn batching(mut self, batching: Batching) -> Self {
         self.batching = batching;
         self
@@ -87,6 +95,22 @@ impl AsyncFaissStoreBuilder {
             Arc::new(RwLock::new(self.store)),
             self.batching.check()?,
         ))
+    }
+}
+
+/// The search method a [`QueryKind`] names.
+fn search_by_kind(
+    store: &FaissStore,
+    embedding: &[f32],
+    opts: &SearchOptions,
+    kind: QueryKind,
+) -> Result<Vec<(Document, f32)>, StoreError> {
+    match kind {
+        QueryKind::Scores => store.similarity_search_with_score_by_vector(embedding, opts),
+        QueryKind::RelevanceScores => {
+            store.similarity_search_with_relevance_scores_by_vector(embedding, opts)
+        }
+        QueryKind::Mmr => store.max_marginal_relevance_search_with_score_by_vector(embedding, opts),
     }
 }
 
@@ -205,30 +229,51 @@ impl AsyncFaissStore {
         blocking(move || f(&mut *write_lock(&inner)?)).await
     }
 
-    /// A search by vector: through the coalescer (sharing a pass with concurrent
-    /// searches), or, with batching off, a pass of its own.
+    /// A search by vector: on the calling task when the store is small (see
+    /// [`Batching::inline_limit`]), else through the coalescer (sharing a pass with
+    /// concurrent searches), or, with batching off, a pass of its own.
     async fn coalesced(
         &self,
         embedding: Vec<f32>,
         opts: SearchOptions,
         kind: QueryKind,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
+        if let Some(answer) = self.inline_search(&embedding, &opts, kind) {
+            return answer;
+        }
         if self.coalescer.batching().batch_limit() > 1 {
             return self
                 .coalescer
                 .search(&self.inner, embedding, opts, kind)
                 .await;
         }
-        self.with_read(move |s| match kind {
-            QueryKind::Scores => s.similarity_search_with_score_by_vector(&embedding, &opts),
-            QueryKind::RelevanceScores => {
-                s.similarity_search_with_relevance_scores_by_vector(&embedding, &opts)
-            }
-            QueryKind::Mmr => {
-                s.max_marginal_relevance_search_with_score_by_vector(&embedding, &opts)
-            }
-        })
-        .await
+        self.with_read(move |s| search_by_kind(s, &embedding, &opts, kind))
+            .await
+    }
+
+    /// The search, run here, when the store's work is within the inline limit and its
+    /// lock is free at once; `None` sends it to another thread.
+    fn inline_search(
+        &self,
+        embedding: &[f32],
+        opts: &SearchOptions,
+        kind: QueryKind,
+    ) -> Option<Result<Vec<(Document, f32)>, StoreError>> {
+        let limit = self.coalescer.batching().inline_floats();
+        if limit == 0 || (opts.filter.is_some() && opts.filter_mode == FilterMode::Exact) {
+            return None;
+        }
+        let store = self.inner.try_read().ok()?;
+        let index = store.index();
+        let work = index.ntotal().saturating_mul(index.dimension().max(64));
+        if work > limit {
+            return None;
+        }
+        let run = || search_by_kind(&store, embedding, opts, kind);
+        Some(
+            catch_unwind(AssertUnwindSafe(run))
+                .unwrap_or_else(|panic| Err(StoreError::Background(panic_message(panic.as_ref())))),
+        )
     }
 
     async fn embedder(&self) -> Result<Arc<dyn Embeddings>, StoreError> {

@@ -179,6 +179,7 @@ async fn concurrent_callers_share_passes_and_each_gets_its_own_answer() {
         let handle = AsyncFaissStore::builder(sync.clone())
             .max_batch(64)
             .max_wait(Duration::from_millis(30))
+            .inline_limit(0)
             .build()
             .unwrap();
         let cases: Vec<_> = (0..96).map(case).collect();
@@ -203,8 +204,26 @@ async fn concurrent_callers_share_passes_and_each_gets_its_own_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lone_search_is_one_pass_with_its_own_answer() {
     let sync = store(DistanceStrategy::EuclideanDistance);
+    // This store is within the default inline limit: its searches run on the calling
+    // task, no pass at all, except those with an exact filter (cases 2 and 3).
     let handle = AsyncFaissStore::new(sync.clone());
     assert_eq!(handle.batching(), Batching::new());
+    assert!(ROWS * DIM.max(64) <= Batching::DEFAULT_INLINE_LIMIT);
+    let mut exact = 0;
+    for i in 0..10 {
+        let c = case(i);
+        exact += u64::from(c.2.filter.is_some() && c.2.filter_mode == FilterMode::Exact);
+        let want = sync_answer(&sync, &c);
+        let got = async_answer(&handle, c).await;
+        assert!(same(&got, &want), "query {i}");
+    }
+    assert_eq!(exact, 2);
+    assert_eq!(handle.search_passes(), exact);
+    // With searches sent to the search thread, one pass each.
+    let handle = AsyncFaissStore::builder(sync.clone())
+        .inline_limit(0)
+        .build()
+        .unwrap();
     for i in 0..10 {
         let c = case(i);
         let want = sync_answer(&sync, &c);
@@ -221,7 +240,8 @@ async fn passes_hold_at_most_max_batch_searches() {
         .batching(
             Batching::new()
                 .max_batch(8)
-                .max_wait(Duration::from_millis(20)),
+                .max_wait(Duration::from_millis(20))
+                .inline_limit(0),
         )
         .build()
         .unwrap();
@@ -253,6 +273,7 @@ async fn callers_that_give_up_do_not_disturb_the_others() {
     let sync = store(DistanceStrategy::EuclideanDistance);
     let handle = AsyncFaissStore::builder(sync.clone())
         .max_wait(Duration::from_millis(40))
+        .inline_limit(0)
         .build()
         .unwrap();
     let cases: Vec<_> = (0..48).map(case).collect();
@@ -300,6 +321,7 @@ fn a_runtime_that_shuts_down_mid_wait_does_not_wedge_the_handle() {
     let handle = AsyncFaissStore::builder(sync.clone())
         .max_batch(2)
         .max_wait(Duration::from_secs(3600))
+        .inline_limit(0)
         .build()
         .unwrap();
     {
