@@ -40,8 +40,11 @@ impl Rng {
     }
 }
 
-/// Median microseconds of `reps` calls of `f`.
+/// Median microseconds of `reps` calls of `f`, after three untimed calls.
 fn median_us(reps: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..3 {
+        f();
+    }
     let mut times: Vec<f64> = (0..reps)
         .map(|_| {
             let t = Instant::now();
@@ -106,14 +109,20 @@ fn bench(n: usize, d: usize, reps: usize) -> serde_json::Value {
         rt.block_on(handle.similarity_search_with_score_by_vector(q.clone(), plain.clone()))
             .expect("async search");
     });
-    println!(
+    say(&format!(
         "n={n} d={d}: build {build_s:.2}s; search_with_score_by_vector {search_us:.1} us; \
          +filter {filter_us:.1} us; mmr {mmr_us:.1} us; async {async_us:.1} us"
-    );
+    ));
     json!({
         "n": n, "d": d, "build_s": build_s, "search_us": search_us,
         "filter_us": filter_us, "mmr_us": mmr_us, "async_us": async_us,
     })
+}
+
+/// One line on stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 fn main() {
@@ -137,5 +146,5 @@ fn main() {
         std::process::exit(2);
     };
     let records: Vec<_> = shapes.into_iter().map(|(n, d, r)| bench(n, d, r)).collect();
-    println!("{}", json!({ "records": records }));
+    say(&json!({ "records": records }).to_string());
 }
