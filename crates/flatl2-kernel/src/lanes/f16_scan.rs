@@ -4,7 +4,7 @@
 
 use half::f16;
 
-use super::{sum_rows, term, HalfLanes, Lanes, MAX_W};
+use super::{rows_to_scan, sum_rows, term, HalfLanes, Lanes, MAX_W};
 
 /// One f32 query against `n = min(out.len(), rows.len() / d)` f16 rows, `d = q.len()`.
 ///
@@ -19,11 +19,9 @@ pub(crate) unsafe fn ny_f16<S: HalfLanes, const L2: bool>(
 ) {
     let w = S::W;
     let d = q.len();
-    if d == 0 {
-        out.fill(0.0);
+    let Some(n) = rows_to_scan(d, rows.len(), out) else {
         return;
-    }
-    let n = out.len().min(rows.len() / d);
+    };
     let pq = q.as_ptr();
     // Coordinates handled by whole vector pairs; the rest (< 2W) go through buffers.
     let body = d - d % (2 * w);
@@ -76,11 +74,9 @@ unsafe fn ny_f16_single<S: HalfLanes, const L2: bool>(
 ) {
     let w = S::W;
     let d = q.len();
-    if d == 0 {
-        out.fill(0.0);
+    let Some(n) = rows_to_scan(d, rows.len(), out) else {
         return;
-    }
-    let n = out.len().min(rows.len() / d);
+    };
     let pq = q.as_ptr();
     for (j, o) in out.iter_mut().enumerate().take(n) {
         let row = &rows[j * d..(j + 1) * d];

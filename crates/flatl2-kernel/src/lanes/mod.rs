@@ -111,6 +111,17 @@ pub(crate) trait HalfLanes: Lanes {
     unsafe fn load_f16(self, p: *const half::f16) -> Self::V;
 }
 
+/// How many rows a one-to-many scan covers, `min(out.len(), rows_len / d)`; with
+/// `d == 0` every distance is 0 (`out` is filled) and there is nothing to scan.
+#[inline(always)]
+pub(crate) fn rows_to_scan(d: usize, rows_len: usize, out: &mut [f32]) -> Option<usize> {
+    if d == 0 {
+        out.fill(0.0);
+        return None;
+    }
+    Some(out.len().min(rows_len / d))
+}
+
 /// One step of a sum: `acc + (q - y)^2` (L2) or `acc + q * y` (inner product).
 #[inline(always)]
 pub(crate) fn term<S: Lanes, const L2: bool>(s: S, acc: S::V, q: S::V, y: S::V) -> S::V {

@@ -7,18 +7,16 @@
 //! that, and so does the two-query scan, whose every distance is bit for bit the
 //! one-query scan's.
 
-use super::{sum_rows, term, Lanes};
+use super::{rows_to_scan, sum_rows, term, Lanes};
 
 /// One query against `n = min(out.len(), rows.len() / d)` rows, `d = q.len()`.
 #[inline(always)]
 pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: &[f32], out: &mut [f32]) {
     let w = S::W;
     let d = q.len();
-    if d == 0 {
-        out.fill(0.0);
+    let Some(n) = rows_to_scan(d, rows.len(), out) else {
         return;
-    }
-    let n = out.len().min(rows.len() / d);
+    };
     let pq = q.as_ptr();
     let mut j = 0;
     while j < n {
