@@ -92,7 +92,7 @@ fn single_bench(
     Ok((metrics, timing))
 }
 
-fn flat_sections(s: &mut Setup<'_>, threads: usize) -> Result<(), BenchError> {
+fn flat_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
     let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
     let (add_t, index) = time_reps(
         s.args.reps,
@@ -149,10 +149,13 @@ fn flat_sections(s: &mut Setup<'_>, threads: usize) -> Result<(), BenchError> {
         m,
         &t,
     );
+    if with_io {
+        crate::io::io_sections(s, threads, index.as_ref())?;
+    }
     Ok(())
 }
 
-fn ivf_sections(s: &mut Setup<'_>, threads: usize) -> Result<(), BenchError> {
+fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
     let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
     let fresh = || -> Result<IvfFlatIndex, BenchError> {
         let idx = s.new_index()?;
@@ -231,6 +234,9 @@ fn ivf_sections(s: &mut Setup<'_>, threads: usize) -> Result<(), BenchError> {
             &t,
         );
     }
+    if with_io {
+        crate::io::io_sections(s, threads, &ivf)?;
+    }
     Ok(())
 }
 
@@ -258,16 +264,22 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
     if !args.clients.is_empty() {
         crate::clients::clients_sections(&mut s)?;
     }
-    for &t in threads.iter().filter(|_| args.clients.is_empty()) {
+    // The file sections run once, with the first thread count (reading and writing a
+    // file uses one thread).
+    for (i, &t) in threads
+        .iter()
+        .enumerate()
+        .filter(|_| args.clients.is_empty())
+    {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()
             .map_err(|e| BenchError::BadInput(format!("thread pool of {t}: {e}")))?;
         pool.install(|| {
             if is_ivf {
-                ivf_sections(&mut s, t)
+                ivf_sections(&mut s, t, i == 0)
             } else {
-                flat_sections(&mut s, t)
+                flat_sections(&mut s, t, i == 0)
             }
         })?;
     }

@@ -7,6 +7,7 @@
 
 mod clients;
 pub mod harness;
+mod io;
 mod setup;
 pub mod texmex;
 mod timing;

@@ -106,6 +106,9 @@ pub enum BenchError {
     /// The index rejected an operation.
     #[error("index: {0}")]
     Index(#[from] IndexError),
+    /// Writing or reading a native index file failed.
+    #[error("index file: {0}")]
+    IndexFile(#[from] ferrofaiss_index::faiss_io::FaissIoError),
 }
 
 fn read_vecs<T>(

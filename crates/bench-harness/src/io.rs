@@ -1,0 +1,71 @@
+//! The `io_write` and `io_read` sections: the built index written as a native Faiss
+//! file (`write_index`) and read back (`read_index`), into a temporary folder removed
+//! afterwards (hot in the page cache, as `faiss_anchor.py`'s `io` section measures
+//! Faiss). Param `mmap` says whether reading maps the file instead of copying it (always
+//! `false` until the index can search a mapped file).
+
+use ferrofaiss_index::faiss_io::{read_index, write_index};
+use ferrofaiss_index::Index;
+use serde_json::json;
+
+use crate::setup::{BenchError, Setup};
+use crate::timing::time_reps;
+
+/// Times writing `index` and reading it back; the read index must hold as many vectors.
+pub(crate) fn io_sections(
+    s: &mut Setup<'_>,
+    threads: usize,
+    index: &dyn Index,
+) -> Result<(), BenchError> {
+    let (n, d) = (index.ntotal(), index.dimension());
+    let dir = tempfile::tempdir().map_err(|source| BenchError::Io {
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let path = dir.path().join("index.faiss");
+    let (write_t, ()) = time_reps(
+        s.args.reps,
+        0,
+        || Ok::<(), BenchError>(()),
+        |_| Ok(write_index(index, &path)?),
+    )?;
+    let bytes = std::fs::metadata(&path)
+        .map_err(|source| BenchError::Io {
+            path: path.clone(),
+            source,
+        })?
+        .len() as f64;
+    let name = s.impl_name(index);
+    s.record(
+        "io_write",
+        &name,
+        threads,
+        json!({"N": n, "d": d}),
+        json!({"write_s": write_t.median(), "GBps": bytes / write_t.median() / 1e9,
+               "file_bytes": bytes}),
+        &write_t,
+    );
+    let (read_t, back) = time_reps(
+        s.args.reps,
+        0,
+        || Ok::<(), BenchError>(()),
+        |_| Ok(read_index(&path)?),
+    )?;
+    if back.ntotal() != n {
+        return Err(BenchError::BadInput(format!(
+            "{} read back holds {} vectors, not {n}",
+            path.display(),
+            back.ntotal()
+        )));
+    }
+    s.record(
+        "io_read",
+        &name,
+        threads,
+        json!({"N": n, "d": d, "mmap": false}),
+        json!({"read_s": read_t.median(), "GBps": bytes / read_t.median() / 1e9,
+               "file_bytes": bytes}),
+        &read_t,
+    );
+    Ok(())
+}
