@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use ferrofaiss::embeddings::FakeEmbeddings;
 use ferrofaiss::{FaissStore, Filter, FilterMode, Metadata, SearchOptions, StoreConfig};
+use ferrofaiss_benches::Rng;
 use serde_json::json;
 
 struct Settings {
@@ -53,18 +54,6 @@ fn settings() -> Result<Settings, String> {
     Ok(s)
 }
 
-/// xorshift64*: deterministic uniform floats in [0, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
 fn main() {
     let s = match settings() {
         Ok(s) => s,
@@ -73,10 +62,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let start = Instant::now();
     let pairs: Vec<(String, Vec<f32>)> = (0..s.rows)
-        .map(|_| (String::new(), (0..s.dim).map(|_| rng.next()).collect()))
+        .map(|_| (String::new(), (0..s.dim).map(|_| rng.uniform()).collect()))
         .collect();
     let metadatas: Vec<Metadata> = (0..s.rows)
         .map(|i| {
@@ -102,7 +91,7 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     let queries: Vec<Vec<f32>> = (0..=s.queries)
-        .map(|_| (0..s.dim).map(|_| rng.next()).collect())
+        .map(|_| (0..s.dim).map(|_| rng.uniform()).collect())
         .collect();
 
     let half: Vec<String> = (0..s.tenants / 2).map(|t| format!("t{t}")).collect();

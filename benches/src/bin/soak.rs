@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use ferrofaiss::embeddings::FakeEmbeddings;
 use ferrofaiss::{AsyncFaissStore, FaissStore, LoadOptions, SearchOptions, StoreConfig};
+use ferrofaiss_benches::Rng;
 
 /// Dimension of the soak store's vectors.
 const DIM: usize = 64;
@@ -62,21 +63,9 @@ fn settings() -> Result<Settings, String> {
     Ok(s)
 }
 
-/// A small deterministic generator (xorshift64*), one per task.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn vector(&mut self) -> Vec<f32> {
-        (0..DIM)
-            .map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-            .collect()
-    }
+/// A random vector of `DIM` values in [-0.5, 0.5).
+fn vector(rng: &mut Rng) -> Vec<f32> {
+    (0..DIM).map(|_| rng.uniform() - 0.5).collect()
 }
 
 /// Counters shared by every task.
@@ -124,10 +113,10 @@ fn note_error(counters: &Counters, what: &str, e: impl std::fmt::Display) {
 
 /// One reader: searches until told to stop, checking each answer.
 async fn reader(handle: AsyncFaissStore, seed: u64, stop: Arc<AtomicBool>, c: Arc<Counters>) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     while !stop.load(Ordering::Relaxed) {
         match handle
-            .similarity_search_with_score_by_vector(rng.vector(), SearchOptions::new().k(10))
+            .similarity_search_with_score_by_vector(vector(&mut rng), SearchOptions::new().k(10))
             .await
         {
             Ok(hits) => {
@@ -151,7 +140,7 @@ async fn writer(
     stop: Arc<AtomicBool>,
     c: Arc<Counters>,
 ) -> HashSet<String> {
-    let mut rng = Rng(0x5eed + w as u64);
+    let mut rng = Rng::new(0x5eed + w as u64);
     let mut mine: Vec<String> = Vec::new();
     let mut seq = 0u64;
     let mut fresh = |n: usize| -> Vec<String> {
@@ -165,10 +154,13 @@ async fn writer(
     while !stop.load(Ordering::Relaxed) {
         // Adds of 8 and merges of 4 balance deletes of 6 twice as often: the store
         // keeps about its size, so the figures over time compare like with like.
-        match rng.next() % 4 {
+        match rng.next_u64() % 4 {
             0 => {
                 let ids = fresh(8);
-                let pairs = ids.iter().map(|id| (id.clone(), rng.vector())).collect();
+                let pairs = ids
+                    .iter()
+                    .map(|id| (id.clone(), vector(&mut rng)))
+                    .collect();
                 match handle.add_embeddings(pairs, None, Some(ids.clone())).await {
                     Ok(_) => {
                         mine.extend(ids);
@@ -178,7 +170,7 @@ async fn writer(
                 }
             }
             2 | 3 if mine.len() >= 6 => {
-                let at = (rng.next() as usize) % (mine.len() - 5);
+                let at = (rng.next_u64() as usize) % (mine.len() - 5);
                 let doomed: Vec<String> = mine.drain(at..at + 6).collect();
                 match handle.delete(doomed.clone()).await {
                     Ok(6) => {
@@ -196,8 +188,10 @@ async fn writer(
             }
             _ => {
                 let ids = fresh(4);
-                let pairs: Vec<(String, Vec<f32>)> =
-                    ids.iter().map(|id| (id.clone(), rng.vector())).collect();
+                let pairs: Vec<(String, Vec<f32>)> = ids
+                    .iter()
+                    .map(|id| (id.clone(), vector(&mut rng)))
+                    .collect();
                 let part = match FaissStore::from_embeddings(
                     pairs,
                     Arc::new(FakeEmbeddings::new()),
@@ -274,11 +268,11 @@ fn main() {
 
 async fn run(s: Settings) -> serde_json::Value {
     let started = Instant::now();
-    let mut rng = Rng(0x00c0_ffee);
+    let mut rng = Rng::new(0x00c0_ffee);
     let initial_ids: Vec<String> = (0..s.rows).map(|i| format!("base-{i}")).collect();
     let pairs: Vec<(String, Vec<f32>)> = initial_ids
         .iter()
-        .map(|id| (id.clone(), rng.vector()))
+        .map(|id| (id.clone(), vector(&mut rng)))
         .collect();
     let handle = AsyncFaissStore::from_embeddings(
         pairs,

@@ -20,24 +20,14 @@ use std::time::Instant;
 
 use ferrofaiss::embeddings::FakeEmbeddings;
 use ferrofaiss::{AsyncFaissStore, FaissStore, Filter, Metadata, SearchOptions, StoreConfig};
+use ferrofaiss_benches::Rng;
 use serde_json::json;
 
-/// xorshift64* mapped to roughly standard normal values (sum of four uniforms, centred
-/// and scaled): the distribution does not matter for timing, only the shapes do.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    fn normal(&mut self) -> f32 {
-        let s: f32 = (0..4).map(|_| self.uniform()).sum();
-        (s - 2.0) * 1.732
-    }
+/// Roughly standard normal values (sum of four uniforms, centred and scaled): the
+/// distribution does not matter for timing, only the shapes do.
+fn normal(rng: &mut Rng) -> f32 {
+    let s: f32 = (0..4).map(|_| rng.uniform()).sum();
+    (s - 2.0) * 1.732
 }
 
 /// Median microseconds of `reps` calls of `f`, after three untimed calls.
@@ -57,9 +47,9 @@ fn median_us(reps: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn bench(n: usize, d: usize, reps: usize) -> serde_json::Value {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let vectors: Vec<Vec<f32>> = (0..n)
-        .map(|_| (0..d).map(|_| rng.normal()).collect())
+        .map(|_| (0..d).map(|_| normal(&mut rng)).collect())
         .collect();
     let texts: Vec<String> = (0..n).map(|i| format!("doc {i}")).collect();
     let metadatas: Vec<Metadata> = (0..n)
@@ -80,7 +70,7 @@ fn bench(n: usize, d: usize, reps: usize) -> serde_json::Value {
     )
     .expect("the store builds");
     let build_s = t.elapsed().as_secs_f64();
-    let q: Vec<f32> = (0..d).map(|_| rng.normal()).collect();
+    let q: Vec<f32> = (0..d).map(|_| normal(&mut rng)).collect();
     let plain = SearchOptions::new().k(4);
     let filtered = SearchOptions::new()
         .k(4)
