@@ -98,22 +98,6 @@ impl AsyncFaissStoreBuilder {
     }
 }
 
-/// The search method a [`QueryKind`] names.
-fn search_by_kind(
-    store: &FaissStore,
-    embedding: &[f32],
-    opts: &SearchOptions,
-    kind: QueryKind,
-) -> Result<Vec<(Document, f32)>, StoreError> {
-    match kind {
-        QueryKind::Scores => store.similarity_search_with_score_by_vector(embedding, opts),
-        QueryKind::RelevanceScores => {
-            store.similarity_search_with_relevance_scores_by_vector(embedding, opts)
-        }
-        QueryKind::Mmr => store.max_marginal_relevance_search_with_score_by_vector(embedding, opts),
-    }
-}
-
 impl From<FaissStore> for AsyncFaissStore {
     fn from(store: FaissStore) -> Self {
         AsyncFaissStore::new(store)
@@ -247,7 +231,7 @@ impl AsyncFaissStore {
                 .search(&self.inner, embedding, opts, kind)
                 .await;
         }
-        self.with_read(move |s| search_by_kind(s, &embedding, &opts, kind))
+        self.with_read(move |s| s.search_by_kind(&embedding, &opts, kind))
             .await
     }
 
@@ -269,7 +253,7 @@ impl AsyncFaissStore {
         if work > limit {
             return None;
         }
-        let run = || search_by_kind(&store, embedding, opts, kind);
+        let run = || store.search_by_kind(embedding, opts, kind);
         Some(
             catch_unwind(AssertUnwindSafe(run))
                 .unwrap_or_else(|panic| Err(StoreError::Background(panic_message(panic.as_ref())))),

@@ -27,7 +27,7 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.search_one(embedding, opts, QueryKind::Mmr)
+        self.search_by_kind(embedding, opts, QueryKind::Mmr)
     }
 
     /// MMR's pick of `k` among the candidates (best first), by their stored vectors.

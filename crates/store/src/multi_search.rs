@@ -96,8 +96,12 @@ impl FaissStore {
         }
     }
 
-    /// One query of `kind`, searched alone.
-    pub(crate) fn search_one(
+    /// One query, answered by the search method its [`QueryKind`] names
+    /// ([`FaissStore::similarity_search_with_score_by_vector`],
+    /// [`FaissStore::similarity_search_with_relevance_scores_by_vector`] or
+    /// [`FaissStore::max_marginal_relevance_search_with_score_by_vector`]): for callers
+    /// that hold the kind as a value, as [`FaissStore::search_batch`]'s do.
+    pub fn search_by_kind(
         &self,
         embedding: &[f32],
         opts: &SearchOptions,

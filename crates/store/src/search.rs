@@ -185,7 +185,7 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.search_one(embedding, opts, QueryKind::Scores)
+        self.search_by_kind(embedding, opts, QueryKind::Scores)
     }
 
     /// The first `k` candidates whose raw scores pass `threshold` (`<=` it, or `>=` for
@@ -271,7 +271,7 @@ impl FaissStore {
         embedding: &[f32],
         opts: &SearchOptions,
     ) -> Result<Vec<(Document, f32)>, StoreError> {
-        self.search_one(embedding, opts, QueryKind::RelevanceScores)
+        self.search_by_kind(embedding, opts, QueryKind::RelevanceScores)
     }
 
     /// Raw `(document, score)` pairs turned into relevance scores, with LangChain's
