@@ -8,11 +8,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ferrofaiss_docstore::Document;
-use ferrofaiss_index::{max_direct_queries, SearchParams};
+use ferrofaiss_index::max_direct_queries;
 
 use crate::error::StoreError;
 use crate::options::{FilterMode, QueryKind, SearchOptions};
-use crate::search::{check_positive, hits_of, Hit};
+use crate::search::{check_positive, Hit};
 use crate::store::FaissStore;
 
 /// One query of [`FaissStore::search_batch`].
@@ -144,10 +144,13 @@ impl FaissStore {
         let per_pass = max_direct_queries(self.index.dimension());
         for ((n, nprobe), members) in groups {
             for pass in members.chunks(per_pass) {
-                let queries = pass.iter().filter_map(|&i| plans[i].as_ref().ok());
+                let mut queries = Vec::new();
+                for plan in pass.iter().filter_map(|&i| plans[i].as_ref().ok()) {
+                    queries.extend_from_slice(&plan.query);
+                }
                 // A failed shared search leaves its queries to be searched alone, so each
                 // gets its own error.
-                if let Ok(lists) = self.nearest_rows_many(queries, n, nprobe) {
+                if let Ok(lists) = self.nearest_rows_of(&queries, n, nprobe) {
                     for (&i, hits) in pass.iter().zip(lists) {
                         shared[i] = Some(hits);
                     }
@@ -167,34 +170,5 @@ impl FaissStore {
                 self.answer(&plan, kept, q.opts, q.kind)
             })
             .collect()
-    }
-
-    /// The `n` nearest rows of each plan's query, from one index search over them all.
-    fn nearest_rows_many<'p, 'q: 'p>(
-        &self,
-        plans: impl Iterator<Item = &'p Plan<'q>>,
-        n: usize,
-        nprobe: Option<usize>,
-    ) -> Result<Vec<Vec<Hit>>, StoreError> {
-        let mut queries = Vec::new();
-        let mut count = 0;
-        for plan in plans {
-            queries.extend_from_slice(&plan.query);
-            count += 1;
-        }
-        if n == 0 {
-            return Ok(vec![Vec::new(); count]);
-        }
-        let params = SearchParams {
-            nprobe,
-            selector: None,
-        };
-        let result = self.index.search(&queries, n, Some(&params))?;
-        Ok(result
-            .labels
-            .chunks_exact(n)
-            .zip(result.distances.chunks_exact(n))
-            .map(|(labels, scores)| hits_of(labels, scores))
-            .collect())
     }
 }

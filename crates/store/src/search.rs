@@ -28,18 +28,39 @@ impl FaissStore {
         n: usize,
         nprobe: Option<usize>,
     ) -> Result<Vec<Hit>, StoreError> {
+        Ok(self
+            .nearest_rows_of(query, n, nprobe)?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    }
+
+    /// The `n` nearest rows of each of `queries` (query after query, each of the index
+    /// dimension, checked), from one index search over them all.
+    pub(crate) fn nearest_rows_of(
+        &self,
+        queries: &[f32],
+        n: usize,
+        nprobe: Option<usize>,
+    ) -> Result<Vec<Vec<Hit>>, StoreError> {
         // Rows beyond ntotal would come back as -1 and be skipped: asking for at most
         // ntotal gives the same hits without allocating for a huge k.
         let n = n.min(self.index.ntotal());
         if n == 0 {
-            return Ok(Vec::new());
+            let count = queries.len() / self.index.dimension().max(1);
+            return Ok(vec![Vec::new(); count]);
         }
         let params = SearchParams {
             nprobe,
             selector: None,
         };
-        let result = self.index.search(query, n, Some(&params))?;
-        Ok(hits_of(&result.labels, &result.distances))
+        let result = self.index.search(queries, n, Some(&params))?;
+        Ok(result
+            .labels
+            .chunks_exact(n)
+            .zip(result.distances.chunks_exact(n))
+            .map(|(labels, scores)| hits_of(labels, scores))
+            .collect())
     }
 
     /// Checks a query vector (dimension, finite values) and returns it normalized (a
