@@ -21,6 +21,8 @@ pub(crate) static SCALAR: Kernels = Kernels {
     inner_product_ny2: None,
     l2_sqr_ny_f16: scalar::l2_sqr_ny_f16,
     inner_product_ny_f16: scalar::inner_product_ny_f16,
+    l2_sqr_ny_u8: scalar::l2_sqr_ny_u8,
+    inner_product_ny_u8: scalar::inner_product_ny_u8,
     tile: SCALAR_TILE,
 };
 

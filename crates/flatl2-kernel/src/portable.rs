@@ -65,7 +65,7 @@ fn pair<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add() + tail
 }
 
-/// Values widened per step of the f16 kernels.
+/// Values widened per step of the f16 and 8-bit code kernels.
 const F16_CHUNK: usize = 256;
 
 #[inline(always)]
@@ -80,6 +80,44 @@ fn pair_f16<const L2: bool>(q: &[f32], row: &[f16]) -> f32 {
         acc += pair::<L2>(qc, b);
     }
     acc
+}
+
+/// Decodes a chunk of 8-bit codes at a time into a buffer, then reuses the f32 kernel.
+#[inline(always)]
+fn pair_u8<const L2: bool>(q: &[f32], row: &[u8], offset: &[f32], scale: &[f32]) -> f32 {
+    let mut buf = [0.0f32; F16_CHUNK];
+    let mut acc = 0.0f32;
+    let chunks = q
+        .chunks(F16_CHUNK)
+        .zip(row.chunks(F16_CHUNK))
+        .zip(offset.chunks(F16_CHUNK).zip(scale.chunks(F16_CHUNK)));
+    for ((qc, rc), (oc, sc)) in chunks {
+        let b = &mut buf[..rc.len()];
+        for (((y, &c), &o), &s) in b.iter_mut().zip(rc).zip(oc).zip(sc) {
+            *y = f32::from(c).mul_add(s, o);
+        }
+        acc += pair::<L2>(qc, b);
+    }
+    acc
+}
+
+fn ny_u8<const L2: bool>(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+    let d = q.len();
+    if d == 0 {
+        out.fill(0.0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
+        *o = pair_u8::<L2>(q, row, offset, scale);
+    }
+}
+
+fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+    ny_u8::<true>(q, rows, offset, scale, out)
+}
+
+fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+    ny_u8::<false>(q, rows, offset, scale, out)
 }
 
 fn ny<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
@@ -180,6 +218,8 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     inner_product_ny2: None,
     l2_sqr_ny_f16,
     inner_product_ny_f16,
+    l2_sqr_ny_u8,
+    inner_product_ny_u8,
     tile: TileKernels {
         queries: QB,
         rows: RB,

@@ -70,3 +70,49 @@ pub(crate) fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32])
         *o = acc;
     }
 }
+
+/// Squared L2 from an f32 query to each row of 8-bit codes (`offset[j] + c * scale[j]`).
+pub(crate) fn l2_sqr_ny_u8(
+    query: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &mut [f32],
+) {
+    ny_u8::<true>(query, rows, offset, scale, out)
+}
+
+/// Inner product of an f32 query with each row of 8-bit codes.
+pub(crate) fn inner_product_ny_u8(
+    query: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &mut [f32],
+) {
+    ny_u8::<false>(query, rows, offset, scale, out)
+}
+
+fn ny_u8<const L2: bool>(
+    query: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &mut [f32],
+) {
+    let d = query.len();
+    for (i, o) in out.iter_mut().enumerate() {
+        let row = &rows[i * d..(i + 1) * d];
+        let mut acc = 0.0f32;
+        for j in 0..d {
+            let y = f32::from(row[j]).mul_add(scale[j], offset[j]);
+            if L2 {
+                let t = query[j] - y;
+                acc += t * t;
+            } else {
+                acc += query[j] * y;
+            }
+        }
+        *o = acc;
+    }
+}

@@ -21,6 +21,9 @@ pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
 pub(crate) type Ny2Fn = fn(&[f32], &[f32], &[f32], &mut [f32], &mut [f32]);
 /// `fn(query, f16 rows, out)`.
 pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32]);
+/// `fn(query, code rows, offset, scale, out)`: code `c` in coordinate `j` stands for
+/// `offset[j] + c * scale[j]`.
+pub(crate) type NyU8Fn = fn(&[f32], &[u8], &[f32], &[f32], &mut [f32]);
 
 /// The distance kernels of one SIMD tier.
 ///
@@ -40,6 +43,8 @@ pub struct Kernels {
     pub(crate) inner_product_ny2: Option<Ny2Fn>,
     pub(crate) l2_sqr_ny_f16: NyF16Fn,
     pub(crate) inner_product_ny_f16: NyF16Fn,
+    pub(crate) l2_sqr_ny_u8: NyU8Fn,
+    pub(crate) inner_product_ny_u8: NyU8Fn,
     pub(crate) tile: TileKernels,
 }
 
@@ -226,6 +231,53 @@ impl Kernels {
         (self.inner_product_ny_f16)(query, rows, out);
         Ok(())
     }
+
+    /// Squared L2 from an f32 query to each row of 8-bit codes, decoded in registers:
+    /// code `c` in coordinate `j` stands for `offset[j] + c * scale[j]` (one fused
+    /// multiply-add), the form Faiss's 8-bit scalar quantizer decodes to. `offset` and
+    /// `scale` hold one value per coordinate; the dimension is `query.len()`.
+    pub fn l2_sqr_ny_u8(
+        &self,
+        query: &[f32],
+        rows: &[u8],
+        offset: &[f32],
+        scale: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        check_u8_args(query, rows, offset, scale, out)?;
+        (self.l2_sqr_ny_u8)(query, rows, offset, scale, out);
+        Ok(())
+    }
+
+    /// Inner product of an f32 query with each row of 8-bit codes, decoded as in
+    /// [`Kernels::l2_sqr_ny_u8`].
+    pub fn inner_product_ny_u8(
+        &self,
+        query: &[f32],
+        rows: &[u8],
+        offset: &[f32],
+        scale: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        check_u8_args(query, rows, offset, scale, out)?;
+        (self.inner_product_ny_u8)(query, rows, offset, scale, out);
+        Ok(())
+    }
+}
+
+/// The checks of the 8-bit code kernels: whole rows, one slot per row, and one offset
+/// and one scale per coordinate.
+fn check_u8_args(
+    query: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &[f32],
+) -> Result<(), KernelError> {
+    let n = row_count(rows.len(), query.len())?;
+    check_pair(query.len(), offset.len())?;
+    check_pair(query.len(), scale.len())?;
+    check_out(n, out.len())
 }
 
 /// Two queries against the same rows with the tier's two-query scan, or its one-query

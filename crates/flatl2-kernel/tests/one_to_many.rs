@@ -1,5 +1,5 @@
-//! One-to-many kernels (f32 and f16 rows) of every tier against f64 references, and
-//! their input validation.
+//! One-to-many kernels (f32, f16 and 8-bit code rows) of every tier against f64
+//! references, and their input validation.
 
 mod common;
 
@@ -49,6 +49,103 @@ fn check_ny_f16(k: &Kernels, q: &[f32], rows: &[f16], what: &str) {
     for (i, &got) in out.iter().enumerate() {
         let r = widen_f16(&rows[i * d..(i + 1) * d]);
         assert_close(got, ip_ref(&wq, &r), d, &format!("{what} f16 ip row {i}"));
+    }
+}
+
+/// The f32 value code `c` in coordinate `j` stands for: one rounding, as the kernels'
+/// fused multiply-add gives it.
+fn decode_u8(rows: &[u8], offset: &[f32], scale: &[f32]) -> Vec<f64> {
+    let d = offset.len();
+    rows.iter()
+        .enumerate()
+        .map(|(i, &c)| f64::from(f32::from(c).mul_add(scale[i % d], offset[i % d])))
+        .collect()
+}
+
+fn check_ny_u8(k: &Kernels, q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], what: &str) {
+    let d = q.len();
+    let n = rows.len() / d;
+    let wq = widen(q);
+    let decoded = decode_u8(rows, offset, scale);
+    for l2 in [true, false] {
+        let mut out = vec![f32::NAN; n];
+        let run = |rows: &[u8], out: &mut [f32]| {
+            if l2 {
+                k.l2_sqr_ny_u8(q, rows, offset, scale, out).unwrap()
+            } else {
+                k.inner_product_ny_u8(q, rows, offset, scale, out).unwrap()
+            }
+        };
+        run(rows, &mut out);
+        for (i, &got) in out.iter().enumerate() {
+            let r = &decoded[i * d..(i + 1) * d];
+            let want = if l2 { l2_ref(&wq, r) } else { ip_ref(&wq, r) };
+            assert_close(got, want, d, &format!("{what} u8 l2={l2} row {i}"));
+            // A row's distance does not depend on the rows scanned with it.
+            let mut alone = [f32::NAN];
+            run(&rows[i * d..(i + 1) * d], &mut alone);
+            assert_eq!(
+                got.to_bits(),
+                alone[0].to_bits(),
+                "{what} u8 l2={l2} row {i} alone"
+            );
+        }
+    }
+}
+
+#[test]
+fn u8_code_rows_match_f64() {
+    let mut rng = Rng::new(13);
+    for k in tiers() {
+        for d in lengths().into_iter().filter(|&d| d > 0) {
+            for n in [0usize, 1, 3, 4, 5, 9, 17] {
+                let q = rng.vec(d);
+                let offset = rng.vec(d);
+                let scale: Vec<f32> = rng.vec(d).into_iter().map(|x| x / 255.0).collect();
+                let codes: Vec<u8> = (0..n * d + 3).map(|_| rng.below(256) as u8).collect();
+                // Unaligned starts: the rows begin 0 to 3 bytes into the buffer.
+                let off = d % 4;
+                check_ny_u8(
+                    k,
+                    &q,
+                    &codes[off..off + n * d],
+                    &offset,
+                    &scale,
+                    &format!("{} d={d} n={n}", k.tier()),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn u8_code_rows_are_typed_errors_on_bad_shapes() {
+    for k in tiers() {
+        let mut out = vec![0.0f32; 2];
+        let codes = [7u8; 4];
+        assert_eq!(
+            k.l2_sqr_ny_u8(&[], &codes, &[], &[], &mut out),
+            Err(KernelError::ZeroDimension)
+        );
+        assert_eq!(
+            k.l2_sqr_ny_u8(&[1.0; 3], &codes, &[0.0; 3], &[1.0; 3], &mut out),
+            Err(KernelError::RaggedMatrix { len: 4, dim: 3 })
+        );
+        assert_eq!(
+            k.inner_product_ny_u8(&[1.0; 2], &codes, &[0.0; 1], &[1.0; 2], &mut out),
+            Err(KernelError::LengthMismatch { left: 2, right: 1 })
+        );
+        assert_eq!(
+            k.inner_product_ny_u8(&[1.0; 2], &codes, &[0.0; 2], &[1.0; 3], &mut out),
+            Err(KernelError::LengthMismatch { left: 2, right: 3 })
+        );
+        assert_eq!(
+            k.l2_sqr_ny_u8(&[1.0; 1], &codes, &[0.0; 1], &[1.0; 1], &mut out),
+            Err(KernelError::OutputSize {
+                expected: 4,
+                got: 2
+            })
+        );
     }
 }
 

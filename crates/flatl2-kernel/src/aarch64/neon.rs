@@ -79,11 +79,23 @@ unsafe fn load_part(p: *const f32, n: usize) -> float32x4_t {
     }
 }
 
+/// 4 bytes at `p`, widened to floats.
+#[inline(always)]
+unsafe fn load_u8(p: *const u8) -> float32x4_t {
+    // SAFETY: the caller holds the token, proof of NEON, and guarantees 4 readable
+    // bytes, the u32 read here (unaligned).
+    unsafe {
+        let word = core::ptr::read_unaligned(p as *const u32);
+        let bytes = vreinterpret_u8_u32(vdup_n_u32(word));
+        vcvtq_f32_u32(vmovl_u16(vget_low_u16(vmovl_u8(bytes))))
+    }
+}
+
 simd_tier! {
     /// The NEON kernel table (checked by [`crate::dispatch::table_for`]).
     table NEON, token Neon, tier Neon, features "neon", vector float32x4_t of 4, prefetch 0,
     tile rows 8, two-query scan no, f16 portable;
     splat vdupq_n_f32, add vaddq_f32, sub vsubq_f32, fmadd fma, max maxps, sum vaddvq_f32,
     sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, load vld1q_f32, load_part load_part,
-    store vst1q_f32;
+    store vst1q_f32, load_u8 load_u8;
 }

@@ -2,7 +2,6 @@
 //! algorithm shares.
 
 /// The widest vector any tier has, in floats: sizes the stack buffers of tails.
-#[cfg(target_arch = "x86_64")]
 pub(crate) const MAX_W: usize = 16;
 
 /// A SIMD tier's `f32` vector and the operations the kernel algorithms use.
@@ -63,6 +62,11 @@ pub(crate) trait Lanes: Copy {
     /// # Safety
     /// `p..p + W` must be writable.
     unsafe fn store(self, p: *mut f32, v: Self::V);
+    /// Loads `W` bytes from `p` and widens them to floats (`0.0 ..= 255.0`).
+    ///
+    /// # Safety
+    /// `p..p + W` must be readable.
+    unsafe fn load_u8(self, p: *const u8) -> Self::V;
 
     /// A cache hint for the line holding `p` (`prefetcht0` on x86-64 when the tier's
     /// [`Lanes::PREFETCH_AHEAD`] is not 0, nothing elsewhere). Never faults, whatever

@@ -13,16 +13,15 @@
 //! the whole body, intrinsics included, is inlined and compiled for the tier. The tier
 //! files say only what differs: their intrinsics, vector width and tile shape.
 
-// Only the x86 tiers widen f16 in registers and scan two queries at once.
-#[cfg(target_arch = "x86_64")]
-pub(crate) mod f16_scan;
+pub(crate) mod coded_scan;
 mod lane;
 pub(crate) mod pair;
 pub(crate) mod scan;
 mod table;
 pub(crate) mod tile;
 
-pub(crate) use lane::{rows_to_scan, sum_rows, term, Lanes};
+// Only the x86 tiers widen f16 in registers.
 #[cfg(target_arch = "x86_64")]
-pub(crate) use lane::{HalfLanes, MAX_W};
+pub(crate) use lane::HalfLanes;
+pub(crate) use lane::{rows_to_scan, sum_rows, term, Lanes, MAX_W};
 pub(crate) use table::simd_tier;

@@ -11,7 +11,7 @@
 ///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
 ///     prefetch 512, tile rows 6, two-query scan yes|no, f16 native "avx2,fma,f16c" | f16 portable;
 ///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F,
-///     load F, load_part F, store F[, load_f16 F];
+///     load F, load_part F, store F, load_u8 F[, load_f16 F];
 /// }
 /// ```
 ///
@@ -35,8 +35,8 @@ macro_rules! simd_tier {
         two-query scan $ny2:ident, f16 $f16kind:ident $($f16feat:literal)?;
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
         sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path,
-        load $load:path, load_part $load_part:path, store $store:path
-        $(, load_f16 $load_f16:path)?;
+        load $load:path, load_part $load_part:path, store $store:path,
+        load_u8 $load_u8:path $(, load_f16 $load_f16:path)?;
     ) => {
         /// The tier's token: made only where the CPU has the tier's instructions.
         #[derive(Clone, Copy)]
@@ -114,6 +114,11 @@ macro_rules! simd_tier {
                 // SAFETY: the token, and the caller keeps `store`'s memory contract.
                 unsafe { $store(p, v) }
             }
+            #[inline(always)]
+            unsafe fn load_u8(self, p: *const u8) -> $v {
+                // SAFETY: the token, and the caller keeps `load_u8`'s memory contract.
+                unsafe { $load_u8(p) }
+            }
         }
 
         $(
@@ -177,6 +182,28 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
+        fn ny_u8_tf<const L2: bool>(
+            q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
+        ) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            let dec = $crate::lanes::coded_scan::ByteRows { offset, scale };
+            // SAFETY: byte rows need nothing beyond the tier's features.
+            unsafe { $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(s, dec, q, rows, out) }
+        }
+
+        fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_u8_tf::<true>(q, rows, offset, scale, out) }
+        }
+
+        fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { ny_u8_tf::<false>(q, rows, offset, scale, out) }
+        }
+
+        #[target_feature(enable = $feat)]
         fn dot_f64_tf(a: &[f32], b: &[f32]) -> f64 {
             $crate::dot_f64::dot_f64(a, b)
         }
@@ -236,6 +263,8 @@ macro_rules! simd_tier {
             inner_product_ny2: $crate::lanes::simd_tier!(@ny2_entry $ny2, inner_product_ny2),
             l2_sqr_ny_f16,
             inner_product_ny_f16,
+            l2_sqr_ny_u8,
+            inner_product_ny_u8,
             tile: $crate::tile::TileKernels {
                 queries: 2 * <$lanes as $crate::lanes::Lanes>::W,
                 rows: $rb,
@@ -277,7 +306,11 @@ macro_rules! simd_tier {
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
             // SAFETY: these features include the tier's f16 conversion, and the table
             // holding this function is handed out only after checking the CPU for them.
-            unsafe { $crate::lanes::f16_scan::ny_f16::<$lanes, L2>(s, q, rows, out) }
+            unsafe {
+                $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(
+                    s, $crate::lanes::coded_scan::HalfRows, q, rows, out,
+                )
+            }
         }
 
         fn l2_sqr_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32]) {

@@ -72,13 +72,21 @@ unsafe fn load_f16(p: *const f16) -> __m256 {
     unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p as *const __m128i)) }
 }
 
+/// 8 bytes at `p`, widened to floats.
+#[inline(always)]
+unsafe fn load_u8(p: *const u8) -> __m256 {
+    // SAFETY: the caller holds the token, proof of AVX2 and FMA; the caller guarantees 8
+    // readable bytes, all `_mm_loadl_epi64` reads.
+    unsafe { _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(p as *const __m128i))) }
+}
+
 simd_tier! {
     /// The AVX2 + FMA + F16C kernel table (checked by [`crate::dispatch::table_for`]).
     table AVX2, token Avx2, tier Avx2, features "avx2,fma", vector __m256 of 8, prefetch 512,
     tile rows 6, two-query scan no, f16 native "avx2,fma,f16c";
     splat _mm256_set1_ps, add _mm256_add_ps, sub _mm256_sub_ps, fmadd _mm256_fmadd_ps,
     max _mm256_max_ps, sum sum, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, load _mm256_loadu_ps,
-    load_part load_part, store _mm256_storeu_ps, load_f16 load_f16;
+    load_part load_part, store _mm256_storeu_ps, load_u8 load_u8, load_f16 load_f16;
 }
 
 /// The AVX2 + FMA table for CPUs without F16C: the f16 kernels come from the portable

@@ -65,6 +65,14 @@ unsafe fn load_f16(p: *const f16) -> __m512 {
     unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p as *const __m256i)) }
 }
 
+/// 16 bytes at `p`, widened to floats.
+#[inline(always)]
+unsafe fn load_u8(p: *const u8) -> __m512 {
+    // SAFETY: the caller holds the token, proof of AVX-512F; the caller guarantees 16
+    // readable bytes.
+    unsafe { _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(p as *const __m128i))) }
+}
+
 simd_tier! {
     /// The AVX-512F kernel table. Only [`crate::dispatch::table_for`] may hand it out,
     /// and only after checking the CPU.
@@ -72,5 +80,6 @@ simd_tier! {
     prefetch 2048, tile rows 12, two-query scan yes, f16 native "avx512f";
     splat _mm512_set1_ps, add _mm512_add_ps, sub _mm512_sub_ps, fmadd _mm512_fmadd_ps,
     max _mm512_max_ps, sum _mm512_reduce_add_ps, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits,
-    load _mm512_loadu_ps, load_part load_part, store _mm512_storeu_ps, load_f16 load_f16;
+    load _mm512_loadu_ps, load_part load_part, store _mm512_storeu_ps, load_u8 load_u8,
+    load_f16 load_f16;
 }
