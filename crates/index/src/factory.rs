@@ -1,9 +1,14 @@
-//! Faiss-style factory strings: `Flat`, `IVF{n},Flat`, `IDMap,Flat`, `IDMap2,Flat`.
+//! Faiss-style factory strings: `Flat`, `IVF{n},Flat`, `SQ8`, `SQfp16`, and `IDMap,` /
+//! `IDMap2,` before `Flat` or a scalar quantizer.
 
-use crate::{FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, MetricType};
+use crate::{
+    FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, MetricType, QuantizerType,
+    ScalarQuantizerIndex,
+};
 
 /// The factory strings [`index_factory`] understands.
-pub const SUPPORTED_FACTORY_STRINGS: &str = "Flat, IVF{nlist},Flat, IDMap,Flat, IDMap2,Flat";
+pub const SUPPORTED_FACTORY_STRINGS: &str =
+    "Flat, IVF{nlist},Flat, SQ8, SQfp16, IDMap,Flat, IDMap2,Flat, IDMap,SQ8 (and the like)";
 
 /// Builds an empty index from a Faiss factory string (surrounding spaces ignored,
 /// otherwise case-sensitive as in Faiss).
@@ -22,8 +27,15 @@ pub fn index_factory(
     let parts: Vec<&str> = spec.trim().split(',').map(str::trim).collect();
     match parts.as_slice() {
         ["Flat"] => Ok(Box::new(FlatIndex::new(d, metric)?)),
+        [sq] if sq_type(sq).is_some() => sq_index(d, sq, metric),
         ["IDMap", "Flat"] => Ok(Box::new(IdMap::new(FlatIndex::new(d, metric)?)?)),
         ["IDMap2", "Flat"] => Ok(Box::new(IdMap2::new(FlatIndex::new(d, metric)?)?)),
+        ["IDMap", sq] if sq_type(sq).is_some() => {
+            Ok(Box::new(IdMap::new(sq_index(d, sq, metric)?)?))
+        }
+        ["IDMap2", sq] if sq_type(sq).is_some() => {
+            Ok(Box::new(IdMap2::new(sq_index(d, sq, metric)?)?))
+        }
         [ivf, "Flat"] if ivf.starts_with("IVF") => {
             let digits = &ivf[3..];
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -34,4 +46,21 @@ pub fn index_factory(
         }
         _ => Err(unknown()),
     }
+}
+
+/// The scalar quantizer a factory component names (`SQ8`, `SQfp16`).
+fn sq_type(component: &str) -> Option<QuantizerType> {
+    match component {
+        "SQ8" => Some(QuantizerType::Sq8),
+        "SQfp16" => Some(QuantizerType::Fp16),
+        _ => None,
+    }
+}
+
+/// An empty scalar-quantizer index for a component [`sq_type`] knows.
+fn sq_index(d: usize, component: &str, metric: MetricType) -> Result<Box<dyn Index>, IndexError> {
+    let qtype = sq_type(component).ok_or_else(|| {
+        IndexError::InvalidParameter(format!("{component:?} is no scalar quantizer"))
+    })?;
+    Ok(Box::new(ScalarQuantizerIndex::new(d, qtype, metric)?))
 }

@@ -1,5 +1,6 @@
-//! Faiss-style vector indexes: flat L2/IP, IVF-Flat with k-means, id maps, factory
-//! strings, and native Faiss `index.faiss` files read and written byte-identically.
+//! Faiss-style vector indexes: flat L2/IP, IVF-Flat with k-means, scalar quantizers
+//! (8-bit and fp16), id maps, factory strings, and native Faiss `index.faiss` files read
+//! and written byte-identically.
 //!
 //! This crate knows vectors and 64-bit ids (Faiss's world). It knows nothing of
 //! documents or text; distance arithmetic comes from `flatl2-kernel`.
@@ -17,6 +18,9 @@
 //!     [`MetricType::faiss_code`] / [`MetricType::from_faiss_code`].
 //!   - `IxMp`/`IxM2`: [`IdMap::from_parts`]`(inner, ids)` / [`IdMap2::from_parts`],
 //!     [`IdMap::ids`], [`IdMap::inner`] (header fields mirror the inner index).
+//!   - `IxSQ`: [`ScalarQuantizerIndex::from_parts`]`(`[`ScalarQuantizerParts`]`)`,
+//!     [`ScalarQuantizerIndex::codes`], [`ScalarQuantizerIndex::trained`],
+//!     [`ScalarQuantizerIndex::range_stat`], [`QuantizerType::faiss_code`].
 //!   - `IwFl`: [`IvfFlatIndex::from_parts`]`(`[`IvfFlatParts`]` { metric, quantizer,
 //!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::lists`] /
 //!     [`InvertedList`]` { ids, codes }`, [`IvfFlatIndex::quantizer`],
@@ -40,6 +44,7 @@ mod results;
 mod rng;
 mod selected;
 mod selector;
+mod sq;
 mod validate;
 
 pub use error::IndexError;
@@ -55,6 +60,7 @@ pub use ivf::{
 pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
 pub use results::{RangeSearchResult, SearchParams, SearchResult};
 pub use selector::{IdMatcher, IdSelector};
+pub use sq::{QuantizerType, ScalarQuantizerIndex, ScalarQuantizerParts};
 pub use validate::MAX_RESULT_SLOTS;
 
 /// Implementation details that this crate's integration tests reach into. Not part of
@@ -65,7 +71,7 @@ pub mod __internal {
     pub mod raw {
         pub use crate::faiss_io::raw::{
             faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawIdMap,
-            RawIndex, RawIvfFlat, RawList, MAX_NESTING,
+            RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
         };
     }
 }

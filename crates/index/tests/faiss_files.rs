@@ -12,13 +12,16 @@ use ferrofaiss_index::faiss_io::{
     read_index, read_index_from_bytes, write_index, write_index_to, write_index_to_vec,
     FaissIoError,
 };
-use ferrofaiss_index::{DirectMapType, FlatIndex, IdMap, IdMap2, Index, IvfFlatIndex, MetricType};
+use ferrofaiss_index::{
+    DirectMapType, FlatIndex, IdMap, IdMap2, Index, IvfFlatIndex, MetricType, QuantizerType,
+    ScalarQuantizerIndex,
+};
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/faiss");
 
 /// Fixtures of the supported types.
-const SUPPORTED: [&str; 10] = [
+const SUPPORTED: [&str; 13] = [
     "flat_l2",
     "flat_ip",
     "flat_l2_empty",
@@ -29,15 +32,15 @@ const SUPPORTED: [&str; 10] = [
     "ivfflat_sparse",
     "ivfflat_directmap",
     "ivfflat_ip",
+    "sq8",
+    "sq8_ip",
+    "sqfp16",
 ];
 
 /// Fixtures of other types, with the fourcc the error must name.
-const UNSUPPORTED: [(&str, &str); 6] = [
+const UNSUPPORTED: [(&str, &str); 3] = [
     ("hnsw_flat", "IHNf"),
     ("hnsw_flat_ip", "IHNf"),
-    ("sq8", "IxSQ"),
-    ("sq8_ip", "IxSQ"),
-    ("sqfp16", "IxSQ"),
     ("ivfsq8", "IwSq"),
 ];
 
@@ -480,6 +483,22 @@ fn indexes_built_here_serialise_to_the_bytes_faiss_wrote() {
         write_index_to_vec(&ivf_ip).unwrap(),
         fixture_bytes("ivfflat_ip")
     );
+
+    // Scalar quantizers: trained on the base vectors (8-bit), then the same adds.
+    for (name, qtype, metric) in [
+        ("sq8", QuantizerType::Sq8, MetricType::L2),
+        ("sq8_ip", QuantizerType::Sq8, MetricType::InnerProduct),
+        ("sqfp16", QuantizerType::Fp16, MetricType::L2),
+    ] {
+        let mut sq = ScalarQuantizerIndex::new(4, qtype, metric).unwrap();
+        sq.train(&base).unwrap();
+        sq.add(&base).unwrap();
+        assert_eq!(
+            write_index_to_vec(&sq).unwrap(),
+            fixture_bytes(name),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -6,10 +6,12 @@
 use std::borrow::Cow;
 
 use super::error::FaissIoError;
-use super::raw::{RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, MAX_NESTING};
+use super::raw::{
+    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+};
 use crate::{
     id_map_view, DirectMap, DirectMapType, FlatIndex, IdMap, IdMap2, Index, InvertedList,
-    IvfFlatIndex, IvfFlatParts,
+    IvfFlatIndex, IvfFlatParts, ScalarQuantizerIndex, ScalarQuantizerParts,
 };
 
 /// Builds the index a decoded file describes.
@@ -18,7 +20,20 @@ pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissI
         RawIndex::Flat(f) => Box::new(flat_from_raw(f)?),
         RawIndex::IvfFlat(v) => Box::new(ivf_from_raw(v)?),
         RawIndex::IdMap(m) => id_map_from_raw(m)?,
+        RawIndex::Sq(q) => Box::new(sq_from_raw(q)?),
     })
+}
+
+fn sq_from_raw(q: RawSq<'_>) -> Result<ScalarQuantizerIndex, FaissIoError> {
+    Ok(ScalarQuantizerIndex::from_parts(ScalarQuantizerParts {
+        d: q.d,
+        metric: q.metric,
+        qtype: q.qtype,
+        rangestat: q.rangestat,
+        rangestat_arg: q.rangestat_arg,
+        trained: q.trained.into_owned(),
+        codes: q.codes.into_owned(),
+    })?)
 }
 
 fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
@@ -68,7 +83,9 @@ fn id_map_from_raw(m: RawIdMap<'_>) -> Result<Box<dyn Index>, FaissIoError> {
     match *m.inner {
         RawIndex::Flat(f) => wrap(flat_from_raw(f)?, ids, m.two_way),
         RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v)?, ids, m.two_way),
-        inner @ RawIndex::IdMap(_) => wrap(index_from_raw(inner)?, ids, m.two_way),
+        inner @ (RawIndex::IdMap(_) | RawIndex::Sq(_)) => {
+            wrap(index_from_raw(inner)?, ids, m.two_way)
+        }
     }
 }
 
@@ -98,6 +115,19 @@ fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIo
         // The quantizer is one level below the IVF index.
         too_deep(2)?;
         return Ok(RawIndex::IvfFlat(raw_ivf(v)));
+    }
+    if let Some(q) = any.downcast_ref::<ScalarQuantizerIndex>() {
+        let (rangestat, rangestat_arg) = q.range_stat();
+        return Ok(RawIndex::Sq(RawSq {
+            d: q.dimension(),
+            metric: q.metric(),
+            is_trained: q.is_trained(),
+            qtype: q.quantizer_type(),
+            rangestat,
+            rangestat_arg,
+            trained: Cow::Borrowed(q.trained()),
+            codes: Cow::Borrowed(q.codes()),
+        }));
     }
     if let Some(view) = id_map_view(index) {
         return Ok(RawIndex::IdMap(RawIdMap {

@@ -11,10 +11,13 @@ mod header;
 mod id_map;
 mod inverted_lists;
 mod ivf_flat;
+mod sq;
 mod types;
 
 pub use inverted_lists::faiss_writes_full;
-pub use types::{RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, MAX_NESTING};
+pub use types::{
+    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+};
 
 use std::io::Write;
 
@@ -68,6 +71,7 @@ fn read_any(r: &mut ByteReader<'_>, depth: usize) -> Result<RawIndex<'static>, F
         b"IxF2" | b"IxFI" | b"IxFl" => flat::read(r, tag).map(RawIndex::Flat),
         b"IxMp" | b"IxM2" => id_map::read(r, tag == *b"IxM2", depth, read_any).map(RawIndex::IdMap),
         b"IwFl" => ivf_flat::read(r, depth, read_any).map(RawIndex::IvfFlat),
+        b"IxSQ" => sq::read(r).map(RawIndex::Sq),
         b"null" => Err(FaissIoError::bad(
             "fourcc",
             at,
@@ -89,5 +93,6 @@ fn write_any<W: Write + ?Sized>(
         RawIndex::Flat(f) => flat::write(f, w),
         RawIndex::IdMap(m) => id_map::write(m, w, write_any::<W>),
         RawIndex::IvfFlat(v) => ivf_flat::write(v, w),
+        RawIndex::Sq(s) => sq::write(s, w),
     }
 }

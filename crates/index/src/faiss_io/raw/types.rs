@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
-use crate::MetricType;
+use crate::{MetricType, QuantizerType};
 
 /// How deep index objects may nest, counting an IVF quantizer as a level (an IDMap
 /// around an IVF is depth 3: map, IVF, quantizer). Bounds the recursion a hostile file
@@ -91,6 +91,37 @@ impl RawIvfFlat<'_> {
     }
 }
 
+/// A scalar-quantizer index (`IxSQ`) with the quantizer types this crate has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSq<'a> {
+    /// Vector dimension (at least 1).
+    pub d: usize,
+    /// Distance.
+    pub metric: MetricType,
+    /// Header `is_trained`.
+    pub is_trained: bool,
+    /// Quantizer type.
+    pub qtype: QuantizerType,
+    /// `rangestat` (training-time setting).
+    pub rangestat: i32,
+    /// `rangestat_arg` (training-time setting).
+    pub rangestat_arg: f32,
+    /// Trained values (`2d` for 8-bit once trained, else none).
+    pub trained: Cow<'a, [f32]>,
+    /// `ntotal * code_size` bytes.
+    pub codes: Cow<'a, [u8]>,
+}
+
+impl RawSq<'_> {
+    /// Number of stored vectors.
+    pub fn ntotal(&self) -> usize {
+        self.qtype
+            .code_size(self.d)
+            .and_then(|cs| self.codes.len().checked_div(cs))
+            .unwrap_or(0)
+    }
+}
+
 /// A decoded Faiss index of one of the supported types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawIndex<'a> {
@@ -100,6 +131,8 @@ pub enum RawIndex<'a> {
     IdMap(RawIdMap<'a>),
     /// `IwFl` with `ilar` lists.
     IvfFlat(RawIvfFlat<'a>),
+    /// `IxSQ`.
+    Sq(RawSq<'a>),
 }
 
 impl RawIndex<'_> {
@@ -109,6 +142,7 @@ impl RawIndex<'_> {
             RawIndex::Flat(f) => f.d,
             RawIndex::IdMap(m) => m.inner.d(),
             RawIndex::IvfFlat(v) => v.d,
+            RawIndex::Sq(s) => s.d,
         }
     }
 
@@ -118,6 +152,7 @@ impl RawIndex<'_> {
             RawIndex::Flat(f) => f.ntotal(),
             RawIndex::IdMap(m) => m.inner.ntotal(),
             RawIndex::IvfFlat(v) => v.ntotal(),
+            RawIndex::Sq(s) => s.ntotal(),
         }
     }
 
@@ -127,6 +162,7 @@ impl RawIndex<'_> {
             RawIndex::Flat(f) => f.metric,
             RawIndex::IdMap(m) => m.inner.metric(),
             RawIndex::IvfFlat(v) => v.metric,
+            RawIndex::Sq(s) => s.metric,
         }
     }
 
@@ -134,7 +170,7 @@ impl RawIndex<'_> {
     /// (its quantizer is a level), an id map one more than its inner index.
     pub fn nesting(&self) -> usize {
         match self {
-            RawIndex::Flat(_) => 1,
+            RawIndex::Flat(_) | RawIndex::Sq(_) => 1,
             RawIndex::IvfFlat(_) => 2,
             RawIndex::IdMap(m) => 1 + m.inner.nesting(),
         }
@@ -146,6 +182,7 @@ impl RawIndex<'_> {
             RawIndex::Flat(_) => true,
             RawIndex::IdMap(m) => m.inner.is_trained(),
             RawIndex::IvfFlat(v) => v.is_trained,
+            RawIndex::Sq(s) => s.is_trained,
         }
     }
 }

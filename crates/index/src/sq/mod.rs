@@ -1,0 +1,339 @@
+//! `ScalarQuantizerIndex`: exhaustive search over vectors stored as scalar-quantizer
+//! codes (Faiss's `IndexScalarQuantizer`, factory `SQ8` / `SQfp16`): a quarter (8-bit)
+//! or half (fp16) of the bytes of a flat index, distances computed on the values the
+//! codes decode to. Ids are row positions, as in a flat index.
+
+mod quantizer;
+pub(crate) mod scan;
+
+use rayon::prelude::*;
+
+pub use quantizer::QuantizerType;
+pub(crate) use quantizer::ScalarQuantizer;
+
+use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
+use crate::{
+    IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams, SearchResult,
+};
+use scan::{knn_codes, CodeRows};
+
+/// Exhaustive index over scalar-quantized vectors (Faiss `IndexScalarQuantizer`).
+///
+/// An 8-bit index must be trained (per-coordinate ranges, from the training vectors'
+/// minimum and maximum) before vectors are added; an fp16 index needs no training.
+#[derive(Debug, Clone)]
+pub struct ScalarQuantizerIndex {
+    metric: MetricType,
+    sq: ScalarQuantizer,
+    /// `ntotal * code_size` bytes, vector after vector.
+    codes: Vec<u8>,
+}
+
+/// The raw parts of a [`ScalarQuantizerIndex`], as a Faiss file's `IxSQ` body holds
+/// them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalarQuantizerParts {
+    /// Vector dimension.
+    pub d: usize,
+    /// Distance.
+    pub metric: MetricType,
+    /// Quantizer type.
+    pub qtype: QuantizerType,
+    /// Faiss's `rangestat` (0 = min/max, the only one this crate trains with).
+    pub rangestat: i32,
+    /// Faiss's `rangestat_arg`.
+    pub rangestat_arg: f32,
+    /// Trained values: `[vmin; d] ++ [vmax - vmin; d]` for 8-bit, empty for fp16 (or
+    /// an untrained 8-bit quantizer).
+    pub trained: Vec<f32>,
+    /// `ntotal * code_size` bytes.
+    pub codes: Vec<u8>,
+}
+
+impl ScalarQuantizerIndex {
+    /// An empty index of dimension `d` with quantizer `qtype`, ranking by `metric`.
+    pub fn new(
+        d: usize,
+        qtype: QuantizerType,
+        metric: MetricType,
+    ) -> Result<ScalarQuantizerIndex, IndexError> {
+        if d == 0 {
+            return Err(IndexError::ZeroDimension);
+        }
+        if qtype.code_size(d).is_none() {
+            return Err(IndexError::InvalidParameter(format!(
+                "dimension {d} is too large"
+            )));
+        }
+        Ok(ScalarQuantizerIndex {
+            metric,
+            sq: ScalarQuantizer::new(qtype, d),
+            codes: Vec::new(),
+        })
+    }
+
+    /// An index from its raw parts (e.g. parsed from a Faiss file). Codes are checked
+    /// for whole vectors and, when there are any, for a trained quantizer.
+    pub fn from_parts(parts: ScalarQuantizerParts) -> Result<ScalarQuantizerIndex, IndexError> {
+        let mut index = ScalarQuantizerIndex::new(parts.d, parts.qtype, parts.metric)?;
+        index.sq = ScalarQuantizer::from_parts(
+            parts.qtype,
+            parts.d,
+            parts.rangestat,
+            parts.rangestat_arg,
+            parts.trained,
+        )?;
+        let cs = index.sq.code_size();
+        if !parts.codes.len().is_multiple_of(cs) {
+            return Err(IndexError::InvalidParameter(format!(
+                "{} code bytes are not whole codes of {cs} bytes",
+                parts.codes.len()
+            )));
+        }
+        if !parts.codes.is_empty() && !index.sq.is_trained() {
+            return Err(IndexError::NotTrained);
+        }
+        index.codes = parts.codes;
+        Ok(index)
+    }
+
+    /// The quantizer type.
+    pub fn quantizer_type(&self) -> QuantizerType {
+        self.sq.qtype
+    }
+
+    /// Bytes per stored vector (`d` for 8-bit, `2d` for fp16).
+    pub fn code_size(&self) -> usize {
+        self.sq.code_size()
+    }
+
+    /// The stored codes, vector after vector.
+    pub fn codes(&self) -> &[u8] {
+        &self.codes
+    }
+
+    /// Faiss's `rangestat` and `rangestat_arg` (training-time settings, kept for files).
+    pub fn range_stat(&self) -> (i32, f32) {
+        (self.sq.rangestat, self.sq.rangestat_arg)
+    }
+
+    /// The trained values (`[vmin; d] ++ [vdiff; d]` for 8-bit; empty for fp16 or
+    /// before training).
+    pub fn trained(&self) -> &[f32] {
+        &self.sq.trained
+    }
+
+    /// k-NN of validated queries, only rows `selector` picks when given.
+    fn knn(
+        &self,
+        queries: &[f32],
+        k: usize,
+        selector: Option<&IdSelector>,
+    ) -> Result<SearchResult, IndexError> {
+        let score = |q: &[f32], codes: &[u8], out: &mut [f32]| {
+            self.sq.distances(self.metric, q, codes, out)
+        };
+        let rows = CodeRows {
+            metric: self.metric,
+            d: self.sq.d,
+            codes: &self.codes,
+            code_size: self.sq.code_size(),
+            distances: &score,
+        };
+        let matcher = selector.map(IdSelector::matcher);
+        let (distances, labels) = knn_codes(&rows, queries, k, matcher.as_ref())?;
+        Ok(SearchResult {
+            nq: queries.len() / self.sq.d,
+            k,
+            distances,
+            labels,
+        })
+    }
+
+    fn ensure_trained(&self) -> Result<(), IndexError> {
+        if self.sq.is_trained() {
+            Ok(())
+        } else {
+            Err(IndexError::NotTrained)
+        }
+    }
+}
+
+impl Index for ScalarQuantizerIndex {
+    fn dimension(&self) -> usize {
+        self.sq.d
+    }
+
+    fn ntotal(&self) -> usize {
+        self.codes.len() / self.sq.code_size()
+    }
+
+    fn metric(&self) -> MetricType {
+        self.metric
+    }
+
+    fn is_trained(&self) -> bool {
+        self.sq.is_trained()
+    }
+
+    /// Faiss's `ScalarQuantizer::train` (min/max ranges for 8-bit; nothing for fp16).
+    /// Retraining an index that holds codes is refused: they would decode wrongly.
+    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        let n = checked_vectors(x, self.sq.d)?;
+        if !self.codes.is_empty() {
+            return Err(IndexError::InvalidParameter(
+                "training a scalar quantizer that already holds codes".into(),
+            ));
+        }
+        if n == 0 && self.sq.qtype == QuantizerType::Sq8 {
+            return Err(IndexError::TooFewTrainingPoints { got: 0, needed: 1 });
+        }
+        self.sq.train(x)
+    }
+
+    /// Encodes `x` (whole, NaN-free vectors) and appends the codes; values outside an
+    /// 8-bit range are clamped to it, as in Faiss.
+    fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        vector_count(x, self.sq.d)?;
+        self.ensure_trained()?;
+        checked_vectors(x, self.sq.d)?;
+        let add_bytes = (x.len() / self.sq.d) * self.sq.code_size();
+        self.codes.reserve_exact(add_bytes);
+        self.sq.encode_into(x, &mut self.codes);
+        Ok(())
+    }
+
+    fn add_with_ids(&mut self, _x: &[f32], _ids: &[i64]) -> Result<(), IndexError> {
+        Err(IndexError::Unsupported(
+            "add_with_ids on a scalar-quantizer index (ids are row positions); wrap it in IdMap"
+                .into(),
+        ))
+    }
+
+    fn search(
+        &self,
+        queries: &[f32],
+        k: usize,
+        params: Option<&SearchParams>,
+    ) -> Result<SearchResult, IndexError> {
+        check_k(k, queries.len() / self.sq.d)?;
+        checked_vectors(queries, self.sq.d)?;
+        if self.codes.is_empty() {
+            return Ok(SearchResult::empty(
+                queries.len() / self.sq.d,
+                k,
+                self.metric.worst(),
+            ));
+        }
+        self.knn(queries, k, params.and_then(|p| p.selector))
+    }
+
+    fn range_search(
+        &self,
+        queries: &[f32],
+        radius: f32,
+        params: Option<&SearchParams>,
+    ) -> Result<RangeSearchResult, IndexError> {
+        check_radius(radius)?;
+        checked_vectors(queries, self.sq.d)?;
+        let n = self.ntotal();
+        let per_query = queries
+            .par_chunks(self.sq.d)
+            .map(|q| {
+                let mut dist = vec![0.0f32; n];
+                if n > 0 {
+                    self.sq.distances(self.metric, q, &self.codes, &mut dist)?;
+                }
+                let mut ds = Vec::new();
+                let mut ls = Vec::new();
+                for (i, &dv) in dist.iter().enumerate() {
+                    if self.metric.within_radius(dv, radius) {
+                        ds.push(dv);
+                        ls.push(i as i64);
+                    }
+                }
+                Ok((ds, ls))
+            })
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        let result = RangeSearchResult::from_per_query(per_query);
+        Ok(match params.and_then(|p| p.selector) {
+            Some(selector) => result.retain_selected(selector),
+            None => result,
+        })
+    }
+
+    fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
+        let m = sel.matcher();
+        let cs = self.sq.code_size();
+        let n = self.ntotal();
+        let mut kept = 0usize;
+        for i in 0..n {
+            if m.contains(i as i64) {
+                continue;
+            }
+            if kept != i {
+                self.codes.copy_within(i * cs..(i + 1) * cs, kept * cs);
+            }
+            kept += 1;
+        }
+        self.codes.truncate(kept * cs);
+        Ok(n - kept)
+    }
+
+    /// The decoded vector (what search compares with), not the vector added.
+    fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
+        let cs = self.sq.code_size();
+        let code = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.codes.get(i.checked_mul(cs)?..(i + 1).checked_mul(cs)?))
+            .ok_or(IndexError::UnknownId(id))?;
+        if out.len() != self.sq.d {
+            return Err(IndexError::DimensionMismatch {
+                dimension: self.sq.d,
+                len: out.len(),
+            });
+        }
+        self.sq.decode_into(code, out);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.codes.clear();
+    }
+
+    fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
+        let other_name = other.type_name();
+        let Some(o) = other.as_any_mut().downcast_mut::<ScalarQuantizerIndex>() else {
+            return Err(IndexError::IncompatibleMerge(format!(
+                "{} cannot merge from {other_name}",
+                self.type_name()
+            )));
+        };
+        if o.metric != self.metric || o.sq != self.sq {
+            return Err(IndexError::IncompatibleMerge(
+                "scalar quantizers differ (dimension, metric, type or trained ranges)".into(),
+            ));
+        }
+        let moved = std::mem::take(&mut o.codes);
+        if self.codes.is_empty() {
+            self.codes = moved;
+        } else {
+            self.codes.extend_from_slice(&moved);
+        }
+        Ok(())
+    }
+
+    fn type_name(&self) -> &'static str {
+        "IndexScalarQuantizer"
+    }
+
+    /// Visits the decoded vectors.
+    fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
+        let mut buf = vec![0.0f32; self.sq.d];
+        for (row, code) in self.codes.chunks_exact(self.sq.code_size()).enumerate() {
+            self.sq.decode_into(code, &mut buf);
+            visit(row as i64, &buf);
+        }
+        Ok(())
+    }
+}

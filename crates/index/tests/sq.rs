@@ -1,0 +1,364 @@
+//! Scalar-quantizer indexes (`SQ8`, `SQfp16`) against files and results recorded from
+//! faiss-cpu (`fixtures/faiss_sq`, see its generator), brute force over the decoded
+//! vectors in f64, and the index verbs (selectors, remove, merge, threads, batches).
+
+use std::path::PathBuf;
+
+use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+use ferrofaiss_index::{
+    index_factory, IdSelector, Index, IndexError, MetricType, QuantizerType, ScalarQuantizerIndex,
+    SearchParams,
+};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/faiss_sq");
+const D: usize = 37;
+
+fn fixture(file: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(FIXTURES).join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn f32s(file: &str) -> Vec<f32> {
+    fixture(file)
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn expected() -> Value {
+    serde_json::from_slice(&fixture("expected.json")).unwrap()
+}
+
+const CASES: [(&str, QuantizerType, MetricType); 4] = [
+    ("sq8_l2", QuantizerType::Sq8, MetricType::L2),
+    ("sq8_ip", QuantizerType::Sq8, MetricType::InnerProduct),
+    ("sqfp16_l2", QuantizerType::Fp16, MetricType::L2),
+    ("sqfp16_ip", QuantizerType::Fp16, MetricType::InnerProduct),
+];
+
+fn built(qtype: QuantizerType, metric: MetricType, xb: &[f32]) -> ScalarQuantizerIndex {
+    let mut index = ScalarQuantizerIndex::new(D, qtype, metric).unwrap();
+    index.train(xb).unwrap();
+    index.add(xb).unwrap();
+    index
+}
+
+/// Distances rank by rank within `rel` of the expected ones; labels equal wherever
+/// the expected distance is not tied (within `rel`) with a neighbour's.
+fn assert_same_ranking(what: &str, got: (&[f32], &[i64]), want: (&[f64], &[i64]), rel: f64) {
+    let close = |a: f64, b: f64| (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-3);
+    for (r, (&gd, &wd)) in got.0.iter().zip(want.0).enumerate() {
+        assert!(close(f64::from(gd), wd), "{what} rank {r}: {gd} vs {wd}");
+        let tied = (r > 0 && close(want.0[r - 1], wd))
+            || (r + 1 < want.0.len() && close(want.0[r + 1], wd));
+        if !tied {
+            assert_eq!(got.1[r], want.1[r], "{what} rank {r}");
+        }
+    }
+}
+
+#[test]
+fn indexes_built_here_write_the_bytes_faiss_wrote() {
+    let xb = f32s("xb.f32");
+    for (name, qtype, metric) in CASES {
+        let index = built(qtype, metric, &xb);
+        assert_eq!(
+            write_index_to_vec(&index).unwrap(),
+            fixture(&format!("{name}.faiss")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn faiss_files_search_as_faiss_did() {
+    let xq = f32s("xq.f32");
+    let e = expected();
+    let k = e["k"].as_u64().unwrap() as usize;
+    for (name, qtype, metric) in CASES {
+        let index = read_index_from_bytes(&fixture(&format!("{name}.faiss"))).unwrap();
+        let sq = index
+            .as_any()
+            .downcast_ref::<ScalarQuantizerIndex>()
+            .expect("ScalarQuantizerIndex");
+        assert_eq!((sq.quantizer_type(), sq.metric()), (qtype, metric));
+        let result = index.search(&xq, k, None).unwrap();
+        let case = &e["cases"][name];
+        for q in 0..xq.len() / D {
+            let labels: Vec<i64> = case["labels"][q]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            let dists: Vec<f64> = case["distances"][q]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_same_ranking(
+                &format!("{name} query {q}"),
+                (
+                    result.distances_of(q).unwrap(),
+                    result.labels_of(q).unwrap(),
+                ),
+                (&dists, &labels),
+                2e-5,
+            );
+        }
+    }
+}
+
+/// The k nearest decoded vectors by an f64 computation, ties to the smaller id (L2)
+/// or larger id (IP), as Faiss orders them.
+fn brute_force(
+    index: &dyn Index,
+    q: &[f32],
+    k: usize,
+    keep: impl Fn(i64) -> bool,
+) -> (Vec<f64>, Vec<i64>) {
+    let l2 = index.metric() == MetricType::L2;
+    let mut all: Vec<(f64, i64)> = Vec::new();
+    for id in 0..index.ntotal() as i64 {
+        if !keep(id) {
+            continue;
+        }
+        let v = index.reconstruct(id).unwrap();
+        let score: f64 = if l2 {
+            q.iter()
+                .zip(&v)
+                .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                .sum()
+        } else {
+            q.iter()
+                .zip(&v)
+                .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                .sum()
+        };
+        all.push((score, id));
+    }
+    all.sort_by(|a, b| {
+        let by = if l2 {
+            a.0.total_cmp(&b.0)
+        } else {
+            b.0.total_cmp(&a.0)
+        };
+        by.then(if l2 { a.1.cmp(&b.1) } else { b.1.cmp(&a.1) })
+    });
+    all.truncate(k);
+    all.into_iter().unzip()
+}
+
+#[test]
+fn search_equals_brute_force_over_the_decoded_vectors() {
+    let xb = f32s("xb.f32");
+    let xq = f32s("xq.f32");
+    for (name, qtype, metric) in CASES {
+        let index = built(qtype, metric, &xb);
+        let result = index.search(&xq, 25, None).unwrap();
+        for (q, query) in xq.chunks_exact(D).enumerate() {
+            let want = brute_force(&index, query, 25, |_| true);
+            assert_same_ranking(
+                &format!("{name} query {q}"),
+                (
+                    result.distances_of(q).unwrap(),
+                    result.labels_of(q).unwrap(),
+                ),
+                (&want.0, &want.1),
+                1e-5,
+            );
+        }
+        // With a selector: only the selected rows, still exact.
+        let sel = IdSelector::batch((0..300).filter(|i| i % 7 == 3));
+        let params = SearchParams::with_selector(&sel);
+        let result = index.search(&xq, 5, Some(&params)).unwrap();
+        for (q, query) in xq.chunks_exact(D).enumerate() {
+            let want = brute_force(&index, query, 5, |id| id % 7 == 3);
+            assert_same_ranking(
+                &format!("{name} selected query {q}"),
+                (
+                    result.distances_of(q).unwrap(),
+                    result.labels_of(q).unwrap(),
+                ),
+                (&want.0, &want.1),
+                1e-5,
+            );
+        }
+    }
+}
+
+/// Deterministic data: a small xorshift generator.
+fn data(n: usize, d: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed | 1;
+    (0..n * d)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
+        })
+        .collect()
+}
+
+#[test]
+fn threads_and_batches_do_not_change_any_bit() {
+    let d = 24;
+    let xb = data(40_000, d, 7);
+    let xq = data(9, d, 8);
+    for (qtype, metric) in [
+        (QuantizerType::Sq8, MetricType::L2),
+        (QuantizerType::Fp16, MetricType::InnerProduct),
+    ] {
+        let mut index = ScalarQuantizerIndex::new(d, qtype, metric).unwrap();
+        index.train(&xb).unwrap();
+        index.add(&xb).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let batch_1 = one.install(|| index.search(&xq, 10, None)).unwrap();
+        let batch_4 = four.install(|| index.search(&xq, 10, None)).unwrap();
+        assert_eq!(batch_1.labels, batch_4.labels);
+        assert_eq!(batch_1.distances, batch_4.distances);
+        for (q, query) in xq.chunks_exact(d).enumerate() {
+            // One query on four threads splits the rows; the merge keeps every bit.
+            let alone = four.install(|| index.search(query, 10, None)).unwrap();
+            assert_eq!(
+                alone.labels_of(0),
+                batch_1.labels_of(q),
+                "{qtype:?} query {q}"
+            );
+            assert_eq!(alone.distances_of(0), batch_1.distances_of(q));
+        }
+    }
+}
+
+#[test]
+fn remove_merge_reconstruct_and_reset_behave_as_faiss() {
+    let xb = f32s("xb.f32");
+    let mut a = built(QuantizerType::Sq8, MetricType::L2, &xb);
+    let v5 = a.reconstruct(5).unwrap();
+    let v10 = a.reconstruct(10).unwrap();
+    // Decoded values stay within half a step of the originals (clamping aside).
+    let trained = a.trained().to_vec();
+    for (j, (&x, &y)) in xb[5 * D..6 * D].iter().zip(&v5).enumerate() {
+        let step = trained[D + j] / 255.0;
+        assert!((x - y).abs() <= step * 1.0001 + 1e-6, "dim {j}: {x} vs {y}");
+    }
+    assert_eq!(a.remove_ids(&IdSelector::range(0, 5)).unwrap(), 5);
+    assert_eq!(a.ntotal(), 295);
+    assert_eq!(a.reconstruct(0).unwrap(), v5);
+    assert!(matches!(
+        a.reconstruct(295),
+        Err(IndexError::UnknownId(295))
+    ));
+
+    let mut b = ScalarQuantizerIndex::from_parts(ferrofaiss_index::ScalarQuantizerParts {
+        d: D,
+        metric: MetricType::L2,
+        qtype: QuantizerType::Sq8,
+        rangestat: 0,
+        rangestat_arg: 0.0,
+        trained: trained.clone(),
+        codes: Vec::new(),
+    })
+    .unwrap();
+    b.add(&xb[10 * D..12 * D]).unwrap();
+    a.merge_from(&mut b).unwrap();
+    assert_eq!((a.ntotal(), b.ntotal()), (297, 0));
+    assert_eq!(a.reconstruct(295).unwrap(), v10);
+
+    // Another quantizer (other ranges) cannot be merged.
+    let mut other = built(QuantizerType::Sq8, MetricType::L2, &xb[..50 * D]);
+    assert!(matches!(
+        a.merge_from(&mut other),
+        Err(IndexError::IncompatibleMerge(_))
+    ));
+    a.reset();
+    assert_eq!(a.ntotal(), 0);
+    assert_eq!(a.search(&xb[..D], 3, None).unwrap().labels, vec![-1; 3]);
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let xb = f32s("xb.f32");
+    let mut sq8 = ScalarQuantizerIndex::new(D, QuantizerType::Sq8, MetricType::L2).unwrap();
+    assert!(!sq8.is_trained());
+    assert_eq!(sq8.add(&xb[..D]), Err(IndexError::NotTrained));
+    assert!(matches!(
+        sq8.train(&xb[..D + 1]),
+        Err(IndexError::DimensionMismatch { .. })
+    ));
+    assert!(matches!(
+        sq8.train(&[]),
+        Err(IndexError::TooFewTrainingPoints { .. })
+    ));
+    let mut nan = xb[..D].to_vec();
+    nan[3] = f32::NAN;
+    assert!(matches!(sq8.train(&nan), Err(IndexError::NanVector { .. })));
+    sq8.train(&xb).unwrap();
+    assert!(matches!(sq8.add(&nan), Err(IndexError::NanVector { .. })));
+    assert_eq!(sq8.ntotal(), 0);
+    sq8.add(&xb).unwrap();
+    assert!(matches!(
+        sq8.train(&xb),
+        Err(IndexError::InvalidParameter(_))
+    ));
+    assert!(sq8.search(&xb[..D], 0, None).is_err());
+    assert!(matches!(
+        sq8.reconstruct_into(0, &mut [0.0; 3]),
+        Err(IndexError::DimensionMismatch { .. })
+    ));
+    assert_eq!(
+        ScalarQuantizerIndex::new(0, QuantizerType::Fp16, MetricType::L2).unwrap_err(),
+        IndexError::ZeroDimension
+    );
+    // fp16 needs no training.
+    let mut fp16 = ScalarQuantizerIndex::new(D, QuantizerType::Fp16, MetricType::L2).unwrap();
+    assert!(fp16.is_trained());
+    fp16.add(&xb).unwrap();
+    assert_eq!(fp16.ntotal(), 300);
+}
+
+#[test]
+fn factory_strings_build_scalar_quantizers_and_id_maps_over_them() {
+    let xb = f32s("xb.f32");
+    for (spec, qtype) in [("SQ8", QuantizerType::Sq8), ("SQfp16", QuantizerType::Fp16)] {
+        let index = index_factory(D, spec, MetricType::L2).unwrap();
+        let sq = index
+            .as_any()
+            .downcast_ref::<ScalarQuantizerIndex>()
+            .unwrap();
+        assert_eq!(sq.quantizer_type(), qtype);
+    }
+    for spec in ["IDMap,SQ8", "IDMap2,SQfp16"] {
+        let mut index = index_factory(D, spec, MetricType::InnerProduct).unwrap();
+        index.train(&xb).unwrap();
+        let ids: Vec<i64> = (0..300).map(|i| 1000 + 3 * i).collect();
+        index.add_with_ids(&xb, &ids).unwrap();
+        let q = &xb[7 * D..8 * D];
+        let before = index.search(q, 4, None).unwrap();
+        assert!(before.labels.iter().all(|l| ids.contains(l)), "{spec}");
+        // Through a Faiss file and back: same bytes, same answers.
+        let bytes = write_index_to_vec(index.as_ref()).unwrap();
+        let back = read_index_from_bytes(&bytes).unwrap();
+        assert_eq!(write_index_to_vec(back.as_ref()).unwrap(), bytes, "{spec}");
+        let after = back.search(q, 4, None).unwrap();
+        assert_eq!(before.labels, after.labels, "{spec}");
+        assert_eq!(before.distances, after.distances, "{spec}");
+    }
+    for bad in ["SQ4", "SQ8,Flat", "IDMap,SQ"] {
+        assert!(
+            matches!(
+                index_factory(D, bad, MetricType::L2),
+                Err(IndexError::UnknownFactory { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
