@@ -148,3 +148,55 @@ fn merged_stores_answer_every_document_of_both_for_every_index_kind() {
         assert_every_document_finds_itself(&empty, factory);
     }
 }
+
+/// Every document's own text finds that document first; a scalar quantizer stores an
+/// approximation, so the distance is small rather than zero (larger for vectors added
+/// after training that fall outside the trained ranges and are clamped, as in Faiss).
+fn assert_every_document_finds_itself_approximately(s: &FaissStore, factory: &str) {
+    assert_eq!(s.index().ntotal(), s.len(), "{factory}");
+    for (id, doc) in s.docstore().iter() {
+        let hits = s
+            .similarity_search_with_score(&doc.page_content, &SearchOptions::new().k(1))
+            .unwrap();
+        assert_eq!(hits[0].0.id.as_deref(), Some(id), "{factory}");
+        assert!(hits[0].1.abs() < 0.25, "{factory}: {}", hits[0].1);
+    }
+}
+
+#[test]
+fn scalar_quantizer_stores_search_save_delete_and_merge() {
+    for factory in ["SQ8", "SQfp16", "IDMap2,SQ8"] {
+        let mut a = build_part(factory, "alpha", 12);
+        assert_eq!(
+            a.index().type_name().contains("ScalarQuantizer"),
+            factory != "IDMap2,SQ8"
+        );
+        assert_every_document_finds_itself_approximately(&a, factory);
+        // Saved and loaded: the very same answers (the codes travel as they are).
+        let bytes = a.serialize_to_bytes().unwrap();
+        let back =
+            FaissStore::deserialize_from_bytes(&bytes, a.embeddings().clone(), &LoadOptions::new())
+                .unwrap();
+        let opts = SearchOptions::new().k(5);
+        for q in ["alpha document number 3", "about 7"] {
+            assert_eq!(
+                back.similarity_search_with_score(q, &opts).unwrap(),
+                a.similarity_search_with_score(q, &opts).unwrap(),
+                "{factory}"
+            );
+        }
+        // MMR reconstructs the decoded vectors.
+        assert_eq!(
+            a.max_marginal_relevance_search("about 7", &opts)
+                .unwrap()
+                .len(),
+            5
+        );
+        let b = build_part(factory, "beta", 9);
+        a.merge_from(&b).unwrap();
+        assert_eq!(a.len(), 21, "{factory}");
+        assert_every_document_finds_itself_approximately(&a, factory);
+        assert_eq!(a.delete(&["beta4", "alpha0"]).unwrap(), 2, "{factory}");
+        assert_every_document_finds_itself_approximately(&a, factory);
+    }
+}
