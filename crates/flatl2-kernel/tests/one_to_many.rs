@@ -62,11 +62,33 @@ fn decode_u8(rows: &[u8], offset: &[f32], scale: &[f32]) -> Vec<f64> {
         .collect()
 }
 
+/// The f64 value and error scale of a row of 8-bit codes: the kernels may fold the
+/// decoding into the sum (`(q - offset) - c * scale`, `q * scale * c + q * offset`), so
+/// the rounding scale is that of the parts, not of the decoded difference.
+fn u8_ref(q: &[f32], codes: &[u8], offset: &[f32], scale: &[f32], l2: bool) -> (f64, f64) {
+    let decoded = decode_u8(codes, offset, scale);
+    let (mut value, mut abs) = (0.0f64, 0.0f64);
+    for j in 0..q.len() {
+        let (x, o, cs) = (
+            f64::from(q[j]),
+            f64::from(offset[j]),
+            f64::from(codes[j]) * f64::from(scale[j]),
+        );
+        if l2 {
+            let t = x - decoded[j];
+            value += t * t;
+            abs += (t.abs() + x.abs() + o.abs() + cs.abs()).powi(2);
+        } else {
+            value += x * decoded[j];
+            abs += x.abs() * (o.abs() + cs.abs());
+        }
+    }
+    (value, abs)
+}
+
 fn check_ny_u8(k: &Kernels, q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], what: &str) {
     let d = q.len();
     let n = rows.len() / d;
-    let wq = widen(q);
-    let decoded = decode_u8(rows, offset, scale);
     for l2 in [true, false] {
         let mut out = vec![f32::NAN; n];
         let run = |rows: &[u8], out: &mut [f32]| {
@@ -78,12 +100,12 @@ fn check_ny_u8(k: &Kernels, q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32
         };
         run(rows, &mut out);
         for (i, &got) in out.iter().enumerate() {
-            let r = &decoded[i * d..(i + 1) * d];
-            let want = if l2 { l2_ref(&wq, r) } else { ip_ref(&wq, r) };
+            let row = &rows[i * d..(i + 1) * d];
+            let want = u8_ref(q, row, offset, scale, l2);
             assert_close(got, want, d, &format!("{what} u8 l2={l2} row {i}"));
             // A row's distance does not depend on the rows scanned with it.
             let mut alone = [f32::NAN];
-            run(&rows[i * d..(i + 1) * d], &mut alone);
+            run(row, &mut alone);
             assert_eq!(
                 got.to_bits(),
                 alone[0].to_bits(),

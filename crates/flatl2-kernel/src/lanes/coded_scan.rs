@@ -1,28 +1,39 @@
 //! One f32 query against rows stored in a compact form (f16 halves, 8-bit codes),
-//! decoded to f32 in registers: four rows per iteration sharing the query loads; the
-//! last `< 2W` coordinates of a row go through zero-padded buffers. One algorithm for every row form: a [`RowDecoder`] says how `W`
-//! stored values become a vector.
+//! decoded to f32 in registers: four rows per iteration sharing the query loads and
+//! whatever the row form derives from them; the last `< 2W` coordinates of a row go
+//! through zero-padded buffers. One algorithm for every row form: a [`RowDecoder`] says
+//! how a query chunk is prepared and how `W` stored values enter a row's sum.
 
 use super::{rows_to_scan, sum_rows, term, Lanes, MAX_W};
 
-/// How a tier turns stored row values into `f32` lanes.
+/// How a tier folds stored row values into a row's running sum.
 pub(crate) trait RowDecoder<S: Lanes>: Copy {
     /// One stored value (a half, a code byte).
     type Elem: Copy + Default;
+    /// What a chunk of `W` coordinates shares across the rows (derived from the query).
+    type Chunk: Copy;
 
-    /// Decodes the `W` values at `p`, which are coordinates `i .. i + W` of a row.
+    /// Prepares coordinates `i .. i + len` (`len <= W`; lanes past `len` are padding,
+    /// whose query values are zero) for the query values `q`.
+    fn chunk<const L2: bool>(self, s: S, q: S::V, i: usize, len: usize) -> Self::Chunk;
+
+    /// Adds the contribution of the `W` stored values at `p` to `acc`; padding values are
+    /// `Elem::default()` and must contribute nothing.
     ///
     /// # Safety
-    /// `p..p + W` must be readable, `i + W <= d`, and the CPU must have what the
-    /// decoder's own contract names.
-    unsafe fn load(self, s: S, p: *const Self::Elem, i: usize) -> S::V;
+    /// `p..p + W` must be readable, and the CPU must have what the decoder's own contract
+    /// names.
+    unsafe fn accumulate<const L2: bool>(
+        self,
+        s: S,
+        chunk: Self::Chunk,
+        acc: S::V,
+        p: *const Self::Elem,
+    ) -> S::V;
 
-    /// Decodes the last `tail.len() < 2W` values of a row, coordinates `i ..`, as two
-    /// vectors whose lanes past the row are zero.
-    ///
-    /// # Safety
-    /// As [`RowDecoder::load`] for the CPU.
-    unsafe fn load_tail(self, s: S, tail: &[Self::Elem], i: usize) -> (S::V, S::V);
+    /// What every row's sum gets added at the end: a constant of the query (`0.0` if
+    /// none).
+    fn constant<const L2: bool>(self, q: &[f32]) -> f32;
 }
 
 /// One f32 query against `n = min(out.len(), rows.len() / d)` coded rows, `d = q.len()`.
@@ -46,8 +57,10 @@ pub(crate) unsafe fn ny_coded<S: Lanes, D: RowDecoder<S>, const L2: bool>(
         return;
     };
     let pq = q.as_ptr();
+    let constant = dec.constant::<L2>(q);
     // Coordinates handled by whole vector pairs; the rest (< 2W) go through buffers.
     let body = d - d % (2 * w);
+    let rest = d - body;
     let mut j = 0;
     while j < n {
         let live = (n - j).min(4);
@@ -58,39 +71,67 @@ pub(crate) unsafe fn ny_coded<S: Lanes, D: RowDecoder<S>, const L2: bool>(
         while i < body {
             // SAFETY: i + 2W <= body <= d = q.len().
             let (q0, q1) = unsafe { (s.load(pq.add(i)), s.load(pq.add(i + w))) };
+            let c0 = dec.chunk::<L2>(s, q0, i, w);
+            let c1 = dec.chunk::<L2>(s, q1, i + w, w);
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let p = base[r].as_ptr().wrapping_add(i);
                 s.prefetch(p.wrapping_add(S::PREFETCH_AHEAD));
                 // SAFETY: base[r] is a whole row of `rows` and i + 2W <= d; the caller
                 // guarantees the decoder's CPU needs.
-                let (y0, y1) = unsafe { (dec.load(s, p, i), dec.load(s, p.add(w), i + w)) };
-                acc_r[0] = term::<S, L2>(s, acc_r[0], q0, y0);
-                acc_r[1] = term::<S, L2>(s, acc_r[1], q1, y1);
+                unsafe {
+                    acc_r[0] = dec.accumulate::<L2>(s, c0, acc_r[0], p);
+                    acc_r[1] = dec.accumulate::<L2>(s, c1, acc_r[1], p.add(w));
+                }
             }
             i += 2 * w;
         }
-        if body < d {
-            let (q0, q1) = padded_query(s, &q[body..]);
+        if rest > 0 {
+            let (q0, q1) = padded(s, &q[body..]);
+            let c0 = dec.chunk::<L2>(s, q0, body, rest.min(w));
+            let c1 = dec.chunk::<L2>(s, q1, body + w, rest.saturating_sub(w));
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                // SAFETY: the caller guarantees the decoder's CPU needs.
-                let (y0, y1) = unsafe { dec.load_tail(s, &base[r][body..], body) };
-                acc_r[0] = term::<S, L2>(s, acc_r[0], q0, y0);
-                acc_r[1] = term::<S, L2>(s, acc_r[1], q1, y1);
+                let mut buf = [D::Elem::default(); 2 * MAX_W];
+                buf[..rest].copy_from_slice(&base[r][body..]);
+                let p = buf.as_ptr();
+                // SAFETY: `buf` holds 2 * MAX_W >= 2W values; the caller guarantees the
+                // decoder's CPU needs.
+                unsafe {
+                    acc_r[0] = dec.accumulate::<L2>(s, c0, acc_r[0], p);
+                    acc_r[1] = dec.accumulate::<L2>(s, c1, acc_r[1], p.add(w));
+                }
             }
         }
-        out[j..j + live].copy_from_slice(&sum_rows(s, &acc)[..live]);
+        let sums = sum_rows(s, &acc);
+        for (o, v) in out[j..j + live].iter_mut().zip(sums) {
+            *o = v + constant;
+        }
         j += live;
     }
 }
 
-/// The last `< 2W` floats of `tail` as two vectors, zero-padded.
+/// The first `< 2W` floats of `tail` as two vectors, zero-padded.
 #[inline(always)]
-pub(crate) fn padded_query<S: Lanes>(s: S, tail: &[f32]) -> (S::V, S::V) {
+pub(crate) fn padded<S: Lanes>(s: S, tail: &[f32]) -> (S::V, S::V) {
     let mut buf = [0.0f32; 2 * MAX_W];
     buf[..tail.len()].copy_from_slice(tail);
     let p = buf.as_ptr();
     // SAFETY: `buf` holds 2 * MAX_W >= 2W values.
     unsafe { (s.load(p), s.load(p.add(S::W))) }
+}
+
+/// `W` values of a per-coordinate table from coordinate `i`, of which the first `len`
+/// are read and the rest are zero.
+#[inline(always)]
+fn table_at<S: Lanes>(s: S, table: &[f32], i: usize, len: usize) -> S::V {
+    if len == S::W {
+        let t = &table[i..i + S::W];
+        // SAFETY: `t` holds W values.
+        unsafe { s.load(t.as_ptr()) }
+    } else if len == 0 {
+        s.zero()
+    } else {
+        padded(s, &table[i..i + len]).0
+    }
 }
 
 /// Rows of f16 halves, widened by the tier's conversion ([`super::HalfLanes`]).
@@ -101,29 +142,41 @@ pub(crate) struct HalfRows;
 #[cfg(target_arch = "x86_64")]
 impl<S: super::HalfLanes> RowDecoder<S> for HalfRows {
     type Elem = half::f16;
+    type Chunk = S::V;
+
+    #[inline(always)]
+    fn chunk<const L2: bool>(self, _s: S, q: S::V, _i: usize, _len: usize) -> S::V {
+        q
+    }
 
     /// # Safety
     /// Also: the CPU must have the tier's f16 conversion.
     #[inline(always)]
-    unsafe fn load(self, s: S, p: *const half::f16, _i: usize) -> S::V {
+    unsafe fn accumulate<const L2: bool>(
+        self,
+        s: S,
+        q: S::V,
+        acc: S::V,
+        p: *const half::f16,
+    ) -> S::V {
         // SAFETY: the caller keeps `load_f16`'s contract.
-        unsafe { s.load_f16(p) }
+        let y = unsafe { s.load_f16(p) };
+        term::<S, L2>(s, acc, q, y)
     }
 
     #[inline(always)]
-    unsafe fn load_tail(self, s: S, tail: &[half::f16], _i: usize) -> (S::V, S::V) {
-        let mut buf = [half::f16::ZERO; 2 * MAX_W];
-        buf[..tail.len()].copy_from_slice(tail);
-        let p = buf.as_ptr();
-        // SAFETY: `buf` holds 2 * MAX_W >= 2W halves; the caller guarantees the
-        // conversion.
-        unsafe { (s.load_f16(p), s.load_f16(p.add(S::W))) }
+    fn constant<const L2: bool>(self, _q: &[f32]) -> f32 {
+        0.0
     }
 }
 
 /// Rows of 8-bit codes; code `c` in coordinate `j` stands for `offset[j] + c *
-/// scale[j]` (Faiss's 8-bit scalar quantizer, decoded with one fused multiply-add).
-/// `offset` and `scale` hold `d` values each.
+/// scale[j]` (Faiss's 8-bit scalar quantizer). `offset` and `scale` hold `d` values.
+///
+/// Per row and `W` coordinates the work is one widening load and two fused operations:
+/// L2 sums `((q - offset) - c * scale)^2` with `q - offset` and `-scale` prepared once
+/// per chunk for four rows; inner product sums `(q * scale) * c` and adds the query
+/// constant `sum(q * offset)` at the end.
 #[derive(Clone, Copy)]
 pub(crate) struct ByteRows<'a> {
     pub(crate) offset: &'a [f32],
@@ -132,30 +185,44 @@ pub(crate) struct ByteRows<'a> {
 
 impl<S: Lanes> RowDecoder<S> for ByteRows<'_> {
     type Elem = u8;
+    /// L2: `(q - offset, -scale)`; inner product: `(q * scale, unused)`.
+    type Chunk = (S::V, S::V);
 
     #[inline(always)]
-    unsafe fn load(self, s: S, p: *const u8, i: usize) -> S::V {
-        // SAFETY: the caller guarantees `p..p + W` readable and `i + W <= d`, the length
-        // of `offset` and `scale`.
-        unsafe {
-            let c = s.load_u8(p);
-            let off = s.load(self.offset.as_ptr().add(i));
-            let sc = s.load(self.scale.as_ptr().add(i));
-            s.fmadd(c, sc, off)
+    fn chunk<const L2: bool>(self, s: S, q: S::V, i: usize, len: usize) -> (S::V, S::V) {
+        let scale = table_at(s, self.scale, i, len);
+        if L2 {
+            let offset = table_at(s, self.offset, i, len);
+            (s.sub(q, offset), s.sub(s.zero(), scale))
+        } else {
+            (s.fmadd(q, scale, s.zero()), s.zero())
         }
     }
 
     #[inline(always)]
-    unsafe fn load_tail(self, s: S, tail: &[u8], i: usize) -> (S::V, S::V) {
-        let mut codes = [0u8; 2 * MAX_W];
-        codes[..tail.len()].copy_from_slice(tail);
-        let end = i + tail.len();
-        // Zero offset and scale past the row make those lanes decode to zero.
-        let (o0, o1) = padded_query(s, &self.offset[i..end]);
-        let (s0, s1) = padded_query(s, &self.scale[i..end]);
-        let p = codes.as_ptr();
-        // SAFETY: `codes` holds 2 * MAX_W >= 2W bytes.
-        let (c0, c1) = unsafe { (s.load_u8(p), s.load_u8(p.add(S::W))) };
-        (s.fmadd(c0, s0, o0), s.fmadd(c1, s1, o1))
+    unsafe fn accumulate<const L2: bool>(
+        self,
+        s: S,
+        (a, b): (S::V, S::V),
+        acc: S::V,
+        p: *const u8,
+    ) -> S::V {
+        // SAFETY: the caller guarantees `p..p + W` readable.
+        let c = unsafe { s.load_u8(p) };
+        if L2 {
+            let t = s.fmadd(c, b, a);
+            s.fmadd(t, t, acc)
+        } else {
+            s.fmadd(a, c, acc)
+        }
+    }
+
+    #[inline(always)]
+    fn constant<const L2: bool>(self, q: &[f32]) -> f32 {
+        if L2 {
+            0.0
+        } else {
+            q.iter().zip(self.offset).map(|(&x, &o)| x * o).sum()
+        }
     }
 }
