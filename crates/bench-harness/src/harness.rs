@@ -3,7 +3,8 @@
 //! `--json`, records in that harness's schema so both can be compared side by side.
 //!
 //! Sections: flat indexes give `flat_add`, `flat_single`, `flat_batch`; `IVF{nlist},Flat`
-//! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`;
+//! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`; `SQ8` /
+//! `SQfp16` give `sq_train`, `sq_add`, `sq_single`, `sq_batch` (see [`crate::sq`]);
 //! `--clients` gives `async_clients` instead (see [`crate::clients`]). Every
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
 //! requested thread count, with the CPU time other processes used meanwhile.
@@ -13,13 +14,20 @@ use std::time::Instant;
 use crate::setup::{load, Setup};
 use crate::texmex::Vecs;
 use crate::timing::{median, percentile, time_reps, Timing};
-use ferrofaiss_index::{Index, IvfFlatIndex, SearchParams, SUPPORTED_FACTORY_STRINGS};
+use ferrofaiss_index::{
+    Index, IvfFlatIndex, ScalarQuantizerIndex, SearchParams, SUPPORTED_FACTORY_STRINGS,
+};
 use serde_json::{json, Value};
 
 pub use crate::setup::{read_fvecs, read_ivecs, BenchArgs, BenchError, MetricArg};
 
 /// recall@k: |returned top-k ∩ true top-k| / k, averaged over the queries.
-fn recall_at(labels: &[i64], k: usize, gt: Option<&Vecs<i32>>, nq: usize) -> Option<f64> {
+pub(crate) fn recall_at(
+    labels: &[i64],
+    k: usize,
+    gt: Option<&Vecs<i32>>,
+    nq: usize,
+) -> Option<f64> {
     let gt = gt?;
     let mut hits = 0usize;
     for q in 0..nq {
@@ -55,7 +63,7 @@ fn loop_single(
 
 /// One-query-at-a-time measurement: `(metrics, timing)` with latency median / p90 /
 /// p99 over all repetitions and QPS from the median repetition.
-fn single_bench(
+pub(crate) fn single_bench(
     s: &Setup<'_>,
     index: &dyn Index,
     params: Option<&SearchParams>,
@@ -248,7 +256,9 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
     } else {
         args.threads.clone()
     };
-    let is_ivf = s.new_index()?.as_any().is::<IvfFlatIndex>();
+    let probe = s.new_index()?;
+    let is_ivf = probe.as_any().is::<IvfFlatIndex>();
+    let is_sq = probe.as_any().is::<ScalarQuantizerIndex>();
     if !args.json {
         println!(
             "{}: base {} x {}, {} queries, index {:?}, simd {} (supported: {})",
@@ -278,6 +288,8 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
         pool.install(|| {
             if is_ivf {
                 ivf_sections(&mut s, t, i == 0)
+            } else if is_sq {
+                crate::sq::sq_sections(&mut s, t, i == 0)
             } else {
                 flat_sections(&mut s, t, i == 0)
             }

@@ -9,6 +9,7 @@ mod clients;
 pub mod harness;
 mod io;
 mod setup;
+mod sq;
 pub mod texmex;
 mod timing;
 

@@ -171,6 +171,11 @@ impl Setup<'_> {
         metrics: Value,
         timing: &Timing,
     ) {
+        // Every record names the index it measured by its factory string.
+        let mut params = params;
+        if let Some(p) = params.as_object_mut() {
+            p.entry("index").or_insert_with(|| json!(self.args.index));
+        }
         let rec = json!({
             "section": section, "dataset": self.dataset, "impl": impl_name,
             "threads": threads, "params": params, "metrics": metrics,

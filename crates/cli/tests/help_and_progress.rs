@@ -10,7 +10,18 @@ use std::process::Command;
 use support::*;
 
 /// Every factory string this build's `index_factory` accepts, as the help spells them.
-const FACTORY_STRINGS: [&str; 4] = ["Flat", "IVF{nlist},Flat", "IDMap,Flat", "IDMap2,Flat"];
+const FACTORY_STRINGS: [&str; 10] = [
+    "Flat",
+    "IVF{nlist},Flat",
+    "SQ8",
+    "SQfp16",
+    "IDMap,Flat",
+    "IDMap2,Flat",
+    "IDMap,SQ8",
+    "IDMap,SQfp16",
+    "IDMap2,SQ8",
+    "IDMap2,SQfp16",
+];
 
 #[test]
 fn bench_and_index_help_list_every_factory_string_with_its_braces() {

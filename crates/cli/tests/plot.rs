@@ -582,6 +582,11 @@ fn ground_truth(base: &[f32], queries: &[f32], d: usize, k: usize) -> Vec<u8> {
 
 /// Runs a small IVF benchmark with recall and returns its --json output.
 fn bench_json(dir: &Path) -> String {
+    bench_json_of(dir, "IVF16,Flat")
+}
+
+/// Runs a small benchmark of the index `factory` with recall; its --json output.
+fn bench_json_of(dir: &Path, factory: &str) -> String {
     let d = 8;
     let (base_bytes, base) = vectors(2000, d, 7);
     let (query_bytes, queries) = vectors(20, d, 11);
@@ -598,7 +603,7 @@ fn bench_json(dir: &Path) -> String {
         "--gt",
         &p("gt.ivecs"),
         "--index",
-        "IVF16,Flat",
+        factory,
         "--nprobe",
         "1,4,16",
         "--threads",
@@ -613,6 +618,48 @@ fn bench_json(dir: &Path) -> String {
     ])
     .ok();
     run.stdout
+}
+
+#[test]
+fn scalar_quantizer_benchmarks_record_their_sections_with_the_factory_string() {
+    let tmp = tempfile::tempdir().unwrap();
+    for factory in ["SQ8", "SQfp16"] {
+        let doc: Value = serde_json::from_str(&bench_json_of(tmp.path(), factory)).unwrap();
+        let records = doc["records"].as_array().unwrap();
+        let sections: Vec<&str> = records
+            .iter()
+            .map(|r| r["section"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                "sq_train",
+                "sq_add",
+                "sq_single",
+                "sq_batch",
+                "io_write",
+                "io_read"
+            ],
+            "{factory}"
+        );
+        for r in records {
+            assert_eq!(r["params"]["index"], factory, "{r}");
+            assert!(r["impl"]
+                .as_str()
+                .unwrap()
+                .starts_with("ferrofaiss IndexScalarQuantizer"));
+        }
+        // 8-bit codes of uniform data keep nearly all of the exact neighbours.
+        let batch = &records[3]["metrics"];
+        assert!(
+            batch["recall@10"].as_f64().unwrap() > 0.9,
+            "{factory}: {batch}"
+        );
+        assert_eq!(
+            records[1]["metrics"]["bytes_per_vector"],
+            if factory == "SQ8" { 8 } else { 16 }
+        );
+    }
 }
 
 #[test]

@@ -7,8 +7,8 @@ use crate::{
 };
 
 /// The factory strings [`index_factory`] understands.
-pub const SUPPORTED_FACTORY_STRINGS: &str =
-    "Flat, IVF{nlist},Flat, SQ8, SQfp16, IDMap,Flat, IDMap2,Flat, IDMap,SQ8 (and the like)";
+pub const SUPPORTED_FACTORY_STRINGS: &str = "Flat, IVF{nlist},Flat, SQ8, SQfp16, IDMap,Flat, \
+     IDMap2,Flat, IDMap,SQ8, IDMap,SQfp16, IDMap2,SQ8, IDMap2,SQfp16";
 
 /// Builds an empty index from a Faiss factory string (surrounding spaces ignored,
 /// otherwise case-sensitive as in Faiss).

@@ -6,10 +6,18 @@ use ferrofaiss_index::{
 };
 
 fn all_kinds(d: usize) -> Vec<Box<dyn Index>> {
-    ["Flat", "IDMap,Flat", "IDMap2,Flat", "IVF2,Flat"]
-        .iter()
-        .map(|s| index_factory(d, s, MetricType::L2).unwrap())
-        .collect()
+    [
+        "Flat",
+        "IDMap,Flat",
+        "IDMap2,Flat",
+        "IVF2,Flat",
+        "SQ8",
+        "SQfp16",
+        "IDMap2,SQ8",
+    ]
+    .iter()
+    .map(|s| index_factory(d, s, MetricType::L2).unwrap())
+    .collect()
 }
 
 #[test]
