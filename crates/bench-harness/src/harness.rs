@@ -101,32 +101,57 @@ pub(crate) fn single_bench(
 }
 
 fn flat_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
+    let loaded = s.loaded.take();
+    let result = flat_search_sections(s, threads, with_io, loaded.as_deref());
+    s.loaded = loaded;
+    result
+}
+
+/// Builds (timing `flat_add`) or takes the loaded index, then the search sections.
+fn flat_search_sections(
+    s: &mut Setup<'_>,
+    threads: usize,
+    with_io: bool,
+    loaded: Option<&dyn Index>,
+) -> Result<(), BenchError> {
     let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
-    let (add_t, index) = time_reps(
-        s.args.reps,
-        1,
-        || s.new_index(),
-        |idx| {
-            s.fill(idx.as_mut())?;
-            Ok(())
-        },
-    )
-    .and_then(|(t, _)| {
-        let mut idx = s.new_index()?;
-        s.fill(idx.as_mut())?;
-        Ok((t, idx))
-    })?;
-    let name = s.impl_name(index.as_ref());
-    let med = add_t.median();
-    s.record(
-        "flat_add",
-        &name,
-        threads,
-        json!({"N": n, "d": d}),
-        json!({"vectors_per_s": n as f64 / med, "GBps": (n * d * 4) as f64 / med / 1e9}),
-        &add_t,
-    );
-    let (mut m, t) = single_bench(s, index.as_ref(), None)?;
+    let built;
+    let index: &dyn Index = match loaded {
+        Some(index) => index,
+        None => {
+            let (add_t, index) = time_reps(
+                s.args.reps,
+                1,
+                || s.new_index(),
+                |idx| {
+                    s.fill(idx.as_mut())?;
+                    Ok(())
+                },
+            )
+            .and_then(|(t, _)| {
+                let mut idx = s.new_index()?;
+                s.fill(idx.as_mut())?;
+                Ok((t, idx))
+            })?;
+            let name = s.impl_name(index.as_ref());
+            let med = add_t.median();
+            s.record(
+                "flat_add",
+                &name,
+                threads,
+                json!({"N": n, "d": d}),
+                json!({"vectors_per_s": n as f64 / med, "GBps": (n * d * 4) as f64 / med / 1e9}),
+                &add_t,
+            );
+            if with_io {
+                s.save(index.as_ref())?;
+            }
+            built = index;
+            built.as_ref()
+        }
+    };
+    let name = s.impl_name(index);
+    let (mut m, t) = single_bench(s, index, None)?;
     m["GBps_scanned"] =
         json!((n * d * 4) as f64 / (m["latency_ms_median"].as_f64().unwrap_or(1.0) * 1e-3) / 1e9);
     s.record(
@@ -158,13 +183,32 @@ fn flat_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(),
         &t,
     );
     if with_io {
-        crate::io::io_sections(s, threads, index.as_ref())?;
+        crate::io::io_sections(s, threads, index)?;
     }
     Ok(())
 }
 
 fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
-    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
+    let loaded = s.loaded.take();
+    let result = match loaded
+        .as_deref()
+        .and_then(|i| i.as_any().downcast_ref::<IvfFlatIndex>())
+    {
+        Some(ivf) => ivf_search_sections(s, threads, with_io, ivf),
+        None => ivf_build_sections(s, threads).and_then(|ivf| {
+            if with_io {
+                s.save(&ivf)?;
+            }
+            ivf_search_sections(s, threads, with_io, &ivf)
+        }),
+    };
+    s.loaded = loaded;
+    result
+}
+
+/// `ivf_train` and `ivf_add`: the index built from the base vectors.
+fn ivf_build_sections(s: &mut Setup<'_>, threads: usize) -> Result<IvfFlatIndex, BenchError> {
+    let (n, d) = (s.base.n, s.base.d);
     let fresh = || -> Result<IvfFlatIndex, BenchError> {
         let idx = s.new_index()?;
         idx.as_any()
@@ -211,6 +255,19 @@ fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), 
                "list_size_max_over_mean": max / mean}),
         &add_t,
     );
+    Ok(ivf)
+}
+
+/// `ivf_search` and `ivf_single` per nprobe, then the file sections.
+fn ivf_search_sections(
+    s: &mut Setup<'_>,
+    threads: usize,
+    with_io: bool,
+    ivf: &IvfFlatIndex,
+) -> Result<(), BenchError> {
+    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
+    let nlist = ivf.nlist();
+    let name = s.impl_name(ivf);
     for &nprobe in &s.args.nprobe {
         let p = SearchParams::with_nprobe(nprobe);
         let (t, r) = time_reps(
@@ -232,7 +289,7 @@ fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), 
             m,
             &t,
         );
-        let (m, t) = single_bench(s, &ivf, Some(&p))?;
+        let (m, t) = single_bench(s, ivf, Some(&p))?;
         s.record(
             "ivf_single",
             &name,
@@ -243,7 +300,7 @@ fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), 
         );
     }
     if with_io {
-        crate::io::io_sections(s, threads, &ivf)?;
+        crate::io::io_sections(s, threads, ivf)?;
     }
     Ok(())
 }
@@ -256,9 +313,15 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
     } else {
         args.threads.clone()
     };
-    let probe = s.new_index()?;
+    let probe = match s.loaded.take() {
+        Some(index) => index,
+        None => s.new_index()?,
+    };
     let is_ivf = probe.as_any().is::<IvfFlatIndex>();
     let is_sq = probe.as_any().is::<ScalarQuantizerIndex>();
+    if args.load_index.is_some() {
+        s.loaded = Some(probe);
+    }
     if !args.json {
         println!(
             "{}: base {} x {}, {} queries, index {:?}, simd {} (supported: {})",
@@ -266,7 +329,7 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
             s.base.n,
             s.base.d,
             s.queries.n,
-            args.index,
+            s.index_label,
             s.tier,
             SUPPORTED_FACTORY_STRINGS
         );
@@ -298,7 +361,7 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
     if args.json {
         let out = json!({
             "meta": {"tool": "ferrofaiss bench", "version": env!("CARGO_PKG_VERSION"),
-                     "simd": s.tier, "index": args.index, "k": args.k, "reps": args.reps},
+                     "simd": s.tier, "index": s.index_label, "k": args.k, "reps": args.reps},
             "machine": {"cpus": std::thread::available_parallelism().map_or(1, |n| n.get())},
             "records": s.records,
         });

@@ -6,15 +6,25 @@ use std::path::{Path, PathBuf};
 use crate::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
 use crate::timing::{median, Timing};
 use clap::{Args, ValueEnum};
-use ferrofaiss_index::{index_factory, Index, IndexError, MetricType, SUPPORTED_FACTORY_STRINGS};
+use ferrofaiss_index::faiss_io::read_index;
+use ferrofaiss_index::{
+    index_factory, reverse_index_factory, Index, IndexError, MetricType, SUPPORTED_FACTORY_STRINGS,
+};
 use serde_json::{json, Value};
 
 /// Arguments of `ferrofaiss bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Base vectors (.fvecs).
-    #[arg(long)]
-    pub base: PathBuf,
+    /// Base vectors (.fvecs); not needed with `--load-index`.
+    #[arg(long, required_unless_present = "load_index")]
+    pub base: Option<PathBuf>,
+    /// Search this native Faiss index file (`faiss.write_index`'s, or ours) instead of
+    /// building an index: the same search sections, no build sections.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["base", "clients"])]
+    pub load_index: Option<PathBuf>,
+    /// Also write the index built here to this path as a native Faiss file.
+    #[arg(long, value_name = "PATH")]
+    pub save_index: Option<PathBuf>,
     /// Query vectors (.fvecs), same dimension as the base.
     #[arg(long)]
     pub queries: PathBuf,
@@ -138,6 +148,10 @@ pub fn read_ivecs(path: &Path) -> Result<Vecs<i32>, BenchError> {
 /// The loaded inputs and options shared by every section.
 pub(crate) struct Setup<'a> {
     pub(crate) args: &'a BenchArgs,
+    /// The index read with `--load-index`, until a section takes it.
+    pub(crate) loaded: Option<Box<dyn Index>>,
+    /// The factory string of the index measured (`params.index` of every record).
+    pub(crate) index_label: String,
     pub(crate) base: Vecs<f32>,
     pub(crate) queries: Vecs<f32>,
     pub(crate) gt: Option<Vecs<i32>>,
@@ -174,7 +188,7 @@ impl Setup<'_> {
         // Every record names the index it measured by its factory string.
         let mut params = params;
         if let Some(p) = params.as_object_mut() {
-            p.entry("index").or_insert_with(|| json!(self.args.index));
+            p.entry("index").or_insert_with(|| json!(self.index_label));
         }
         let rec = json!({
             "section": section, "dataset": self.dataset, "impl": impl_name,
@@ -204,6 +218,14 @@ impl Setup<'_> {
 
     pub(crate) fn new_index(&self) -> Result<Box<dyn Index>, BenchError> {
         Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
+    }
+
+    /// Writes `index` to `--save-index`, if given.
+    pub(crate) fn save(&self, index: &dyn Index) -> Result<(), BenchError> {
+        if let Some(path) = &self.args.save_index {
+            ferrofaiss_index::faiss_io::write_index(index, path)?;
+        }
+        Ok(())
     }
 
     /// Adds the base vectors (with ids 0..N for id maps).
@@ -237,8 +259,25 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
             "--clients values, --client-queries and --max-batch must be positive".into(),
         ));
     }
-    let base = read_fvecs(&args.base)?;
     let queries = read_fvecs(&args.queries)?;
+    let (base, loaded) = match (&args.load_index, &args.base) {
+        (Some(path), _) => {
+            let index = read_index(path)?;
+            // The base is the file's: its size and dimension, no vectors needed.
+            let base = Vecs {
+                d: index.dimension(),
+                n: index.ntotal(),
+                data: Vec::new(),
+            };
+            (base, Some(index))
+        }
+        (None, Some(path)) => (read_fvecs(path)?, None),
+        (None, None) => {
+            return Err(BenchError::BadInput(
+                "--base or --load-index is required".into(),
+            ))
+        }
+    };
     if queries.d != base.d {
         return Err(BenchError::BadInput(format!(
             "queries have dimension {}, base {}",
@@ -258,25 +297,38 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
         }
         None => None,
     };
-    // Validate the factory string before any timing.
-    index_factory(base.d, &args.index, MetricType::L2)?;
+    let index_label = match &loaded {
+        Some(index) => {
+            reverse_index_factory(index.as_ref()).unwrap_or_else(|| index.type_name().to_string())
+        }
+        None => {
+            // Validate the factory string before any timing.
+            index_factory(base.d, &args.index, MetricType::L2)?;
+            args.index.clone()
+        }
+    };
+    let metric = match (&loaded, args.metric) {
+        (Some(index), _) => index.metric(),
+        (None, MetricArg::L2) => MetricType::L2,
+        (None, MetricArg::Ip) => MetricType::InnerProduct,
+    };
+    let source = args.base.as_ref().or(args.load_index.as_ref());
     let dataset = args.dataset.clone().unwrap_or_else(|| {
-        args.base
-            .parent()
+        source
+            .and_then(|p| p.parent())
             .and_then(|p| p.file_name())
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "unnamed".into())
     });
     Ok(Setup {
         args,
+        loaded,
+        index_label,
         base,
         queries,
         gt,
         dataset,
-        metric: match args.metric {
-            MetricArg::L2 => MetricType::L2,
-            MetricArg::Ip => MetricType::InnerProduct,
-        },
+        metric,
         tier: flatl2_kernel::active_tier()
             .map_err(|e| BenchError::BadInput(e.to_string()))?
             .to_string(),

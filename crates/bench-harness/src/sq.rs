@@ -15,7 +15,29 @@ pub(crate) fn sq_sections(
     threads: usize,
     with_io: bool,
 ) -> Result<(), BenchError> {
-    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
+    let loaded = s.loaded.take();
+    let result = match loaded
+        .as_deref()
+        .and_then(|i| i.as_any().downcast_ref::<ScalarQuantizerIndex>())
+    {
+        Some(index) => sq_search_sections(s, threads, with_io, index),
+        None => sq_build_sections(s, threads).and_then(|index| {
+            if with_io {
+                s.save(&index)?;
+            }
+            sq_search_sections(s, threads, with_io, &index)
+        }),
+    };
+    s.loaded = loaded;
+    result
+}
+
+/// `sq_train` and `sq_add`: the index built from the base vectors.
+fn sq_build_sections(
+    s: &mut Setup<'_>,
+    threads: usize,
+) -> Result<ScalarQuantizerIndex, BenchError> {
+    let (n, d) = (s.base.n, s.base.d);
     let fresh = || -> Result<ScalarQuantizerIndex, BenchError> {
         s.new_index()?
             .as_any()
@@ -55,7 +77,20 @@ pub(crate) fn sq_sections(
                "code_bytes": code_bytes, "bytes_per_vector": index.code_size()}),
         &add_t,
     );
-    let (mut m, t) = single_bench(s, &index, None)?;
+    Ok(index)
+}
+
+/// `sq_single` and `sq_batch`, then the file sections.
+fn sq_search_sections(
+    s: &mut Setup<'_>,
+    threads: usize,
+    with_io: bool,
+    index: &ScalarQuantizerIndex,
+) -> Result<(), BenchError> {
+    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
+    let name = s.impl_name(index);
+    let code_bytes = index.codes().len() as f64;
+    let (mut m, t) = single_bench(s, index, None)?;
     m["GBps_scanned"] =
         json!(code_bytes / (m["latency_ms_median"].as_f64().unwrap_or(1.0) * 1e-3) / 1e9);
     s.record(
@@ -86,7 +121,7 @@ pub(crate) fn sq_sections(
         &t,
     );
     if with_io {
-        crate::io::io_sections(s, threads, &index)?;
+        crate::io::io_sections(s, threads, index)?;
     }
     Ok(())
 }

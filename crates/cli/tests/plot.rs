@@ -587,6 +587,11 @@ fn bench_json(dir: &Path) -> String {
 
 /// Runs a small benchmark of the index `factory` with recall; its --json output.
 fn bench_json_of(dir: &Path, factory: &str) -> String {
+    bench_json_args(dir, factory, &[])
+}
+
+/// [`bench_json_of`] with more arguments.
+fn bench_json_args(dir: &Path, factory: &str, more: &[&str]) -> String {
     let d = 8;
     let (base_bytes, base) = vectors(2000, d, 7);
     let (query_bytes, queries) = vectors(20, d, 11);
@@ -615,7 +620,9 @@ fn bench_json_of(dir: &Path, factory: &str) -> String {
         "--dataset",
         "tiny-d8",
         "--json",
-    ])
+    ]
+    .into_iter()
+    .chain(more.iter().copied()))
     .ok();
     run.stdout
 }
@@ -660,6 +667,97 @@ fn scalar_quantizer_benchmarks_record_their_sections_with_the_factory_string() {
             if factory == "SQ8" { 8 } else { 16 }
         );
     }
+}
+
+#[test]
+fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let saved = dir.join("sq8.faiss");
+    let built: Value = serde_json::from_str(&bench_json_args(
+        dir,
+        "SQ8",
+        &["--save-index", saved.to_str().unwrap()],
+    ))
+    .unwrap();
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    let run = ff([
+        "bench",
+        "--load-index",
+        &p("sq8.faiss"),
+        "--queries",
+        &p("query.fvecs"),
+        "--gt",
+        &p("gt.ivecs"),
+        "--threads",
+        "1",
+        "--reps",
+        "1",
+        "--single-target-s",
+        "0.01",
+        "--json",
+    ])
+    .ok();
+    let loaded: Value = serde_json::from_str(&run.stdout).unwrap();
+    let sections = |doc: &Value| -> Vec<String> {
+        doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["section"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // No build sections for a loaded file; the search sections as for a built index.
+    assert_eq!(
+        sections(&loaded),
+        ["sq_single", "sq_batch", "io_write", "io_read"]
+    );
+    let batch_of = |doc: &Value| -> Value {
+        doc["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["section"] == "sq_batch")
+            .unwrap()
+            .clone()
+    };
+    let (a, b) = (batch_of(&built), batch_of(&loaded));
+    assert_eq!(b["params"]["index"], "SQ8");
+    assert_eq!(b["params"]["N"], a["params"]["N"]);
+    assert_eq!(a["metrics"]["recall@10"], b["metrics"]["recall@10"]);
+    // A file Faiss wrote loads too; a missing one is one line and exit 2.
+    let faiss_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/faiss/flat_l2.faiss"
+    );
+    let (q4, _) = vectors(3, 4, 5);
+    fs::write(dir.join("q4.fvecs"), q4).unwrap();
+    let run = ff([
+        "bench",
+        "--load-index",
+        faiss_file,
+        "--queries",
+        &p("q4.fvecs"),
+        "--threads",
+        "1",
+        "--reps",
+        "1",
+        "--single-target-s",
+        "0.01",
+        "--json",
+    ])
+    .ok();
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["records"][0]["section"], "flat_single");
+    assert_eq!(doc["records"][0]["params"]["index"], "Flat");
+    ff([
+        "bench",
+        "--load-index",
+        &p("missing.faiss"),
+        "--queries",
+        &p("q4.fvecs"),
+    ])
+    .fails_with("missing.faiss");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! `IDMap2,` before `Flat` or a scalar quantizer.
 
 use crate::{
-    FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, MetricType, QuantizerType,
-    ScalarQuantizerIndex,
+    id_map_view, FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, MetricType,
+    QuantizerType, ScalarQuantizerIndex,
 };
 
 /// The factory strings [`index_factory`] understands.
@@ -63,4 +63,30 @@ fn sq_index(d: usize, component: &str, metric: MetricType) -> Result<Box<dyn Ind
         IndexError::InvalidParameter(format!("{component:?} is no scalar quantizer"))
     })?;
     Ok(Box::new(ScalarQuantizerIndex::new(d, qtype, metric)?))
+}
+
+/// The factory string that builds an index of the same kind as `index` (Faiss's
+/// `reverse_index_factory`): `Flat`, `IVF{nlist},Flat`, `SQ8`, `SQfp16`, or `IDMap,` /
+/// `IDMap2,` before the inner index's. `None` for an index no factory string builds.
+pub fn reverse_index_factory(index: &dyn Index) -> Option<String> {
+    let any = index.as_any();
+    if any.is::<FlatIndex>() {
+        return Some("Flat".into());
+    }
+    if let Some(ivf) = any.downcast_ref::<IvfFlatIndex>() {
+        return Some(format!("IVF{},Flat", ivf.nlist()));
+    }
+    if let Some(sq) = any.downcast_ref::<ScalarQuantizerIndex>() {
+        return Some(sq.quantizer_type().factory_name().into());
+    }
+    let view = id_map_view(index)?;
+    let inner = reverse_index_factory(view.inner)?;
+    // Faiss's factory has no id map around an id map or an IVF index here.
+    if inner.starts_with("IDMap") || inner.starts_with("IVF") {
+        return None;
+    }
+    Some(format!(
+        "{},{inner}",
+        if view.is_map2 { "IDMap2" } else { "IDMap" }
+    ))
 }

@@ -49,7 +49,7 @@ mod validate;
 
 pub use error::IndexError;
 pub use exhaustive::max_direct_queries;
-pub use factory::{index_factory, SUPPORTED_FACTORY_STRINGS};
+pub use factory::{index_factory, reverse_index_factory, SUPPORTED_FACTORY_STRINGS};
 pub use flat::FlatIndex;
 pub use flatl2_kernel::MetricType;
 pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};

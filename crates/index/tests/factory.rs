@@ -97,3 +97,21 @@ fn counts_from_outside_are_checked_before_anything_is_allocated() {
         );
     }
 }
+
+#[test]
+fn reverse_index_factory_names_what_the_factory_builds() {
+    use ferrofaiss_index::reverse_index_factory;
+    for spec in [
+        "Flat",
+        "IVF7,Flat",
+        "SQ8",
+        "SQfp16",
+        "IDMap,Flat",
+        "IDMap2,Flat",
+        "IDMap,SQ8",
+        "IDMap2,SQfp16",
+    ] {
+        let index = index_factory(5, spec, MetricType::L2).unwrap();
+        assert_eq!(reverse_index_factory(index.as_ref()).as_deref(), Some(spec));
+    }
+}
