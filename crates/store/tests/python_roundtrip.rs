@@ -129,9 +129,12 @@ fn langchain_loads_our_langchain_folders() {
         ("a bee sat", json!({"source": "b.txt"})),
         ("eta", json!({"page": 7})),
     ];
-    for strategy in [
-        DistanceStrategy::EuclideanDistance,
-        DistanceStrategy::MaxInnerProduct,
+    // Scalar quantizers too: LangChain takes any Faiss index, and Faiss reads our IxSQ.
+    for (strategy, factory) in [
+        (DistanceStrategy::EuclideanDistance, "Flat"),
+        (DistanceStrategy::MaxInnerProduct, "Flat"),
+        (DistanceStrategy::EuclideanDistance, "SQ8"),
+        (DistanceStrategy::MaxInnerProduct, "SQfp16"),
     ] {
         let mut store = FaissStore::from_texts(
             &texts,
@@ -143,7 +146,9 @@ fn langchain_loads_our_langchain_folders() {
                     .collect(),
             ),
             Some((0..texts.len()).map(|i| format!("doc-{i}")).collect()),
-            StoreConfig::new().distance_strategy(strategy),
+            StoreConfig::new()
+                .distance_strategy(strategy)
+                .index_factory(factory),
         )
         .unwrap();
         // A delete renumbers the rows, as LangChain's does.
@@ -162,7 +167,7 @@ fn langchain_loads_our_langchain_folders() {
             }),
             dir.path(),
         );
-        let what = strategy.as_str();
+        let what = &format!("{} {factory}", strategy.as_str());
         assert_eq!(got["ntotal"], json!(store.len()), "{what}");
         assert_eq!(
             got["index_to_docstore_id"],
