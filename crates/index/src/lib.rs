@@ -55,7 +55,8 @@ pub use flatl2_kernel::MetricType;
 pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};
 pub use index_trait::Index;
 pub use ivf::{
-    DirectMap, DirectMapType, InvertedList, IvfFlatIndex, IvfFlatParts, DEFAULT_NPROBE, MAX_NLIST,
+    DirectMap, DirectMapType, FlatCodec, InvertedList, IvfFlatIndex, IvfFlatParts, IvfIndex,
+    IvfSqIndex, IvfSqParts, ListCodec, SqCodec, DEFAULT_NPROBE, MAX_NLIST,
 };
 pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
 pub use results::{RangeSearchResult, SearchParams, SearchResult};

@@ -96,7 +96,10 @@ impl DirectMap {
 
     /// Builds a map of `kind` over existing lists. An array needs the ids to be exactly
     /// `0..ntotal`.
-    pub fn build(kind: DirectMapType, lists: &[InvertedList]) -> Result<DirectMap, IndexError> {
+    pub fn build<T: Copy>(
+        kind: DirectMapType,
+        lists: &[InvertedList<T>],
+    ) -> Result<DirectMap, IndexError> {
         let ntotal: usize = lists.iter().map(InvertedList::len).sum();
         match kind {
             DirectMapType::NoMap => Ok(DirectMap::none()),

@@ -1,18 +1,21 @@
-//! One inverted list of an IVF-Flat index: the ids and raw vectors of the vectors
-//! assigned to one centroid, in insertion order (Faiss `ArrayInvertedLists`).
+//! One inverted list of an IVF index: the ids and codes of the vectors assigned to one
+//! centroid, in insertion order (Faiss `ArrayInvertedLists`). IVF-Flat's codes are the
+//! raw vectors (`f32`), IVF-SQ's the scalar quantizer's bytes (`u8`).
 
-/// Ids and vectors (`codes`, row-major, `ids.len() * d` floats) of one list.
+/// Ids and codes (`codes`, `ids.len() * units` values, entry after entry) of one list;
+/// `units` is the number of code values per vector (`d` floats for IVF-Flat, the code
+/// size in bytes for IVF-SQ).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct InvertedList {
+pub struct InvertedList<T = f32> {
     /// Stored id of each entry.
     pub ids: Vec<i64>,
-    /// Raw vectors of the entries, row-major.
-    pub codes: Vec<f32>,
+    /// Codes of the entries, one after the other.
+    pub codes: Vec<T>,
 }
 
-impl InvertedList {
+impl<T: Copy> InvertedList<T> {
     /// A list from its parts.
-    pub fn new(ids: Vec<i64>, codes: Vec<f32>) -> InvertedList {
+    pub fn new(ids: Vec<i64>, codes: Vec<T>) -> InvertedList<T> {
         InvertedList { ids, codes }
     }
 
@@ -26,35 +29,33 @@ impl InvertedList {
         self.ids.is_empty()
     }
 
-    /// The vector of entry `offset` for dimension `d`.
-    pub fn code(&self, offset: usize, d: usize) -> Option<&[f32]> {
-        self.codes.get(offset * d..(offset + 1) * d)
-    }
-
-    /// The codes as little-endian bytes, as a Faiss file stores them
-    /// (`len() * 4 * d` bytes).
-    pub fn code_bytes(&self) -> Vec<u8> {
-        self.codes.iter().flat_map(|v| v.to_le_bytes()).collect()
-    }
-
-    pub(crate) fn push(&mut self, id: i64, code: &[f32]) {
-        self.ids.push(id);
-        self.codes.extend_from_slice(code);
+    /// The code of entry `offset`, `units` values per entry.
+    pub fn code(&self, offset: usize, units: usize) -> Option<&[T]> {
+        self.codes.get(offset * units..(offset + 1) * units)
     }
 
     /// Overwrites entry `dst` with entry `src` (Faiss `update_entry`).
-    pub(crate) fn copy_entry(&mut self, src: usize, dst: usize, d: usize) {
+    pub(crate) fn copy_entry(&mut self, src: usize, dst: usize, units: usize) {
         self.ids[dst] = self.ids[src];
-        self.codes.copy_within(src * d..(src + 1) * d, dst * d);
+        self.codes
+            .copy_within(src * units..(src + 1) * units, dst * units);
     }
 
-    pub(crate) fn truncate(&mut self, len: usize, d: usize) {
+    pub(crate) fn truncate(&mut self, len: usize, units: usize) {
         self.ids.truncate(len);
-        self.codes.truncate(len * d);
+        self.codes.truncate(len * units);
     }
 
     pub(crate) fn clear(&mut self) {
         self.ids.clear();
         self.codes.clear();
+    }
+}
+
+impl InvertedList<f32> {
+    /// The codes as little-endian bytes, as a Faiss file stores them
+    /// (`len() * 4 * d` bytes).
+    pub fn code_bytes(&self) -> Vec<u8> {
+        self.codes.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
 }

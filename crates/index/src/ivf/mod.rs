@@ -1,17 +1,22 @@
-//! `IvfFlatIndex`: a flat coarse quantizer over `nlist` centroids and one inverted list
-//! of raw vectors per centroid (Faiss `IndexIVFFlat`).
+//! `IvfIndex`: a flat coarse quantizer over `nlist` centroids and one inverted list per
+//! centroid, holding raw vectors (`IvfFlatIndex`, Faiss `IndexIVFFlat`) or scalar
+//! quantizer codes (`IvfSqIndex`, Faiss `IndexIVFScalarQuantizer`): the list codec.
 
+mod codec;
 mod direct_map;
 mod lists;
 mod search;
 
 use rayon::prelude::*;
 
+pub use codec::{FlatCodec, ListCodec, SqCodec};
 pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::InvertedList;
 
 use crate::kmeans::{kmeans, ClusteringParameters};
-use crate::validate::{check_ids, check_k, check_radius, checked_vectors, copy_vector};
+use crate::rng::rand_perm_prefix;
+use crate::sq::{QuantizerType, ScalarQuantizer};
+use crate::validate::{check_ids, check_k, check_radius, checked_vectors};
 use crate::{
     FlatIndex, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
@@ -45,96 +50,76 @@ pub struct IvfFlatParts {
 /// against this before anything is allocated.
 pub const MAX_NLIST: usize = 1 << 22;
 
-/// An inverted-file index with raw (flat) vectors in the lists.
+/// An inverted-file index whose lists hold what its codec `C` stores.
 #[derive(Debug, Clone)]
-pub struct IvfFlatIndex {
+pub struct IvfIndex<C: ListCodec = FlatCodec> {
     d: usize,
     metric: MetricType,
     quantizer: FlatIndex,
-    lists: Vec<InvertedList>,
+    lists: Vec<InvertedList<C::Unit>>,
     direct_map: DirectMap,
     nprobe: usize,
+    /// Whether the coarse quantizer is trained (the codec says for itself).
     is_trained: bool,
     ntotal: usize,
     cp: ClusteringParameters,
+    codec: C,
+}
+
+/// An inverted-file index with raw (flat) vectors in the lists (Faiss `IndexIVFFlat`).
+pub type IvfFlatIndex = IvfIndex<FlatCodec>;
+
+/// An inverted-file index with scalar-quantizer codes in the lists, of each vector's
+/// residual from its list's centroid (Faiss `IndexIVFScalarQuantizer`, factory
+/// `IVF{nlist},SQ8` / `IVF{nlist},SQfp16`).
+pub type IvfSqIndex = IvfIndex<SqCodec>;
+
+/// Everything an [`IvfSqIndex`] holds, as plain values: what a Faiss `IwSq` file
+/// stores.
+#[derive(Debug, Clone)]
+pub struct IvfSqParts {
+    /// Metric of the IVF index.
+    pub metric: MetricType,
+    /// Coarse quantizer: `nlist` centroids once trained, empty before.
+    pub quantizer: FlatIndex,
+    /// Quantizer type.
+    pub qtype: QuantizerType,
+    /// Faiss's `rangestat` and `rangestat_arg` (training-time settings).
+    pub rangestat: i32,
+    /// See `rangestat`.
+    pub rangestat_arg: f32,
+    /// The scalar quantizer's trained values (empty before training; none for fp16).
+    pub trained: Vec<f32>,
+    /// Whether codes are of residuals from the list's centroid.
+    pub by_residual: bool,
+    /// One list per centroid, `code_size` bytes per entry.
+    pub lists: Vec<InvertedList<u8>>,
+    /// Direct map (id -> location), possibly none.
+    pub direct_map: DirectMap,
+    /// Persisted default of lists visited per query.
+    pub nprobe: usize,
+    /// Header `is_trained`.
+    pub is_trained: bool,
 }
 
 impl IvfFlatIndex {
     /// An untrained index of dimension `d` with `nlist` lists, `nprobe` 1, no direct
     /// map, and Faiss's IVF clustering parameters.
     pub fn new(d: usize, nlist: usize, metric: MetricType) -> Result<IvfFlatIndex, IndexError> {
-        if nlist == 0 {
-            return Err(IndexError::InvalidParameter(
-                "nlist must be positive".into(),
-            ));
-        }
-        if nlist > MAX_NLIST {
-            return Err(IndexError::InvalidParameter(format!(
-                "nlist {nlist} is more than the {MAX_NLIST} lists an IVF index may have"
-            )));
-        }
-        let quantizer = FlatIndex::new(d, metric)?;
-        Ok(IvfFlatIndex {
-            d,
-            metric,
-            quantizer,
-            lists: vec![InvertedList::default(); nlist],
-            direct_map: DirectMap::none(),
-            nprobe: DEFAULT_NPROBE,
-            is_trained: false,
-            ntotal: 0,
-            cp: ClusteringParameters::for_ivf(metric),
-        })
+        IvfIndex::empty(d, nlist, metric, FlatCodec)
     }
 
     /// An index from raw parts (e.g. a parsed Faiss file), checked for consistency.
     pub fn from_parts(parts: IvfFlatParts) -> Result<IvfFlatIndex, IndexError> {
-        let d = parts.quantizer.dimension();
-        let nlist = parts.lists.len();
-        if nlist == 0 {
-            return Err(IndexError::InvalidParts("nlist is 0".into()));
-        }
-        if parts.is_trained && parts.quantizer.ntotal() != nlist {
-            return Err(IndexError::InvalidParts(format!(
-                "trained index with {} centroids for {nlist} lists",
-                parts.quantizer.ntotal()
-            )));
-        }
-        let mut ntotal = 0usize;
-        for (i, l) in parts.lists.iter().enumerate() {
-            if l.codes.len() != l.ids.len() * d {
-                return Err(IndexError::InvalidParts(format!(
-                    "list {i}: {} ids but {} code values (d = {d})",
-                    l.ids.len(),
-                    l.codes.len()
-                )));
-            }
-            ntotal += l.len();
-        }
-        if !parts.is_trained && ntotal > 0 {
-            return Err(IndexError::InvalidParts(
-                "untrained index holding vectors".into(),
-            ));
-        }
-        if parts.direct_map.kind() == DirectMapType::Array
-            && parts.direct_map.array().len() != ntotal
-        {
-            return Err(IndexError::InvalidParts(format!(
-                "array direct map of {} entries for {ntotal} vectors",
-                parts.direct_map.array().len()
-            )));
-        }
-        Ok(IvfFlatIndex {
-            d,
-            metric: parts.metric,
-            quantizer: parts.quantizer,
-            lists: parts.lists,
-            direct_map: parts.direct_map,
-            nprobe: parts.nprobe,
-            is_trained: parts.is_trained,
-            ntotal,
-            cp: ClusteringParameters::for_ivf(parts.metric),
-        })
+        IvfIndex::checked(
+            parts.metric,
+            parts.quantizer,
+            parts.lists,
+            parts.direct_map,
+            parts.nprobe,
+            parts.is_trained,
+            FlatCodec,
+        )
     }
 
     /// The raw parts, consuming the index.
@@ -147,6 +132,181 @@ impl IvfFlatIndex {
             nprobe: self.nprobe,
             is_trained: self.is_trained,
         }
+    }
+}
+
+impl IvfSqIndex {
+    /// An untrained index of dimension `d` with `nlist` lists of `qtype` codes of
+    /// residuals (Faiss's default), `nprobe` 1, no direct map.
+    pub fn new(
+        d: usize,
+        nlist: usize,
+        qtype: QuantizerType,
+        metric: MetricType,
+    ) -> Result<IvfSqIndex, IndexError> {
+        if d == 0 {
+            return Err(IndexError::ZeroDimension);
+        }
+        if qtype.code_size(d).is_none() {
+            return Err(IndexError::InvalidParameter(format!(
+                "dimension {d} is too large"
+            )));
+        }
+        IvfIndex::empty(d, nlist, metric, SqCodec::new(qtype, d))
+    }
+
+    /// An index from raw parts (e.g. a parsed Faiss file), checked for consistency.
+    pub fn from_parts(parts: IvfSqParts) -> Result<IvfSqIndex, IndexError> {
+        let d = parts.quantizer.dimension();
+        let sq = ScalarQuantizer::from_parts(
+            parts.qtype,
+            d,
+            parts.rangestat,
+            parts.rangestat_arg,
+            parts.trained,
+        )?;
+        let codec = SqCodec {
+            sq,
+            by_residual: parts.by_residual,
+        };
+        let has_codes = parts.lists.iter().any(|l| !l.is_empty());
+        if has_codes && !codec.is_trained() {
+            return Err(IndexError::InvalidParts(
+                "codes of an untrained scalar quantizer".into(),
+            ));
+        }
+        IvfIndex::checked(
+            parts.metric,
+            parts.quantizer,
+            parts.lists,
+            parts.direct_map,
+            parts.nprobe,
+            parts.is_trained,
+            codec,
+        )
+    }
+
+    /// The quantizer type of the codes.
+    pub fn quantizer_type(&self) -> QuantizerType {
+        self.codec.sq.qtype
+    }
+
+    /// Whether codes hold residuals from the list's centroid.
+    pub fn by_residual(&self) -> bool {
+        self.codec.by_residual
+    }
+
+    /// The scalar quantizer's trained values (`[vmin; d] ++ [vdiff; d]` for 8-bit).
+    pub fn sq_trained(&self) -> &[f32] {
+        &self.codec.sq.trained
+    }
+
+    /// Faiss's `rangestat` and `rangestat_arg` of the scalar quantizer.
+    pub fn sq_range_stat(&self) -> (i32, f32) {
+        (self.codec.sq.rangestat, self.codec.sq.rangestat_arg)
+    }
+}
+
+impl<C: ListCodec> IvfIndex<C> {
+    /// An untrained index with `nlist` empty lists.
+    fn empty(d: usize, nlist: usize, metric: MetricType, codec: C) -> Result<Self, IndexError> {
+        if nlist == 0 {
+            return Err(IndexError::InvalidParameter(
+                "nlist must be positive".into(),
+            ));
+        }
+        if nlist > MAX_NLIST {
+            return Err(IndexError::InvalidParameter(format!(
+                "nlist {nlist} is more than the {MAX_NLIST} lists an IVF index may have"
+            )));
+        }
+        let quantizer = FlatIndex::new(d, metric)?;
+        Ok(IvfIndex {
+            d,
+            metric,
+            quantizer,
+            lists: vec![InvertedList::default(); nlist],
+            direct_map: DirectMap::none(),
+            nprobe: DEFAULT_NPROBE,
+            is_trained: false,
+            ntotal: 0,
+            cp: ClusteringParameters::for_ivf(metric),
+            codec,
+        })
+    }
+
+    /// An index from raw parts, checked for consistency.
+    fn checked(
+        metric: MetricType,
+        quantizer: FlatIndex,
+        lists: Vec<InvertedList<C::Unit>>,
+        direct_map: DirectMap,
+        nprobe: usize,
+        is_trained: bool,
+        codec: C,
+    ) -> Result<Self, IndexError> {
+        let d = quantizer.dimension();
+        let nlist = lists.len();
+        if nlist == 0 {
+            return Err(IndexError::InvalidParts("nlist is 0".into()));
+        }
+        if is_trained && quantizer.ntotal() != nlist {
+            return Err(IndexError::InvalidParts(format!(
+                "trained index with {} centroids for {nlist} lists",
+                quantizer.ntotal()
+            )));
+        }
+        let units = codec.units(d);
+        let mut ntotal = 0usize;
+        for (i, l) in lists.iter().enumerate() {
+            if Some(l.codes.len()) != l.ids.len().checked_mul(units) {
+                return Err(IndexError::InvalidParts(format!(
+                    "list {i}: {} ids but {} code values ({units} per vector)",
+                    l.ids.len(),
+                    l.codes.len()
+                )));
+            }
+            ntotal += l.len();
+        }
+        if !is_trained && ntotal > 0 {
+            return Err(IndexError::InvalidParts(
+                "untrained index holding vectors".into(),
+            ));
+        }
+        if direct_map.kind() == DirectMapType::Array && direct_map.array().len() != ntotal {
+            return Err(IndexError::InvalidParts(format!(
+                "array direct map of {} entries for {ntotal} vectors",
+                direct_map.array().len()
+            )));
+        }
+        Ok(IvfIndex {
+            d,
+            metric,
+            quantizer,
+            lists,
+            direct_map,
+            nprobe,
+            is_trained,
+            ntotal,
+            cp: ClusteringParameters::for_ivf(metric),
+            codec,
+        })
+    }
+
+    /// Code values per vector.
+    fn units(&self) -> usize {
+        self.codec.units(self.d)
+    }
+
+    /// The centroid of list `l` (empty before training).
+    fn centroid(&self, l: usize) -> &[f32] {
+        self.quantizer.row(l).unwrap_or(&[])
+    }
+
+    /// Whether the coarse quantizer holds its centroids (the lists' codec may still
+    /// need training: see [`Index::is_trained`]).
+    pub fn is_quantizer_trained(&self) -> bool {
+        self.is_trained
     }
 
     /// Number of inverted lists (centroids).
@@ -181,7 +341,7 @@ impl IvfFlatIndex {
     }
 
     /// The inverted lists.
-    pub fn lists(&self) -> &[InvertedList] {
+    pub fn lists(&self) -> &[InvertedList<C::Unit>] {
         &self.lists
     }
 
@@ -190,9 +350,10 @@ impl IvfFlatIndex {
         &self.direct_map
     }
 
-    /// Bytes per stored vector (`4 * d`), the `code_size` of a Faiss file.
+    /// Bytes per stored vector (`4 * d` for raw vectors), the `code_size` of a Faiss
+    /// file.
     pub fn code_size(&self) -> usize {
-        4 * self.d
+        self.units() * std::mem::size_of::<C::Unit>()
     }
 
     /// The k-means parameters `train` uses.
@@ -236,7 +397,7 @@ impl IvfFlatIndex {
         if let Some(ids) = ids {
             check_ids(n, ids)?;
         }
-        if !self.is_trained {
+        if !self.is_trained() {
             return Err(IndexError::NotTrained);
         }
         self.direct_map.check_can_add(ids.is_some())?;
@@ -285,12 +446,25 @@ impl IvfFlatIndex {
             }
         }
         let offsets: Vec<usize> = self.lists.iter().map(InvertedList::len).collect();
+        let units = self.units();
+        let (codec, quantizer) = (&self.codec, &self.quantizer);
         self.lists.par_iter_mut().enumerate().for_each(|(l, list)| {
             let mine = &rows[start[l]..start[l + 1]];
+            if mine.is_empty() {
+                return;
+            }
+            let centroid = quantizer.row(l).unwrap_or(&[]);
+            let mut scratch = vec![0.0f32; d];
             list.ids.reserve(mine.len());
-            list.codes.reserve(mine.len() * d);
+            list.codes.reserve(mine.len() * units);
             for &i in mine {
-                list.push(id_of(i), &x[i * d..(i + 1) * d]);
+                list.ids.push(id_of(i));
+                codec.encode(
+                    &x[i * d..(i + 1) * d],
+                    centroid,
+                    &mut scratch,
+                    &mut list.codes,
+                );
             }
         });
         if self.direct_map.kind() != DirectMapType::NoMap {
@@ -323,7 +497,7 @@ impl IvfFlatIndex {
     /// metric, `nlist` and identical centroids, and no direct map on either side.
     pub fn merge_from_with_offset(
         &mut self,
-        other: &mut IvfFlatIndex,
+        other: &mut IvfIndex<C>,
         add_id: i64,
     ) -> Result<(), IndexError> {
         if other.d != self.d || other.metric != self.metric {
@@ -342,6 +516,11 @@ impl IvfFlatIndex {
         if self.quantizer.vectors() != other.quantizer.vectors() {
             return Err(IndexError::IncompatibleMerge(
                 "coarse quantizers differ (the centroids must be equal)".into(),
+            ));
+        }
+        if self.codec != other.codec {
+            return Err(IndexError::IncompatibleMerge(
+                "the lists' codecs differ (scalar quantizer type, ranges or residuals)".into(),
             ));
         }
         if self.direct_map.kind() != DirectMapType::NoMap
@@ -365,7 +544,7 @@ impl IvfFlatIndex {
     /// replaced by the list's last entry.
     fn remove_scan(&mut self, sel: &IdSelector) -> usize {
         let m = sel.matcher();
-        let d = self.d;
+        let d = self.units();
         self.lists
             .par_iter_mut()
             .map(|list| {
@@ -408,7 +587,7 @@ impl IvfFlatIndex {
                 ids
             }
         };
-        let d = self.d;
+        let d = self.units();
         let mut removed = 0;
         for id in candidates {
             let Some((list_no, offset)) = self.direct_map.remove(id) else {
@@ -428,7 +607,7 @@ impl IvfFlatIndex {
     }
 }
 
-impl Index for IvfFlatIndex {
+impl<C: ListCodec> Index for IvfIndex<C> {
     fn dimension(&self) -> usize {
         self.d
     }
@@ -442,20 +621,54 @@ impl Index for IvfFlatIndex {
     }
 
     fn is_trained(&self) -> bool {
-        self.is_trained
+        self.is_trained && self.codec.is_trained()
     }
 
-    /// k-means on `x` with [`IvfFlatIndex::clustering_params`]; a no-op once trained
-    /// (as Faiss skips training a quantizer that already holds `nlist` centroids).
+    /// k-means on `x` with [`IvfIndex::clustering_params`], skipped once the
+    /// quantizer holds its centroids (as Faiss's `train_q1`); then, for a codec that
+    /// needs it, Faiss's encoder training: at most the codec's limit of the vectors
+    /// (Faiss's subsample, `rand_perm` with seed 1234), as residuals from their nearest
+    /// centroid when the codec stores residuals.
     fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
-        checked_vectors(x, self.d)?;
-        if self.is_trained {
+        let n = checked_vectors(x, self.d)?;
+        if self.is_trained() {
             return Ok(());
         }
-        let result = kmeans(x, self.d, self.nlist(), self.metric, &self.cp)?;
-        self.quantizer = FlatIndex::from_vectors(self.d, self.metric, result.centroids)?;
-        self.is_trained = true;
-        Ok(())
+        if !self.is_trained {
+            let result = kmeans(x, self.d, self.nlist(), self.metric, &self.cp)?;
+            self.quantizer = FlatIndex::from_vectors(self.d, self.metric, result.centroids)?;
+            self.is_trained = true;
+        }
+        if self.codec.is_trained() {
+            return Ok(());
+        }
+        let d = self.d;
+        let limit = self.codec.train_limit();
+        let sample: Vec<f32>;
+        let x = if limit > 0 && n > limit {
+            sample = rand_perm_prefix(n, limit, 1234)
+                .into_iter()
+                .flat_map(|i| x[i * d..(i + 1) * d].iter().copied())
+                .collect();
+            &sample[..]
+        } else {
+            x
+        };
+        if self.codec.by_residual() {
+            let assign = self.assign_lists(x)?;
+            let mut residuals = x.to_vec();
+            for (r, &l) in residuals.chunks_exact_mut(d).zip(&assign) {
+                let centroid = usize::try_from(l).ok().and_then(|l| self.quantizer.row(l));
+                if let Some(c) = centroid {
+                    for (v, &cv) in r.iter_mut().zip(c) {
+                        *v -= cv;
+                    }
+                }
+            }
+            self.codec.train(&residuals)
+        } else {
+            self.codec.train(x)
+        }
     }
 
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
@@ -475,7 +688,7 @@ impl Index for IvfFlatIndex {
         check_k(k, queries.len() / self.d)?;
         checked_vectors(queries, self.d)?;
         let nprobe = self.effective_nprobe(params)?;
-        if !self.is_trained {
+        if !self.is_trained() {
             return Err(IndexError::NotTrained);
         }
         self.search_lists(queries, k, nprobe, params.and_then(|p| p.selector))
@@ -490,7 +703,7 @@ impl Index for IvfFlatIndex {
         check_radius(radius)?;
         checked_vectors(queries, self.d)?;
         let nprobe = self.effective_nprobe(params)?;
-        if !self.is_trained {
+        if !self.is_trained() {
             return Err(IndexError::NotTrained);
         }
         let result = self.range_search_lists(queries, radius, nprobe)?;
@@ -519,9 +732,16 @@ impl Index for IvfFlatIndex {
         let code = self
             .lists
             .get(list_no)
-            .and_then(|l| l.code(offset, self.d))
+            .and_then(|l| l.code(offset, self.units()))
             .ok_or(IndexError::UnknownId(id))?;
-        copy_vector(code, out)
+        if out.len() != self.d {
+            return Err(IndexError::DimensionMismatch {
+                dimension: self.d,
+                len: out.len(),
+            });
+        }
+        self.codec.decode(code, self.centroid(list_no), out);
+        Ok(())
     }
 
     fn reset(&mut self) {
@@ -533,22 +753,28 @@ impl Index for IvfFlatIndex {
     /// Faiss's default `merge_from(other)` (`add_id = 0`: ids are kept as they are).
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
         let other_name = other.type_name();
-        let Some(o) = other.as_any_mut().downcast_mut::<IvfFlatIndex>() else {
+        let name = self.type_name();
+        let Some(o) = other.as_any_mut().downcast_mut::<IvfIndex<C>>() else {
             return Err(IndexError::IncompatibleMerge(format!(
-                "IndexIVFFlat cannot merge from {other_name}"
+                "{name} cannot merge from {other_name}"
             )));
         };
         self.merge_from_with_offset(o, 0)
     }
 
     fn type_name(&self) -> &'static str {
-        "IndexIVFFlat"
+        self.codec.type_name()
     }
 
+    /// Visits the vectors the codes stand for (decoded for scalar quantizers).
     fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
-        for list in &self.lists {
-            for (&id, v) in list.ids.iter().zip(list.codes.chunks_exact(self.d)) {
-                visit(id, v);
+        let mut buf = vec![0.0f32; self.d];
+        let units = self.units().max(1);
+        for (l, list) in self.lists.iter().enumerate() {
+            let centroid = self.centroid(l);
+            for (&id, code) in list.ids.iter().zip(list.codes.chunks_exact(units)) {
+                self.codec.decode(code, centroid, &mut buf);
+                visit(id, &buf);
             }
         }
         Ok(())

@@ -8,8 +8,7 @@
 use flatl2_kernel::TopK;
 use rayon::prelude::*;
 
-use super::IvfFlatIndex;
-use crate::exhaustive::distances_to_rows;
+use super::{IvfIndex, ListCodec};
 use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many vectors is split across threads
@@ -23,7 +22,7 @@ const QUERIES_PER_TASK: usize = 8;
 /// read once and compared with all the queries that probe it).
 const LIST_MAJOR_MIN_QUERIES: usize = 32;
 
-impl IvfFlatIndex {
+impl<C: ListCodec> IvfIndex<C> {
     /// The probed lists of every query (`nq * nprobe`, `-1` for none), best first.
     fn probes(&self, queries: &[f32], nprobe: usize) -> Result<Vec<i64>, IndexError> {
         Ok(self.quantizer.search_unchecked(queries, nprobe)?.labels)
@@ -31,6 +30,24 @@ impl IvfFlatIndex {
 
     fn longest_list(&self) -> usize {
         self.lists.iter().map(|l| l.len()).max().unwrap_or(0)
+    }
+
+    /// Distances from `query` to every entry of list `l`, into `out` (one slot each).
+    fn list_distances(
+        &self,
+        query: &[f32],
+        l: usize,
+        out: &mut [f32],
+        resid: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        self.codec.distances(
+            self.metric,
+            query,
+            self.centroid(l),
+            &self.lists[l].codes,
+            out,
+            resid,
+        )
     }
 
     /// Scans `probes` for `query` into `heap`; with `selected`, only the ids it
@@ -43,6 +60,7 @@ impl IvfFlatIndex {
         scratch: &mut Vec<f32>,
         selected: Option<&IdMatcher<'_>>,
     ) -> Result<(), IndexError> {
+        let mut resid = Vec::new();
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
             let list = &self.lists[p];
@@ -50,7 +68,7 @@ impl IvfFlatIndex {
                 continue;
             }
             scratch.resize(list.len(), 0.0);
-            distances_to_rows(self.metric, query, &list.codes, scratch)?;
+            self.list_distances(query, p, scratch, &mut resid)?;
             match selected {
                 None => heap.push_labeled(scratch, &list.ids),
                 Some(matcher) => {
@@ -192,15 +210,11 @@ impl IvfFlatIndex {
                     return Ok(out);
                 }
                 let mut scratch = vec![0.0f32; list.len()];
+                let mut resid = Vec::new();
                 let mut heap = TopK::new(metric, k);
                 for &s in slots {
                     let q = s / nprobe;
-                    distances_to_rows(
-                        metric,
-                        &queries[q * d..(q + 1) * d],
-                        &list.codes,
-                        &mut scratch,
-                    )?;
+                    self.list_distances(&queries[q * d..(q + 1) * d], l, &mut scratch, &mut resid)?;
                     stretch_survivors(&mut heap, &scratch, &list.ids, &mut out.kept);
                     out.ends.push(out.kept.len());
                 }
@@ -239,13 +253,13 @@ impl IvfFlatIndex {
         let partials = probes
             .par_chunks(per_task)
             .map(|chunk| {
-                let (mut dists, mut ids) = (Vec::new(), Vec::new());
+                let (mut dists, mut ids, mut resid) = (Vec::new(), Vec::new(), Vec::new());
                 for &p in chunk {
                     let Ok(p) = usize::try_from(p) else { continue };
                     let list = &self.lists[p];
                     let from = dists.len();
                     dists.resize(from + list.len(), 0.0);
-                    distances_to_rows(metric, query, &list.codes, &mut dists[from..])?;
+                    self.list_distances(query, p, &mut dists[from..], &mut resid)?;
                     ids.extend_from_slice(&list.ids);
                 }
                 let mut kept = Vec::new();
@@ -278,12 +292,12 @@ impl IvfFlatIndex {
             .map(|(query, qp)| {
                 let mut ds = Vec::new();
                 let mut ls = Vec::new();
-                let mut scratch = Vec::new();
+                let (mut scratch, mut resid) = (Vec::new(), Vec::new());
                 for &p in qp {
                     let Ok(p) = usize::try_from(p) else { continue };
                     let list = &self.lists[p];
                     scratch.resize(list.len(), 0.0);
-                    distances_to_rows(self.metric, query, &list.codes, &mut scratch)?;
+                    self.list_distances(query, p, &mut scratch, &mut resid)?;
                     for (&dv, &id) in scratch.iter().zip(&list.ids) {
                         if self.metric.within_radius(dv, radius) {
                             ds.push(dv);

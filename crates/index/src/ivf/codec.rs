@@ -1,0 +1,219 @@
+//! What an IVF index stores in its lists and how it scores them: raw vectors (IVF-Flat)
+//! or scalar-quantizer codes, of the vector or of its residual from the list's centroid
+//! (IVF-SQ, Faiss's `IndexIVFScalarQuantizer`). The inverted-file machinery (training,
+//! assignment, lists, direct map, removal, merging, every search strategy) is written
+//! once over [`ListCodec`].
+
+use std::fmt::Debug;
+
+use flatl2_kernel::{kernels, MetricType};
+
+use crate::exhaustive::distances_to_rows;
+use crate::sq::{QuantizerType, ScalarQuantizer};
+use crate::IndexError;
+
+mod sealed {
+    /// Only this crate's codecs implement [`super::ListCodec`].
+    pub trait Sealed {}
+}
+
+/// How the vectors of an IVF index are stored in its lists: implemented by
+/// [`FlatCodec`] (raw vectors) and [`SqCodec`] (scalar-quantizer codes) only.
+pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed::Sealed {
+    /// One stored value of a code (`f32` for raw vectors, `u8` for bytes).
+    type Unit: Copy + Default + Debug + PartialEq + Send + Sync + 'static;
+
+    /// Stored values per vector of dimension `d`.
+    fn units(&self, d: usize) -> usize;
+
+    /// Faiss's class name of an IVF index with this codec.
+    fn type_name(&self) -> &'static str;
+
+    /// Whether codes can be made (a scalar quantizer needs its ranges).
+    fn is_trained(&self) -> bool;
+
+    /// Whether codes hold the vector minus its list's centroid.
+    fn by_residual(&self) -> bool;
+
+    /// At most how many training vectors train the codec (Faiss's
+    /// `train_encoder_num_vectors`; more are subsampled).
+    fn train_limit(&self) -> usize;
+
+    /// Trains the codec on `x` (residuals when [`ListCodec::by_residual`]).
+    fn train(&mut self, x: &[f32]) -> Result<(), IndexError>;
+
+    /// Appends the code of vector `x` (in list with centroid `centroid`) to `out`;
+    /// `scratch` holds `d` values of working space.
+    fn encode(&self, x: &[f32], centroid: &[f32], scratch: &mut [f32], out: &mut Vec<Self::Unit>);
+
+    /// The vector a code stands for, into `out` (`d` values).
+    fn decode(&self, code: &[Self::Unit], centroid: &[f32], out: &mut [f32]);
+
+    /// Distances from `query` to every code in `codes` (of the list with centroid
+    /// `centroid`), one slot of `out` each; `scratch` is working space.
+    fn distances(
+        &self,
+        metric: MetricType,
+        query: &[f32],
+        centroid: &[f32],
+        codes: &[Self::Unit],
+        out: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError>;
+}
+
+/// Raw vectors in the lists (IVF-Flat).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FlatCodec;
+
+impl sealed::Sealed for FlatCodec {}
+
+impl ListCodec for FlatCodec {
+    type Unit = f32;
+
+    fn units(&self, d: usize) -> usize {
+        d
+    }
+
+    fn type_name(&self) -> &'static str {
+        "IndexIVFFlat"
+    }
+
+    fn is_trained(&self) -> bool {
+        true
+    }
+
+    fn by_residual(&self) -> bool {
+        false
+    }
+
+    fn train_limit(&self) -> usize {
+        0
+    }
+
+    fn train(&mut self, _x: &[f32]) -> Result<(), IndexError> {
+        Ok(())
+    }
+
+    fn encode(&self, x: &[f32], _centroid: &[f32], _scratch: &mut [f32], out: &mut Vec<f32>) {
+        out.extend_from_slice(x);
+    }
+
+    fn decode(&self, code: &[f32], _centroid: &[f32], out: &mut [f32]) {
+        out.copy_from_slice(code);
+    }
+
+    fn distances(
+        &self,
+        metric: MetricType,
+        query: &[f32],
+        _centroid: &[f32],
+        codes: &[f32],
+        out: &mut [f32],
+        _scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        distances_to_rows(metric, query, codes, out)
+    }
+}
+
+/// Faiss's `train_encoder_num_vectors` of `IndexIVFScalarQuantizer`.
+const SQ_TRAIN_LIMIT: usize = 100_000;
+
+/// Scalar-quantizer codes in the lists (IVF-SQ), of the residual from the list's
+/// centroid when `by_residual` (Faiss's default) or of the vector itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqCodec {
+    pub(crate) sq: ScalarQuantizer,
+    pub(crate) by_residual: bool,
+}
+
+impl SqCodec {
+    /// An untrained codec of `qtype` for dimension `d`, by residual as Faiss's default.
+    pub(crate) fn new(qtype: QuantizerType, d: usize) -> SqCodec {
+        SqCodec {
+            sq: ScalarQuantizer::new(qtype, d),
+            by_residual: true,
+        }
+    }
+}
+
+impl sealed::Sealed for SqCodec {}
+
+impl ListCodec for SqCodec {
+    type Unit = u8;
+
+    fn units(&self, _d: usize) -> usize {
+        self.sq.code_size()
+    }
+
+    fn type_name(&self) -> &'static str {
+        "IndexIVFScalarQuantizer"
+    }
+
+    fn is_trained(&self) -> bool {
+        self.sq.is_trained()
+    }
+
+    fn by_residual(&self) -> bool {
+        self.by_residual
+    }
+
+    fn train_limit(&self) -> usize {
+        SQ_TRAIN_LIMIT
+    }
+
+    fn train(&mut self, x: &[f32]) -> Result<(), IndexError> {
+        self.sq.train(x)
+    }
+
+    fn encode(&self, x: &[f32], centroid: &[f32], scratch: &mut [f32], out: &mut Vec<u8>) {
+        if self.by_residual {
+            for ((r, &v), &c) in scratch.iter_mut().zip(x).zip(centroid) {
+                *r = v - c;
+            }
+            self.sq.encode_into(scratch, out);
+        } else {
+            self.sq.encode_into(x, out);
+        }
+    }
+
+    fn decode(&self, code: &[u8], centroid: &[f32], out: &mut [f32]) {
+        self.sq.decode_into(code, out);
+        if self.by_residual {
+            for (o, &c) in out.iter_mut().zip(centroid) {
+                *o += c;
+            }
+        }
+    }
+
+    fn distances(
+        &self,
+        metric: MetricType,
+        query: &[f32],
+        centroid: &[f32],
+        codes: &[u8],
+        out: &mut [f32],
+        scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        if !self.by_residual {
+            return self.sq.distances(metric, query, codes, out);
+        }
+        match metric {
+            // |q - (c + r)|^2 = |(q - c) - r|^2: the query's residual against the codes.
+            MetricType::L2 => {
+                scratch.clear();
+                scratch.extend(query.iter().zip(centroid).map(|(&q, &c)| q - c));
+                self.sq.distances(metric, scratch, codes, out)
+            }
+            // q.(c + r) = q.c + q.r, as Faiss adds the coarse distance to the code's.
+            MetricType::InnerProduct => {
+                self.sq.distances(metric, query, codes, out)?;
+                let qc = kernels()?.inner_product(query, centroid)?;
+                for o in out.iter_mut() {
+                    *o += qc;
+                }
+                Ok(())
+            }
+        }
+    }
+}
