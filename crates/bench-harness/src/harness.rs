@@ -3,7 +3,8 @@
 //! `--json`, records in that harness's schema so both can be compared side by side.
 //!
 //! Sections: flat indexes give `flat_add`, `flat_single`, `flat_batch`; `IVF{nlist},Flat`
-//! gives `ivf_train`, `ivf_add`, and per nprobe `ivf_search` and `ivf_single`; `SQ8` /
+//! (and `IVF{nlist},SQ8` / `IVF{nlist},SQfp16`) gives `ivf_train`, `ivf_add`, and per
+//! nprobe `ivf_search` and `ivf_single`; `SQ8` /
 //! `SQfp16` give `sq_train`, `sq_add`, `sq_single`, `sq_batch` (see [`crate::sq`]);
 //! `--clients` gives `async_clients` instead (see [`crate::clients`]). Every
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
@@ -15,7 +16,8 @@ use crate::setup::{load, Setup};
 use crate::texmex::Vecs;
 use crate::timing::{median, percentile, time_reps, Timing};
 use ferrofaiss_index::{
-    Index, IvfFlatIndex, ScalarQuantizerIndex, SearchParams, SUPPORTED_FACTORY_STRINGS,
+    Index, IvfFlatIndex, IvfIndex, IvfSqIndex, ListCodec, ScalarQuantizerIndex, SearchParams,
+    SUPPORTED_FACTORY_STRINGS,
 };
 use serde_json::{json, Value};
 
@@ -188,14 +190,19 @@ fn flat_search_sections(
     Ok(())
 }
 
-fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
+/// The IVF sections of an index whose lists hold what `C` stores (IVF-Flat, IVF-SQ).
+fn ivf_sections<C: ListCodec>(
+    s: &mut Setup<'_>,
+    threads: usize,
+    with_io: bool,
+) -> Result<(), BenchError> {
     let loaded = s.loaded.take();
     let result = match loaded
         .as_deref()
-        .and_then(|i| i.as_any().downcast_ref::<IvfFlatIndex>())
+        .and_then(|i| i.as_any().downcast_ref::<IvfIndex<C>>())
     {
         Some(ivf) => ivf_search_sections(s, threads, with_io, ivf),
-        None => ivf_build_sections(s, threads).and_then(|ivf| {
+        None => ivf_build_sections::<C>(s, threads).and_then(|ivf| {
             if with_io {
                 s.save(&ivf)?;
             }
@@ -207,12 +214,15 @@ fn ivf_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), 
 }
 
 /// `ivf_train` and `ivf_add`: the index built from the base vectors.
-fn ivf_build_sections(s: &mut Setup<'_>, threads: usize) -> Result<IvfFlatIndex, BenchError> {
+fn ivf_build_sections<C: ListCodec>(
+    s: &mut Setup<'_>,
+    threads: usize,
+) -> Result<IvfIndex<C>, BenchError> {
     let (n, d) = (s.base.n, s.base.d);
-    let fresh = || -> Result<IvfFlatIndex, BenchError> {
+    let fresh = || -> Result<IvfIndex<C>, BenchError> {
         let idx = s.new_index()?;
         idx.as_any()
-            .downcast_ref::<IvfFlatIndex>()
+            .downcast_ref::<IvfIndex<C>>()
             .cloned()
             .ok_or_else(|| BenchError::BadInput("expected an IVF index".into()))
     };
@@ -259,11 +269,11 @@ fn ivf_build_sections(s: &mut Setup<'_>, threads: usize) -> Result<IvfFlatIndex,
 }
 
 /// `ivf_search` and `ivf_single` per nprobe, then the file sections.
-fn ivf_search_sections(
+fn ivf_search_sections<C: ListCodec>(
     s: &mut Setup<'_>,
     threads: usize,
     with_io: bool,
-    ivf: &IvfFlatIndex,
+    ivf: &IvfIndex<C>,
 ) -> Result<(), BenchError> {
     let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
     let nlist = ivf.nlist();
@@ -318,6 +328,7 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
         None => s.new_index()?,
     };
     let is_ivf = probe.as_any().is::<IvfFlatIndex>();
+    let is_ivf_sq = probe.as_any().is::<IvfSqIndex>();
     let is_sq = probe.as_any().is::<ScalarQuantizerIndex>();
     if args.load_index.is_some() {
         s.loaded = Some(probe);
@@ -350,7 +361,9 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
             .map_err(|e| BenchError::BadInput(format!("thread pool of {t}: {e}")))?;
         pool.install(|| {
             if is_ivf {
-                ivf_sections(&mut s, t, i == 0)
+                ivf_sections::<ferrofaiss_index::FlatCodec>(&mut s, t, i == 0)
+            } else if is_ivf_sq {
+                ivf_sections::<ferrofaiss_index::SqCodec>(&mut s, t, i == 0)
             } else if is_sq {
                 crate::sq::sq_sections(&mut s, t, i == 0)
             } else {

@@ -10,11 +10,13 @@ use std::process::Command;
 use support::*;
 
 /// Every factory string this build's `index_factory` accepts, as the help spells them.
-const FACTORY_STRINGS: [&str; 10] = [
+const FACTORY_STRINGS: [&str; 12] = [
     "Flat",
     "IVF{nlist},Flat",
     "SQ8",
     "SQfp16",
+    "IVF{nlist},SQ8",
+    "IVF{nlist},SQfp16",
     "IDMap,Flat",
     "IDMap2,Flat",
     "IDMap,SQ8",

@@ -1,14 +1,15 @@
-//! Faiss-style factory strings: `Flat`, `IVF{n},Flat`, `SQ8`, `SQfp16`, and `IDMap,` /
-//! `IDMap2,` before `Flat` or a scalar quantizer.
+//! Faiss-style factory strings: `Flat`, `IVF{n},Flat`, `SQ8`, `SQfp16`, `IVF{n},SQ8`,
+//! `IVF{n},SQfp16`, and `IDMap,` / `IDMap2,` before `Flat` or a scalar quantizer.
 
 use crate::{
-    id_map_view, FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, MetricType,
+    id_map_view, FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, IvfSqIndex, MetricType,
     QuantizerType, ScalarQuantizerIndex,
 };
 
 /// The factory strings [`index_factory`] understands.
-pub const SUPPORTED_FACTORY_STRINGS: &str = "Flat, IVF{nlist},Flat, SQ8, SQfp16, IDMap,Flat, \
-     IDMap2,Flat, IDMap,SQ8, IDMap,SQfp16, IDMap2,SQ8, IDMap2,SQfp16";
+pub const SUPPORTED_FACTORY_STRINGS: &str = "Flat, IVF{nlist},Flat, SQ8, SQfp16, \
+     IVF{nlist},SQ8, IVF{nlist},SQfp16, IDMap,Flat, IDMap2,Flat, IDMap,SQ8, IDMap,SQfp16, \
+     IDMap2,SQ8, IDMap2,SQfp16";
 
 /// Builds an empty index from a Faiss factory string (surrounding spaces ignored,
 /// otherwise case-sensitive as in Faiss).
@@ -36,13 +37,18 @@ pub fn index_factory(
         ["IDMap2", sq] if sq_type(sq).is_some() => {
             Ok(Box::new(IdMap2::new(sq_index(d, sq, metric)?)?))
         }
-        [ivf, "Flat"] if ivf.starts_with("IVF") => {
+        [ivf, codes]
+            if ivf.starts_with("IVF") && (*codes == "Flat" || sq_type(codes).is_some()) =>
+        {
             let digits = &ivf[3..];
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(unknown());
             }
             let nlist: usize = digits.parse().map_err(|_| unknown())?;
-            Ok(Box::new(IvfFlatIndex::new(d, nlist, metric)?))
+            Ok(match sq_type(codes) {
+                Some(qtype) => Box::new(IvfSqIndex::new(d, nlist, qtype, metric)?),
+                None => Box::new(IvfFlatIndex::new(d, nlist, metric)?),
+            })
         }
         _ => Err(unknown()),
     }
@@ -75,6 +81,12 @@ pub fn reverse_index_factory(index: &dyn Index) -> Option<String> {
     }
     if let Some(ivf) = any.downcast_ref::<IvfFlatIndex>() {
         return Some(format!("IVF{},Flat", ivf.nlist()));
+    }
+    if let Some(ivf) = any.downcast_ref::<IvfSqIndex>() {
+        // Faiss's factory builds codes of residuals; other IVF-SQ indexes have no string.
+        return ivf
+            .by_residual()
+            .then(|| format!("IVF{},{}", ivf.nlist(), ivf.quantizer_type().factory_name()));
     }
     if let Some(sq) = any.downcast_ref::<ScalarQuantizerIndex>() {
         return Some(sq.quantizer_type().factory_name().into());

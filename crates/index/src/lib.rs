@@ -21,6 +21,9 @@
 //!   - `IxSQ`: [`ScalarQuantizerIndex::from_parts`]`(`[`ScalarQuantizerParts`]`)`,
 //!     [`ScalarQuantizerIndex::codes`], [`ScalarQuantizerIndex::trained`],
 //!     [`ScalarQuantizerIndex::range_stat`], [`QuantizerType::faiss_code`].
+//!   - `IwSq`: [`IvfSqIndex::from_parts`]`(`[`IvfSqParts`]`)`, with the same accessors
+//!     as IVF-Flat plus [`IvfSqIndex::sq_trained`], [`IvfSqIndex::by_residual`]; lists
+//!     are [`InvertedList`]`<u8>` of `code_size` bytes per entry.
 //!   - `IwFl`: [`IvfFlatIndex::from_parts`]`(`[`IvfFlatParts`]` { metric, quantizer,
 //!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::lists`] /
 //!     [`InvertedList`]` { ids, codes }`, [`IvfFlatIndex::quantizer`],

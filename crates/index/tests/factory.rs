@@ -104,6 +104,8 @@ fn reverse_index_factory_names_what_the_factory_builds() {
     for spec in [
         "Flat",
         "IVF7,Flat",
+        "IVF3,SQ8",
+        "IVF9,SQfp16",
         "SQ8",
         "SQfp16",
         "IDMap,Flat",

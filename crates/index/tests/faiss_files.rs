@@ -13,15 +13,15 @@ use ferrofaiss_index::faiss_io::{
     FaissIoError,
 };
 use ferrofaiss_index::{
-    DirectMapType, FlatIndex, IdMap, IdMap2, Index, IvfFlatIndex, MetricType, QuantizerType,
-    ScalarQuantizerIndex,
+    DirectMapType, FlatIndex, IdMap, IdMap2, Index, IvfFlatIndex, IvfSqIndex, MetricType,
+    QuantizerType, ScalarQuantizerIndex,
 };
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/faiss");
 
 /// Fixtures of the supported types.
-const SUPPORTED: [&str; 13] = [
+const SUPPORTED: [&str; 14] = [
     "flat_l2",
     "flat_ip",
     "flat_l2_empty",
@@ -35,14 +35,11 @@ const SUPPORTED: [&str; 13] = [
     "sq8",
     "sq8_ip",
     "sqfp16",
+    "ivfsq8",
 ];
 
 /// Fixtures of other types, with the fourcc the error must name.
-const UNSUPPORTED: [(&str, &str); 3] = [
-    ("hnsw_flat", "IHNf"),
-    ("hnsw_flat_ip", "IHNf"),
-    ("ivfsq8", "IwSq"),
-];
+const UNSUPPORTED: [(&str, &str); 2] = [("hnsw_flat", "IHNf"), ("hnsw_flat_ip", "IHNf")];
 
 fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(format!("{name}.faiss"))
@@ -499,6 +496,22 @@ fn indexes_built_here_serialise_to_the_bytes_faiss_wrote() {
             "{name}"
         );
     }
+
+    // IVF-SQ8: k-means (5 runs) on the training vectors, the quantizer trained on their
+    // residuals, then the base vectors added.
+    let xt = f32_rows(&json("data.json")["xt"]);
+    let mut ivfsq = IvfSqIndex::new(4, 4, QuantizerType::Sq8, MetricType::L2).unwrap();
+    let mut cp = *ivfsq.clustering_params();
+    cp.nredo = 5;
+    ivfsq.set_clustering_params(cp);
+    ivfsq.train(&xt).unwrap();
+    ivfsq.set_nprobe(2).unwrap();
+    ivfsq.add(&base).unwrap();
+    assert_eq!(
+        ivfsq.centroids(),
+        f32_rows(&expected("ivfsq8")["centroids"]).as_slice()
+    );
+    assert_eq!(write_index_to_vec(&ivfsq).unwrap(), fixture_bytes("ivfsq8"));
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
 use ferrofaiss_index::{
-    index_factory, IdSelector, Index, IndexError, MetricType, QuantizerType, ScalarQuantizerIndex,
-    SearchParams,
+    index_factory, IdSelector, Index, IndexError, IvfSqIndex, MetricType, QuantizerType,
+    ScalarQuantizerIndex, SearchParams,
 };
 use serde_json::Value;
 
@@ -361,4 +361,158 @@ fn factory_strings_build_scalar_quantizers_and_id_maps_over_them() {
             "{bad}"
         );
     }
+}
+
+const D2: usize = 24;
+
+const IVF_CASES: [(&str, &str, MetricType); 3] = [
+    ("ivf16_sq8_l2", "IVF16,SQ8", MetricType::L2),
+    ("ivf16_sq8_ip", "IVF16,SQ8", MetricType::InnerProduct),
+    ("ivf16_sqfp16_l2", "IVF16,SQfp16", MetricType::L2),
+];
+
+fn ivf_built(factory: &str, metric: MetricType, xb: &[f32]) -> Box<dyn Index> {
+    let mut index = index_factory(D2, factory, metric).unwrap();
+    index.train(xb).unwrap();
+    index.add(xb).unwrap();
+    index
+        .as_any_mut()
+        .downcast_mut::<IvfSqIndex>()
+        .unwrap()
+        .set_nprobe(4)
+        .unwrap();
+    index
+}
+
+#[test]
+fn ivf_sq_indexes_built_here_write_the_bytes_faiss_wrote() {
+    // Faiss's k-means, its encoder training on residuals and its encoding, bit for bit.
+    let xb = f32s("xb2.f32");
+    for (name, factory, metric) in IVF_CASES {
+        let index = ivf_built(factory, metric, &xb);
+        assert_eq!(
+            write_index_to_vec(index.as_ref()).unwrap(),
+            fixture(&format!("{name}.faiss")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn ivf_sq_faiss_files_search_as_faiss_did() {
+    let xq = f32s("xq2.f32");
+    let e = expected();
+    let k = e["k"].as_u64().unwrap() as usize;
+    for (name, factory, metric) in IVF_CASES {
+        let index = read_index_from_bytes(&fixture(&format!("{name}.faiss"))).unwrap();
+        let ivf = index
+            .as_any()
+            .downcast_ref::<IvfSqIndex>()
+            .expect("IvfSqIndex");
+        assert_eq!(
+            (ivf.metric(), ivf.nprobe(), ivf.by_residual()),
+            (metric, 4, true)
+        );
+        assert_eq!(
+            ferrofaiss_index::reverse_index_factory(index.as_ref()).as_deref(),
+            Some(factory)
+        );
+        let result = index.search(&xq, k, None).unwrap();
+        let case = &e["ivf"]["cases"][name];
+        for q in 0..xq.len() / D2 {
+            let labels: Vec<i64> = case["labels"][q]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_i64().unwrap())
+                .collect();
+            let dists: Vec<f64> = case["distances"][q]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            assert_same_ranking(
+                &format!("{name} query {q}"),
+                (
+                    result.distances_of(q).unwrap(),
+                    result.labels_of(q).unwrap(),
+                ),
+                (&dists, &labels),
+                5e-5,
+            );
+        }
+    }
+}
+
+#[test]
+fn ivf_sq_probing_every_list_is_brute_force_over_the_decoded_vectors() {
+    let xb = f32s("xb2.f32");
+    let xq = f32s("xq2.f32");
+    for (name, factory, metric) in IVF_CASES {
+        let mut index = ivf_built(factory, metric, &xb);
+        let ivf = index.as_any_mut().downcast_mut::<IvfSqIndex>().unwrap();
+        ivf.set_nprobe(16).unwrap();
+        ivf.set_direct_map_type(ferrofaiss_index::DirectMapType::Array)
+            .unwrap();
+        let result = index.search(&xq, 10, None).unwrap();
+        for (q, query) in xq.chunks_exact(D2).enumerate() {
+            let want = brute_force(index.as_ref(), query, 10, |_| true);
+            assert_same_ranking(
+                &format!("{name} query {q}"),
+                (
+                    result.distances_of(q).unwrap(),
+                    result.labels_of(q).unwrap(),
+                ),
+                (&want.0, &want.1),
+                1e-5,
+            );
+        }
+        // A batch (list-major scan) equals the queries searched one by one, bit for bit.
+        let many: Vec<f32> = (0..40)
+            .flat_map(|i| xb[i * 7 * D2..(i * 7 + 1) * D2].to_vec())
+            .collect();
+        let batch = index.search(&many, 5, None).unwrap();
+        for (q, query) in many.chunks_exact(D2).enumerate() {
+            let alone = index.search(query, 5, None).unwrap();
+            assert_eq!(alone.labels_of(0), batch.labels_of(q), "{name} {q}");
+            assert_eq!(alone.distances_of(0), batch.distances_of(q), "{name} {q}");
+        }
+    }
+}
+
+#[test]
+fn ivf_sq_verbs_and_errors() {
+    let xb = f32s("xb2.f32");
+    let mut a = IvfSqIndex::new(D2, 16, QuantizerType::Sq8, MetricType::L2).unwrap();
+    assert!(!a.is_trained());
+    assert_eq!(a.add(&xb[..D2]), Err(IndexError::NotTrained));
+    a.set_direct_map_type(ferrofaiss_index::DirectMapType::Hashtable)
+        .unwrap();
+    a.train(&xb).unwrap();
+    assert!(a.is_trained());
+    let ids: Vec<i64> = (0..3000).map(|i| 10 * i).collect();
+    a.add_with_ids(&xb, &ids).unwrap();
+    let v = a.reconstruct(70).unwrap();
+    // The decoded vector is within a quantization step of what was added.
+    let step = a.sq_trained()[D2..].iter().fold(0.0f32, |m, &s| m.max(s)) / 255.0;
+    for (x, y) in xb[7 * D2..8 * D2].iter().zip(&v) {
+        assert!((x - y).abs() <= step * 1.001, "{x} vs {y}");
+    }
+    assert_eq!(a.remove_ids(&IdSelector::batch([70, 80, 5])).unwrap(), 2);
+    assert_eq!(a.ntotal(), 2998);
+    assert!(matches!(a.reconstruct(70), Err(IndexError::UnknownId(70))));
+    // Merging needs the same centroids and the same quantizer.
+    let mut b = a.clone();
+    b.reset();
+    b.set_direct_map_type(ferrofaiss_index::DirectMapType::NoMap)
+        .unwrap();
+    b.add_with_ids(&xb[..2 * D2], &[1, 2]).unwrap();
+    let mut c = IvfSqIndex::new(D2, 16, QuantizerType::Sq8, MetricType::L2).unwrap();
+    c.train(&xb[..1000 * D2]).unwrap();
+    assert!(matches!(
+        b.merge_from(&mut c),
+        Err(IndexError::IncompatibleMerge(_))
+    ));
+    assert_eq!(a.type_name(), "IndexIVFScalarQuantizer");
 }

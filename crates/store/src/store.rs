@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use ferrofaiss_docstore::{Document, InMemoryDocstore, Metadata};
 use ferrofaiss_embeddings::Embeddings;
-use ferrofaiss_index::{index_factory, DirectMapType, Index, IndexError, IvfFlatIndex, MetricType};
+use ferrofaiss_index::{
+    index_factory, DirectMapType, Index, IndexError, IvfFlatIndex, IvfSqIndex, MetricType,
+};
 
 use crate::distance::DistanceStrategy;
 use crate::error::StoreError;
@@ -417,6 +419,9 @@ pub(crate) fn build_index(dim: usize, config: &StoreConfig) -> Result<Box<dyn In
     let metric: MetricType = config.distance_strategy.metric();
     let mut index = index_factory(dim, &config.index_factory, metric)?;
     if let Some(ivf) = index.as_any_mut().downcast_mut::<IvfFlatIndex>() {
+        ivf.set_direct_map_type(DirectMapType::Hashtable)?;
+    }
+    if let Some(ivf) = index.as_any_mut().downcast_mut::<IvfSqIndex>() {
         ivf.set_direct_map_type(DirectMapType::Hashtable)?;
     }
     Ok(index)

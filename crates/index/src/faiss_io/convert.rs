@@ -7,11 +7,12 @@ use std::borrow::Cow;
 
 use super::error::FaissIoError;
 use super::raw::{
-    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq, RawSqBlock,
+    MAX_NESTING,
 };
 use crate::{
     id_map_view, DirectMap, DirectMapType, FlatIndex, IdMap, IdMap2, Index, InvertedList,
-    IvfFlatIndex, IvfFlatParts, ScalarQuantizerIndex, ScalarQuantizerParts,
+    IvfFlatIndex, IvfFlatParts, IvfSqIndex, IvfSqParts, ScalarQuantizerIndex, ScalarQuantizerParts,
 };
 
 /// Builds the index a decoded file describes.
@@ -21,7 +22,37 @@ pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissI
         RawIndex::IvfFlat(v) => Box::new(ivf_from_raw(v)?),
         RawIndex::IdMap(m) => id_map_from_raw(m)?,
         RawIndex::Sq(q) => Box::new(sq_from_raw(q)?),
+        RawIndex::IvfSq(v) => Box::new(ivf_sq_from_raw(v)?),
     })
+}
+
+fn direct_map_from_raw(map: RawDirectMap<'_>) -> Result<DirectMap, FaissIoError> {
+    Ok(match map {
+        RawDirectMap::None => DirectMap::none(),
+        RawDirectMap::Array(a) => DirectMap::from_array(a.into_owned()),
+        RawDirectMap::Hashtable(pairs) => DirectMap::from_hashtable(pairs.into_owned())?,
+    })
+}
+
+fn ivf_sq_from_raw(v: RawIvfSq<'_>) -> Result<IvfSqIndex, FaissIoError> {
+    let lists = v
+        .lists
+        .into_iter()
+        .map(|l| InvertedList::new(l.ids.into_owned(), l.codes.into_owned()))
+        .collect();
+    Ok(IvfSqIndex::from_parts(IvfSqParts {
+        metric: v.metric,
+        quantizer: flat_from_raw(v.quantizer)?,
+        qtype: v.sq.qtype,
+        rangestat: v.sq.rangestat,
+        rangestat_arg: v.sq.rangestat_arg,
+        trained: v.sq.trained.into_owned(),
+        by_residual: v.by_residual,
+        lists,
+        direct_map: direct_map_from_raw(v.direct_map)?,
+        nprobe: v.nprobe,
+        is_trained: v.is_trained,
+    })?)
 }
 
 fn sq_from_raw(q: RawSq<'_>) -> Result<ScalarQuantizerIndex, FaissIoError> {
@@ -45,11 +76,7 @@ fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
 }
 
 fn ivf_from_raw(v: RawIvfFlat<'_>) -> Result<IvfFlatIndex, FaissIoError> {
-    let direct_map = match v.direct_map {
-        RawDirectMap::None => DirectMap::none(),
-        RawDirectMap::Array(a) => DirectMap::from_array(a.into_owned()),
-        RawDirectMap::Hashtable(pairs) => DirectMap::from_hashtable(pairs.into_owned())?,
-    };
+    let direct_map = direct_map_from_raw(v.direct_map)?;
     let lists = v
         .lists
         .into_iter()
@@ -83,7 +110,7 @@ fn id_map_from_raw(m: RawIdMap<'_>) -> Result<Box<dyn Index>, FaissIoError> {
     match *m.inner {
         RawIndex::Flat(f) => wrap(flat_from_raw(f)?, ids, m.two_way),
         RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v)?, ids, m.two_way),
-        inner @ (RawIndex::IdMap(_) | RawIndex::Sq(_)) => {
+        inner @ (RawIndex::IdMap(_) | RawIndex::Sq(_) | RawIndex::IvfSq(_)) => {
             wrap(index_from_raw(inner)?, ids, m.two_way)
         }
     }
@@ -116,6 +143,10 @@ fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIo
         too_deep(2)?;
         return Ok(RawIndex::IvfFlat(raw_ivf(v)));
     }
+    if let Some(v) = any.downcast_ref::<IvfSqIndex>() {
+        too_deep(2)?;
+        return Ok(RawIndex::IvfSq(raw_ivf_sq(v)));
+    }
     if let Some(q) = any.downcast_ref::<ScalarQuantizerIndex>() {
         let (rangestat, rangestat_arg) = q.range_stat();
         return Ok(RawIndex::Sq(RawSq {
@@ -147,13 +178,47 @@ fn raw_flat(f: &FlatIndex) -> RawFlat<'_> {
     }
 }
 
-fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
-    let dm = v.direct_map();
-    let direct_map = match dm.kind() {
+fn raw_direct_map(dm: &DirectMap) -> RawDirectMap<'_> {
+    match dm.kind() {
         DirectMapType::NoMap => RawDirectMap::None,
         DirectMapType::Array => RawDirectMap::Array(Cow::Borrowed(dm.array())),
         DirectMapType::Hashtable => RawDirectMap::Hashtable(Cow::Borrowed(dm.hashtable_entries())),
-    };
+    }
+}
+
+fn raw_lists<T: Copy>(lists: &[InvertedList<T>]) -> Vec<RawList<'_, T>> {
+    lists
+        .iter()
+        .map(|l| RawList {
+            ids: Cow::Borrowed(&l.ids),
+            codes: Cow::Borrowed(&l.codes),
+        })
+        .collect()
+}
+
+fn raw_ivf_sq(v: &IvfSqIndex) -> RawIvfSq<'_> {
+    let (rangestat, rangestat_arg) = v.sq_range_stat();
+    RawIvfSq {
+        d: v.dimension(),
+        metric: v.metric(),
+        is_trained: v.is_trained(),
+        nlist: v.nlist(),
+        nprobe: v.nprobe(),
+        quantizer: raw_flat(v.quantizer()),
+        direct_map: raw_direct_map(v.direct_map()),
+        sq: RawSqBlock {
+            qtype: v.quantizer_type(),
+            rangestat,
+            rangestat_arg,
+            trained: Cow::Borrowed(v.sq_trained()),
+        },
+        by_residual: v.by_residual(),
+        lists: raw_lists(v.lists()),
+    }
+}
+
+fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
+    let direct_map = raw_direct_map(v.direct_map());
     RawIvfFlat {
         d: v.dimension(),
         metric: v.metric(),
@@ -162,13 +227,6 @@ fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
         nprobe: v.nprobe(),
         quantizer: raw_flat(v.quantizer()),
         direct_map,
-        lists: v
-            .lists()
-            .iter()
-            .map(|l| RawList {
-                ids: Cow::Borrowed(&l.ids),
-                codes: Cow::Borrowed(&l.codes),
-            })
-            .collect(),
+        lists: raw_lists(v.lists()),
     }
 }

@@ -5,8 +5,9 @@
 //! its metric is L2 or IP), `IxMp` / `IxM2` (id maps around any supported index) and
 //! `IwFl` (IVF-Flat) with `ilar` inverted lists in the `full` or `sprs` encoding (the
 //! writer picks as Faiss does: `full` when more than `nlist / 2` lists are non-empty)
-//! and its direct map, and `IxSQ` (scalar quantizer, `QT_8bit` and `QT_fp16`; other
-//! quantizer types are a typed error). Every other tag (`IHNf`, `IwSq`, `ilod`, ...) gives
+//! and its direct map, `IxSQ` (scalar quantizer, `QT_8bit` and `QT_fp16`; other
+//! quantizer types are a typed error) and `IwSq` / legacy `IwSQ` (IVF with
+//! scalar-quantizer codes in `ilar` lists). Every other tag (`IHNf`, `ilod`, ...) gives
 //! [`FaissIoError::UnsupportedFourcc`] naming it; a flat or IVF index with another
 //! metric gives [`FaissIoError::UnsupportedMetric`].
 //!
@@ -41,7 +42,8 @@ use crate::Index;
 /// Reads a Faiss index file (memory-mapped). The index comes back as its concrete
 /// type behind `Box<dyn Index>`: [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
 /// [`IvfFlatIndex`](crate::IvfFlatIndex) for `IwFl`,
-/// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`, and for `IxMp`/`IxM2`
+/// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`,
+/// [`IvfSqIndex`](crate::IvfSqIndex) for `IwSq`, and for `IxMp`/`IxM2`
 /// [`IdMap`](crate::IdMap)/[`IdMap2`](crate::IdMap2) over `FlatIndex` or
 /// `IvfFlatIndex` (over `Box<dyn Index>` when id maps nest).
 pub fn read_index(path: impl AsRef<Path>) -> Result<Box<dyn Index>, FaissIoError> {

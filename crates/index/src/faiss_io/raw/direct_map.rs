@@ -45,9 +45,9 @@ pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawDirectMap<'static>, Fais
 
 /// Checks the map against the lists it points into: each entry must name a slot
 /// holding the id it is filed under, and the array must cover ids `0..ntotal`.
-pub(super) fn validate(
+pub(super) fn validate<T: Clone>(
     map: &RawDirectMap<'_>,
-    lists: &[RawList<'_>],
+    lists: &[RawList<'_, T>],
     at: usize,
 ) -> Result<(), FaissIoError> {
     let slot_holds = |id: i64, lo: i64| -> bool {

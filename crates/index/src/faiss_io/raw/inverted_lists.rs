@@ -14,14 +14,53 @@ pub fn faiss_writes_full(non_empty: usize, nlist: usize) -> bool {
     non_empty > nlist / 2
 }
 
-/// Reads the `ilar` object of an IVF-Flat index of dimension `d` with `nlist` lists
-/// and `ntotal` vectors in all.
-pub(super) fn read(
+/// A value codes are made of: `f32` (IVF-Flat's raw vectors) or `u8` (code bytes).
+pub(super) trait CodeUnit: Clone + Sized + 'static {
+    /// Bytes per value.
+    const SIZE: usize;
+    /// `count` values, little-endian (room already checked).
+    fn read(r: &mut ByteReader<'_>, count: usize) -> Result<Vec<Self>, FaissIoError>;
+    /// Writes the values, little-endian.
+    fn write<W: Write + ?Sized>(
+        w: &mut ByteWriter<'_, W>,
+        values: &[Self],
+    ) -> Result<(), FaissIoError>;
+}
+
+impl CodeUnit for f32 {
+    const SIZE: usize = 4;
+    fn read(r: &mut ByteReader<'_>, count: usize) -> Result<Vec<f32>, FaissIoError> {
+        r.f32s("invlists.codes", count)
+    }
+    fn write<W: Write + ?Sized>(
+        w: &mut ByteWriter<'_, W>,
+        values: &[f32],
+    ) -> Result<(), FaissIoError> {
+        w.f32s(values)
+    }
+}
+
+impl CodeUnit for u8 {
+    const SIZE: usize = 1;
+    fn read(r: &mut ByteReader<'_>, count: usize) -> Result<Vec<u8>, FaissIoError> {
+        Ok(r.take(count)?.to_vec())
+    }
+    fn write<W: Write + ?Sized>(
+        w: &mut ByteWriter<'_, W>,
+        values: &[u8],
+    ) -> Result<(), FaissIoError> {
+        w.bytes(values)
+    }
+}
+
+/// Reads the `ilar` object of an IVF index with `nlist` lists of codes of `units`
+/// values each (`code_size = units * T::SIZE` bytes) and `ntotal` vectors in all.
+pub(super) fn read<T: CodeUnit>(
     r: &mut ByteReader<'_>,
     nlist: usize,
-    d: usize,
+    units: usize,
     ntotal: usize,
-) -> Result<Vec<RawList<'static>>, FaissIoError> {
+) -> Result<Vec<RawList<'static, T>>, FaissIoError> {
     let tag = r.fourcc()?;
     if &tag != b"ilar" {
         return Err(FaissIoError::UnsupportedFourcc(fourcc_text(tag)));
@@ -37,14 +76,12 @@ pub(super) fn read(
     }
     let at = r.offset();
     let code_size = r.usize("invlists.code_size")?;
-    let expected_code_size = d * 4;
+    let expected_code_size = units * T::SIZE;
     if code_size != expected_code_size {
         return Err(FaissIoError::bad(
             "invlists.code_size",
             at,
-            format!(
-                "{code_size} bytes per code, IVF-Flat of dimension {d} needs {expected_code_size}"
-            ),
+            format!("{code_size} bytes per code, the index needs {expected_code_size}"),
         ));
     }
     let sizes = read_sizes(r, nlist)?;
@@ -73,7 +110,7 @@ pub(super) fn read(
         }
         // Codes and ids of the list are both checked before either is allocated.
         r.check_room("invlists.list", n, code_size + 8)?;
-        let codes = r.f32s("invlists.codes", n * d)?;
+        let codes = T::read(r, n * units)?;
         let ids = r.i64s("invlists.ids", n)?;
         lists.push(RawList {
             ids: Cow::Owned(ids),
@@ -139,19 +176,20 @@ fn read_sizes(r: &mut ByteReader<'_>, nlist: usize) -> Result<Vec<usize>, FaissI
     }
 }
 
-/// Writes `lists` as an `ilar` object, choosing `full` or `sprs` as Faiss does.
-pub(super) fn write<W: Write + ?Sized>(
-    lists: &[RawList<'_>],
-    d: usize,
+/// Writes `lists` (codes of `units` values each) as an `ilar` object, choosing `full`
+/// or `sprs` as Faiss does.
+pub(super) fn write<T: CodeUnit, W: Write + ?Sized>(
+    lists: &[RawList<'_, T>],
+    units: usize,
     w: &mut ByteWriter<'_, W>,
 ) -> Result<(), FaissIoError> {
     for (i, l) in lists.iter().enumerate() {
-        if Some(l.codes.len()) != l.ids.len().checked_mul(d) {
+        if Some(l.codes.len()) != l.ids.len().checked_mul(units) {
             return Err(FaissIoError::bad(
                 "invlists.list",
                 0,
                 format!(
-                    "list {i}: {} floats for {} ids of dimension {d}",
+                    "list {i}: {} code values for {} ids of {units} values",
                     l.codes.len(),
                     l.ids.len()
                 ),
@@ -161,7 +199,7 @@ pub(super) fn write<W: Write + ?Sized>(
     let nlist = lists.len();
     w.bytes(b"ilar")?;
     w.usize(nlist)?;
-    w.usize(d * 4)?;
+    w.usize(units * T::SIZE)?;
     let non_empty = lists.iter().filter(|l| !l.ids.is_empty()).count();
     if faiss_writes_full(non_empty, nlist) {
         w.bytes(b"full")?;
@@ -178,7 +216,7 @@ pub(super) fn write<W: Write + ?Sized>(
         }
     }
     for l in lists.iter().filter(|l| !l.ids.is_empty()) {
-        w.f32s(&l.codes)?;
+        T::write(w, &l.codes)?;
         w.i64s(&l.ids)?;
     }
     Ok(())

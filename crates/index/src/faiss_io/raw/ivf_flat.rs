@@ -6,7 +6,7 @@ use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
-use super::types::{RawFlat, RawIndex, RawIvfFlat, ReadAny};
+use super::types::{RawDirectMap, RawFlat, RawIndex, RawIvfFlat, ReadAny};
 use super::{direct_map, flat, inverted_lists};
 use crate::MetricType;
 
@@ -15,13 +15,27 @@ use crate::MetricType;
 /// centroids, and this cap keeps a hostile `nlist` from sizing large allocations.
 pub(crate) const MAX_UNTRAINED_NLIST: usize = 1 << 16;
 
-/// Reads the body of an `IwFl` index whose tag has been consumed; `read_any` reads
-/// the quantizer.
-pub(super) fn read(
+/// What every IVF index file starts with: the header, `nlist`, `nprobe`, the coarse
+/// quantizer and the direct map (spec §5).
+pub(super) struct IvfHead {
+    pub(super) h: IndexHeader,
+    pub(super) metric: MetricType,
+    pub(super) nlist: usize,
+    pub(super) nprobe: usize,
+    pub(super) quantizer: RawFlat<'static>,
+    pub(super) direct_map: RawDirectMap<'static>,
+    /// Where the direct map starts (for errors found once the lists are read).
+    pub(super) map_at: usize,
+}
+
+/// Reads the common part of an IVF index tagged `fourcc` whose tag has been consumed;
+/// `read_any` reads the quantizer.
+pub(super) fn read_head(
     r: &mut ByteReader<'_>,
     depth: usize,
     read_any: ReadAny,
-) -> Result<RawIvfFlat<'static>, FaissIoError> {
+    fourcc: &str,
+) -> Result<IvfHead, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
     let metric = match h.metric_type {
@@ -29,7 +43,7 @@ pub(super) fn read(
         METRIC_INNER_PRODUCT => MetricType::InnerProduct,
         other => {
             return Err(FaissIoError::UnsupportedMetric {
-                fourcc: "IwFl".to_string(),
+                fourcc: fourcc.to_string(),
                 metric_type: other,
                 name: metric_name(other).unwrap_or("unknown"),
             })
@@ -52,16 +66,35 @@ pub(super) fn read(
     check_quantizer(&h, nlist, &quantizer, header_at, nlist_at)?;
     let map_at = r.offset();
     let direct_map = direct_map::read(r)?;
-    let lists = inverted_lists::read(r, nlist, h.d, h.ntotal)?;
-    direct_map::validate(&direct_map, &lists, map_at)?;
-    Ok(RawIvfFlat {
-        d: h.d,
+    Ok(IvfHead {
+        h,
         metric,
-        is_trained: h.is_trained,
         nlist,
         nprobe,
         quantizer,
         direct_map,
+        map_at,
+    })
+}
+
+/// Reads the body of an `IwFl` index whose tag has been consumed; `read_any` reads
+/// the quantizer.
+pub(super) fn read(
+    r: &mut ByteReader<'_>,
+    depth: usize,
+    read_any: ReadAny,
+) -> Result<RawIvfFlat<'static>, FaissIoError> {
+    let head = read_head(r, depth, read_any, "IwFl")?;
+    let lists = inverted_lists::read(r, head.nlist, head.h.d, head.h.ntotal)?;
+    direct_map::validate(&head.direct_map, &lists, head.map_at)?;
+    Ok(RawIvfFlat {
+        d: head.h.d,
+        metric: head.metric,
+        is_trained: head.h.is_trained,
+        nlist: head.nlist,
+        nprobe: head.nprobe,
+        quantizer: head.quantizer,
+        direct_map: head.direct_map,
         lists,
     })
 }
@@ -109,23 +142,58 @@ pub(super) fn write<W: Write + ?Sized>(
     v: &RawIvfFlat<'_>,
     w: &mut ByteWriter<'_, W>,
 ) -> Result<(), FaissIoError> {
-    if v.lists.len() != v.nlist || v.quantizer.d != v.d {
+    write_head(
+        b"IwFl",
+        &IvfHeadRef {
+            d: v.d,
+            metric: v.metric,
+            is_trained: v.is_trained,
+            ntotal: v.ntotal(),
+            nlist: v.nlist,
+            lists: v.lists.len(),
+            nprobe: v.nprobe,
+            quantizer: &v.quantizer,
+            direct_map: &v.direct_map,
+        },
+        w,
+    )?;
+    inverted_lists::write(&v.lists, v.d, w)
+}
+
+/// The common part of an IVF index to write.
+pub(super) struct IvfHeadRef<'r, 'a> {
+    pub(super) d: usize,
+    pub(super) metric: MetricType,
+    pub(super) is_trained: bool,
+    pub(super) ntotal: usize,
+    pub(super) nlist: usize,
+    /// How many lists there are (must be `nlist`).
+    pub(super) lists: usize,
+    pub(super) nprobe: usize,
+    pub(super) quantizer: &'r RawFlat<'a>,
+    pub(super) direct_map: &'r RawDirectMap<'a>,
+}
+
+/// Writes the tag and the common part of an IVF index.
+pub(super) fn write_head<W: Write + ?Sized>(
+    tag: &[u8; 4],
+    v: &IvfHeadRef<'_, '_>,
+    w: &mut ByteWriter<'_, W>,
+) -> Result<(), FaissIoError> {
+    if v.lists != v.nlist || v.quantizer.d != v.d {
         return Err(FaissIoError::bad(
             "nlist",
             0,
             format!(
                 "{} lists for nlist {}, quantizer dimension {} for d {}",
-                v.lists.len(),
-                v.nlist,
-                v.quantizer.d,
-                v.d
+                v.lists, v.nlist, v.quantizer.d, v.d
             ),
         ));
     }
-    w.bytes(b"IwFl")?;
+    w.bytes(tag)?;
     IndexHeader {
         d: v.d,
-        ntotal: v.ntotal(),
+        ntotal: v.ntotal,
         is_trained: v.is_trained,
         metric_type: v.metric.faiss_code(),
         metric_arg: 0.0,
@@ -133,7 +201,6 @@ pub(super) fn write<W: Write + ?Sized>(
     .write(w)?;
     w.usize(v.nlist)?;
     w.usize(v.nprobe)?;
-    flat::write(&v.quantizer, w)?;
-    direct_map::write(&v.direct_map, w)?;
-    inverted_lists::write(&v.lists, v.d, w)
+    flat::write(v.quantizer, w)?;
+    direct_map::write(v.direct_map, w)
 }

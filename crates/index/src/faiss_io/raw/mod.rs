@@ -11,12 +11,14 @@ mod header;
 mod id_map;
 mod inverted_lists;
 mod ivf_flat;
+mod ivf_sq;
 mod sq;
 mod types;
 
 pub use inverted_lists::faiss_writes_full;
 pub use types::{
-    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq, RawSqBlock,
+    MAX_NESTING,
 };
 
 use std::io::Write;
@@ -72,6 +74,7 @@ fn read_any(r: &mut ByteReader<'_>, depth: usize) -> Result<RawIndex<'static>, F
         b"IxMp" | b"IxM2" => id_map::read(r, tag == *b"IxM2", depth, read_any).map(RawIndex::IdMap),
         b"IwFl" => ivf_flat::read(r, depth, read_any).map(RawIndex::IvfFlat),
         b"IxSQ" => sq::read(r).map(RawIndex::Sq),
+        b"IwSq" | b"IwSQ" => ivf_sq::read(r, depth, read_any, tag == *b"IwSQ").map(RawIndex::IvfSq),
         b"null" => Err(FaissIoError::bad(
             "fourcc",
             at,
@@ -94,5 +97,6 @@ fn write_any<W: Write + ?Sized>(
         RawIndex::IdMap(m) => id_map::write(m, w, write_any::<W>),
         RawIndex::IvfFlat(v) => ivf_flat::write(v, w),
         RawIndex::Sq(s) => sq::write(s, w),
+        RawIndex::IvfSq(v) => ivf_sq::write(v, w),
     }
 }

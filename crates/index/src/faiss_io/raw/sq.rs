@@ -8,7 +8,7 @@ use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
-use super::types::RawSq;
+use super::types::{RawSq, RawSqBlock};
 use crate::{MetricType, QuantizerType};
 
 /// Reads the body of an `IxSQ` index whose tag has been consumed.
@@ -33,60 +33,9 @@ pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawSq<'static>, FaissIoErro
             "scalar quantizer of dimension 0",
         ));
     }
-    let at = r.offset();
-    let code = r.i32()?;
-    let qtype = QuantizerType::from_faiss_code(code).ok_or_else(|| {
-        FaissIoError::bad(
-            "sq.qtype",
-            at,
-            format!("quantizer type {code} is not supported (only 0 = QT_8bit, 4 = QT_fp16)"),
-        )
-    })?;
-    let rangestat = r.i32()?;
-    let rangestat_arg = r.f32()?;
-    let at = r.offset();
-    let sq_d = r.usize("sq.d")?;
-    if sq_d != h.d {
-        return Err(FaissIoError::bad(
-            "sq.d",
-            at,
-            format!("quantizer dimension {sq_d}, index dimension {}", h.d),
-        ));
-    }
-    let at = r.offset();
-    let code_size = r.usize("sq.code_size")?;
-    if Some(code_size) != qtype.code_size(h.d) {
-        return Err(FaissIoError::bad(
-            "sq.code_size",
-            at,
-            format!(
-                "{code_size} bytes per code for {} of dimension {}",
-                qtype.factory_name(),
-                h.d
-            ),
-        ));
-    }
-    let at = r.offset();
-    let n_trained = r.vec_len("sq.trained", 4)?;
-    if n_trained != 0 && n_trained != qtype.trained_len(h.d) {
-        return Err(FaissIoError::bad(
-            "sq.trained",
-            at,
-            format!(
-                "{n_trained} trained values for {} of dimension {}",
-                qtype.factory_name(),
-                h.d
-            ),
-        ));
-    }
-    if h.is_trained && n_trained != qtype.trained_len(h.d) {
-        return Err(FaissIoError::bad(
-            "sq.trained",
-            at,
-            "a trained 8-bit quantizer without its ranges",
-        ));
-    }
-    let trained = r.f32s("sq.trained", n_trained)?;
+    let block = read_block(r, h.d, h.is_trained)?;
+    let (qtype, n_trained) = (block.qtype, block.trained.len());
+    let code_size = qtype.code_size(h.d).unwrap_or(usize::MAX);
     let at = r.offset();
     let n_bytes = r.vec_len("codes", 1)?;
     let expected = h
@@ -113,9 +62,9 @@ pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawSq<'static>, FaissIoErro
         metric,
         is_trained: h.is_trained,
         qtype,
-        rangestat,
-        rangestat_arg,
-        trained: Cow::Owned(trained),
+        rangestat: block.rangestat,
+        rangestat_arg: block.rangestat_arg,
+        trained: block.trained,
         codes: Cow::Owned(codes),
     })
 }
@@ -149,13 +98,97 @@ pub(super) fn write<W: Write + ?Sized>(
         metric_arg: 0.0,
     }
     .write(w)?;
-    w.i32(s.qtype.faiss_code())?;
-    w.i32(s.rangestat)?;
-    w.f32(s.rangestat_arg)?;
-    w.usize(s.d)?;
-    w.usize(code_size)?;
-    w.usize(s.trained.len())?;
-    w.f32s(&s.trained)?;
+    write_block(s.qtype, s.rangestat, s.rangestat_arg, &s.trained, s.d, w)?;
     w.usize(s.codes.len())?;
     w.bytes(&s.codes)
+}
+
+/// Reads the SQ block (spec §8) of an index of dimension `d`, checking its dimension,
+/// code size and trained values (present in full when the header says trained).
+pub(super) fn read_block(
+    r: &mut ByteReader<'_>,
+    d: usize,
+    header_trained: bool,
+) -> Result<RawSqBlock<'static>, FaissIoError> {
+    let at = r.offset();
+    let code = r.i32()?;
+    let qtype = QuantizerType::from_faiss_code(code).ok_or_else(|| {
+        FaissIoError::bad(
+            "sq.qtype",
+            at,
+            format!("quantizer type {code} is not supported (only 0 = QT_8bit, 4 = QT_fp16)"),
+        )
+    })?;
+    let rangestat = r.i32()?;
+    let rangestat_arg = r.f32()?;
+    let at = r.offset();
+    let sq_d = r.usize("sq.d")?;
+    if sq_d != d {
+        return Err(FaissIoError::bad(
+            "sq.d",
+            at,
+            format!("quantizer dimension {sq_d}, index dimension {}", d),
+        ));
+    }
+    let at = r.offset();
+    let code_size = r.usize("sq.code_size")?;
+    if Some(code_size) != qtype.code_size(d) {
+        return Err(FaissIoError::bad(
+            "sq.code_size",
+            at,
+            format!(
+                "{code_size} bytes per code for {} of dimension {}",
+                qtype.factory_name(),
+                d
+            ),
+        ));
+    }
+    let at = r.offset();
+    let n_trained = r.vec_len("sq.trained", 4)?;
+    if n_trained != 0 && n_trained != qtype.trained_len(d) {
+        return Err(FaissIoError::bad(
+            "sq.trained",
+            at,
+            format!(
+                "{n_trained} trained values for {} of dimension {}",
+                qtype.factory_name(),
+                d
+            ),
+        ));
+    }
+    if header_trained && n_trained != qtype.trained_len(d) {
+        return Err(FaissIoError::bad(
+            "sq.trained",
+            at,
+            "a trained 8-bit quantizer without its ranges",
+        ));
+    }
+    let trained = r.f32s("sq.trained", n_trained)?;
+    Ok(RawSqBlock {
+        qtype,
+        rangestat,
+        rangestat_arg,
+        trained: Cow::Owned(trained),
+    })
+}
+
+/// Writes the SQ block (spec §8).
+pub(super) fn write_block<W: Write + ?Sized>(
+    qtype: QuantizerType,
+    rangestat: i32,
+    rangestat_arg: f32,
+    trained: &[f32],
+    d: usize,
+    w: &mut ByteWriter<'_, W>,
+) -> Result<(), FaissIoError> {
+    let code_size = qtype
+        .code_size(d)
+        .ok_or_else(|| FaissIoError::bad("sq.d", 0, format!("dimension {d} is too large")))?;
+    w.i32(qtype.faiss_code())?;
+    w.i32(rangestat)?;
+    w.f32(rangestat_arg)?;
+    w.usize(d)?;
+    w.usize(code_size)?;
+    w.usize(trained.len())?;
+    w.f32s(trained)
 }

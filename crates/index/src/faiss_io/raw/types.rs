@@ -54,13 +54,14 @@ pub enum RawDirectMap<'a> {
     Hashtable(Cow<'a, [(i64, i64)]>),
 }
 
-/// One inverted list of an IVF-Flat index.
+/// One inverted list of an IVF index: raw vectors (`f32`, IVF-Flat) or code bytes
+/// (`u8`, IVF-SQ).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawList<'a> {
+pub struct RawList<'a, T: Clone = f32> {
     /// Ids of the vectors in the list, insertion order.
     pub ids: Cow<'a, [i64]>,
-    /// The vectors themselves, `ids.len() * d` floats.
-    pub codes: Cow<'a, [f32]>,
+    /// The codes, `ids.len()` of them back to back (`d` floats each for IVF-Flat).
+    pub codes: Cow<'a, [T]>,
 }
 
 /// An IVF-Flat index (`IwFl`) with `ilar` (array) inverted lists.
@@ -122,6 +123,51 @@ impl RawSq<'_> {
     }
 }
 
+/// The scalar-quantizer block of `IxSQ` and `IwSq` (spec §8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSqBlock<'a> {
+    /// Quantizer type.
+    pub qtype: QuantizerType,
+    /// `rangestat` (training-time setting).
+    pub rangestat: i32,
+    /// `rangestat_arg` (training-time setting).
+    pub rangestat_arg: f32,
+    /// Trained values (`2d` for 8-bit once trained, else none).
+    pub trained: Cow<'a, [f32]>,
+}
+
+/// An IVF scalar-quantizer index (`IwSq`) with `ilar` lists of code bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawIvfSq<'a> {
+    /// Vector dimension.
+    pub d: usize,
+    /// Distance.
+    pub metric: MetricType,
+    /// Header `is_trained`.
+    pub is_trained: bool,
+    /// Number of inverted lists.
+    pub nlist: usize,
+    /// Lists visited per query (persisted search parameter).
+    pub nprobe: usize,
+    /// The coarse quantizer.
+    pub quantizer: RawFlat<'a>,
+    /// Optional id -> slot map.
+    pub direct_map: RawDirectMap<'a>,
+    /// The scalar quantizer.
+    pub sq: RawSqBlock<'a>,
+    /// Whether codes are of residuals from the list's centroid.
+    pub by_residual: bool,
+    /// The `nlist` lists, `code_size` bytes per entry.
+    pub lists: Vec<RawList<'a, u8>>,
+}
+
+impl RawIvfSq<'_> {
+    /// Total vectors across the lists.
+    pub fn ntotal(&self) -> usize {
+        self.lists.iter().map(|l| l.ids.len()).sum()
+    }
+}
+
 /// A decoded Faiss index of one of the supported types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawIndex<'a> {
@@ -133,6 +179,8 @@ pub enum RawIndex<'a> {
     IvfFlat(RawIvfFlat<'a>),
     /// `IxSQ`.
     Sq(RawSq<'a>),
+    /// `IwSq`.
+    IvfSq(RawIvfSq<'a>),
 }
 
 impl RawIndex<'_> {
@@ -143,6 +191,7 @@ impl RawIndex<'_> {
             RawIndex::IdMap(m) => m.inner.d(),
             RawIndex::IvfFlat(v) => v.d,
             RawIndex::Sq(s) => s.d,
+            RawIndex::IvfSq(v) => v.d,
         }
     }
 
@@ -153,6 +202,7 @@ impl RawIndex<'_> {
             RawIndex::IdMap(m) => m.inner.ntotal(),
             RawIndex::IvfFlat(v) => v.ntotal(),
             RawIndex::Sq(s) => s.ntotal(),
+            RawIndex::IvfSq(v) => v.ntotal(),
         }
     }
 
@@ -163,6 +213,7 @@ impl RawIndex<'_> {
             RawIndex::IdMap(m) => m.inner.metric(),
             RawIndex::IvfFlat(v) => v.metric,
             RawIndex::Sq(s) => s.metric,
+            RawIndex::IvfSq(v) => v.metric,
         }
     }
 
@@ -171,7 +222,7 @@ impl RawIndex<'_> {
     pub fn nesting(&self) -> usize {
         match self {
             RawIndex::Flat(_) | RawIndex::Sq(_) => 1,
-            RawIndex::IvfFlat(_) => 2,
+            RawIndex::IvfFlat(_) | RawIndex::IvfSq(_) => 2,
             RawIndex::IdMap(m) => 1 + m.inner.nesting(),
         }
     }
@@ -183,6 +234,7 @@ impl RawIndex<'_> {
             RawIndex::IdMap(m) => m.inner.is_trained(),
             RawIndex::IvfFlat(v) => v.is_trained,
             RawIndex::Sq(s) => s.is_trained,
+            RawIndex::IvfSq(v) => v.is_trained,
         }
     }
 }
