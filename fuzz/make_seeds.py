@@ -60,7 +60,7 @@ def fnv1a64(b):
 
 def faiss_index():
     for name in ["flat_l2", "flat_l2_empty", "flat_ip", "idmap_flat", "idmap2_flat", "ivfflat",
-                 "ivfflat_sparse", "ivfflat_directmap", "hnsw_flat", "sq8"]:
+                 "ivfflat_sparse", "ivfflat_directmap", "hnsw_flat", "sq8", "sqfp16", "ivfsq8"]:
         shutil.copy(f"{FIX}/faiss/{name}.faiss", f"corpus/faiss_index/{name}.faiss")
 
 
