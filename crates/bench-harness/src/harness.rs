@@ -10,97 +10,16 @@
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
 //! requested thread count, with the CPU time other processes used meanwhile.
 
-use std::time::Instant;
-
+use crate::measure::{recall_at, single_and_batch, single_bench};
 use crate::setup::{load, Setup};
-use crate::texmex::Vecs;
-use crate::timing::{median, percentile, time_reps, Timing};
+use crate::timing::time_reps;
 use ferrofaiss_index::{
     Index, IvfFlatIndex, IvfIndex, IvfSqIndex, ListCodec, ScalarQuantizerIndex, SearchParams,
     SUPPORTED_FACTORY_STRINGS,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 pub use crate::setup::{read_fvecs, read_ivecs, BenchArgs, BenchError, MetricArg};
-
-/// recall@k: |returned top-k ∩ true top-k| / k, averaged over the queries.
-pub(crate) fn recall_at(
-    labels: &[i64],
-    k: usize,
-    gt: Option<&Vecs<i32>>,
-    nq: usize,
-) -> Option<f64> {
-    let gt = gt?;
-    let mut hits = 0usize;
-    for q in 0..nq {
-        let truth = &gt.data[q * gt.d..q * gt.d + k];
-        let got = &labels[q * k..(q + 1) * k];
-        hits += got
-            .iter()
-            .filter(|&&l| l >= 0 && truth.contains(&(l as i32)))
-            .count();
-    }
-    Some(hits as f64 / (nq * k) as f64)
-}
-
-/// Searches queries one at a time: per-query latencies and the labels of each.
-fn loop_single(
-    index: &dyn Index,
-    queries: &Vecs<f32>,
-    nq: usize,
-    k: usize,
-    params: Option<&SearchParams>,
-) -> Result<(Vec<f64>, Vec<i64>), BenchError> {
-    let d = queries.d;
-    let mut lat = Vec::with_capacity(nq);
-    let mut labels = Vec::with_capacity(nq * k);
-    for q in 0..nq {
-        let t0 = Instant::now();
-        let r = index.search(&queries.data[q * d..(q + 1) * d], k, params)?;
-        lat.push(t0.elapsed().as_secs_f64());
-        labels.extend_from_slice(&r.labels);
-    }
-    Ok((lat, labels))
-}
-
-/// One-query-at-a-time measurement: `(metrics, timing)` with latency median / p90 /
-/// p99 over all repetitions and QPS from the median repetition.
-pub(crate) fn single_bench(
-    s: &Setup<'_>,
-    index: &dyn Index,
-    params: Option<&SearchParams>,
-) -> Result<(Value, Timing), BenchError> {
-    let k = s.args.k;
-    let calib = 5.min(s.queries.n);
-    let (lat, _) = loop_single(index, &s.queries, calib, k, params)?;
-    let per_q = median(&lat).max(1e-7);
-    let nq = ((s.args.single_target_s / per_q) as usize).clamp(20.min(s.queries.n), s.queries.n);
-    let mut all = Vec::new();
-    let mut first_labels = None;
-    let (timing, _) = time_reps(
-        s.args.reps,
-        0,
-        || Ok::<(), BenchError>(()),
-        |_| {
-            let (lat, labels) = loop_single(index, &s.queries, nq, k, params)?;
-            all.extend_from_slice(&lat);
-            first_labels.get_or_insert(labels);
-            Ok(())
-        },
-    )?;
-    let per_rep: Vec<f64> = timing.times.iter().map(|t| t / nq as f64).collect();
-    let mut metrics = json!({
-        "latency_ms_median": median(&all) * 1e3,
-        "latency_ms_p90": percentile(&all, 90.0) * 1e3,
-        "latency_ms_p99": percentile(&all, 99.0) * 1e3,
-        "qps": 1.0 / median(&per_rep),
-        "queries_per_rep": nq,
-    });
-    if let Some(r) = recall_at(first_labels.as_deref().unwrap_or(&[]), k, s.gt.as_ref(), nq) {
-        metrics[s.recall_key()] = json!(r);
-    }
-    Ok((metrics, timing))
-}
 
 fn flat_sections(s: &mut Setup<'_>, threads: usize, with_io: bool) -> Result<(), BenchError> {
     let loaded = s.loaded.take();
@@ -116,7 +35,7 @@ fn flat_search_sections(
     with_io: bool,
     loaded: Option<&dyn Index>,
 ) -> Result<(), BenchError> {
-    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
+    let (n, d, nq) = (s.base.n, s.base.d, s.queries.n);
     let built;
     let index: &dyn Index = match loaded {
         Some(index) => index,
@@ -153,37 +72,15 @@ fn flat_search_sections(
         }
     };
     let name = s.impl_name(index);
-    let (mut m, t) = single_bench(s, index, None)?;
-    m["GBps_scanned"] =
-        json!((n * d * 4) as f64 / (m["latency_ms_median"].as_f64().unwrap_or(1.0) * 1e-3) / 1e9);
-    s.record(
-        "flat_single",
-        &name,
-        threads,
-        json!({"k": k, "N": n, "d": d}),
-        m,
-        &t,
-    );
-    let (t, r) = time_reps(
-        s.args.reps,
-        1,
-        || Ok::<(), BenchError>(()),
-        |_| Ok(index.search(&s.queries.data, k, None)?),
+    let flops = 2.0 * (nq * n * d) as f64;
+    single_and_batch(
+        s,
+        index,
+        (&name, threads),
+        "flat",
+        (n * d * 4) as f64,
+        Some(("effective_GFLOPs", flops)),
     )?;
-    let med = t.median();
-    let mut m = json!({"qps": nq as f64 / med, "ms_per_batch": med * 1e3,
-                       "effective_GFLOPs": 2.0 * (nq * n * d) as f64 / med / 1e9});
-    if let Some(rec) = recall_at(&r.labels, k, s.gt.as_ref(), nq) {
-        m[s.recall_key()] = json!(rec);
-    }
-    s.record(
-        "flat_batch",
-        &name,
-        threads,
-        json!({"k": k, "nq": nq, "N": n, "d": d}),
-        m,
-        &t,
-    );
     if with_io {
         crate::io::io_sections(s, threads, index)?;
     }
@@ -196,21 +93,12 @@ fn ivf_sections<C: ListCodec>(
     threads: usize,
     with_io: bool,
 ) -> Result<(), BenchError> {
-    let loaded = s.loaded.take();
-    let result = match loaded
-        .as_deref()
-        .and_then(|i| i.as_any().downcast_ref::<IvfIndex<C>>())
-    {
-        Some(ivf) => ivf_search_sections(s, threads, with_io, ivf),
-        None => ivf_build_sections::<C>(s, threads).and_then(|ivf| {
-            if with_io {
-                s.save(&ivf)?;
-            }
-            ivf_search_sections(s, threads, with_io, &ivf)
-        }),
-    };
-    s.loaded = loaded;
-    result
+    s.loaded_or_built(
+        threads,
+        with_io,
+        ivf_build_sections::<C>,
+        ivf_search_sections::<C>,
+    )
 }
 
 /// `ivf_train` and `ivf_add`: the index built from the base vectors.
@@ -381,21 +269,4 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_and_recall() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(percentile(&[0.0, 10.0], 90.0), 9.0);
-        let gt = Vecs {
-            d: 3,
-            n: 2,
-            data: vec![1, 2, 3, 4, 5, 6],
-        };
-        assert_eq!(recall_at(&[2, 1, 9, 9], 2, Some(&gt), 2), Some(0.5));
-    }
 }

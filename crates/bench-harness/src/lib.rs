@@ -8,6 +8,7 @@
 mod clients;
 pub mod harness;
 mod io;
+mod measure;
 mod setup;
 mod sq;
 pub mod texmex;

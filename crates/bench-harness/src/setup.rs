@@ -161,7 +161,7 @@ pub(crate) struct Setup<'a> {
     pub(crate) records: Vec<Value>,
 }
 
-impl Setup<'_> {
+impl<'a> Setup<'a> {
     pub(crate) fn impl_name(&self, index: &dyn Index) -> String {
         format!(
             "ferrofaiss {} {} ({})",
@@ -218,6 +218,33 @@ impl Setup<'_> {
 
     pub(crate) fn new_index(&self) -> Result<Box<dyn Index>, BenchError> {
         Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
+    }
+
+    /// The search sections (`search`) on the `--load-index` index when it is a `T`,
+    /// else on one `build` makes from the base vectors (written to `--save-index` on
+    /// the first pass, `with_io`).
+    pub(crate) fn loaded_or_built<T: Index + 'static>(
+        &mut self,
+        threads: usize,
+        with_io: bool,
+        build: fn(&mut Setup<'a>, usize) -> Result<T, BenchError>,
+        search: fn(&mut Setup<'a>, usize, bool, &T) -> Result<(), BenchError>,
+    ) -> Result<(), BenchError> {
+        let loaded = self.loaded.take();
+        let result = match loaded
+            .as_deref()
+            .and_then(|i| i.as_any().downcast_ref::<T>())
+        {
+            Some(index) => search(self, threads, with_io, index),
+            None => build(self, threads).and_then(|index| {
+                if with_io {
+                    self.save(&index)?;
+                }
+                search(self, threads, with_io, &index)
+            }),
+        };
+        self.loaded = loaded;
+        result
     }
 
     /// Writes `index` to `--save-index`, if given.

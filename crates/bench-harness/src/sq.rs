@@ -5,7 +5,7 @@
 use ferrofaiss_index::{Index, ScalarQuantizerIndex};
 use serde_json::json;
 
-use crate::harness::{recall_at, single_bench};
+use crate::measure::single_and_batch;
 use crate::setup::{BenchError, Setup};
 use crate::timing::time_reps;
 
@@ -15,21 +15,7 @@ pub(crate) fn sq_sections(
     threads: usize,
     with_io: bool,
 ) -> Result<(), BenchError> {
-    let loaded = s.loaded.take();
-    let result = match loaded
-        .as_deref()
-        .and_then(|i| i.as_any().downcast_ref::<ScalarQuantizerIndex>())
-    {
-        Some(index) => sq_search_sections(s, threads, with_io, index),
-        None => sq_build_sections(s, threads).and_then(|index| {
-            if with_io {
-                s.save(&index)?;
-            }
-            sq_search_sections(s, threads, with_io, &index)
-        }),
-    };
-    s.loaded = loaded;
-    result
+    s.loaded_or_built(threads, with_io, sq_build_sections, sq_search_sections)
 }
 
 /// `sq_train` and `sq_add`: the index built from the base vectors.
@@ -87,39 +73,9 @@ fn sq_search_sections(
     with_io: bool,
     index: &ScalarQuantizerIndex,
 ) -> Result<(), BenchError> {
-    let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
     let name = s.impl_name(index);
     let code_bytes = index.codes().len() as f64;
-    let (mut m, t) = single_bench(s, index, None)?;
-    m["GBps_scanned"] =
-        json!(code_bytes / (m["latency_ms_median"].as_f64().unwrap_or(1.0) * 1e-3) / 1e9);
-    s.record(
-        "sq_single",
-        &name,
-        threads,
-        json!({"k": k, "N": n, "d": d}),
-        m,
-        &t,
-    );
-    let (t, r) = time_reps(
-        s.args.reps,
-        1,
-        || Ok::<(), BenchError>(()),
-        |_| Ok(index.search(&s.queries.data, k, None)?),
-    )?;
-    let med = t.median();
-    let mut m = json!({"qps": nq as f64 / med, "ms_per_batch": med * 1e3});
-    if let Some(rec) = recall_at(&r.labels, k, s.gt.as_ref(), nq) {
-        m[s.recall_key()] = json!(rec);
-    }
-    s.record(
-        "sq_batch",
-        &name,
-        threads,
-        json!({"k": k, "nq": nq, "N": n, "d": d}),
-        m,
-        &t,
-    );
+    single_and_batch(s, index, (&name, threads), "sq", code_bytes, None)?;
     if with_io {
         crate::io::io_sections(s, threads, index)?;
     }

@@ -4,9 +4,10 @@
 use std::sync::OnceLock;
 
 use flatl2_kernel::KnnPath;
-use rayon::prelude::*;
 
 use crate::exhaustive::distances_to_rows;
+use crate::index_trait::same_kind;
+use crate::rows::{range_over_rows, remove_rows};
 use crate::selected::knn_selected;
 use crate::validate::{
     check_k, check_radius, checked_vectors, copy_vector, has_nan, nan_error, vector_count,
@@ -173,48 +174,23 @@ impl Index for FlatIndex {
     ) -> Result<RangeSearchResult, IndexError> {
         check_radius(radius)?;
         checked_vectors(queries, self.d)?;
-        let per_query = queries
-            .par_chunks(self.d)
-            .map(|q| {
-                let mut dist = vec![0.0f32; self.ntotal()];
-                distances_to_rows(self.metric, q, &self.data, &mut dist)?;
-                let mut ds = Vec::new();
-                let mut ls = Vec::new();
-                for (i, &dv) in dist.iter().enumerate() {
-                    if self.metric.within_radius(dv, radius) {
-                        ds.push(dv);
-                        ls.push(i as i64);
-                    }
-                }
-                Ok((ds, ls))
-            })
-            .collect::<Result<Vec<_>, IndexError>>()?;
-        let result = RangeSearchResult::from_per_query(per_query);
-        Ok(match params.and_then(|p| p.selector) {
-            Some(selector) => result.retain_selected(selector),
-            None => result,
-        })
+        range_over_rows(
+            self.metric,
+            queries,
+            self.d,
+            self.ntotal(),
+            radius,
+            params.and_then(|p| p.selector),
+            |q, dist| distances_to_rows(self.metric, q, &self.data, dist),
+        )
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
-        let m = sel.matcher();
-        let d = self.d;
-        let n = self.ntotal();
-        let mut kept = 0usize;
-        for i in 0..n {
-            if m.contains(i as i64) {
-                continue;
-            }
-            if kept != i {
-                self.data.copy_within(i * d..(i + 1) * d, kept * d);
-            }
-            kept += 1;
-        }
-        self.data.truncate(kept * d);
-        if kept != n {
+        let removed = remove_rows(&mut self.data, self.d, sel);
+        if removed > 0 {
             self.changed();
         }
-        Ok(n - kept)
+        Ok(removed)
     }
 
     fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
@@ -231,13 +207,7 @@ impl Index for FlatIndex {
     }
 
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let other_name = other.type_name();
-        let Some(o) = other.as_any_mut().downcast_mut::<FlatIndex>() else {
-            return Err(IndexError::IncompatibleMerge(format!(
-                "{} cannot merge from {other_name}",
-                self.type_name()
-            )));
-        };
+        let o = same_kind::<FlatIndex>(self.type_name(), other)?;
         if o.d != self.d || o.metric != self.metric {
             return Err(IndexError::IncompatibleMerge(format!(
                 "dimension/metric {}/{:?} vs {}/{:?}",

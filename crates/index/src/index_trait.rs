@@ -47,6 +47,18 @@ fn unsupported<I: Index + ?Sized>(index: &I, verb: &str) -> IndexError {
     IndexError::Unsupported(format!("{verb} on {}", index.type_name()))
 }
 
+/// `other` as the concrete index type `T` of a merge into an index named `into`, or
+/// [`IndexError::IncompatibleMerge`] naming both.
+pub(crate) fn same_kind<'a, T: Index + 'static>(
+    into: &str,
+    other: &'a mut dyn Index,
+) -> Result<&'a mut T, IndexError> {
+    let other_name = other.type_name();
+    other.as_any_mut().downcast_mut::<T>().ok_or_else(|| {
+        IndexError::IncompatibleMerge(format!("{into} cannot merge from {other_name}"))
+    })
+}
+
 /// A vector index with Faiss's interface.
 ///
 /// Vectors are passed as row-major `&[f32]` slices whose length is a multiple of

@@ -45,6 +45,7 @@ mod ivf;
 mod kmeans;
 mod results;
 mod rng;
+mod rows;
 mod selected;
 mod selector;
 mod sq;

@@ -13,6 +13,7 @@ pub use codec::{FlatCodec, ListCodec, SqCodec};
 pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::InvertedList;
 
+use crate::index_trait::same_kind;
 use crate::kmeans::{kmeans, ClusteringParameters};
 use crate::rng::rand_perm_prefix;
 use crate::sq::{QuantizerType, ScalarQuantizer};
@@ -752,13 +753,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
 
     /// Faiss's default `merge_from(other)` (`add_id = 0`: ids are kept as they are).
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let other_name = other.type_name();
-        let name = self.type_name();
-        let Some(o) = other.as_any_mut().downcast_mut::<IvfIndex<C>>() else {
-            return Err(IndexError::IncompatibleMerge(format!(
-                "{name} cannot merge from {other_name}"
-            )));
-        };
+        let o = same_kind::<IvfIndex<C>>(self.type_name(), other)?;
         self.merge_from_with_offset(o, 0)
     }
 

@@ -6,11 +6,11 @@
 mod quantizer;
 pub(crate) mod scan;
 
-use rayon::prelude::*;
-
 pub use quantizer::QuantizerType;
 pub(crate) use quantizer::ScalarQuantizer;
 
+use crate::index_trait::same_kind;
+use crate::rows::{range_over_rows, remove_rows};
 use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
 use crate::{
     IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams, SearchResult,
@@ -236,48 +236,19 @@ impl Index for ScalarQuantizerIndex {
     ) -> Result<RangeSearchResult, IndexError> {
         check_radius(radius)?;
         checked_vectors(queries, self.sq.d)?;
-        let n = self.ntotal();
-        let per_query = queries
-            .par_chunks(self.sq.d)
-            .map(|q| {
-                let mut dist = vec![0.0f32; n];
-                if n > 0 {
-                    self.sq.distances(self.metric, q, &self.codes, &mut dist)?;
-                }
-                let mut ds = Vec::new();
-                let mut ls = Vec::new();
-                for (i, &dv) in dist.iter().enumerate() {
-                    if self.metric.within_radius(dv, radius) {
-                        ds.push(dv);
-                        ls.push(i as i64);
-                    }
-                }
-                Ok((ds, ls))
-            })
-            .collect::<Result<Vec<_>, IndexError>>()?;
-        let result = RangeSearchResult::from_per_query(per_query);
-        Ok(match params.and_then(|p| p.selector) {
-            Some(selector) => result.retain_selected(selector),
-            None => result,
-        })
+        range_over_rows(
+            self.metric,
+            queries,
+            self.sq.d,
+            self.ntotal(),
+            radius,
+            params.and_then(|p| p.selector),
+            |q, dist| self.sq.distances(self.metric, q, &self.codes, dist),
+        )
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
-        let m = sel.matcher();
-        let cs = self.sq.code_size();
-        let n = self.ntotal();
-        let mut kept = 0usize;
-        for i in 0..n {
-            if m.contains(i as i64) {
-                continue;
-            }
-            if kept != i {
-                self.codes.copy_within(i * cs..(i + 1) * cs, kept * cs);
-            }
-            kept += 1;
-        }
-        self.codes.truncate(kept * cs);
-        Ok(n - kept)
+        Ok(remove_rows(&mut self.codes, self.sq.code_size(), sel))
     }
 
     /// The decoded vector (what search compares with), not the vector added.
@@ -302,13 +273,7 @@ impl Index for ScalarQuantizerIndex {
     }
 
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let other_name = other.type_name();
-        let Some(o) = other.as_any_mut().downcast_mut::<ScalarQuantizerIndex>() else {
-            return Err(IndexError::IncompatibleMerge(format!(
-                "{} cannot merge from {other_name}",
-                self.type_name()
-            )));
-        };
+        let o = same_kind::<ScalarQuantizerIndex>(self.type_name(), other)?;
         if o.metric != self.metric || o.sq != self.sq {
             return Err(IndexError::IncompatibleMerge(
                 "scalar quantizers differ (dimension, metric, type or trained ranges)".into(),

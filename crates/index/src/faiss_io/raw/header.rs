@@ -109,3 +109,18 @@ impl IndexHeader {
         Ok(())
     }
 }
+
+/// The L2 or inner-product metric of header `h` of an index tagged `fourcc`, whose
+/// type supports only those; any other valid metric is
+/// [`FaissIoError::UnsupportedMetric`].
+pub(crate) fn l2_or_ip(h: &IndexHeader, fourcc: &str) -> Result<MetricType, FaissIoError> {
+    match h.metric_type {
+        METRIC_L2 => Ok(MetricType::L2),
+        METRIC_INNER_PRODUCT => Ok(MetricType::InnerProduct),
+        other => Err(FaissIoError::UnsupportedMetric {
+            fourcc: fourcc.to_string(),
+            metric_type: other,
+            name: metric_name(other).unwrap_or("unknown"),
+        }),
+    }
+}

@@ -5,7 +5,7 @@ use std::io::Write;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
-use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
+use super::header::{l2_or_ip, IndexHeader};
 use super::types::{RawDirectMap, RawFlat, RawIndex, RawIvfFlat, ReadAny};
 use super::{direct_map, flat, inverted_lists};
 use crate::MetricType;
@@ -38,17 +38,7 @@ pub(super) fn read_head(
 ) -> Result<IvfHead, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
-    let metric = match h.metric_type {
-        METRIC_L2 => MetricType::L2,
-        METRIC_INNER_PRODUCT => MetricType::InnerProduct,
-        other => {
-            return Err(FaissIoError::UnsupportedMetric {
-                fourcc: fourcc.to_string(),
-                metric_type: other,
-                name: metric_name(other).unwrap_or("unknown"),
-            })
-        }
-    };
+    let metric = l2_or_ip(&h, fourcc)?;
     let nlist_at = r.offset();
     let nlist = r.usize("nlist")?;
     let nprobe = r.usize("nprobe")?;

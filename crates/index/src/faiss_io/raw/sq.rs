@@ -7,25 +7,15 @@ use std::io::Write;
 use super::super::byte_reader::ByteReader;
 use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
-use super::header::{metric_name, IndexHeader, METRIC_INNER_PRODUCT, METRIC_L2};
+use super::header::{l2_or_ip, IndexHeader};
 use super::types::{RawSq, RawSqBlock};
-use crate::{MetricType, QuantizerType};
+use crate::QuantizerType;
 
 /// Reads the body of an `IxSQ` index whose tag has been consumed.
 pub(super) fn read(r: &mut ByteReader<'_>) -> Result<RawSq<'static>, FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
-    let metric = match h.metric_type {
-        METRIC_L2 => MetricType::L2,
-        METRIC_INNER_PRODUCT => MetricType::InnerProduct,
-        other => {
-            return Err(FaissIoError::UnsupportedMetric {
-                fourcc: "IxSQ".to_string(),
-                metric_type: other,
-                name: metric_name(other).unwrap_or("unknown"),
-            })
-        }
-    };
+    let metric = l2_or_ip(&h, "IxSQ")?;
     if h.d == 0 {
         return Err(FaissIoError::bad(
             "d",
