@@ -34,12 +34,16 @@ fn direct_map_from_raw(map: RawDirectMap<'_>) -> Result<DirectMap, FaissIoError>
     })
 }
 
-fn ivf_sq_from_raw(v: RawIvfSq<'_>) -> Result<IvfSqIndex, FaissIoError> {
-    let lists = v
-        .lists
+/// The decoded lists as the index's lists (moved, not copied).
+fn lists_from_raw<T: Copy>(lists: Vec<RawList<'_, T>>) -> Vec<InvertedList<T>> {
+    lists
         .into_iter()
         .map(|l| InvertedList::new(l.ids.into_owned(), l.codes.into_owned()))
-        .collect();
+        .collect()
+}
+
+fn ivf_sq_from_raw(v: RawIvfSq<'_>) -> Result<IvfSqIndex, FaissIoError> {
+    let lists = lists_from_raw(v.lists);
     Ok(IvfSqIndex::from_parts(IvfSqParts {
         metric: v.metric,
         quantizer: flat_from_raw(v.quantizer)?,
@@ -77,11 +81,7 @@ fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
 
 fn ivf_from_raw(v: RawIvfFlat<'_>) -> Result<IvfFlatIndex, FaissIoError> {
     let direct_map = direct_map_from_raw(v.direct_map)?;
-    let lists = v
-        .lists
-        .into_iter()
-        .map(|l| InvertedList::new(l.ids.into_owned(), l.codes.into_owned()))
-        .collect();
+    let lists = lists_from_raw(v.lists);
     Ok(IvfFlatIndex::from_parts(IvfFlatParts {
         metric: v.metric,
         quantizer: flat_from_raw(v.quantizer)?,
