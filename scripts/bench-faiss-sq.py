@@ -8,6 +8,10 @@ line. One-query latency is the median over the first QUERIES queries.
     python scripts/bench-faiss-sq.py BASE.fvecs QUERY.fvecs GT.ivecs FACTORY \
         [THREADS] [QUERIES] [NPROBE,...]
 
+FACTORY may instead name a saved index file (`*.faiss`, e.g. one `ferrofaiss bench
+--save-index` wrote): it is read with faiss.read_index and only searched, so the two
+libraries can be timed alternately on the very same index.
+
 Needs faiss-cpu and numpy (the venv of scripts/langchain-venv.sh has both).
 """
 import json
@@ -63,15 +67,21 @@ def single(index, params=None):
             "recall@10": recall(np.array(labels))}
 
 
-index = faiss.index_factory(d, factory)
-is_ivf = factory.startswith("IVF")
+loaded = factory.endswith(".faiss")
+if loaded:
+    index = faiss.read_index(factory)
+    is_ivf = isinstance(faiss.try_extract_index_ivf(index), faiss.IndexIVF)
+else:
+    index = faiss.index_factory(d, factory)
+    is_ivf = factory.startswith("IVF")
 prefix = "ivf" if is_ivf else "sq"
-t0 = time.perf_counter()
-index.train(xb)
-emit(f"{prefix}_train", {}, {"train_s": time.perf_counter() - t0})
-t0 = time.perf_counter()
-index.add(xb)
-emit(f"{prefix}_add", {}, {"add_s": time.perf_counter() - t0})
+if not loaded:
+    t0 = time.perf_counter()
+    index.train(xb)
+    emit(f"{prefix}_train", {}, {"train_s": time.perf_counter() - t0})
+    t0 = time.perf_counter()
+    index.add(xb)
+    emit(f"{prefix}_add", {}, {"add_s": time.perf_counter() - t0})
 if not is_ivf:
     emit("sq_single", {"k": k}, single(index))
     t0 = time.perf_counter()
