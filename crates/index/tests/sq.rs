@@ -550,3 +550,65 @@ fn ivf_sq_verbs_and_errors() {
     ));
     assert_eq!(a.type_name(), "IndexIVFScalarQuantizer");
 }
+
+#[test]
+fn reconstruct_is_faiss_reconstruct_to_the_bit() {
+    let e = expected();
+    for (name, _, _) in CASES {
+        let index = read_index_from_bytes(&fixture(&format!("{name}.faiss"))).unwrap();
+        let want = &e["cases"][name]["reconstruct_0_3"];
+        for id in 0..3 {
+            let got = index.reconstruct(id).unwrap();
+            let want: Vec<f32> = want[id as usize]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+                .collect();
+            assert_eq!(got, want, "{name} vector {id}");
+        }
+    }
+}
+
+#[test]
+fn parts_and_dimensions_that_would_break_later_are_refused() {
+    use ferrofaiss_index::{DirectMap, FlatIndex, InvertedList, IvfSqParts};
+    // A direct map pointing where the lists hold nothing (removal would underflow).
+    let quantizer = FlatIndex::from_vectors(2, MetricType::L2, vec![0.0; 4]).unwrap();
+    let parts = IvfSqParts {
+        metric: MetricType::L2,
+        quantizer,
+        qtype: QuantizerType::Fp16,
+        rangestat: 0,
+        rangestat_arg: 0.0,
+        trained: Vec::new(),
+        by_residual: true,
+        lists: vec![InvertedList::<u8>::default(); 2],
+        direct_map: DirectMap::from_hashtable(vec![(7, 3)]).unwrap(),
+        nprobe: 1,
+        is_trained: true,
+    };
+    assert!(matches!(
+        IvfSqIndex::from_parts(parts),
+        Err(IndexError::InvalidParts(_))
+    ));
+    // Dimensions past what a Faiss file may hold (2^20), or whose ranges overflow.
+    for d in [(1usize << 20) + 1, usize::MAX / 2 + 1] {
+        assert!(matches!(
+            ScalarQuantizerIndex::new(d, QuantizerType::Sq8, MetricType::L2),
+            Err(IndexError::InvalidParameter(_))
+        ));
+        assert!(matches!(
+            IvfSqIndex::new(d, 4, QuantizerType::Sq8, MetricType::L2),
+            Err(IndexError::InvalidParameter(_))
+        ));
+    }
+    // Centroids given by hand survive a file round trip before the codes are trained.
+    let mut ivf = IvfSqIndex::new(2, 2, QuantizerType::Sq8, MetricType::L2).unwrap();
+    ivf.train_with_centroids(&[0.0, 0.0, 1.0, 1.0]).unwrap();
+    assert!(!ivf.is_trained() && ivf.is_quantizer_trained());
+    let back = read_index_from_bytes(&write_index_to_vec(&ivf).unwrap()).unwrap();
+    let back = back.as_any().downcast_ref::<IvfSqIndex>().unwrap();
+    assert!(back.is_quantizer_trained());
+    assert_eq!(back.centroids(), ivf.centroids());
+}

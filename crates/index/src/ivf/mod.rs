@@ -16,12 +16,42 @@ pub use lists::InvertedList;
 use crate::index_trait::same_kind;
 use crate::kmeans::{kmeans, ClusteringParameters};
 use crate::rng::rand_perm_prefix;
-use crate::sq::{QuantizerType, ScalarQuantizer};
+use crate::sq::{check_sq_dimension, QuantizerType, ScalarQuantizer};
 use crate::validate::{check_ids, check_k, check_radius, checked_vectors};
 use crate::{
     FlatIndex, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
     SearchResult,
 };
+
+/// Every entry of `map` names a slot of `lists` that holds the id it is filed under
+/// (as a Faiss file's direct map is checked when read), so removal and
+/// reconstruction through it stay in bounds.
+fn check_direct_map<T: Copy>(map: &DirectMap, lists: &[InvertedList<T>]) -> Result<(), IndexError> {
+    let holds = |id: i64, lo: i64| {
+        let (list_no, offset) = ((lo >> 32) as usize, (lo & 0xffff_ffff) as usize);
+        lo >= 0 && lists.get(list_no).and_then(|l| l.ids.get(offset)) == Some(&id)
+    };
+    let bad = match map.kind() {
+        DirectMapType::NoMap => None,
+        DirectMapType::Array => map
+            .array()
+            .iter()
+            .enumerate()
+            .find(|&(id, &lo)| !holds(id as i64, lo))
+            .map(|(id, _)| id as i64),
+        DirectMapType::Hashtable => map
+            .hashtable_entries()
+            .iter()
+            .find(|&&(id, lo)| !holds(id, lo))
+            .map(|&(id, _)| id),
+    };
+    match bad {
+        Some(id) => Err(IndexError::InvalidParts(format!(
+            "the direct map files id {id} where the lists do not hold it"
+        ))),
+        None => Ok(()),
+    }
+}
 
 /// Faiss's default `nprobe`.
 pub const DEFAULT_NPROBE: usize = 1;
@@ -145,14 +175,7 @@ impl IvfSqIndex {
         qtype: QuantizerType,
         metric: MetricType,
     ) -> Result<IvfSqIndex, IndexError> {
-        if d == 0 {
-            return Err(IndexError::ZeroDimension);
-        }
-        if qtype.code_size(d).is_none() {
-            return Err(IndexError::InvalidParameter(format!(
-                "dimension {d} is too large"
-            )));
-        }
+        check_sq_dimension(d)?;
         IvfIndex::empty(d, nlist, metric, SqCodec::new(qtype, d))
     }
 
@@ -280,6 +303,10 @@ impl<C: ListCodec> IvfIndex<C> {
                 direct_map.array().len()
             )));
         }
+        check_direct_map(&direct_map, &lists)?;
+        // A file's `is_trained` is the whole index's (Faiss sets it once the codec is
+        // trained too); a quantizer holding its `nlist` centroids is trained either way.
+        let quantizer_trained = is_trained || quantizer.ntotal() == nlist;
         Ok(IvfIndex {
             d,
             metric,
@@ -287,7 +314,7 @@ impl<C: ListCodec> IvfIndex<C> {
             lists,
             direct_map,
             nprobe,
-            is_trained,
+            is_trained: quantizer_trained,
             ntotal,
             cp: ClusteringParameters::for_ivf(metric),
             codec,

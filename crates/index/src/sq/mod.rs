@@ -9,6 +9,21 @@ pub(crate) mod scan;
 pub use quantizer::QuantizerType;
 pub(crate) use quantizer::ScalarQuantizer;
 
+/// A scalar quantizer's dimension must be positive and at most
+/// [`quantizer::MAX_SQ_DIMENSION`] (what Faiss's reader accepts).
+pub(crate) fn check_sq_dimension(d: usize) -> Result<(), IndexError> {
+    if d == 0 {
+        return Err(IndexError::ZeroDimension);
+    }
+    if d > quantizer::MAX_SQ_DIMENSION {
+        return Err(IndexError::InvalidParameter(format!(
+            "dimension {d} is more than the {} a scalar quantizer may have",
+            quantizer::MAX_SQ_DIMENSION
+        )));
+    }
+    Ok(())
+}
+
 use crate::index_trait::same_kind;
 use crate::rows::{range_over_rows, remove_rows};
 use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
@@ -57,14 +72,7 @@ impl ScalarQuantizerIndex {
         qtype: QuantizerType,
         metric: MetricType,
     ) -> Result<ScalarQuantizerIndex, IndexError> {
-        if d == 0 {
-            return Err(IndexError::ZeroDimension);
-        }
-        if qtype.code_size(d).is_none() {
-            return Err(IndexError::InvalidParameter(format!(
-                "dimension {d} is too large"
-            )));
-        }
+        check_sq_dimension(d)?;
         Ok(ScalarQuantizerIndex {
             metric,
             sq: ScalarQuantizer::new(qtype, d),

@@ -61,6 +61,10 @@ impl QuantizerType {
     }
 }
 
+/// The largest dimension of a scalar quantizer: Faiss's file reader's limit (`d` in
+/// `[0, 2^20]`), so that every index can be written and read back.
+pub(crate) const MAX_SQ_DIMENSION: usize = 1 << 20;
+
 /// Faiss's `RangeStat` `RS_minmax` (the default): the range of a coordinate is the
 /// minimum and maximum of the training data.
 pub(crate) const RANGESTAT_MINMAX: i32 = 0;
@@ -138,8 +142,9 @@ impl ScalarQuantizer {
         self.scale.clear();
         if self.qtype == QuantizerType::Sq8 && self.is_trained() {
             let (vmin, vdiff) = self.trained.split_at(self.d);
-            // Faiss decodes `vmin + (c + 0.5) / 255 * vdiff`; the same value as one fused
-            // multiply-add from the code.
+            // Faiss decodes `vmin + (c + 0.5) / 255 * vdiff`; the kernels fold that into
+            // one fused multiply-add from the code (`offset + c * scale`), which may
+            // differ from it in the last bit.
             self.scale = vdiff.iter().map(|&v| v / 255.0).collect();
             self.offset = vmin
                 .iter()
@@ -218,14 +223,14 @@ impl ScalarQuantizer {
         }
     }
 
-    /// Decodes one vector's code into `out` (`d` values).
+    /// Decodes one vector's code into `out` (`d` values), as Faiss's `reconstruct`.
     pub(crate) fn decode_into(&self, code: &[u8], out: &mut [f32]) {
         match self.qtype {
             QuantizerType::Sq8 => {
-                for (((o, &c), &off), &s) in
-                    out.iter_mut().zip(code).zip(&self.offset).zip(&self.scale)
-                {
-                    *o = f32::from(c).mul_add(s, off);
+                // Faiss's `decode_component` and `reconstruct`, to the bit.
+                let (vmin, vdiff) = self.trained.split_at(self.d);
+                for (((o, &c), &lo), &diff) in out.iter_mut().zip(code).zip(vmin).zip(vdiff) {
+                    *o = lo + ((f32::from(c) + 0.5) / 255.0) * diff;
                 }
             }
             QuantizerType::Fp16 => {

@@ -112,7 +112,8 @@ fn check_quantizer(
     let ok = if h.is_trained {
         centroids == nlist
     } else {
-        (centroids == nlist || centroids == 0) && nlist <= MAX_UNTRAINED_NLIST && h.ntotal == 0
+        // Stored centroids bound nlist by the file's size; without them it is capped.
+        (centroids == nlist || (centroids == 0 && nlist <= MAX_UNTRAINED_NLIST)) && h.ntotal == 0
     };
     if !ok || nlist == 0 {
         return Err(FaissIoError::bad(
