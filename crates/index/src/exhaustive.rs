@@ -94,11 +94,28 @@ pub(crate) fn knn(
             Ok((start, pd, pl))
         })
         .collect::<Result<_, IndexError>>()?;
+    merge_row_parts(metric, k, &partials, &mut dist, &mut labels);
+    Ok((dist, labels))
+}
+
+/// Merges the top-k lists that scans of disjoint row ranges found, into `dist` /
+/// `labels` (`k` slots per query): each part is `(first_label, dists, labels)` with `k`
+/// slots per query and labels counted from its `first_label`. Candidates reach each
+/// query's heap in ascending label order, so the result is one sequential scan's, ties
+/// included.
+pub(crate) fn merge_row_parts(
+    metric: MetricType,
+    k: usize,
+    partials: &[(usize, Vec<f32>, Vec<i64>)],
+    dist: &mut [f32],
+    labels: &mut [i64],
+) {
+    let nq = dist.len().checked_div(k).unwrap_or(0);
     let mut heap = TopK::new(metric, k);
-    let mut cand: Vec<(i64, f32)> = Vec::with_capacity(parts * k);
+    let mut cand: Vec<(i64, f32)> = Vec::with_capacity(partials.len() * k);
     for q in 0..nq {
         cand.clear();
-        for (start, pd, pl) in &partials {
+        for (start, pd, pl) in partials {
             for j in q * k..(q + 1) * k {
                 if pl[j] >= 0 {
                     cand.push((pl[j] + *start as i64, pd[j]));
@@ -111,7 +128,6 @@ pub(crate) fn knn(
             &mut labels[q * k..(q + 1) * k],
         );
     }
-    Ok((dist, labels))
 }
 
 /// Pushes candidates into `heap` in ascending label order, which gives the same result

@@ -9,7 +9,7 @@ use std::ops::Range;
 use flatl2_kernel::{MetricType, TopK};
 use rayon::prelude::*;
 
-use crate::exhaustive::push_in_label_order;
+use crate::exhaustive::merge_row_parts;
 use crate::{IdMatcher, IndexError};
 
 /// Rows per block: 256 codes of a 1536-d 8-bit vector are 384 KiB, of 128-d 32 KiB.
@@ -71,33 +71,26 @@ pub(crate) fn knn_codes(
     // Few queries, many rows: split the rows, then merge per query.
     let parts = threads.min(n / MIN_ROWS_PER_SPLIT).max(1);
     let per_part = n.div_ceil(parts);
-    let partials: Vec<Vec<TopK>> = (0..parts)
+    let metric = rows.metric;
+    let partials: Vec<(usize, Vec<f32>, Vec<i64>)> = (0..parts)
         .into_par_iter()
         .map(|p| {
-            scan_range(
-                rows,
-                queries,
-                p * per_part..((p + 1) * per_part).min(n),
-                k,
-                selected,
-            )
+            let range = p * per_part..((p + 1) * per_part).min(n);
+            let heaps = scan_range(rows, queries, range, k, selected)?;
+            // Labels are already row positions: the part's first label is 0.
+            let mut pd = vec![metric.worst(); nq * k];
+            let mut pl = vec![-1i64; nq * k];
+            for ((mut heap, dq), lq) in heaps
+                .into_iter()
+                .zip(pd.chunks_mut(k))
+                .zip(pl.chunks_mut(k))
+            {
+                heap.drain_sorted_into(dq, lq);
+            }
+            Ok((0, pd, pl))
         })
-        .collect::<Result<_, _>>()?;
-    let mut heap = TopK::new(rows.metric, k);
-    let mut cand: Vec<(i64, f32)> = Vec::with_capacity(parts * k);
-    for q in 0..nq {
-        cand.clear();
-        for part in &partials {
-            let (pd, pl) = part[q].clone().into_sorted();
-            cand.extend(pl.into_iter().zip(pd).filter(|c| c.0 >= 0));
-        }
-        heap.reset();
-        push_in_label_order(&mut heap, &mut cand);
-        heap.drain_sorted_into(
-            &mut dist[q * k..(q + 1) * k],
-            &mut labels[q * k..(q + 1) * k],
-        );
-    }
+        .collect::<Result<_, IndexError>>()?;
+    merge_row_parts(metric, k, &partials, &mut dist, &mut labels);
     Ok((dist, labels))
 }
 
