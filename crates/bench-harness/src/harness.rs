@@ -6,6 +6,8 @@
 //! (and `IVF{nlist},SQ8` / `IVF{nlist},SQfp16`) gives `ivf_train`, `ivf_add`, and per
 //! nprobe `ivf_search` and `ivf_single`; `SQ8` /
 //! `SQfp16` give `sq_train`, `sq_add`, `sq_single`, `sq_batch` (see [`crate::sq`]);
+//! `HNSW{M}` gives `hnsw_build`, and per `--ef-search` `hnsw_search` and `hnsw_single`
+//! (see [`crate::hnsw`]);
 //! `--clients` gives `async_clients` instead (see [`crate::clients`]). Every
 //! timing is the median of `--reps` repetitions, each run inside a rayon pool of the
 //! requested thread count, with the CPU time other processes used meanwhile.
@@ -14,8 +16,8 @@ use crate::measure::{recall_at, single_and_batch, single_bench};
 use crate::setup::{load, Setup};
 use crate::timing::time_reps;
 use ferrofaiss_index::{
-    Index, IvfFlatIndex, IvfIndex, IvfSqIndex, ListCodec, ScalarQuantizerIndex, SearchParams,
-    SUPPORTED_FACTORY_STRINGS,
+    HnswFlatIndex, Index, IvfFlatIndex, IvfIndex, IvfSqIndex, ListCodec, ScalarQuantizerIndex,
+    SearchParams, SUPPORTED_FACTORY_STRINGS,
 };
 use serde_json::json;
 
@@ -218,6 +220,7 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
     let is_ivf = probe.as_any().is::<IvfFlatIndex>();
     let is_ivf_sq = probe.as_any().is::<IvfSqIndex>();
     let is_sq = probe.as_any().is::<ScalarQuantizerIndex>();
+    let is_hnsw = probe.as_any().is::<HnswFlatIndex>();
     if args.load_index.is_some() {
         s.loaded = Some(probe);
     }
@@ -254,6 +257,8 @@ pub fn run(args: &BenchArgs) -> Result<(), BenchError> {
                 ivf_sections::<ferrofaiss_index::SqCodec>(&mut s, t, i == 0)
             } else if is_sq {
                 crate::sq::sq_sections(&mut s, t, i == 0)
+            } else if is_hnsw {
+                crate::hnsw::hnsw_sections(&mut s, t, i == 0)
             } else {
                 flat_sections(&mut s, t, i == 0)
             }

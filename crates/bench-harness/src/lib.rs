@@ -7,6 +7,7 @@
 
 mod clients;
 pub mod harness;
+mod hnsw;
 mod io;
 mod measure;
 mod setup;

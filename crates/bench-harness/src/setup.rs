@@ -37,6 +37,9 @@ pub struct BenchArgs {
     /// Lists probed per query (IVF only), comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 4, 16, 64])]
     pub nprobe: Vec<usize>,
+    /// Candidates kept while searching an HNSW graph (`HNSW{M}` only), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![16usize, 64, 256])]
+    pub ef_search: Vec<usize>,
     /// Neighbours per query.
     #[arg(short = 'k', long = "k", default_value_t = 10)]
     pub k: usize,
@@ -274,6 +277,11 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
     if args.nprobe.contains(&0) {
         return Err(BenchError::BadInput(
             "--nprobe values must be positive".into(),
+        ));
+    }
+    if args.ef_search.contains(&0) {
+        return Err(BenchError::BadInput(
+            "--ef-search values must be positive".into(),
         ));
     }
     if args.threads.contains(&0) {

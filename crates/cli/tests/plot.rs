@@ -886,3 +886,67 @@ fn extreme_values_and_the_smallest_picture_still_draw_readable_axes() {
     small("320").fails_with("no room for the chart and a legend of 2 curves");
     plot(&[path_str(&one), "--out", path_str(&png), "--height", "100"]).fails_with("--height");
 }
+
+#[test]
+fn hnsw_benchmarks_record_build_and_one_search_per_ef() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let saved = dir.join("hnsw.faiss");
+    let doc: Value = serde_json::from_str(&bench_json_args(
+        dir,
+        "HNSW16",
+        &[
+            "--ef-search",
+            "8,64",
+            "--save-index",
+            saved.to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    let records = doc["records"].as_array().unwrap();
+    let sections: Vec<&str> = records
+        .iter()
+        .map(|r| r["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sections,
+        [
+            "hnsw_build",
+            "hnsw_search",
+            "hnsw_single",
+            "hnsw_search",
+            "hnsw_single",
+            "io_write",
+            "io_read"
+        ]
+    );
+    for r in records {
+        assert_eq!(r["params"]["index"], "HNSW16", "{r}");
+    }
+    assert!(records[0]["metrics"]["build_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(records[1]["params"]["efSearch"], 8);
+    assert_eq!(records[3]["params"]["efSearch"], 64);
+    assert!(records[2]["metrics"]["latency_ms_median"].as_f64().unwrap() > 0.0);
+    // A wider search finds at least as many true neighbours, nearly all at ef 64.
+    let (r8, r64) = (
+        records[1]["metrics"]["recall@10"].as_f64().unwrap(),
+        records[3]["metrics"]["recall@10"].as_f64().unwrap(),
+    );
+    assert!(r64 >= r8 && r64 > 0.95, "{r8} {r64}");
+    // The saved graph is a Faiss HNSW file.
+    assert_eq!(&fs::read(&saved).unwrap()[..4], b"IHNf");
+    // A zero ef is bad input: one line, exit 2.
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    ff([
+        "bench",
+        "--ef-search",
+        "0",
+        "--index",
+        "HNSW16",
+        "--base",
+        &p("base.fvecs"),
+        "--queries",
+        &p("query.fvecs"),
+    ])
+    .fails_with("--ef-search");
+}

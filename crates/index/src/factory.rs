@@ -1,15 +1,19 @@
 //! Faiss-style factory strings: `Flat`, `IVF{n},Flat`, `SQ8`, `SQfp16`, `IVF{n},SQ8`,
-//! `IVF{n},SQfp16`, and `IDMap,` / `IDMap2,` before `Flat` or a scalar quantizer.
+//! `IVF{n},SQfp16`, `HNSW{M}` (`HNSW{M},Flat`), and `IDMap,` / `IDMap2,` before `Flat`,
+//! a scalar quantizer or an HNSW index.
 
 use crate::{
-    id_map_view, FlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex, IvfSqIndex, MetricType,
-    QuantizerType, ScalarQuantizerIndex,
+    id_map_view, FlatIndex, HnswFlatIndex, IdMap, IdMap2, Index, IndexError, IvfFlatIndex,
+    IvfSqIndex, MetricType, QuantizerType, ScalarQuantizerIndex,
 };
 
 /// The factory strings [`index_factory`] understands.
 pub const SUPPORTED_FACTORY_STRINGS: &str = "Flat, IVF{nlist},Flat, SQ8, SQfp16, \
-     IVF{nlist},SQ8, IVF{nlist},SQfp16, IDMap,Flat, IDMap2,Flat, IDMap,SQ8, IDMap,SQfp16, \
-     IDMap2,SQ8, IDMap2,SQfp16";
+     IVF{nlist},SQ8, IVF{nlist},SQfp16, HNSW{M}, HNSW{M},Flat, IDMap,Flat, IDMap2,Flat, \
+     IDMap,SQ8, IDMap,SQfp16, IDMap2,SQ8, IDMap2,SQfp16, IDMap,HNSW{M}, IDMap2,HNSW{M}";
+
+/// Faiss's `M` when a factory string says `HNSW` without one.
+const DEFAULT_HNSW_M: usize = 32;
 
 /// Builds an empty index from a Faiss factory string (surrounding spaces ignored,
 /// otherwise case-sensitive as in Faiss).
@@ -26,6 +30,17 @@ pub fn index_factory(
         supported: SUPPORTED_FACTORY_STRINGS,
     };
     let parts: Vec<&str> = spec.trim().split(',').map(str::trim).collect();
+    if let Some(rest) = parts.iter().position(|p| p.starts_with("HNSW")) {
+        let m = hnsw_m(parts[rest]).ok_or_else(unknown)?;
+        let hnsw = || -> Result<HnswFlatIndex, IndexError> { HnswFlatIndex::new(d, m, metric) };
+        let flat_after = matches!(&parts[rest + 1..], [] | ["Flat"]);
+        return match (&parts[..rest], flat_after) {
+            ([], true) => Ok(Box::new(hnsw()?)),
+            (["IDMap"], true) => Ok(Box::new(IdMap::new(hnsw()?)?)),
+            (["IDMap2"], true) => Ok(Box::new(IdMap2::new(hnsw()?)?)),
+            _ => Err(unknown()),
+        };
+    }
     match parts.as_slice() {
         ["Flat"] => Ok(Box::new(FlatIndex::new(d, metric)?)),
         [sq] if sq_type(sq).is_some() => sq_index(d, sq, metric),
@@ -52,6 +67,18 @@ pub fn index_factory(
         }
         _ => Err(unknown()),
     }
+}
+
+/// The `M` of a factory component `HNSW{M}` (`HNSW` alone: 32).
+fn hnsw_m(component: &str) -> Option<usize> {
+    let digits = component.strip_prefix("HNSW")?;
+    if digits.is_empty() {
+        return Some(DEFAULT_HNSW_M);
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// The scalar quantizer a factory component names (`SQ8`, `SQfp16`).
@@ -90,6 +117,9 @@ pub fn reverse_index_factory(index: &dyn Index) -> Option<String> {
     }
     if let Some(sq) = any.downcast_ref::<ScalarQuantizerIndex>() {
         return Some(sq.quantizer_type().factory_name().into());
+    }
+    if let Some(hnsw) = any.downcast_ref::<HnswFlatIndex>() {
+        return Some(format!("HNSW{}", hnsw.m()));
     }
     let view = id_map_view(index)?;
     let inner = reverse_index_factory(view.inner)?;

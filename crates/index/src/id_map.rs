@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::validate::{check_ids, vector_count};
 use crate::{
-    FlatIndex, IdSelector, Index, IndexError, IvfFlatIndex, MetricType, RangeSearchResult,
-    SearchParams, SearchResult,
+    FlatIndex, HnswFlatIndex, IdSelector, Index, IndexError, IvfFlatIndex, MetricType,
+    RangeSearchResult, SearchParams, SearchResult,
 };
 
 /// External ids over an inner index: `ids()[i]` is the id of the inner index's vector
@@ -426,6 +426,7 @@ pub fn id_map_view(index: &dyn Index) -> Option<IdMapView<'_>> {
     }
     try_map!(FlatIndex);
     try_map!(IvfFlatIndex);
+    try_map!(HnswFlatIndex);
     try_map!(Box<dyn Index>);
     None
 }

@@ -1,6 +1,6 @@
 //! Faiss-style vector indexes: flat L2/IP, IVF-Flat with k-means, scalar quantizers
-//! (8-bit and fp16), id maps, factory strings, and native Faiss `index.faiss` files read
-//! and written byte-identically.
+//! (8-bit and fp16), HNSW graphs, id maps, factory strings, and native Faiss
+//! `index.faiss` files read and written byte-identically.
 //!
 //! This crate knows vectors and 64-bit ids (Faiss's world). It knows nothing of
 //! documents or text; distance arithmetic comes from `flatl2-kernel`.
@@ -9,8 +9,9 @@
 //!
 //! * Any index is a `Box<dyn Index>` ([`Index`] is object-safe; `Box<dyn Index>` itself
 //!   implements [`Index`] and `Clone`). Downcast with `index.as_any().downcast_ref::<T>()`
-//!   to one of the concrete types: [`FlatIndex`], [`IvfFlatIndex`], [`IdMap<I>`] /
-//!   [`IdMap2<I>`] (with `I` one of `FlatIndex`, `IvfFlatIndex`, `Box<dyn Index>`);
+//!   to one of the concrete types: [`FlatIndex`], [`IvfFlatIndex`], [`HnswFlatIndex`],
+//!   [`IdMap<I>`] / [`IdMap2<I>`] (with `I` one of `FlatIndex`, `IvfFlatIndex`,
+//!   `HnswFlatIndex`, `Box<dyn Index>`);
 //!   [`id_map_view`] does the id-map downcasts for you.
 //! * Raw parts in and out, so a Faiss file can be rebuilt byte for byte:
 //!   - `IxF2`/`IxFI`: [`FlatIndex::from_vectors`]`(d, metric, data)`,
@@ -24,6 +25,9 @@
 //!   - `IwSq`: [`IvfSqIndex::from_parts`]`(`[`IvfSqParts`]`)`, with the same accessors
 //!     as IVF-Flat plus [`IvfSqIndex::sq_trained`], [`IvfSqIndex::by_residual`]; lists
 //!     are [`InvertedList`]`<u8>` of `code_size` bytes per entry.
+//!   - `IHNf`: [`HnswFlatIndex::from_parts`]`(`[`HnswParts`]`)` and the accessors
+//!     [`HnswFlatIndex::levels`], [`HnswFlatIndex::neighbors`] and so on (the file's
+//!     `HNSW` struct), with [`HnswFlatIndex::storage`] the nested `IxF2` / `IxFI`.
 //!   - `IwFl`: [`IvfFlatIndex::from_parts`]`(`[`IvfFlatParts`]` { metric, quantizer,
 //!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::lists`] /
 //!     [`InvertedList`]` { ids, codes }`, [`IvfFlatIndex::quantizer`],
@@ -39,6 +43,7 @@ mod exhaustive;
 mod factory;
 pub mod faiss_io;
 mod flat;
+mod hnsw;
 mod id_map;
 mod index_trait;
 mod ivf;
@@ -56,6 +61,7 @@ pub use exhaustive::max_direct_queries;
 pub use factory::{index_factory, reverse_index_factory, SUPPORTED_FACTORY_STRINGS};
 pub use flat::FlatIndex;
 pub use flatl2_kernel::MetricType;
+pub use hnsw::{HnswFlatIndex, HnswParts};
 pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};
 pub use index_trait::Index;
 pub use ivf::{
@@ -75,8 +81,8 @@ pub mod __internal {
     /// The raw layer of Faiss index files: plain structs, one reader/writer per fourcc.
     pub mod raw {
         pub use crate::faiss_io::raw::{
-            faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawIdMap,
-            RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+            faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawHnsw,
+            RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
         };
     }
 }

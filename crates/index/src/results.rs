@@ -13,6 +13,9 @@ pub struct SearchParams<'a> {
     /// top k. Indexes that cannot honour it fail with `IndexError::Unsupported` rather
     /// than ignore it.
     pub selector: Option<&'a IdSelector>,
+    /// Candidates kept while searching an HNSW graph (Faiss's `efSearch`; HNSW
+    /// indexes only, at least 1).
+    pub ef_search: Option<usize>,
 }
 
 impl SearchParams<'_> {
@@ -20,7 +23,15 @@ impl SearchParams<'_> {
     pub fn with_nprobe(nprobe: usize) -> SearchParams<'static> {
         SearchParams {
             nprobe: Some(nprobe),
-            selector: None,
+            ..SearchParams::default()
+        }
+    }
+
+    /// Parameters with only `ef_search` set.
+    pub fn with_ef_search(ef_search: usize) -> SearchParams<'static> {
+        SearchParams {
+            ef_search: Some(ef_search),
+            ..SearchParams::default()
         }
     }
 }
@@ -29,8 +40,8 @@ impl<'a> SearchParams<'a> {
     /// Parameters with only `selector` set.
     pub fn with_selector(selector: &'a IdSelector) -> SearchParams<'a> {
         SearchParams {
-            nprobe: None,
             selector: Some(selector),
+            ..SearchParams::default()
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Factory strings.
 
 use ferrofaiss_index::{
-    index_factory, Index, IndexError, IvfFlatIndex, MetricType, MAX_NLIST, MAX_RESULT_SLOTS,
+    index_factory, reverse_index_factory, Index, IndexError, IvfFlatIndex, MetricType, MAX_NLIST,
+    MAX_RESULT_SLOTS,
 };
 
 #[test]
@@ -13,6 +14,11 @@ fn builds_each_supported_kind() {
         ("IDMap2,Flat", MetricType::InnerProduct, "IndexIDMap2"),
         ("IVF16,Flat", MetricType::L2, "IndexIVFFlat"),
         (" IVF1024, Flat ", MetricType::InnerProduct, "IndexIVFFlat"),
+        ("HNSW32", MetricType::L2, "IndexHNSWFlat"),
+        ("HNSW16,Flat", MetricType::InnerProduct, "IndexHNSWFlat"),
+        ("HNSW", MetricType::L2, "IndexHNSWFlat"),
+        ("IDMap,HNSW8", MetricType::L2, "IndexIDMap"),
+        ("IDMap2,HNSW8,Flat", MetricType::L2, "IndexIDMap2"),
     ];
     for (spec, metric, name) in cases {
         let index = index_factory(12, spec, metric).unwrap();
@@ -20,6 +26,26 @@ fn builds_each_supported_kind() {
         assert_eq!(index.dimension(), 12);
         assert_eq!(index.metric(), metric);
         assert_eq!(index.ntotal(), 0);
+    }
+    // Faiss's M: HNSW alone is HNSW32; M must leave a graph (2..=1024).
+    let hnsw = index_factory(8, "HNSW", MetricType::L2).unwrap();
+    assert_eq!(
+        reverse_index_factory(hnsw.as_ref()).as_deref(),
+        Some("HNSW32")
+    );
+    let m8 = index_factory(8, "IDMap,HNSW8", MetricType::L2).unwrap();
+    assert_eq!(
+        reverse_index_factory(m8.as_ref()).as_deref(),
+        Some("IDMap,HNSW8")
+    );
+    for spec in ["HNSW1", "HNSW0", "HNSW100000"] {
+        assert!(
+            matches!(
+                index_factory(8, spec, MetricType::L2),
+                Err(IndexError::InvalidParameter(_))
+            ),
+            "{spec}"
+        );
     }
     let ivf = index_factory(8, "IVF7,Flat", MetricType::L2).unwrap();
     let ivf = ivf.as_any().downcast_ref::<IvfFlatIndex>().unwrap();
@@ -31,7 +57,10 @@ fn builds_each_supported_kind() {
 fn unknown_strings_name_what_is_supported() {
     for spec in [
         "",
-        "HNSW32",
+        "HNSW32x",
+        "HNSW32,SQ8",
+        "IVF16,HNSW32",
+        "HNSW-3",
         "IVF,Flat",
         "IVFx,Flat",
         "IVF0,Flat",

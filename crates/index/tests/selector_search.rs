@@ -146,7 +146,7 @@ proptest! {
             let mut ivf = IvfFlatIndex::new(d, 4, metric).unwrap();
             ivf.train(&xb).unwrap();
             ivf.add(&xb).unwrap();
-            let params = SearchParams { nprobe: Some(4), selector: Some(&sel) };
+            let params = SearchParams { nprobe: Some(4), selector: Some(&sel), ..SearchParams::default() };
             check(&ivf, &q, k, &params, &want, false)?;
         }
 

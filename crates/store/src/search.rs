@@ -52,7 +52,7 @@ impl FaissStore {
         }
         let params = SearchParams {
             nprobe,
-            selector: None,
+            ..SearchParams::default()
         };
         let result = self.index.search(queries, n, Some(&params))?;
         Ok(result
@@ -100,6 +100,7 @@ impl FaissStore {
         let params = SearchParams {
             nprobe,
             selector: Some(selector),
+            ..SearchParams::default()
         };
         let result = self.index.search(query, n, Some(&params))?;
         let matcher = selector.matcher();

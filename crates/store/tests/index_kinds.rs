@@ -163,40 +163,55 @@ fn assert_every_document_finds_itself_approximately(s: &FaissStore, factory: &st
     }
 }
 
+/// Search, save/load (the very same answers: codes and graphs travel as they are), MMR
+/// (which reconstructs the stored vectors), merge and delete (which rebuilds any index
+/// but a flat one from the kept vectors), each followed by `finds_itself`.
+fn search_save_merge_delete(factory: &str, finds_itself: fn(&FaissStore, &str)) {
+    let mut a = build_part(factory, "alpha", 12);
+    finds_itself(&a, factory);
+    let bytes = a.serialize_to_bytes().unwrap();
+    let back =
+        FaissStore::deserialize_from_bytes(&bytes, a.embeddings().clone(), &LoadOptions::new())
+            .unwrap();
+    let opts = SearchOptions::new().k(5);
+    for q in ["alpha document number 3", "about 7"] {
+        assert_eq!(
+            back.similarity_search_with_score(q, &opts).unwrap(),
+            a.similarity_search_with_score(q, &opts).unwrap(),
+            "{factory}"
+        );
+    }
+    assert_eq!(
+        a.max_marginal_relevance_search("about 7", &opts)
+            .unwrap()
+            .len(),
+        5
+    );
+    let b = build_part(factory, "beta", 9);
+    a.merge_from(&b).unwrap();
+    assert_eq!(a.len(), 21, "{factory}");
+    finds_itself(&a, factory);
+    assert_eq!(a.delete(&["beta4", "alpha0"]).unwrap(), 2, "{factory}");
+    assert_eq!(a.len(), 19, "{factory}");
+    finds_itself(&a, factory);
+}
+
 #[test]
 fn scalar_quantizer_stores_search_save_delete_and_merge() {
     for factory in ["SQ8", "SQfp16", "IDMap2,SQ8"] {
-        let mut a = build_part(factory, "alpha", 12);
+        let a = build_part(factory, "alpha", 1);
         assert_eq!(
             a.index().type_name().contains("ScalarQuantizer"),
             factory != "IDMap2,SQ8"
         );
-        assert_every_document_finds_itself_approximately(&a, factory);
-        // Saved and loaded: the very same answers (the codes travel as they are).
-        let bytes = a.serialize_to_bytes().unwrap();
-        let back =
-            FaissStore::deserialize_from_bytes(&bytes, a.embeddings().clone(), &LoadOptions::new())
-                .unwrap();
-        let opts = SearchOptions::new().k(5);
-        for q in ["alpha document number 3", "about 7"] {
-            assert_eq!(
-                back.similarity_search_with_score(q, &opts).unwrap(),
-                a.similarity_search_with_score(q, &opts).unwrap(),
-                "{factory}"
-            );
-        }
-        // MMR reconstructs the decoded vectors.
-        assert_eq!(
-            a.max_marginal_relevance_search("about 7", &opts)
-                .unwrap()
-                .len(),
-            5
-        );
-        let b = build_part(factory, "beta", 9);
-        a.merge_from(&b).unwrap();
-        assert_eq!(a.len(), 21, "{factory}");
-        assert_every_document_finds_itself_approximately(&a, factory);
-        assert_eq!(a.delete(&["beta4", "alpha0"]).unwrap(), 2, "{factory}");
-        assert_every_document_finds_itself_approximately(&a, factory);
+        search_save_merge_delete(factory, assert_every_document_finds_itself_approximately);
+    }
+}
+
+/// A store over an HNSW graph: every verb, the graph rebuilt on delete as for IVF.
+#[test]
+fn hnsw_stores_search_save_delete_and_merge() {
+    for factory in ["HNSW16", "IDMap2,HNSW8"] {
+        search_save_merge_delete(factory, assert_every_document_finds_itself);
     }
 }

@@ -129,12 +129,15 @@ fn langchain_loads_our_langchain_folders() {
         ("a bee sat", json!({"source": "b.txt"})),
         ("eta", json!({"page": 7})),
     ];
-    // Scalar quantizers too: LangChain takes any Faiss index, and Faiss reads our IxSQ.
+    // Scalar quantizers and HNSW too: LangChain takes any Faiss index, and Faiss reads
+    // our IxSQ and IHNf.
     for (strategy, factory) in [
         (DistanceStrategy::EuclideanDistance, "Flat"),
         (DistanceStrategy::MaxInnerProduct, "Flat"),
         (DistanceStrategy::EuclideanDistance, "SQ8"),
         (DistanceStrategy::MaxInnerProduct, "SQfp16"),
+        (DistanceStrategy::EuclideanDistance, "HNSW16"),
+        (DistanceStrategy::MaxInnerProduct, "HNSW8"),
     ] {
         let mut store = FaissStore::from_texts(
             &texts,

@@ -191,6 +191,40 @@ impl<'a> ByteReader<'a> {
         self.i64s(field, n)
     }
 
+    /// A Faiss `vec<T>` of `N`-byte little-endian values, decoded with `decode` (the
+    /// count checked against the remaining bytes first).
+    fn vec_of<T, const N: usize>(
+        &mut self,
+        field: &'static str,
+        decode: impl Fn([u8; N]) -> T,
+    ) -> Result<Vec<T>, FaissIoError> {
+        let n = self.vec_len(field, N)?;
+        let bytes = self.take(n * N)?;
+        Ok(bytes
+            .chunks_exact(N)
+            .map(|c| {
+                let mut a = [0u8; N];
+                a.copy_from_slice(c);
+                decode(a)
+            })
+            .collect())
+    }
+
+    /// A Faiss `vec<i32>`.
+    pub(crate) fn vec_i32(&mut self, field: &'static str) -> Result<Vec<i32>, FaissIoError> {
+        self.vec_of(field, i32::from_le_bytes)
+    }
+
+    /// A Faiss `vec<u64>`, as stored.
+    pub(crate) fn vec_u64(&mut self, field: &'static str) -> Result<Vec<u64>, FaissIoError> {
+        self.vec_of(field, u64::from_le_bytes)
+    }
+
+    /// A Faiss `vec<double>`.
+    pub(crate) fn vec_f64(&mut self, field: &'static str) -> Result<Vec<f64>, FaissIoError> {
+        self.vec_of(field, f64::from_le_bytes)
+    }
+
     /// A Faiss `vec<u64>` whose elements must fit a `usize`.
     pub(crate) fn vec_usize(&mut self, field: &'static str) -> Result<Vec<usize>, FaissIoError> {
         let n = self.vec_len(field, 8)?;

@@ -58,28 +58,49 @@ impl<'w, W: Write + ?Sized> ByteWriter<'w, W> {
         self.bytes(&v.to_le_bytes())
     }
 
-    /// `f32`s without a length prefix, encoded in chunks.
-    pub(crate) fn f32s(&mut self, vs: &[f32]) -> Result<(), FaissIoError> {
-        let mut buf = [0u8; CHUNK * 4];
+    /// Values without a length prefix, each encoded into `N` little-endian bytes,
+    /// written in chunks.
+    fn array<T: Copy, const N: usize>(
+        &mut self,
+        vs: &[T],
+        encode: impl Fn(T) -> [u8; N],
+    ) -> Result<(), FaissIoError> {
+        let mut buf = vec![0u8; CHUNK * N];
         for chunk in vs.chunks(CHUNK) {
-            for (dst, v) in buf.chunks_exact_mut(4).zip(chunk) {
-                dst.copy_from_slice(&v.to_le_bytes());
+            for (dst, &v) in buf.chunks_exact_mut(N).zip(chunk) {
+                dst.copy_from_slice(&encode(v));
             }
-            self.bytes(&buf[..chunk.len() * 4])?;
+            self.bytes(&buf[..chunk.len() * N])?;
         }
         Ok(())
     }
 
-    /// `i64`s without a length prefix, encoded in chunks.
+    /// `f32`s without a length prefix.
+    pub(crate) fn f32s(&mut self, vs: &[f32]) -> Result<(), FaissIoError> {
+        self.array(vs, f32::to_le_bytes)
+    }
+
+    /// `i64`s without a length prefix.
     pub(crate) fn i64s(&mut self, vs: &[i64]) -> Result<(), FaissIoError> {
-        let mut buf = [0u8; CHUNK * 8];
-        for chunk in vs.chunks(CHUNK) {
-            for (dst, v) in buf.chunks_exact_mut(8).zip(chunk) {
-                dst.copy_from_slice(&v.to_le_bytes());
-            }
-            self.bytes(&buf[..chunk.len() * 8])?;
-        }
-        Ok(())
+        self.array(vs, i64::to_le_bytes)
+    }
+
+    /// A Faiss `vec<i32>`: element count, then the elements.
+    pub(crate) fn vec_i32(&mut self, vs: &[i32]) -> Result<(), FaissIoError> {
+        self.usize(vs.len())?;
+        self.array(vs, i32::to_le_bytes)
+    }
+
+    /// A Faiss `vec<u64>`.
+    pub(crate) fn vec_u64(&mut self, vs: &[u64]) -> Result<(), FaissIoError> {
+        self.usize(vs.len())?;
+        self.array(vs, u64::to_le_bytes)
+    }
+
+    /// A Faiss `vec<double>`.
+    pub(crate) fn vec_f64(&mut self, vs: &[f64]) -> Result<(), FaissIoError> {
+        self.usize(vs.len())?;
+        self.array(vs, f64::to_le_bytes)
     }
 
     /// A Faiss `vec<i64>`: element count, then the elements.

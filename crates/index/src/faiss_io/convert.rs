@@ -7,12 +7,13 @@ use std::borrow::Cow;
 
 use super::error::FaissIoError;
 use super::raw::{
-    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq, RawSqBlock,
-    MAX_NESTING,
+    RawDirectMap, RawFlat, RawHnsw, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq,
+    RawSqBlock, MAX_NESTING,
 };
 use crate::{
-    id_map_view, DirectMap, DirectMapType, FlatIndex, IdMap, IdMap2, Index, InvertedList,
-    IvfFlatIndex, IvfFlatParts, IvfSqIndex, IvfSqParts, ScalarQuantizerIndex, ScalarQuantizerParts,
+    id_map_view, DirectMap, DirectMapType, FlatIndex, HnswFlatIndex, HnswParts, IdMap, IdMap2,
+    Index, InvertedList, IvfFlatIndex, IvfFlatParts, IvfSqIndex, IvfSqParts, ScalarQuantizerIndex,
+    ScalarQuantizerParts,
 };
 
 /// Builds the index a decoded file describes.
@@ -23,7 +24,23 @@ pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissI
         RawIndex::IdMap(m) => id_map_from_raw(m)?,
         RawIndex::Sq(q) => Box::new(sq_from_raw(q)?),
         RawIndex::IvfSq(v) => Box::new(ivf_sq_from_raw(v)?),
+        RawIndex::Hnsw(h) => Box::new(hnsw_from_raw(h)?),
     })
+}
+
+fn hnsw_from_raw(h: RawHnsw<'_>) -> Result<HnswFlatIndex, FaissIoError> {
+    Ok(HnswFlatIndex::from_parts(HnswParts {
+        storage: flat_from_raw(h.storage)?,
+        assign_probas: h.assign_probas.into_owned(),
+        cum_neighbors: h.cum_neighbors.into_owned(),
+        levels: h.levels.into_owned(),
+        offsets: h.offsets.into_owned(),
+        neighbors: h.neighbors.into_owned(),
+        entry_point: h.entry_point,
+        max_level: h.max_level,
+        ef_construction: h.ef_construction,
+        ef_search: h.ef_search,
+    })?)
 }
 
 fn direct_map_from_raw(map: RawDirectMap<'_>) -> Result<DirectMap, FaissIoError> {
@@ -110,6 +127,7 @@ fn id_map_from_raw(m: RawIdMap<'_>) -> Result<Box<dyn Index>, FaissIoError> {
     match *m.inner {
         RawIndex::Flat(f) => wrap(flat_from_raw(f)?, ids, m.two_way),
         RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v)?, ids, m.two_way),
+        RawIndex::Hnsw(h) => wrap(hnsw_from_raw(h)?, ids, m.two_way),
         inner @ (RawIndex::IdMap(_) | RawIndex::Sq(_) | RawIndex::IvfSq(_)) => {
             wrap(index_from_raw(inner)?, ids, m.two_way)
         }
@@ -146,6 +164,23 @@ fn raw_at_depth(index: &dyn Index, depth: usize) -> Result<RawIndex<'_>, FaissIo
     if let Some(v) = any.downcast_ref::<IvfSqIndex>() {
         too_deep(2)?;
         return Ok(RawIndex::IvfSq(raw_ivf_sq(v)));
+    }
+    if let Some(h) = any.downcast_ref::<HnswFlatIndex>() {
+        // The storage is one level below the HNSW index.
+        too_deep(2)?;
+        return Ok(RawIndex::Hnsw(RawHnsw {
+            is_trained: h.is_trained(),
+            assign_probas: Cow::Borrowed(h.assign_probas()),
+            cum_neighbors: Cow::Borrowed(h.cum_neighbors()),
+            levels: Cow::Borrowed(h.levels()),
+            offsets: Cow::Borrowed(h.offsets()),
+            neighbors: Cow::Borrowed(h.neighbors()),
+            entry_point: h.entry_point(),
+            max_level: h.max_level(),
+            ef_construction: h.ef_construction(),
+            ef_search: h.ef_search(),
+            storage: raw_flat(h.storage()),
+        }));
     }
     if let Some(q) = any.downcast_ref::<ScalarQuantizerIndex>() {
         let (rangestat, rangestat_arg) = q.range_stat();

@@ -8,6 +8,7 @@
 mod direct_map;
 mod flat;
 mod header;
+mod hnsw;
 mod id_map;
 mod inverted_lists;
 mod ivf_flat;
@@ -17,8 +18,8 @@ mod types;
 
 pub use inverted_lists::faiss_writes_full;
 pub use types::{
-    RawDirectMap, RawFlat, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq, RawSqBlock,
-    MAX_NESTING,
+    RawDirectMap, RawFlat, RawHnsw, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq,
+    RawSqBlock, MAX_NESTING,
 };
 
 use std::io::Write;
@@ -75,6 +76,7 @@ fn read_any(r: &mut ByteReader<'_>, depth: usize) -> Result<RawIndex<'static>, F
         b"IwFl" => ivf_flat::read(r, depth, read_any).map(RawIndex::IvfFlat),
         b"IxSQ" => sq::read(r).map(RawIndex::Sq),
         b"IwSq" | b"IwSQ" => ivf_sq::read(r, depth, read_any, tag == *b"IwSQ").map(RawIndex::IvfSq),
+        b"IHNf" => hnsw::read(r, depth, read_any).map(RawIndex::Hnsw),
         b"null" => Err(FaissIoError::bad(
             "fourcc",
             at,
@@ -98,5 +100,6 @@ fn write_any<W: Write + ?Sized>(
         RawIndex::IvfFlat(v) => ivf_flat::write(v, w),
         RawIndex::Sq(s) => sq::write(s, w),
         RawIndex::IvfSq(v) => ivf_sq::write(v, w),
+        RawIndex::Hnsw(h) => hnsw::write(h, w),
     }
 }

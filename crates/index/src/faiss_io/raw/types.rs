@@ -9,7 +9,7 @@ use super::super::byte_writer::ByteWriter;
 use super::super::error::FaissIoError;
 use crate::{MetricType, QuantizerType};
 
-/// How deep index objects may nest, counting an IVF quantizer as a level (an IDMap
+/// How deep index objects may nest, counting an IVF quantizer (or HNSW storage) as a level (an IDMap
 /// around an IVF is depth 3: map, IVF, quantizer). Bounds the recursion a hostile file
 /// can cause; the writer refuses indexes that would exceed it.
 pub const MAX_NESTING: usize = 8;
@@ -168,6 +168,33 @@ impl RawIvfSq<'_> {
     }
 }
 
+/// An HNSW index over flat storage (`IHNf`): Faiss's `HNSW` struct and the vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawHnsw<'a> {
+    /// Header `is_trained`.
+    pub is_trained: bool,
+    /// Level probabilities.
+    pub assign_probas: Cow<'a, [f64]>,
+    /// Prefix sums of neighbour slots per level.
+    pub cum_neighbors: Cow<'a, [i32]>,
+    /// Levels per node (`ntotal` entries).
+    pub levels: Cow<'a, [i32]>,
+    /// Start of each node's slots (`ntotal + 1` entries).
+    pub offsets: Cow<'a, [u64]>,
+    /// All neighbour slots.
+    pub neighbors: Cow<'a, [i32]>,
+    /// Entry point (`-1` when empty).
+    pub entry_point: i32,
+    /// Top level (`-1` when empty).
+    pub max_level: i32,
+    /// `efConstruction`.
+    pub ef_construction: usize,
+    /// `efSearch` (persisted search parameter).
+    pub ef_search: usize,
+    /// The vectors (`IxF2` / `IxFI`); gives the dimension, count and metric.
+    pub storage: RawFlat<'a>,
+}
+
 /// A decoded Faiss index of one of the supported types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RawIndex<'a> {
@@ -181,6 +208,8 @@ pub enum RawIndex<'a> {
     Sq(RawSq<'a>),
     /// `IwSq`.
     IvfSq(RawIvfSq<'a>),
+    /// `IHNf`.
+    Hnsw(RawHnsw<'a>),
 }
 
 impl RawIndex<'_> {
@@ -192,6 +221,7 @@ impl RawIndex<'_> {
             RawIndex::IvfFlat(v) => v.d,
             RawIndex::Sq(s) => s.d,
             RawIndex::IvfSq(v) => v.d,
+            RawIndex::Hnsw(h) => h.storage.d,
         }
     }
 
@@ -203,6 +233,7 @@ impl RawIndex<'_> {
             RawIndex::IvfFlat(v) => v.ntotal(),
             RawIndex::Sq(s) => s.ntotal(),
             RawIndex::IvfSq(v) => v.ntotal(),
+            RawIndex::Hnsw(h) => h.storage.ntotal(),
         }
     }
 
@@ -214,6 +245,7 @@ impl RawIndex<'_> {
             RawIndex::IvfFlat(v) => v.metric,
             RawIndex::Sq(s) => s.metric,
             RawIndex::IvfSq(v) => v.metric,
+            RawIndex::Hnsw(h) => h.storage.metric,
         }
     }
 
@@ -222,7 +254,7 @@ impl RawIndex<'_> {
     pub fn nesting(&self) -> usize {
         match self {
             RawIndex::Flat(_) | RawIndex::Sq(_) => 1,
-            RawIndex::IvfFlat(_) | RawIndex::IvfSq(_) => 2,
+            RawIndex::IvfFlat(_) | RawIndex::IvfSq(_) | RawIndex::Hnsw(_) => 2,
             RawIndex::IdMap(m) => 1 + m.inner.nesting(),
         }
     }
@@ -235,6 +267,7 @@ impl RawIndex<'_> {
             RawIndex::IvfFlat(v) => v.is_trained,
             RawIndex::Sq(s) => s.is_trained,
             RawIndex::IvfSq(v) => v.is_trained,
+            RawIndex::Hnsw(h) => h.is_trained,
         }
     }
 }

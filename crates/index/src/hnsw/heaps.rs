@@ -1,0 +1,297 @@
+//! The two queues of Faiss's HNSW, reproduced to the order of equal elements, so that a
+//! graph built or searched here visits nodes in Faiss's order:
+//!
+//! - [`StdHeap`]: `std::priority_queue<NodeDistCloser>` / `<NodeDistFarther>` as
+//!   libstdc++ implements them (`push_heap`, `pop_heap` with its hole descent), used
+//!   while building;
+//! - [`MinimaxHeap`]: Faiss's bounded candidate queue of the search, a max-heap on
+//!   `(distance, id)` whose minimum is popped by marking it `-1` in place.
+
+/// A node and its distance to the query (or to the node being linked).
+pub(crate) type Node = (f32, i32);
+
+/// `std::priority_queue` over [`Node`]s compared on the distance only. With
+/// `FARTHEST_ON_TOP` it is `priority_queue<NodeDistCloser>` (top = largest distance);
+/// without, `priority_queue<NodeDistFarther>` (top = smallest).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StdHeap<const FARTHEST_ON_TOP: bool> {
+    items: Vec<Node>,
+}
+
+/// Top = farthest: the kept results of a build-time search, the links of a node.
+pub(crate) type FarthestFirst = StdHeap<true>;
+/// Top = closest: the candidates still to expand.
+pub(crate) type ClosestFirst = StdHeap<false>;
+
+impl<const FARTHEST_ON_TOP: bool> StdHeap<FARTHEST_ON_TOP> {
+    /// `comp(a, b)` of the container: `a` sits below `b`.
+    #[inline]
+    fn less(a: &Node, b: &Node) -> bool {
+        if FARTHEST_ON_TOP {
+            a.0 < b.0
+        } else {
+            a.0 > b.0
+        }
+    }
+
+    /// Number of elements.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The top element.
+    pub(crate) fn top(&self) -> Option<Node> {
+        self.items.first().copied()
+    }
+
+    /// Empties the queue, keeping its buffer.
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// `push`: appends and sifts up (libstdc++ `__push_heap`).
+    pub(crate) fn push(&mut self, node: Node) {
+        self.items.push(node);
+        let hole = self.items.len() - 1;
+        self.sift_up(hole, 0, node);
+    }
+
+    fn sift_up(&mut self, mut hole: usize, top: usize, value: Node) {
+        while hole > top {
+            let parent = (hole - 1) / 2;
+            if !Self::less(&self.items[parent], &value) {
+                break;
+            }
+            self.items[hole] = self.items[parent];
+            hole = parent;
+        }
+        self.items[hole] = value;
+    }
+
+    /// `pop`: moves the last element into the root's hole descent (libstdc++
+    /// `__pop_heap` / `__adjust_heap`) and returns the old top.
+    pub(crate) fn pop(&mut self) -> Option<Node> {
+        let len = self.items.len();
+        if len <= 1 {
+            return self.items.pop();
+        }
+        let top = self.items[0];
+        let value = self.items[len - 1];
+        self.items[len - 1] = top;
+        let len = len - 1;
+        let mut hole = 0;
+        let mut child = 0;
+        while child < (len - 1) / 2 {
+            child = 2 * (child + 1);
+            if Self::less(&self.items[child], &self.items[child - 1]) {
+                child -= 1;
+            }
+            self.items[hole] = self.items[child];
+            hole = child;
+        }
+        if len.is_multiple_of(2) && child == (len - 2) / 2 {
+            child = 2 * (child + 1);
+            self.items[hole] = self.items[child - 1];
+            hole = child - 1;
+        }
+        self.sift_up(hole, 0, value);
+        self.items.pop()
+    }
+}
+
+/// Faiss's `HNSW::MinimaxHeap`: at most `capacity` candidates in a heap whose top is
+/// the worst `(distance, id)` (Faiss's `cmp2`). `pop_min` marks the closest entry `-1`
+/// without moving it, so popped entries still count in [`MinimaxHeap::count_below`],
+/// the search's stopping rule.
+///
+/// Distances here are always "smaller is closer" (inner products negated). Faiss
+/// ranks inner products as similarities (`CMin`), which orders equal values by id the
+/// other way round: `low_ids_on_top` reproduces that.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MinimaxHeap {
+    capacity: usize,
+    low_ids_on_top: bool,
+    ids: Vec<i32>,
+    dis: Vec<f32>,
+    valid: usize,
+}
+
+impl MinimaxHeap {
+    /// `cmp2` of the heap: `(a, ia)` sits above `(b, ib)`.
+    #[inline]
+    fn above(&self, a: f32, ia: i32, b: f32, ib: i32) -> bool {
+        a > b
+            || (a == b
+                && if self.low_ids_on_top {
+                    ia < ib
+                } else {
+                    ia > ib
+                })
+    }
+
+    /// An empty queue of `capacity` slots (at least one); `similarity` for a graph of
+    /// negated inner products.
+    pub(crate) fn reset(&mut self, capacity: usize, similarity: bool) {
+        self.low_ids_on_top = similarity;
+        self.capacity = capacity.max(1);
+        self.ids.clear();
+        self.dis.clear();
+        self.valid = 0;
+    }
+
+    /// Candidates not yet popped.
+    pub(crate) fn size(&self) -> usize {
+        self.valid
+    }
+
+    /// The stored entries, popped ones with id `-1`.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (i32, f32)> + '_ {
+        self.ids.iter().copied().zip(self.dis.iter().copied())
+    }
+
+    /// Adds a candidate; when full, it replaces the farthest entry if closer.
+    pub(crate) fn push(&mut self, id: i32, dis: f32) {
+        if self.ids.len() == self.capacity {
+            if dis >= self.dis[0] {
+                return;
+            }
+            if self.ids[0] != -1 {
+                self.valid -= 1;
+            }
+            self.pop_max();
+        }
+        // Faiss's `heap_push`: sift the new entry up from the end.
+        self.ids.push(id);
+        self.dis.push(dis);
+        let mut i = self.ids.len();
+        while i > 1 {
+            let parent = i >> 1;
+            if !self.above(dis, id, self.dis[parent - 1], self.ids[parent - 1]) {
+                break;
+            }
+            self.dis[i - 1] = self.dis[parent - 1];
+            self.ids[i - 1] = self.ids[parent - 1];
+            i = parent;
+        }
+        self.dis[i - 1] = dis;
+        self.ids[i - 1] = id;
+        self.valid += 1;
+    }
+
+    /// Faiss's `heap_pop`: removes the root, the last entry descending into its place.
+    fn pop_max(&mut self) {
+        let k = self.ids.len();
+        let (val, id) = (self.dis[k - 1], self.ids[k - 1]);
+        let mut i = 1;
+        loop {
+            let (i1, i2) = (2 * i, 2 * i + 1);
+            if i1 > k {
+                break;
+            }
+            let child = if i2 == k + 1
+                || self.above(
+                    self.dis[i1 - 1],
+                    self.ids[i1 - 1],
+                    self.dis[i2 - 1],
+                    self.ids[i2 - 1],
+                ) {
+                i1
+            } else {
+                i2
+            };
+            if self.above(val, id, self.dis[child - 1], self.ids[child - 1]) {
+                break;
+            }
+            self.dis[i - 1] = self.dis[child - 1];
+            self.ids[i - 1] = self.ids[child - 1];
+            i = child;
+        }
+        self.dis[i - 1] = self.dis[k - 1];
+        self.ids[i - 1] = self.ids[k - 1];
+        self.ids.pop();
+        self.dis.pop();
+    }
+
+    /// Removes and returns the closest candidate not yet popped (the last slot among
+    /// equal distances, as Faiss's scan from the end finds it).
+    pub(crate) fn pop_min(&mut self) -> Option<(i32, f32)> {
+        let mut best: Option<usize> = None;
+        for i in (0..self.ids.len()).rev() {
+            if self.ids[i] == -1 {
+                continue;
+            }
+            if best.is_none_or(|b| self.dis[i] < self.dis[b]) {
+                best = Some(i);
+            }
+        }
+        let b = best?;
+        let out = (self.ids[b], self.dis[b]);
+        self.ids[b] = -1;
+        self.valid -= 1;
+        Some(out)
+    }
+
+    /// How many stored entries, popped ones included, are closer than `threshold`.
+    pub(crate) fn count_below(&self, threshold: f32) -> usize {
+        self.dis.iter().filter(|&&d| d < threshold).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reference of `std::priority_queue`'s observable behaviour on distinct keys:
+    /// pops in order.
+    #[test]
+    fn std_heap_pops_in_order() {
+        let mut h = FarthestFirst::default();
+        let mut c = ClosestFirst::default();
+        let vals = [5.0f32, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 6.0, 4.0, 0.5];
+        for (i, &v) in vals.iter().enumerate() {
+            h.push((v, i as i32));
+            c.push((v, i as i32));
+        }
+        let mut sorted = vals.to_vec();
+        sorted.sort_by(f32::total_cmp);
+        let down: Vec<f32> = std::iter::from_fn(|| h.pop().map(|n| n.0)).collect();
+        let up: Vec<f32> = std::iter::from_fn(|| c.pop().map(|n| n.0)).collect();
+        assert_eq!(up, sorted);
+        sorted.reverse();
+        assert_eq!(down, sorted);
+    }
+
+    /// Equal keys come out in libstdc++'s order: recorded from `std::priority_queue<
+    /// NodeDistCloser>` (g++ 12) for pushes of (1,0) (1,1) (2,2) (1,3) (2,4) (1,5).
+    #[test]
+    fn std_heap_tie_order_is_libstdcxx() {
+        let mut h = FarthestFirst::default();
+        for (d, i) in [(1.0, 0), (1.0, 1), (2.0, 2), (1.0, 3), (2.0, 4), (1.0, 5)] {
+            h.push((d, i));
+        }
+        let ids: Vec<i32> = std::iter::from_fn(|| h.pop().map(|n| n.1)).collect();
+        assert_eq!(ids, LIBSTDCXX_TIE_ORDER);
+    }
+
+    const LIBSTDCXX_TIE_ORDER: [i32; 6] = [2, 4, 0, 5, 1, 3];
+
+    #[test]
+    fn minimax_pops_closest_and_counts_popped() {
+        let mut h = MinimaxHeap::default();
+        h.reset(3, false);
+        h.push(10, 3.0);
+        h.push(11, 1.0);
+        h.push(12, 2.0);
+        // Full: a farther candidate is refused, a closer one evicts the farthest.
+        h.push(13, 5.0);
+        h.push(14, 0.5);
+        assert_eq!(h.size(), 3);
+        assert_eq!(h.pop_min(), Some((14, 0.5)));
+        assert_eq!(h.size(), 2);
+        // The popped entry still counts below a threshold.
+        assert_eq!(h.count_below(1.5), 2);
+        assert_eq!(h.pop_min(), Some((11, 1.0)));
+        assert_eq!(h.pop_min(), Some((12, 2.0)));
+        assert_eq!(h.pop_min(), None);
+    }
+}

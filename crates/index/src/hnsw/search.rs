@@ -1,0 +1,196 @@
+//! Faiss's HNSW search (`HNSW::search` with a bounded queue): a greedy descent through
+//! the upper levels, then a best-first search of level 0 with `ef` candidates and
+//! Faiss's stopping rule. Step for step Faiss's, so that on the same graph the same
+//! nodes are visited and the same results come back.
+
+use flatl2_kernel::TopK;
+
+use super::distance::NodeDistance;
+use super::graph::{HnswGraph, Links};
+use super::heaps::MinimaxHeap;
+use super::visited::Visited;
+use crate::{IdMatcher, MetricType};
+
+/// Faiss's `greedy_update_nearest`: on `level`, moves to the closest neighbour as long
+/// as one is strictly closer. Shared by search and build (hence generic over links).
+pub(crate) fn greedy_update_nearest<L: Links + ?Sized>(
+    graph: &HnswGraph,
+    links: &L,
+    dist: &NodeDistance<'_>,
+    query: &[f32],
+    level: usize,
+    nearest: &mut usize,
+    d_nearest: &mut f32,
+) {
+    loop {
+        let prev = *nearest;
+        for j in graph.range(prev, level) {
+            let v = links.link(j);
+            if v < 0 {
+                break;
+            }
+            let d = dist.to(query, v as usize);
+            if d < *d_nearest {
+                *nearest = v as usize;
+                *d_nearest = d;
+            }
+        }
+        if *nearest == prev {
+            return;
+        }
+    }
+}
+
+/// Where a search puts what it finds: the `k` best (a heap) or all within a radius.
+pub(crate) trait Sink {
+    /// The distance a node must be strictly below to be kept.
+    fn threshold(&self) -> f32;
+    /// Keeps a node found below the threshold.
+    fn add(&mut self, d: f32, id: i32);
+}
+
+/// The `k` best, in Faiss's heap: L2 distances as they are; for inner product the
+/// heap holds the similarities themselves (Faiss's `CMin` result heap, whose order of
+/// equal values differs from a heap of negated ones).
+pub(crate) struct KnnSink {
+    pub(crate) heap: TopK,
+    pub(crate) negated: bool,
+}
+
+impl KnnSink {
+    /// A sink for `k` results of a graph with (`negated`) distances.
+    pub(crate) fn new(k: usize, negated: bool) -> KnnSink {
+        let metric = if negated {
+            MetricType::InnerProduct
+        } else {
+            MetricType::L2
+        };
+        KnnSink {
+            heap: TopK::new(metric, k),
+            negated,
+        }
+    }
+}
+
+impl Sink for KnnSink {
+    #[inline]
+    fn threshold(&self) -> f32 {
+        let t = self.heap.threshold();
+        if self.negated {
+            -t
+        } else {
+            t
+        }
+    }
+    #[inline]
+    fn add(&mut self, d: f32, id: i32) {
+        self.heap.push(if self.negated { -d } else { d }, id as i64);
+    }
+}
+
+/// Every node closer than `radius`, in the order found.
+pub(crate) struct RangeSink {
+    pub(crate) radius: f32,
+    pub(crate) found: Vec<(f32, i64)>,
+}
+
+impl Sink for RangeSink {
+    #[inline]
+    fn threshold(&self) -> f32 {
+        self.radius
+    }
+    #[inline]
+    fn add(&mut self, d: f32, id: i32) {
+        self.found.push((d, id as i64));
+    }
+}
+
+/// Scratch space one search thread reuses from query to query.
+pub(crate) struct Scratch {
+    pub(crate) visited: Visited,
+    candidates: MinimaxHeap,
+}
+
+impl Scratch {
+    /// Scratch for a graph of the given visited table.
+    pub(crate) fn new(visited: Visited) -> Scratch {
+        Scratch {
+            visited,
+            candidates: MinimaxHeap::default(),
+        }
+    }
+}
+
+/// One query: fills `sink` with what Faiss's `HNSW::search` finds with `ef_search`
+/// for `k` results (`1` for a range search): the candidate queue holds
+/// `max(ef_search, k)`, the stopping rule counts to `ef_search`. Only selected nodes
+/// enter the sink; the walk itself goes through every node, as in Faiss.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn search_one<S: Sink>(
+    graph: &HnswGraph,
+    dist: &NodeDistance<'_>,
+    query: &[f32],
+    ef_search: usize,
+    k: usize,
+    selector: Option<&IdMatcher<'_>>,
+    sink: &mut S,
+    scratch: &mut Scratch,
+) {
+    let Ok(entry) = usize::try_from(graph.entry_point) else {
+        return;
+    };
+    let links: &[i32] = &graph.neighbors;
+    let mut nearest = entry;
+    let mut d_nearest = dist.to(query, nearest);
+    for level in (1..=graph.max_level.max(0) as usize).rev() {
+        greedy_update_nearest(
+            graph,
+            links,
+            dist,
+            query,
+            level,
+            &mut nearest,
+            &mut d_nearest,
+        );
+    }
+    let candidates = &mut scratch.candidates;
+    let vt = &mut scratch.visited;
+    candidates.reset(ef_search.max(k), dist.negated());
+    candidates.push(nearest as i32, d_nearest);
+
+    let selected = |id: i32| selector.is_none_or(|m| m.contains(id as i64));
+    let mut threshold = sink.threshold();
+    for (id, d) in candidates.entries() {
+        if selected(id) && d < threshold {
+            sink.add(d, id);
+            threshold = sink.threshold();
+        }
+        vt.insert(id as usize);
+    }
+    while candidates.size() > 0 {
+        let Some((v0, d0)) = candidates.pop_min() else {
+            break;
+        };
+        // Faiss's stopping rule: `ef_search` distances already seen (popped ones
+        // included) are below the one just popped.
+        if candidates.count_below(d0) >= ef_search {
+            break;
+        }
+        for j in graph.range(v0 as usize, 0) {
+            let v1 = links[j];
+            if v1 < 0 {
+                break;
+            }
+            if !vt.insert(v1 as usize) {
+                continue;
+            }
+            let d = dist.to(query, v1 as usize);
+            if selected(v1) && d < threshold {
+                sink.add(d, v1);
+                threshold = sink.threshold();
+            }
+            candidates.push(v1, d);
+        }
+    }
+    vt.advance();
+}
