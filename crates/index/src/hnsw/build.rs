@@ -10,6 +10,7 @@ use std::cmp::Ordering::Less;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use flatl2_kernel::prefetch;
 use rayon::prelude::*;
 
 use super::distance::NodeDistance;
@@ -111,6 +112,8 @@ struct BuildScratch {
     candidates: ClosestFirst,
     kept: Vec<Node>,
     targets: Vec<i32>,
+    /// The unvisited neighbours of the node being expanded.
+    fresh: Vec<i32>,
 }
 
 impl BuildScratch {
@@ -122,6 +125,7 @@ impl BuildScratch {
             candidates: ClosestFirst::default(),
             kept: Vec::new(),
             targets: Vec::new(),
+            fresh: Vec::new(),
         }
     }
 }
@@ -226,7 +230,12 @@ impl<'a> Builder<'a, '_> {
         s: &mut BuildScratch,
     ) {
         let ef = self.graph.ef_construction;
-        let (results, candidates, vt) = (&mut s.results, &mut s.candidates, &mut s.visited);
+        let (results, candidates, vt, fresh) = (
+            &mut s.results,
+            &mut s.candidates,
+            &mut s.visited,
+            &mut s.fresh,
+        );
         candidates.clear();
         candidates.push((d_entry, entry as i32));
         results.push((d_entry, entry as i32));
@@ -236,23 +245,34 @@ impl<'a> Builder<'a, '_> {
                 break;
             }
             candidates.pop();
+            // The node most likely expanded next: its list is read from memory meanwhile.
+            if let Some((_, next)) = candidates.top() {
+                prefetch(&self.links[self.graph.range(next as usize, level)]);
+            }
+            fresh.clear();
             for j in self.graph.range(curr as usize, level) {
                 let node = self.links.link(j);
                 if node < 0 {
                     break;
                 }
-                if !vt.insert(node as usize) {
-                    continue;
-                }
-                let d = self.dist.to(query, node as usize);
-                if results.len() < ef || results.top().is_some_and(|(d_far, _)| d_far > d) {
-                    results.push((d, node));
-                    candidates.push((d, node));
-                    if results.len() > ef {
-                        results.pop();
-                    }
+                if vt.insert(node as usize) {
+                    fresh.push(node);
                 }
             }
+            // Once `ef` results are kept, only a node closer than the farthest enters.
+            let bound = |results: &FarthestFirst| match results.top() {
+                Some((d_far, _)) if results.len() >= ef => d_far,
+                _ => f32::INFINITY,
+            };
+            let first = bound(results);
+            self.dist.each(query, fresh, first, |node, d| {
+                results.push((d, node));
+                candidates.push((d, node));
+                if results.len() > ef {
+                    results.pop();
+                }
+                bound(results)
+            });
         }
         vt.advance();
     }

@@ -149,6 +149,16 @@ impl MinimaxHeap {
         self.ids.iter().copied().zip(self.dis.iter().copied())
     }
 
+    /// The distance a candidate must be below to enter: the farthest entry's when
+    /// full, else infinity.
+    pub(crate) fn entry_bound(&self) -> f32 {
+        if self.ids.len() == self.capacity {
+            self.dis[0]
+        } else {
+            f32::INFINITY
+        }
+    }
+
     /// Adds a candidate; when full, it replaces the farthest entry if closer.
     pub(crate) fn push(&mut self, id: i32, dis: f32) {
         if self.ids.len() == self.capacity {
@@ -213,27 +223,44 @@ impl MinimaxHeap {
     }
 
     /// Removes and returns the closest candidate not yet popped (the last slot among
-    /// equal distances, as Faiss's scan from the end finds it).
+    /// equal distances, as Faiss's scan from the end finds it). Two branch-free passes
+    /// the compiler vectorises: the smallest distance of a live entry, then its slot.
     pub(crate) fn pop_min(&mut self) -> Option<(i32, f32)> {
-        let mut best: Option<usize> = None;
-        for i in (0..self.ids.len()).rev() {
-            if self.ids[i] == -1 {
-                continue;
-            }
-            if best.is_none_or(|b| self.dis[i] < self.dis[b]) {
-                best = Some(i);
-            }
-        }
-        let b = best?;
+        let min = self
+            .ids
+            .iter()
+            .zip(&self.dis)
+            .map(|(&id, &d)| if id == -1 { f32::INFINITY } else { d })
+            .fold(f32::INFINITY, f32::min);
+        let b = (0..self.ids.len())
+            .rev()
+            .find(|&i| self.ids[i] != -1 && self.dis[i] == min)
+            // Only infinite (or NaN) distances are left: Faiss's strict scan then keeps
+            // the last live slot.
+            .or_else(|| (0..self.ids.len()).rev().find(|&i| self.ids[i] != -1))?;
         let out = (self.ids[b], self.dis[b]);
         self.ids[b] = -1;
         self.valid -= 1;
         Some(out)
     }
 
+    /// The candidate `pop_min` would return next, without removing it.
+    pub(crate) fn peek_min(&self) -> Option<i32> {
+        let min = self
+            .ids
+            .iter()
+            .zip(&self.dis)
+            .map(|(&id, &d)| if id == -1 { f32::INFINITY } else { d })
+            .fold(f32::INFINITY, f32::min);
+        (0..self.ids.len())
+            .rev()
+            .find(|&i| self.ids[i] != -1 && self.dis[i] == min)
+            .map(|i| self.ids[i])
+    }
+
     /// How many stored entries, popped ones included, are closer than `threshold`.
     pub(crate) fn count_below(&self, threshold: f32) -> usize {
-        self.dis.iter().filter(|&&d| d < threshold).count()
+        self.dis.iter().map(|&d| usize::from(d < threshold)).sum()
     }
 }
 
@@ -293,5 +320,12 @@ mod tests {
         assert_eq!(h.pop_min(), Some((11, 1.0)));
         assert_eq!(h.pop_min(), Some((12, 2.0)));
         assert_eq!(h.pop_min(), None);
+        // Equal distances: the last slot goes first, as Faiss's scan from the end.
+        h.reset(4, false);
+        for (id, d) in [(1, 1.0), (2, 1.0), (3, 1.0)] {
+            h.push(id, d);
+        }
+        let last = h.entries().filter(|e| e.0 != -1).last().unwrap().0;
+        assert_eq!(h.pop_min().map(|p| p.0), Some(last));
     }
 }

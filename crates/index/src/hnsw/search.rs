@@ -3,7 +3,7 @@
 //! Faiss's stopping rule. Step for step Faiss's, so that on the same graph the same
 //! nodes are visited and the same results come back.
 
-use flatl2_kernel::TopK;
+use flatl2_kernel::{prefetch, TopK};
 
 use super::distance::NodeDistance;
 use super::graph::{HnswGraph, Links};
@@ -22,17 +22,31 @@ pub(crate) fn greedy_update_nearest<L: Links + ?Sized>(
     nearest: &mut usize,
     d_nearest: &mut f32,
 ) {
+    const CHUNK: usize = 32;
+    let mut ids = [0i32; CHUNK];
     loop {
         let prev = *nearest;
-        for j in graph.range(prev, level) {
-            let v = links.link(j);
-            if v < 0 {
-                break;
+        let mut range = graph.range(prev, level);
+        'list: loop {
+            let mut len = 0;
+            for j in range.by_ref() {
+                let v = links.link(j);
+                if v < 0 {
+                    break;
+                }
+                ids[len] = v;
+                len += 1;
+                if len == CHUNK {
+                    break;
+                }
             }
-            let d = dist.to(query, v as usize);
-            if d < *d_nearest {
+            dist.each(query, &ids[..len], *d_nearest, |v, d| {
                 *nearest = v as usize;
                 *d_nearest = d;
+                d
+            });
+            if len < CHUNK || range.is_empty() {
+                break 'list;
             }
         }
         if *nearest == prev {
@@ -109,6 +123,8 @@ impl Sink for RangeSink {
 pub(crate) struct Scratch {
     pub(crate) visited: Visited,
     candidates: MinimaxHeap,
+    /// The unvisited neighbours of the node being expanded.
+    fresh: Vec<i32>,
 }
 
 impl Scratch {
@@ -117,6 +133,7 @@ impl Scratch {
         Scratch {
             visited,
             candidates: MinimaxHeap::default(),
+            fresh: Vec::new(),
         }
     }
 }
@@ -153,8 +170,11 @@ pub(crate) fn search_one<S: Sink>(
             &mut d_nearest,
         );
     }
-    let candidates = &mut scratch.candidates;
-    let vt = &mut scratch.visited;
+    let Scratch {
+        visited: vt,
+        candidates,
+        fresh,
+    } = scratch;
     candidates.reset(ef_search.max(k), dist.negated());
     candidates.push(nearest as i32, d_nearest);
 
@@ -171,26 +191,37 @@ pub(crate) fn search_one<S: Sink>(
         let Some((v0, d0)) = candidates.pop_min() else {
             break;
         };
+        // The node most likely expanded next: its list is read from memory meanwhile.
+        if let Some(next) = candidates.peek_min() {
+            prefetch(&links[graph.range(next as usize, 0)]);
+        }
         // Faiss's stopping rule: `ef_search` distances already seen (popped ones
         // included) are below the one just popped.
         if candidates.count_below(d0) >= ef_search {
             break;
         }
-        for j in graph.range(v0 as usize, 0) {
-            let v1 = links[j];
+        fresh.clear();
+        for &v1 in &links[graph.range(v0 as usize, 0)] {
             if v1 < 0 {
                 break;
             }
-            if !vt.insert(v1 as usize) {
-                continue;
+            if vt.insert(v1 as usize) {
+                fresh.push(v1);
             }
-            let d = dist.to(query, v1 as usize);
+        }
+        // A distance at or above both the sink's threshold and the full queue's
+        // farthest entry would change neither.
+        let bound =
+            |candidates: &MinimaxHeap, threshold: f32| threshold.max(candidates.entry_bound());
+        let first = bound(candidates, threshold);
+        dist.each(query, fresh, first, |v1, d| {
             if selected(v1) && d < threshold {
                 sink.add(d, v1);
                 threshold = sink.threshold();
             }
             candidates.push(v1, d);
-        }
+            bound(candidates, threshold)
+        });
     }
     vt.advance();
 }
