@@ -6,7 +6,6 @@
 //! are atomics (so concurrent reads are defined) and each node's list is written under
 //! that node's lock. With one thread the graph is Faiss's single-threaded graph.
 
-use std::cmp::Ordering::Less;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -353,7 +352,7 @@ fn shrink_neighbor_list(
     while let Some(v1) = by_closeness.pop() {
         let good = kept
             .iter()
-            .all(|v2| dist.nodes(v2.1 as usize, v1.1 as usize).partial_cmp(&v1.0) != Some(Less));
+            .all(|v2| !dist.nodes_closer_than(v2.1 as usize, v1.1 as usize, v1.0));
         if good {
             kept.push(v1);
             if kept.len() >= max_size {

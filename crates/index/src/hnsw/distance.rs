@@ -68,6 +68,14 @@ impl<'a> NodeDistance<'a> {
         self.kernels.l2_sqr(a, b).unwrap_or(f32::INFINITY)
     }
 
+    /// Whether nodes `a` and `b` are closer than `bound` to each other (Faiss's
+    /// `symmetric_dis(a, b) < bound`), deciding from the head of a split sum where it
+    /// can.
+    #[inline]
+    pub(crate) fn nodes_closer_than(&self, a: usize, b: usize, bound: f32) -> bool {
+        self.below(self.row(a), b, bound).is_some()
+    }
+
     /// The distance from `query` to node `i` if it is below `bound`; `None` when it is
     /// not (decided, for long L2 vectors, from the head alone: squares only add).
     #[inline]
