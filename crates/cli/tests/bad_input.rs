@@ -154,7 +154,7 @@ fn bad_index_settings_are_refused_and_save_nothing() {
         a.extend(extra.iter().map(OsString::from));
         ff(a)
     };
-    index(&["--index", "HNSW32"]).fails_with("HNSW32");
+    index(&["--index", "PQ8"]).fails_with("PQ8");
     index(&["--index", "IVF1000,Flat"]).fails_with("clusters");
     index(&["--chunk-size", "0"]).fails_with("chunk_size must be > 0");
     index(&["--chunk-size", "10", "--chunk-overlap", "20"]).fails_with("larger chunk overlap");

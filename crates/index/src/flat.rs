@@ -137,6 +137,18 @@ impl Index for FlatIndex {
         Ok(())
     }
 
+    /// An empty index keeps the buffer itself (no copy, no second allocation of the
+    /// size of the data); otherwise as [`Index::add`].
+    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+        if !self.data.is_empty() {
+            return self.add(&x);
+        }
+        checked_vectors(&x, self.d)?;
+        self.data = x;
+        self.changed();
+        Ok(())
+    }
+
     fn add_with_ids(&mut self, _x: &[f32], _ids: &[i64]) -> Result<(), IndexError> {
         Err(IndexError::Unsupported(
             "add_with_ids on a flat index (ids are row positions); wrap it in IdMap".into(),

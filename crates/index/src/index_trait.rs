@@ -111,6 +111,12 @@ pub trait Index: IndexUpcast + Send + Sync + Debug {
         Ok(())
     }
 
+    /// [`Index::add`] of vectors the caller hands over: an index that stores them as
+    /// they are (flat) may keep the buffer instead of copying it. Default: `add(&x)`.
+    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+        self.add(&x)
+    }
+
     /// Adds vectors under the given ids (one per vector).
     /// Default: [`IndexError::Unsupported`] (e.g. a flat index, whose ids are positions).
     fn add_with_ids(&mut self, x: &[f32], ids: &[i64]) -> Result<(), IndexError> {
@@ -214,6 +220,9 @@ impl Index for Box<dyn Index> {
     }
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
         (**self).add(x)
+    }
+    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+        (**self).add_owned(x)
     }
     fn search(
         &self,

@@ -230,3 +230,32 @@ fn reset_and_clone_box() {
     assert!(copy.as_any().downcast_ref::<FlatIndex>().is_some());
     assert_eq!(copy.type_name(), "IndexFlatL2");
 }
+
+/// Handing the vectors over (`add_owned`) stores what `add` stores, refuses what it
+/// refuses, and appends to a non-empty index as `add` does; through a box too.
+#[test]
+fn add_owned_equals_add() {
+    let d = 6;
+    let x = uniform(50, d, 3);
+    let mut by_ref = FlatIndex::new(d, MetricType::L2).unwrap();
+    by_ref.add(&x).unwrap();
+    by_ref.add(&x[..10 * d]).unwrap();
+    let mut owned: Box<dyn Index> = Box::new(FlatIndex::new(d, MetricType::L2).unwrap());
+    owned.add_owned(x.clone()).unwrap();
+    owned.add_owned(x[..10 * d].to_vec()).unwrap();
+    assert_eq!(owned.ntotal(), 60);
+    let flat = owned.as_any().downcast_ref::<FlatIndex>().unwrap();
+    assert_eq!(flat.vectors(), by_ref.vectors());
+    let mut empty = FlatIndex::new(d, MetricType::L2).unwrap();
+    let mut bad = x.clone();
+    bad[7] = f32::NAN;
+    assert!(matches!(
+        empty.add_owned(bad),
+        Err(IndexError::NanVector { row: 1 })
+    ));
+    assert!(matches!(
+        empty.add_owned(vec![0.0; d + 1]),
+        Err(IndexError::DimensionMismatch { .. })
+    ));
+    assert_eq!(empty.ntotal(), 0);
+}

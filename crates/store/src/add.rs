@@ -94,7 +94,7 @@ impl FaissStore {
         if !self.index.is_trained() {
             self.index.train(&flat)?;
         }
-        self.add_rows(&flat)?;
+        self.add_rows_owned(flat)?;
         let docs = ids
             .iter()
             .zip(texts)
@@ -131,6 +131,16 @@ impl FaissStore {
         } else {
             Ok(self.index.add(flat)?)
         }
+    }
+
+    /// [`FaissStore::add_rows`] of a buffer the store is done with: a flat index keeps it
+    /// rather than copying it.
+    fn add_rows_owned(&mut self, flat: Vec<f32>) -> Result<(), StoreError> {
+        if self.index.labels_are_external_ids() {
+            return self.add_rows(&flat);
+        }
+        self.metadata_index.clear();
+        Ok(self.index.add_owned(flat)?)
     }
 
     /// Removes the index rows from `keep` on (used only to undo a failed add).

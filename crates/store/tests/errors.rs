@@ -328,7 +328,7 @@ fn non_empty_index_and_bad_factory_are_refused() {
         FaissStore::with_dimension(
             Arc::new(FakeEmbeddings::new()),
             10,
-            StoreConfig::new().index_factory("HNSW32")
+            StoreConfig::new().index_factory("PQ8")
         ),
         Err(StoreError::Index(_))
     ));
