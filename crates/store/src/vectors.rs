@@ -1,21 +1,55 @@
 //! Checks and transforms applied to vectors before they reach the index.
 
+use rayon::prelude::*;
+
 use crate::error::StoreError;
 
 /// Checks that every vector has dimension `dim` and only finite values, and flattens
-/// them row-major.
-pub(crate) fn flatten_checked<V: AsRef<[f32]>>(
+/// them row-major. A large batch is copied on all threads into zeroed memory the
+/// system hands out untouched, so its pages are first written (faulted in) in parallel
+/// too; an error names the first bad row either way.
+pub(crate) fn flatten_checked<V: AsRef<[f32]> + Sync>(
     vectors: &[V],
     dim: usize,
 ) -> Result<Vec<f32>, StoreError> {
-    let mut flat = Vec::with_capacity(vectors.len() * dim);
-    for (row, v) in vectors.iter().enumerate() {
-        let v = v.as_ref();
-        check_vector(v, dim, row)?;
-        flat.extend_from_slice(v);
+    let total = vectors.len().saturating_mul(dim);
+    if dim == 0 || total < PARALLEL_FLATTEN_FROM {
+        let mut flat = Vec::with_capacity(total);
+        for (row, v) in vectors.iter().enumerate() {
+            let v = v.as_ref();
+            check_vector(v, dim, row)?;
+            flat.extend_from_slice(v);
+        }
+        return Ok(flat);
+    }
+    let mut flat = vec![0.0f32; total];
+    let all_good = flat
+        .par_chunks_mut(dim * ROWS_PER_TASK)
+        .zip(vectors.par_chunks(ROWS_PER_TASK))
+        .all(|(dst, src)| {
+            src.iter().zip(dst.chunks_exact_mut(dim)).all(|(v, row)| {
+                let v = v.as_ref();
+                let good = v.len() == dim && v.iter().all(|x| x.is_finite());
+                if good {
+                    row.copy_from_slice(v);
+                }
+                good
+            })
+        });
+    if !all_good {
+        // Which row failed first is the sequential check's answer.
+        for (row, v) in vectors.iter().enumerate() {
+            check_vector(v.as_ref(), dim, row)?;
+        }
     }
     Ok(flat)
 }
+
+/// Batches of at least this many values are flattened on all threads.
+const PARALLEL_FLATTEN_FROM: usize = 1 << 20;
+
+/// Rows one parallel task copies.
+const ROWS_PER_TASK: usize = 1024;
 
 /// Checks one vector's dimension and values; `row` is reported in errors.
 pub(crate) fn check_vector(v: &[f32], dim: usize, row: usize) -> Result<(), StoreError> {
@@ -64,6 +98,29 @@ mod tests {
         let mut zero = vec![0.0f32; 4];
         normalize_rows(&mut zero, 4);
         assert_eq!(zero, vec![0.0; 4]);
+    }
+
+    /// The parallel path (large batches) flattens alike and names the first bad row.
+    #[test]
+    fn large_batches_flatten_alike_and_name_the_first_bad_row() {
+        let dim = 64;
+        let rows: Vec<Vec<f32>> = (0..20_000)
+            .map(|r| (0..dim).map(|j| (r * dim + j) as f32).collect())
+            .collect();
+        let flat = flatten_checked(&rows, dim).unwrap();
+        assert_eq!(flat, rows.concat());
+        let mut bad = rows.clone();
+        bad[17_000][3] = f32::NAN;
+        bad[15_001] = vec![0.0; dim - 1];
+        assert!(matches!(
+            flatten_checked(&bad, dim),
+            Err(StoreError::DimensionMismatch { .. })
+        ));
+        bad[15_001] = vec![0.0; dim];
+        assert!(matches!(
+            flatten_checked(&bad, dim),
+            Err(StoreError::NonFiniteVector { row: 17_000 })
+        ));
     }
 
     #[test]
