@@ -55,6 +55,29 @@ def emit(impl, section, params, metrics):
                       "params": dict(params, M=m, N=n, d=d), "metrics": metrics}), flush=True)
 
 
+def searches(impl, set_ef, set_threads, batch, one):
+    """hnsw_search (all queries, THREADS threads) and hnsw_single (one thread) per ef."""
+    for ef in efs:
+        set_ef(ef)
+        set_threads(threads)
+        ts = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            labels = batch(xq)
+            ts.append(time.perf_counter() - t0)
+        emit(impl, "hnsw_search", {"efSearch": ef},
+             {"qps": len(xq) / float(np.median(ts)), "recall@10": recall(labels)})
+        set_threads(1)
+        lat = []
+        for i in range(single_n):
+            t0 = time.perf_counter()
+            one(xq[i:i + 1])
+            lat.append(time.perf_counter() - t0)
+        set_threads(threads)
+        emit(impl, "hnsw_single", {"efSearch": ef},
+             {"latency_ms_median": float(np.median(lat)) * 1e3})
+
+
 def run_faiss():
     import faiss
     faiss.omp_set_num_threads(threads)
@@ -65,24 +88,12 @@ def run_faiss():
         t0 = time.perf_counter()
         index.add(xb)
         emit("faiss", "hnsw_build", {}, {"build_s": time.perf_counter() - t0})
-    for ef in efs:
+
+    def set_ef(ef):
         index.hnsw.efSearch = ef
-        ts = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            _, labels = index.search(xq, k)
-            ts.append(time.perf_counter() - t0)
-        emit("faiss", "hnsw_search", {"efSearch": ef},
-             {"qps": len(xq) / float(np.median(ts)), "recall@10": recall(labels)})
-        faiss.omp_set_num_threads(1)
-        lat = []
-        for i in range(single_n):
-            t0 = time.perf_counter()
-            index.search(xq[i:i + 1], k)
-            lat.append(time.perf_counter() - t0)
-        faiss.omp_set_num_threads(threads)
-        emit("faiss", "hnsw_single", {"efSearch": ef},
-             {"latency_ms_median": float(np.median(lat)) * 1e3})
+
+    searches("faiss", set_ef, faiss.omp_set_num_threads,
+             lambda q: index.search(q, k)[1], lambda q: index.search(q, k))
 
 
 def run_hnswlib():
@@ -93,24 +104,8 @@ def run_hnswlib():
     t0 = time.perf_counter()
     index.add_items(xb, np.arange(n))
     emit("hnswlib", "hnsw_build", {}, {"build_s": time.perf_counter() - t0})
-    for ef in efs:
-        index.set_ef(max(ef, k))
-        index.set_num_threads(threads)
-        ts = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            labels, _ = index.knn_query(xq, k)
-            ts.append(time.perf_counter() - t0)
-        emit("hnswlib", "hnsw_search", {"efSearch": ef},
-             {"qps": len(xq) / float(np.median(ts)), "recall@10": recall(labels)})
-        index.set_num_threads(1)
-        lat = []
-        for i in range(single_n):
-            t0 = time.perf_counter()
-            index.knn_query(xq[i:i + 1], k)
-            lat.append(time.perf_counter() - t0)
-        emit("hnswlib", "hnsw_single", {"efSearch": ef},
-             {"latency_ms_median": float(np.median(lat)) * 1e3})
+    searches("hnswlib", lambda ef: index.set_ef(max(ef, k)), index.set_num_threads,
+             lambda q: index.knn_query(q, k)[0], lambda q: index.knn_query(q, k))
 
 
 if which in ("faiss", "both"):

@@ -222,30 +222,10 @@ impl MinimaxHeap {
         self.dis.pop();
     }
 
-    /// Removes and returns the closest candidate not yet popped (the last slot among
-    /// equal distances, as Faiss's scan from the end finds it). Two branch-free passes
-    /// the compiler vectorises: the smallest distance of a live entry, then its slot.
-    pub(crate) fn pop_min(&mut self) -> Option<(i32, f32)> {
-        let min = self
-            .ids
-            .iter()
-            .zip(&self.dis)
-            .map(|(&id, &d)| if id == -1 { f32::INFINITY } else { d })
-            .fold(f32::INFINITY, f32::min);
-        let b = (0..self.ids.len())
-            .rev()
-            .find(|&i| self.ids[i] != -1 && self.dis[i] == min)
-            // Only infinite (or NaN) distances are left: Faiss's strict scan then keeps
-            // the last live slot.
-            .or_else(|| (0..self.ids.len()).rev().find(|&i| self.ids[i] != -1))?;
-        let out = (self.ids[b], self.dis[b]);
-        self.ids[b] = -1;
-        self.valid -= 1;
-        Some(out)
-    }
-
-    /// The candidate `pop_min` would return next, without removing it.
-    pub(crate) fn peek_min(&self) -> Option<i32> {
+    /// The slot of the closest candidate not yet popped (the last slot among equal
+    /// distances, as Faiss's scan from the end finds it). Two branch-free passes the
+    /// compiler vectorises: the smallest distance of a live entry, then its slot.
+    fn min_slot(&self) -> Option<usize> {
         let min = self
             .ids
             .iter()
@@ -255,7 +235,23 @@ impl MinimaxHeap {
         (0..self.ids.len())
             .rev()
             .find(|&i| self.ids[i] != -1 && self.dis[i] == min)
-            .map(|i| self.ids[i])
+            // Only infinite (or NaN) distances are left: Faiss's strict scan then keeps
+            // the last live slot.
+            .or_else(|| (0..self.ids.len()).rev().find(|&i| self.ids[i] != -1))
+    }
+
+    /// Removes and returns the closest candidate not yet popped.
+    pub(crate) fn pop_min(&mut self) -> Option<(i32, f32)> {
+        let b = self.min_slot()?;
+        let out = (self.ids[b], self.dis[b]);
+        self.ids[b] = -1;
+        self.valid -= 1;
+        Some(out)
+    }
+
+    /// The candidate `pop_min` would return next, without removing it.
+    pub(crate) fn peek_min(&self) -> Option<i32> {
+        self.min_slot().map(|i| self.ids[i])
     }
 
     /// How many stored entries, popped ones included, are closer than `threshold`.
