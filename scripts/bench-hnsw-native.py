@@ -22,16 +22,7 @@ import time
 
 import numpy as np
 
-
-def fvecs(path):
-    a = np.fromfile(path, dtype=np.int32)
-    d = a[0]
-    return a.reshape(-1, d + 1)[:, 1:].copy().view(np.float32)
-
-
-def ivecs(path):
-    a = np.fromfile(path, dtype=np.int32)
-    return a.reshape(-1, a[0] + 1)[:, 1:].copy()
+from texmex_io import fvecs, ivecs  # scripts/texmex_io.py, beside this file
 
 
 base, query, gt_path, m = sys.argv[1:5]

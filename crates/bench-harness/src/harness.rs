@@ -109,13 +109,7 @@ fn ivf_build_sections<C: ListCodec>(
     threads: usize,
 ) -> Result<IvfIndex<C>, BenchError> {
     let (n, d) = (s.base.n, s.base.d);
-    let fresh = || -> Result<IvfIndex<C>, BenchError> {
-        let idx = s.new_index()?;
-        idx.as_any()
-            .downcast_ref::<IvfIndex<C>>()
-            .cloned()
-            .ok_or_else(|| BenchError::BadInput("expected an IVF index".into()))
-    };
+    let fresh = || s.new_as::<IvfIndex<C>>("an IVF index");
     let (train_t, mut ivf) = time_reps(s.args.reps.min(3), 0, fresh, |idx| {
         idx.train(&s.base.data)?;
         Ok(idx.clone())

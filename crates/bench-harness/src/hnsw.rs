@@ -22,13 +22,7 @@ pub(crate) fn hnsw_sections(
 /// `hnsw_build`: the time to add the base vectors to an empty graph.
 fn hnsw_build_section(s: &mut Setup<'_>, threads: usize) -> Result<HnswFlatIndex, BenchError> {
     let (n, d) = (s.base.n, s.base.d);
-    let fresh = || -> Result<HnswFlatIndex, BenchError> {
-        s.new_index()?
-            .as_any()
-            .downcast_ref::<HnswFlatIndex>()
-            .cloned()
-            .ok_or_else(|| BenchError::BadInput("expected an HNSW index".into()))
-    };
+    let fresh = || s.new_as::<HnswFlatIndex>("an HNSW index");
     let (build_t, index) = time_reps(s.args.reps.min(3), 0, fresh, |idx| {
         idx.add(&s.base.data)?;
         Ok(idx.clone())

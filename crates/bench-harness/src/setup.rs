@@ -223,6 +223,16 @@ impl<'a> Setup<'a> {
         Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
     }
 
+    /// A new empty index of the factory string, as the concrete type `T` a section
+    /// works on (`what` names it in the error when the string builds another kind).
+    pub(crate) fn new_as<T: Index + Clone + 'static>(&self, what: &str) -> Result<T, BenchError> {
+        self.new_index()?
+            .as_any()
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| BenchError::BadInput(format!("expected {what}")))
+    }
+
     /// The search sections (`search`) on the `--load-index` index when it is a `T`,
     /// else on one `build` makes from the base vectors (written to `--save-index` on
     /// the first pass, `with_io`).

@@ -24,13 +24,7 @@ fn sq_build_sections(
     threads: usize,
 ) -> Result<ScalarQuantizerIndex, BenchError> {
     let (n, d) = (s.base.n, s.base.d);
-    let fresh = || -> Result<ScalarQuantizerIndex, BenchError> {
-        s.new_index()?
-            .as_any()
-            .downcast_ref::<ScalarQuantizerIndex>()
-            .cloned()
-            .ok_or_else(|| BenchError::BadInput("expected a scalar-quantizer index".into()))
-    };
+    let fresh = || s.new_as::<ScalarQuantizerIndex>("a scalar-quantizer index");
     let (train_t, trained) = time_reps(s.args.reps.min(3), 0, fresh, |idx| {
         idx.train(&s.base.data)?;
         Ok(idx.clone())

@@ -139,18 +139,33 @@ impl<'a> ByteReader<'a> {
         Ok(decode_f32s(self.take(bytes)?))
     }
 
+    /// `count` values of `N` little-endian bytes each, decoded with `decode` into a new
+    /// vector; the count is checked against the remaining bytes before allocating.
+    fn values<T, const N: usize>(
+        &mut self,
+        field: &'static str,
+        count: usize,
+        decode: impl Fn([u8; N]) -> T,
+    ) -> Result<Vec<T>, FaissIoError> {
+        let bytes = self.check_room(field, count, N)?;
+        Ok(self
+            .take(bytes)?
+            .chunks_exact(N)
+            .map(|c| {
+                let mut a = [0u8; N];
+                a.copy_from_slice(c);
+                decode(a)
+            })
+            .collect())
+    }
+
     /// `count` little-endian `i64`s decoded into a new vector (checked first).
     pub(crate) fn i64s(
         &mut self,
         field: &'static str,
         count: usize,
     ) -> Result<Vec<i64>, FaissIoError> {
-        let bytes = self.check_room(field, count, 8)?;
-        Ok(self
-            .take(bytes)?
-            .chunks_exact(8)
-            .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        self.values(field, count, i64::from_le_bytes)
     }
 
     /// `count` little-endian `u64`s that must each fit a `usize` (checked first).
@@ -187,27 +202,17 @@ impl<'a> ByteReader<'a> {
 
     /// A Faiss `vec<i64>`.
     pub(crate) fn vec_i64(&mut self, field: &'static str) -> Result<Vec<i64>, FaissIoError> {
-        let n = self.vec_len(field, 8)?;
-        self.i64s(field, n)
+        self.vec_of(field, i64::from_le_bytes)
     }
 
-    /// A Faiss `vec<T>` of `N`-byte little-endian values, decoded with `decode` (the
-    /// count checked against the remaining bytes first).
+    /// A Faiss `vec<T>` of `N`-byte little-endian values, decoded with `decode`.
     fn vec_of<T, const N: usize>(
         &mut self,
         field: &'static str,
         decode: impl Fn([u8; N]) -> T,
     ) -> Result<Vec<T>, FaissIoError> {
         let n = self.vec_len(field, N)?;
-        let bytes = self.take(n * N)?;
-        Ok(bytes
-            .chunks_exact(N)
-            .map(|c| {
-                let mut a = [0u8; N];
-                a.copy_from_slice(c);
-                decode(a)
-            })
-            .collect())
+        self.values(field, n, decode)
     }
 
     /// A Faiss `vec<i32>`.
