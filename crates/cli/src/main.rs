@@ -55,6 +55,9 @@ enum Command {
     Merge(commands::merge::MergeArgs),
     /// Print the active SIMD tier and what this CPU supports.
     Simd,
+    /// Print the GPU adapter the `gpu` feature would use (name, backend, limits), or
+    /// why there is none. `WGPU_BACKEND` and `WGPU_ADAPTER_NAME` choose it.
+    Gpu,
     /// Time an index on .fvecs/.ivecs data (add, train, batch and one-query search).
     Bench(ferrofaiss_bench_harness::harness::BenchArgs),
     /// Draw recall@10 against queries per second, or one-query latency against dataset
@@ -73,6 +76,7 @@ fn dispatch(command: Command) -> Result<(), String> {
         Command::Delete(args) => commands::delete::run(args),
         Command::Merge(args) => commands::merge::run(args),
         Command::Simd => commands::simd::run(),
+        Command::Gpu => commands::gpu::run(),
         Command::Bench(args) => {
             return ferrofaiss_bench_harness::harness::run(&args).map_err(|e| e.to_string())
         }

@@ -24,6 +24,10 @@
 
 pub use ferrofaiss_docstore as docstore;
 pub use ferrofaiss_embeddings as embeddings;
+/// faiss-gpu's flat index on wgpu compute (feature `gpu`).
+#[cfg(feature = "gpu")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gpu")))]
+pub use ferrofaiss_gpu as gpu;
 pub use ferrofaiss_index as index;
 pub use ferrofaiss_text as text;
 pub use flatl2_kernel as kernel;

@@ -73,6 +73,10 @@ pub enum IndexError {
         /// The supported forms.
         supported: &'static str,
     },
+    /// A compute device (the `wgpu` path of `ferrofaiss-gpu`) failed: no adapter, a lost
+    /// device, out of device memory. The message says which and why.
+    #[error("device: {0}")]
+    Device(String),
     /// A distance kernel rejected its arguments.
     #[error("kernel: {0}")]
     Kernel(#[from] KernelError),

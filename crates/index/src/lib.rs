@@ -74,6 +74,13 @@ pub use selector::{IdMatcher, IdSelector};
 pub use sq::{QuantizerType, ScalarQuantizerIndex, ScalarQuantizerParts};
 pub use validate::MAX_RESULT_SLOTS;
 
+/// The input checks every index of this crate runs before it touches its storage, for
+/// [`Index`] implementations kept elsewhere (the GPU indexes): the same shapes, NaN and
+/// `k` rules give the same typed errors whichever index is searched.
+pub mod checks {
+    pub use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
+}
+
 /// Implementation details that this crate's integration tests reach into. Not part of
 /// the API: no stability promise, may change in any release.
 #[doc(hidden)]

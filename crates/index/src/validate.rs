@@ -3,7 +3,7 @@
 use crate::IndexError;
 
 /// Number of vectors in `x` for dimension `d`, or a typed error when `x` is ragged.
-pub(crate) fn vector_count(x: &[f32], d: usize) -> Result<usize, IndexError> {
+pub fn vector_count(x: &[f32], d: usize) -> Result<usize, IndexError> {
     if d == 0 {
         return Err(IndexError::ZeroDimension);
     }
@@ -17,7 +17,7 @@ pub(crate) fn vector_count(x: &[f32], d: usize) -> Result<usize, IndexError> {
 }
 
 /// [`vector_count`], then rejects any vector holding a NaN.
-pub(crate) fn checked_vectors(x: &[f32], d: usize) -> Result<usize, IndexError> {
+pub fn checked_vectors(x: &[f32], d: usize) -> Result<usize, IndexError> {
     let n = vector_count(x, d)?;
     if has_nan(x) {
         return Err(nan_error(x, d, 0));
@@ -55,7 +55,7 @@ pub(crate) fn check_ids(n: usize, ids: &[i64]) -> Result<(), IndexError> {
 }
 
 /// Faiss requires `k > 0`.
-pub(crate) fn check_k(k: usize, nq: usize) -> Result<(), IndexError> {
+pub fn check_k(k: usize, nq: usize) -> Result<(), IndexError> {
     if k == 0 {
         return Err(IndexError::InvalidParameter("k must be positive".into()));
     }
@@ -77,7 +77,7 @@ pub(crate) fn check_k(k: usize, nq: usize) -> Result<(), IndexError> {
 pub const MAX_RESULT_SLOTS: usize = 1 << 28;
 
 /// Range-search radius must be a number.
-pub(crate) fn check_radius(radius: f32) -> Result<(), IndexError> {
+pub fn check_radius(radius: f32) -> Result<(), IndexError> {
     if radius.is_nan() {
         return Err(IndexError::InvalidParameter("radius is NaN".into()));
     }

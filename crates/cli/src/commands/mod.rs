@@ -2,6 +2,7 @@
 
 pub mod delete;
 pub mod demo;
+pub mod gpu;
 pub mod index;
 pub mod info;
 pub mod merge;

@@ -1,0 +1,105 @@
+//! Times batch flat search on the GPU beside the CPU flat index, on a `shared/bench`
+//! data folder (`base.fvecs`, `query.fvecs`, `gt.ivecs`), and prints one JSON record
+//! per device: queries per second (median of the rounds, after one warm-up search),
+//! recall@10 against the ground truth, and how many labels differ from the CPU's.
+//!
+//! ```text
+//! cargo run --release -p ferrofaiss-gpu --example flat_bench -- DATA_DIR [NQ] [ROUNDS]
+//! ```
+//!
+//! `scripts/bench-gpu.sh` runs it beside faiss-gpu on a machine with a GPU.
+
+use std::path::Path;
+use std::time::Instant;
+
+use ferrofaiss_bench_harness::texmex::{parse_fvecs, parse_ivecs};
+use ferrofaiss_gpu::{adapter_report, GpuFlatIndex};
+use ferrofaiss_index::{FlatIndex, Index, MetricType, SearchResult};
+
+const K: usize = 10;
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("flat_bench: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = Path::new(
+        args.first()
+            .ok_or("usage: flat_bench DATA_DIR [NQ] [ROUNDS]")?,
+    );
+    let nq_wanted: usize = args
+        .get(1)
+        .map_or(Ok(1000), |s| s.parse())
+        .map_err(|e| format!("NQ: {e}"))?;
+    let rounds: usize = args
+        .get(2)
+        .map_or(Ok(3), |s| s.parse())
+        .map_err(|e| format!("ROUNDS: {e}"))?;
+    let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{name}: {e}"));
+    let base = parse_fvecs(&read("base.fvecs")?).map_err(|e| e.to_string())?;
+    let query = parse_fvecs(&read("query.fvecs")?).map_err(|e| e.to_string())?;
+    let gt = parse_ivecs(&read("gt.ivecs")?).map_err(|e| e.to_string())?;
+    let d = base.d;
+    let nq = nq_wanted.min(query.n);
+    let queries = &query.data[..nq * d];
+    let report = adapter_report().map_err(|e| e.to_string())?;
+    eprintln!("adapter: {} ({})", report.name, report.backend);
+
+    let cpu =
+        FlatIndex::from_vectors(d, MetricType::L2, base.data.clone()).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let gpu = GpuFlatIndex::from_cpu(&cpu).map_err(|e| e.to_string())?;
+    let upload_s = t.elapsed().as_secs_f64();
+
+    let (cpu_qps, cpu_result) = time(&cpu, queries, rounds)?;
+    let (gpu_qps, gpu_result) = time(&gpu, queries, rounds)?;
+    let differing = cpu_result
+        .labels
+        .iter()
+        .zip(&gpu_result.labels)
+        .filter(|(a, b)| a != b)
+        .count();
+    for (device, qps, result) in [("cpu", cpu_qps, &cpu_result), ("gpu", gpu_qps, &gpu_result)] {
+        println!(
+            "{{\"section\":\"flat_batch\",\"device\":\"{device}\",\"qps\":{qps:.1},\
+             \"recall@10\":{:.4},\"labels_differing_from_cpu\":{},\"upload_s\":{upload_s:.3},\
+             \"params\":{{\"device\":\"{device}\",\"index\":\"Flat\",\"n\":{},\"d\":{d},\
+             \"nq\":{nq},\"k\":{K},\"adapter\":\"{}\",\"backend\":\"{}\"}}}}",
+            recall(result, &gt.data, gt.d, nq),
+            if device == "gpu" { differing } else { 0 },
+            base.n,
+            report.name.replace('"', "'"),
+            report.backend,
+        );
+    }
+    Ok(())
+}
+
+/// Median queries per second over `rounds` searches after a warm-up, and the result.
+fn time(index: &dyn Index, queries: &[f32], rounds: usize) -> Result<(f64, SearchResult), String> {
+    let nq = queries.len() / index.dimension();
+    let mut result = index.search(queries, K, None).map_err(|e| e.to_string())?;
+    let mut qps = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let t = Instant::now();
+        result = index.search(queries, K, None).map_err(|e| e.to_string())?;
+        qps.push(nq as f64 / t.elapsed().as_secs_f64());
+    }
+    qps.sort_by(f64::total_cmp);
+    Ok((qps[qps.len() / 2], result))
+}
+
+/// Share of each query's ground-truth ten found in its ten results.
+fn recall(result: &SearchResult, gt: &[i32], gt_d: usize, nq: usize) -> f64 {
+    let mut hits = 0usize;
+    for q in 0..nq {
+        let truth = &gt[q * gt_d..q * gt_d + K.min(gt_d)];
+        let got = &result.labels[q * K..(q + 1) * K];
+        hits += got.iter().filter(|l| truth.contains(&(**l as i32))).count();
+    }
+    hits as f64 / (nq * K.min(gt_d)) as f64
+}

@@ -1,0 +1,33 @@
+//! faiss-gpu's flat index on `wgpu` compute: pure Rust, Vulkan, GL or Metal, shaders
+//! in WGSL. Optional (the `gpu` feature of `ferrofaiss` and `ferrofaiss-cli`), so the
+//! default build has no GPU code at all.
+//!
+//! * [`GpuFlatIndex`] implements [`ferrofaiss_index::Index`]: the vectors live on the
+//!   device, chunked by the adapter's storage-binding limit; distances and a
+//!   per-segment top-k run on the device, the host merges the short lists. Labels are
+//!   the CPU [`ferrofaiss_index::FlatIndex`]'s, ties in Faiss's order (L2: the lower
+//!   id first; inner product: the higher, as Faiss 1.15 ranks them); distances agree
+//!   to float rounding.
+//! * [`index_cpu_to_gpu`] / [`index_gpu_to_cpu`] move an index between host and
+//!   device; a GPU index saves through its CPU twin, to the same `.faiss` bytes.
+//! * One device per process, opened on first use and shared: `WGPU_BACKEND`
+//!   (`vulkan`, `gl`, `metal`) and `WGPU_ADAPTER_NAME` (a substring of the adapter's
+//!   name) choose it; [`adapter_report`] says which it is, or why there is none.
+//! * Every failure is a [`GpuError`] (no adapter, a lost device, out of device memory,
+//!   an operation the device refused), never a panic; through the `Index` trait it is
+//!   an [`ferrofaiss_index::IndexError::Device`].
+//!
+//! Not in faiss-gpu's flat index either: id selectors and range search (both
+//! [`ferrofaiss_index::IndexError::Unsupported`]; search the CPU index).
+
+mod buffers;
+mod device;
+mod error;
+mod flat;
+mod kernels;
+mod transfer;
+
+pub use device::{adapter_report, AdapterReport};
+pub use error::GpuError;
+pub use flat::GpuFlatIndex;
+pub use transfer::{index_cpu_to_gpu, index_gpu_to_cpu};
