@@ -8,6 +8,10 @@
 //!   the CPU [`ferrofaiss_index::FlatIndex`]'s, ties in Faiss's order (L2: the lower
 //!   id first; inner product: the higher, as Faiss 1.15 ranks them); distances agree
 //!   to float rounding.
+//! * [`GpuIvfFlatIndex`] (faiss-gpu's `GpuIndexIVFFlat`): coarse quantizer and list
+//!   scans on the device, a batch grouped by list; the same probes and candidates as
+//!   the CPU `IvfFlatIndex`, so the same recall at every `nprobe`. A host twin keeps
+//!   ids, direct map, training and a copy of the vectors.
 //! * [`index_cpu_to_gpu`] / [`index_gpu_to_cpu`] move an index between host and
 //!   device; a GPU index saves through its CPU twin, to the same `.faiss` bytes.
 //! * One device per process, opened on first use and shared: `WGPU_BACKEND`
@@ -17,17 +21,26 @@
 //!   an operation the device refused), never a panic; through the `Index` trait it is
 //!   an [`ferrofaiss_index::IndexError::Device`].
 //!
-//! Not in faiss-gpu's flat index either: id selectors and range search (both
+//! Not in faiss-gpu's indexes either: id selectors and range search (both
 //! [`ferrofaiss_index::IndexError::Unsupported`]; search the CPU index).
 
 mod buffers;
 mod device;
 mod error;
 mod flat;
+mod ivf;
 mod kernels;
+mod scan;
+mod storage;
 mod transfer;
 
 pub use device::{adapter_report, AdapterReport};
 pub use error::GpuError;
 pub use flat::GpuFlatIndex;
+pub use ivf::GpuIvfFlatIndex;
 pub use transfer::{index_cpu_to_gpu, index_gpu_to_cpu};
+
+/// The crate README's example, compiled as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
