@@ -36,7 +36,7 @@ pub use ferrofaiss_async_store::{AsyncFaissStore, AsyncRetriever};
 pub use ferrofaiss_docstore::{Document, Filter, Metadata};
 pub use ferrofaiss_store::{
     cosine_relevance, euclidean_relevance, max_inner_product_relevance, maximal_marginal_relevance,
-    relevance_fn_for, saved_paths, DistanceStrategy, FaissStore, FilterMode, LoadOptions,
+    relevance_fn_for, saved_paths, Device, DistanceStrategy, FaissStore, FilterMode, LoadOptions,
     PersistError, RelevanceScoreFn, Retriever, SaveFormat, SearchOptions, SearchType, StoreConfig,
     StoreError, UnknownDistanceStrategy, DEFAULT_FETCH_K, DEFAULT_INDEX_FACTORY,
     DEFAULT_INDEX_NAME, DEFAULT_K, DEFAULT_LAMBDA_MULT, DOCSTORE_EXTENSION, FAISS_EXTENSION,

@@ -23,6 +23,7 @@
 
 mod add;
 pub mod batch;
+mod device;
 mod distance;
 mod error;
 mod metadata_index;
@@ -39,6 +40,7 @@ mod store;
 mod vectors;
 mod warnings;
 
+pub use device::Device;
 pub use distance::{DistanceStrategy, UnknownDistanceStrategy};
 pub use error::{PersistError, StoreError};
 pub use mmr::maximal_marginal_relevance;

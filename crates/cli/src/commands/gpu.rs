@@ -1,6 +1,28 @@
-//! `ferrofaiss gpu`: the adapter the GPU path runs on, or why there is none.
+//! `ferrofaiss gpu`: the adapter the GPU path runs on, or why there is none; and the
+//! `--device` option of `index` and `search`.
+
+use ferrofaiss::Device;
 
 use crate::error::{CliError, CliResult};
+
+/// `--device`: where the index searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// Host memory and the CPU kernels.
+    Cpu,
+    /// The GPU (a build with `--features gpu`; flat and IVF-Flat indexes).
+    Gpu,
+}
+
+impl DeviceArg {
+    /// The store's device.
+    pub fn device(self) -> Device {
+        match self {
+            DeviceArg::Cpu => Device::Cpu,
+            DeviceArg::Gpu => Device::Gpu,
+        }
+    }
+}
 
 /// Runs `ferrofaiss gpu`.
 #[cfg(feature = "gpu")]

@@ -12,6 +12,7 @@ use ferrofaiss::text::{
 };
 use ferrofaiss::{DistanceStrategy, FaissStore, Metadata, StoreConfig, DEFAULT_INDEX_FACTORY};
 
+use crate::commands::gpu::DeviceArg;
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::progress::{self, Progress, Unit};
@@ -110,6 +111,10 @@ pub struct IndexArgs {
     /// records no embedder or distance, so `search` needs --embedder).
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "ferrofaiss")]
     format: FormatArg,
+    /// Where the index is built and filled: cpu, or gpu (a build with --features gpu;
+    /// Flat and IVF indexes). The saved folder is the same either way.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceArg,
 }
 
 /// Runs `ferrofaiss index`.
@@ -129,7 +134,8 @@ pub fn run(args: IndexArgs) -> CliResult<()> {
     }
     let config = args
         .distance
-        .apply(StoreConfig::new().index_factory(args.index_factory.clone()));
+        .apply(StoreConfig::new().index_factory(args.index_factory.clone()))
+        .device(args.device.device());
     check_factory(&config)?;
     let splitter = make_splitter(args.splitter, args.chunk_size, args.chunk_overlap)?;
     let embedder = build_embedder(args.embedder, args.openai_model.as_deref(), &args.minilm)?;

@@ -9,6 +9,7 @@ use ferrofaiss::{
 };
 use serde_json::json;
 
+use crate::commands::gpu::DeviceArg;
 use crate::embedder::{build_embedder, EmbedderKind, MiniLmArgs};
 use crate::error::{CliError, CliResult};
 use crate::output::{hits_json, hits_text, Hit};
@@ -75,6 +76,10 @@ pub struct SearchArgs {
     /// MiniLM settings (with --embedder minilm, or a folder MiniLM built).
     #[command(flatten)]
     minilm: MiniLmArgs,
+    /// Where the search runs: cpu, or gpu (a build with --features gpu; Flat and IVF
+    /// indexes; --exact-filter needs the cpu).
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceArg,
 }
 
 /// Parses a count of at least 1.
@@ -97,7 +102,10 @@ pub fn run(args: SearchArgs) -> CliResult<()> {
         )?),
         None => None,
     };
-    let store = open_for_search(&args.dir, requested, &args.minilm)?;
+    let mut store = open_for_search(&args.dir, requested, &args.minilm)?;
+    store
+        .set_device(args.device.device())
+        .map_err(|e| CliError::with_cause(format!("--device {}", args.device.device()), e))?;
     let hits = search(&store, &args.query, args.mmr, &opts)?;
     if args.json {
         let doc = json!({

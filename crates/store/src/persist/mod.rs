@@ -54,6 +54,8 @@ use std::sync::Arc;
 use ferrofaiss_docstore::InMemoryDocstore;
 use ferrofaiss_embeddings::Embeddings;
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+
+use crate::device::{host_copy, to_device, Device};
 use ferrofaiss_index::Index;
 
 use crate::error::{PersistError, StoreError};
@@ -218,6 +220,9 @@ pub struct LoadOptions {
     /// Accept an embedder whose [`Embeddings::name`] differs from the one that built
     /// the store (default `false`: a [`PersistError::EmbedderMismatch`]).
     pub allow_other_embedder: bool,
+    /// Where the loaded index searches (default the CPU; [`Device::Gpu`] moves it to
+    /// the GPU after it is read and checked).
+    pub device: Device,
 }
 
 impl Default for LoadOptions {
@@ -228,6 +233,7 @@ impl Default for LoadOptions {
             normalize_l2: None,
             relevance_score_fn: None,
             allow_other_embedder: false,
+            device: Device::Cpu,
         }
     }
 }
@@ -470,8 +476,10 @@ impl FaissStore {
             path: folder.to_path_buf(),
             source,
         })?;
+        let host = host_copy(&*self.index)?;
+        let index = host.as_deref().unwrap_or(&*self.index);
         Ok(
-            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
+            write_index_to_vec(index).map_err(|source| PersistError::Faiss {
                 path: faiss_path.to_path_buf(),
                 source,
             })?,
@@ -608,11 +616,12 @@ impl FaissStore {
 
     /// The whole store in one buffer (LangChain `serialize_to_bytes`, without pickle).
     pub fn serialize_to_bytes(&self) -> Result<Vec<u8>, StoreError> {
-        let faiss_bytes =
-            write_index_to_vec(&*self.index).map_err(|source| PersistError::Faiss {
-                path: PathBuf::from("<bytes>"),
-                source,
-            })?;
+        let host = host_copy(&*self.index)?;
+        let index = host.as_deref().unwrap_or(&*self.index);
+        let faiss_bytes = write_index_to_vec(index).map_err(|source| PersistError::Faiss {
+            path: PathBuf::from("<bytes>"),
+            source,
+        })?;
         let docstore_bytes = self.encode_docstore(&faiss_bytes, Path::new("<bytes>"))?;
         let mut payload = Vec::with_capacity(8 + faiss_bytes.len() + docstore_bytes.len());
         payload.extend_from_slice(&(faiss_bytes.len() as u64).to_le_bytes());
@@ -670,7 +679,9 @@ impl FaissStore {
             normalize_l2: opts.normalize_l2.unwrap_or(false),
             relevance_score_fn: opts.relevance_score_fn.clone(),
             index_factory: crate::store::DEFAULT_INDEX_FACTORY.to_string(),
+            device: opts.device,
         };
+        let index = to_device(index, opts.device)?;
         Ok(FaissStore::from_checked_parts(
             embedder, index, docstore, map, config,
         ))
@@ -749,7 +760,9 @@ impl FaissStore {
             normalize_l2: opts.normalize_l2.unwrap_or(saved.normalize_l2),
             relevance_score_fn: opts.relevance_score_fn.clone(),
             index_factory: saved.index_factory,
+            device: opts.device,
         };
+        let index = to_device(index, opts.device)?;
         Ok(FaissStore::from_checked_parts(
             embedder,
             index,
