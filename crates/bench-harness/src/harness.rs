@@ -83,7 +83,8 @@ fn flat_search_sections(
         (n * d * 4) as f64,
         Some(("effective_GFLOPs", flops)),
     )?;
-    if with_io {
+    // The file sections time host files: the CPU's (a GPU index writes its host twin).
+    if with_io && s.args.device == crate::setup::DeviceArg::Cpu {
         crate::io::io_sections(s, threads, index)?;
     }
     Ok(())

@@ -8,7 +8,8 @@ use crate::timing::{median, Timing};
 use clap::{Args, ValueEnum};
 use ferrofaiss_index::faiss_io::read_index;
 use ferrofaiss_index::{
-    index_factory, reverse_index_factory, Index, IndexError, MetricType, SUPPORTED_FACTORY_STRINGS,
+    index_factory, reverse_index_factory, FlatIndex, Index, IndexError, MetricType,
+    SUPPORTED_FACTORY_STRINGS,
 };
 use serde_json::{json, Value};
 
@@ -73,6 +74,61 @@ pub struct BenchArgs {
     /// The most searches the store answers in one pass (`--clients`; 1 turns batching off).
     #[arg(long, default_value_t = ferrofaiss_async_store::Batching::DEFAULT_MAX_BATCH)]
     pub max_batch: usize,
+    /// Where the index searches: cpu, or gpu (a build with --features gpu; the Flat
+    /// index's sections, every record with `params.device`).
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    pub device: DeviceArg,
+}
+
+/// The device as given on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// Host memory and the CPU kernels.
+    Cpu,
+    /// The GPU, through ferrofaiss-gpu (wgpu).
+    Gpu,
+}
+
+impl DeviceArg {
+    /// The name records carry (`params.device`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceArg::Cpu => "cpu",
+            DeviceArg::Gpu => "gpu",
+        }
+    }
+}
+
+/// `index` on the GPU (Faiss's `index_cpu_to_gpu`).
+#[cfg(feature = "gpu")]
+fn to_gpu(index: &dyn Index) -> Result<Box<dyn Index>, BenchError> {
+    ferrofaiss_gpu::index_cpu_to_gpu(index).map_err(|e| BenchError::Index(IndexError::from(e)))
+}
+
+/// A build without the GPU path cannot move an index there.
+#[cfg(not(feature = "gpu"))]
+fn to_gpu(index: &dyn Index) -> Result<Box<dyn Index>, BenchError> {
+    Err(BenchError::BadInput(format!(
+        "--device gpu ({}): this build has no GPU path; build with --features gpu",
+        index.type_name()
+    )))
+}
+
+/// The host twin of a GPU index, for writing (`None`: write the index itself).
+#[cfg(feature = "gpu")]
+fn host_copy(index: &dyn Index) -> Result<Option<Box<dyn Index>>, BenchError> {
+    if index.type_name().starts_with("Gpu") {
+        let host = ferrofaiss_gpu::index_gpu_to_cpu(index)
+            .map_err(|e| BenchError::Index(IndexError::from(e)))?;
+        return Ok(Some(host));
+    }
+    Ok(None)
+}
+
+/// Without the GPU path every index is on the host.
+#[cfg(not(feature = "gpu"))]
+fn host_copy(_index: &dyn Index) -> Result<Option<Box<dyn Index>>, BenchError> {
+    Ok(None)
 }
 
 /// The help of `--index`: every factory string this build supports, spelt out (clap
@@ -192,6 +248,8 @@ impl<'a> Setup<'a> {
         let mut params = params;
         if let Some(p) = params.as_object_mut() {
             p.entry("index").or_insert_with(|| json!(self.index_label));
+            p.entry("device")
+                .or_insert_with(|| json!(self.args.device.name()));
         }
         let rec = json!({
             "section": section, "dataset": self.dataset, "impl": impl_name,
@@ -219,8 +277,13 @@ impl<'a> Setup<'a> {
         self.records.push(rec);
     }
 
+    /// A new empty index of the factory string, on the `--device`.
     pub(crate) fn new_index(&self) -> Result<Box<dyn Index>, BenchError> {
-        Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
+        let index = index_factory(self.base.d, &self.args.index, self.metric)?;
+        match self.args.device {
+            DeviceArg::Cpu => Ok(index),
+            DeviceArg::Gpu => to_gpu(index.as_ref()),
+        }
     }
 
     /// A new empty index of the factory string, as the concrete type `T` a section
@@ -263,7 +326,8 @@ impl<'a> Setup<'a> {
     /// Writes `index` to `--save-index`, if given.
     pub(crate) fn save(&self, index: &dyn Index) -> Result<(), BenchError> {
         if let Some(path) = &self.args.save_index {
-            ferrofaiss_index::faiss_io::write_index(index, path)?;
+            let host = host_copy(index)?;
+            ferrofaiss_index::faiss_io::write_index(host.as_deref().unwrap_or(index), path)?;
         }
         Ok(())
     }
@@ -307,7 +371,10 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
     let queries = read_fvecs(&args.queries)?;
     let (base, loaded) = match (&args.load_index, &args.base) {
         (Some(path), _) => {
-            let index = read_index(path)?;
+            let mut index = read_index(path)?;
+            if args.device == DeviceArg::Gpu {
+                index = to_gpu(index.as_ref())?;
+            }
             // The base is the file's: its size and dimension, no vectors needed.
             let base = Vecs {
                 d: index.dimension(),
@@ -348,10 +415,22 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
         }
         None => {
             // Validate the factory string before any timing.
-            index_factory(base.d, &args.index, MetricType::L2)?;
+            let index = index_factory(base.d, &args.index, MetricType::L2)?;
+            if args.device == DeviceArg::Gpu && !index.as_any().is::<FlatIndex>() {
+                return Err(BenchError::BadInput(format!(
+                    "--device gpu times the Flat index, not {:?} (IVF-Flat on the GPU: \
+                     scripts/bench-gpu.sh)",
+                    args.index
+                )));
+            }
             args.index.clone()
         }
     };
+    if args.device == DeviceArg::Gpu && !args.clients.is_empty() {
+        return Err(BenchError::BadInput(
+            "--device gpu does not run the --clients section".into(),
+        ));
+    }
     let metric = match (&loaded, args.metric) {
         (Some(index), _) => index.metric(),
         (None, MetricArg::L2) => MetricType::L2,

@@ -86,3 +86,74 @@ fn index_and_search_on_the_gpu_give_the_cpu_folder_and_answers() {
     assert_eq!(result_ids(&gpu)[0], result_ids(&cpu)[0]);
     assert_eq!(result_ids(&gpu).len(), 3);
 }
+
+/// Writes `rows` vectors of dimension `d` as `.fvecs`.
+fn write_fvecs(path: &std::path::Path, d: usize, values: &[f32]) {
+    let mut bytes = Vec::new();
+    for row in values.chunks_exact(d) {
+        bytes.extend_from_slice(&(d as i32).to_le_bytes());
+        for v in row {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn bench_on_the_gpu_keeps_the_sections_and_marks_every_record() {
+    let runtime = tempfile::tempdir().unwrap();
+    if run(&mut gpu_command(runtime.path())).code != Some(0) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true and no adapter"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = 8;
+    let base: Vec<f32> = (0..300 * d).map(|i| ((i * 37) % 101) as f32).collect();
+    let queries: Vec<f32> = (0..5 * d).map(|i| ((i * 13) % 97) as f32).collect();
+    write_fvecs(&dir.path().join("base.fvecs"), d, &base);
+    write_fvecs(&dir.path().join("query.fvecs"), d, &queries);
+    let out = run(ferrofaiss()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("bench")
+        .arg("--base")
+        .arg(dir.path().join("base.fvecs"))
+        .arg("--queries")
+        .arg(dir.path().join("query.fvecs"))
+        .args([
+            "--device",
+            "gpu",
+            "--reps",
+            "1",
+            "--single-target-s",
+            "0.01",
+            "--json",
+        ]))
+    .ok()
+    .json();
+    let records = out["records"].as_array().unwrap();
+    let sections: Vec<&str> = records
+        .iter()
+        .map(|r| r["section"].as_str().unwrap())
+        .collect();
+    assert_eq!(sections, ["flat_add", "flat_single", "flat_batch"]);
+    for r in records {
+        assert_eq!(r["params"]["device"], "gpu", "{r}");
+        assert!(
+            r["impl"].as_str().unwrap().contains("GpuIndexFlatL2"),
+            "{r}"
+        );
+    }
+    // IVF on the GPU is timed by scripts/bench-gpu.sh, not here: one line saying so.
+    run(ferrofaiss()
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .arg("bench")
+        .arg("--base")
+        .arg(dir.path().join("base.fvecs"))
+        .arg("--queries")
+        .arg(dir.path().join("query.fvecs"))
+        .args(["--device", "gpu", "--index", "IVF4,Flat"]))
+    .fails_with("--device gpu times the Flat index");
+}
