@@ -115,24 +115,20 @@ fn bench_on_the_gpu_keeps_the_sections_and_marks_every_record() {
     let queries: Vec<f32> = (0..5 * d).map(|i| ((i * 13) % 97) as f32).collect();
     write_fvecs(&dir.path().join("base.fvecs"), d, &base);
     write_fvecs(&dir.path().join("query.fvecs"), d, &queries);
-    let out = run(ferrofaiss()
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .arg("bench")
-        .arg("--base")
-        .arg(dir.path().join("base.fvecs"))
-        .arg("--queries")
-        .arg(dir.path().join("query.fvecs"))
-        .args([
-            "--device",
-            "gpu",
-            "--reps",
-            "1",
-            "--single-target-s",
-            "0.01",
-            "--json",
-        ]))
-    .ok()
-    .json();
+    let bench = |extra: &[&str]| {
+        run(ferrofaiss()
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .arg("bench")
+            .arg("--base")
+            .arg(dir.path().join("base.fvecs"))
+            .arg("--queries")
+            .arg(dir.path().join("query.fvecs"))
+            .args(["--device", "gpu"])
+            .args(extra))
+    };
+    let out = bench(&["--reps", "1", "--single-target-s", "0.01", "--json"])
+        .ok()
+        .json();
     let records = out["records"].as_array().unwrap();
     let sections: Vec<&str> = records
         .iter()
@@ -147,13 +143,5 @@ fn bench_on_the_gpu_keeps_the_sections_and_marks_every_record() {
         );
     }
     // IVF on the GPU is timed by scripts/bench-gpu.sh, not here: one line saying so.
-    run(ferrofaiss()
-        .env("XDG_RUNTIME_DIR", runtime.path())
-        .arg("bench")
-        .arg("--base")
-        .arg(dir.path().join("base.fvecs"))
-        .arg("--queries")
-        .arg(dir.path().join("query.fvecs"))
-        .args(["--device", "gpu", "--index", "IVF4,Flat"]))
-    .fails_with("--device gpu times the Flat index");
+    bench(&["--index", "IVF4,Flat"]).fails_with("--device gpu times the Flat index");
 }

@@ -3,8 +3,6 @@
 
 use std::sync::mpsc;
 
-use wgpu::util::DeviceExt;
-
 use crate::device::Gpu;
 use crate::GpuError;
 
@@ -32,23 +30,25 @@ pub(crate) fn create(
     })
 }
 
-/// A buffer holding `contents`.
+/// A buffer holding `contents`: created empty, then filled by the queue (not mapped at
+/// creation: wgpu panics when such a mapping fails, on a lost device for one).
 pub(crate) fn upload(
     gpu: &Gpu,
     label: &str,
     contents: &[u8],
     usage: wgpu::BufferUsages,
 ) -> Result<wgpu::Buffer, GpuError> {
-    check_size(gpu, label, contents.len() as u64)?;
-    gpu.scoped(&format!("{label} ({} bytes)", contents.len()), || {
-        Ok(gpu
-            .device
-            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage,
-            }))
-    })
+    let buffer = create(
+        gpu,
+        label,
+        contents.len() as u64,
+        usage | wgpu::BufferUsages::COPY_DST,
+    )?;
+    gpu.scoped(&format!("filling {label}"), || {
+        gpu.queue.write_buffer(&buffer, 0, contents);
+        Ok(())
+    })?;
+    Ok(buffer)
 }
 
 /// A uniform block for one dispatch.

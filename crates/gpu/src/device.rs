@@ -187,6 +187,11 @@ impl Gpu {
         let internal = pollster::block_on(internal.pop());
         let validation = pollster::block_on(validation.pop());
         let oom = pollster::block_on(oom.pop());
+        if oom.is_some() || validation.is_some() || internal.is_some() {
+            // A loss is reported through the device's callbacks, which run when the
+            // device is polled: give it the chance, so the error says what happened.
+            let _ = self.device.poll(wgpu::PollType::Poll);
+        }
         self.check_alive()?;
         if oom.is_some() {
             return Err(GpuError::OutOfMemory(what.to_string()));

@@ -3,7 +3,7 @@
 //! chunk's distances and a per-segment top-k on the device, and the host merges the
 //! segments' short lists in label order, so labels and ties are the CPU flat index's.
 
-use ferrofaiss_index::checks::{check_k, checked_vectors, vector_count};
+use ferrofaiss_index::checks::{checked_vectors, vector_count};
 use ferrofaiss_index::{
     FlatIndex, IdSelector, Index, IndexError, MetricType, SearchParams, SearchResult,
 };
@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::device::{gpu, Gpu};
 use crate::scan::{kept_per_segment, scan};
 use crate::storage::RowStore;
+use crate::verbs::{check_search, merge_source};
 use crate::GpuError;
 
 /// Exhaustive search on the GPU over vectors stored row after row, ids being positions
@@ -157,14 +158,7 @@ impl Index for GpuFlatIndex {
         k: usize,
         params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
-        check_k(k, queries.len() / self.dimension())?;
-        checked_vectors(queries, self.dimension())?;
-        if params.and_then(|p| p.selector).is_some() {
-            return Err(IndexError::Unsupported(format!(
-                "an id selector on {} (as in faiss-gpu); search the CPU index",
-                self.type_name()
-            )));
-        }
+        check_search(self, queries, k, params)?;
         let gpu = gpu()?;
         let _gate = gpu.gate();
         Ok(self.search_on_device(gpu, queries, k)?)
@@ -228,14 +222,7 @@ impl Index for GpuFlatIndex {
 
     /// Moves the other GPU flat index's vectors after this one's (through the host).
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let into = self.type_name();
-        let other_name = other.type_name();
-        let o = other
-            .as_any_mut()
-            .downcast_mut::<GpuFlatIndex>()
-            .ok_or_else(|| {
-                IndexError::IncompatibleMerge(format!("{into} cannot merge from {other_name}"))
-            })?;
+        let o = merge_source::<GpuFlatIndex>(self.type_name(), other)?;
         let (d, od) = (self.dimension(), o.dimension());
         if od != d || o.metric != self.metric {
             return Err(IndexError::IncompatibleMerge(format!(

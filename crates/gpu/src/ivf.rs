@@ -8,7 +8,6 @@
 //! training and a copy of the vectors: `add`, `remove_ids`, `merge_from`, `train` and
 //! `reconstruct` are Faiss's own CPU verbs on it, and the device lists follow.
 
-use ferrofaiss_index::checks::{check_k, checked_vectors};
 use ferrofaiss_index::{
     IdSelector, Index, IndexError, IvfFlatIndex, MetricType, SearchParams, SearchResult,
 };
@@ -18,6 +17,7 @@ use rayon::prelude::*;
 use crate::device::{gpu, Gpu};
 use crate::scan::{kept_per_segment, scan};
 use crate::storage::RowStore;
+use crate::verbs::{check_search, merge_source};
 use crate::{GpuError, GpuFlatIndex};
 
 /// Inverted-file search on the GPU: the same probes and, list by list, the same
@@ -249,9 +249,7 @@ impl Index for GpuIvfFlatIndex {
         k: usize,
         params: Option<&SearchParams>,
     ) -> Result<SearchResult, IndexError> {
-        let d = self.dimension();
-        check_k(k, queries.len() / d)?;
-        checked_vectors(queries, d)?;
+        check_search(self, queries, k, params)?;
         let nprobe = params.and_then(|p| p.nprobe).unwrap_or(self.host.nprobe());
         if nprobe == 0 {
             return Err(IndexError::InvalidParameter(
@@ -260,12 +258,6 @@ impl Index for GpuIvfFlatIndex {
         }
         if !self.is_trained() {
             return Err(IndexError::NotTrained);
-        }
-        if params.and_then(|p| p.selector).is_some() {
-            return Err(IndexError::Unsupported(format!(
-                "an id selector on {} (as in faiss-gpu); search the CPU index",
-                self.type_name()
-            )));
         }
         if !self.in_sync {
             return Err(IndexError::Device(
@@ -310,14 +302,7 @@ impl Index for GpuIvfFlatIndex {
 
     /// Faiss's IVF merge on the host twins, then both device copies follow.
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let into = self.type_name();
-        let other_name = other.type_name();
-        let o = other
-            .as_any_mut()
-            .downcast_mut::<GpuIvfFlatIndex>()
-            .ok_or_else(|| {
-                IndexError::IncompatibleMerge(format!("{into} cannot merge from {other_name}"))
-            })?;
+        let o = merge_source::<GpuIvfFlatIndex>(self.type_name(), other)?;
         self.host.merge_from(&mut o.host)?;
         o.reset();
         let gpu = gpu()?;

@@ -33,6 +33,7 @@ mod kernels;
 mod scan;
 mod storage;
 mod transfer;
+mod verbs;
 
 pub use device::{adapter_report, AdapterReport};
 pub use error::GpuError;
@@ -44,3 +45,16 @@ pub use transfer::{index_cpu_to_gpu, index_gpu_to_cpu};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// What this crate's own tests reach into. Not part of the API: no stability promise.
+#[doc(hidden)]
+pub mod __test_seams {
+    /// Destroys the process's device, as a driver reset would lose it: every later
+    /// call must then fail with a typed error.
+    pub fn lose_device() -> Result<(), crate::GpuError> {
+        let gpu = crate::device::gpu()?;
+        let _gate = gpu.gate();
+        gpu.device.destroy();
+        Ok(())
+    }
+}

@@ -5,7 +5,7 @@
 use ferrofaiss_index::{Index, IndexError};
 use serde::{Deserialize, Serialize};
 
-use crate::{FaissStore, StoreError};
+use crate::StoreError;
 
 /// The device a store's index searches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -56,22 +56,13 @@ pub(crate) fn to_device(
 }
 
 /// A copy of `index` on `device`, or `None` when it is there already.
-fn moved(index: &dyn Index, device: Device) -> Result<Option<Box<dyn Index>>, StoreError> {
+pub(crate) fn moved(
+    index: &dyn Index,
+    device: Device,
+) -> Result<Option<Box<dyn Index>>, StoreError> {
     match device {
         Device::Cpu => host_copy(index),
         Device::Gpu => gpu_copy(index),
-    }
-}
-
-impl FaissStore {
-    /// Moves the index to `device` (the GPU needs the `gpu` feature and a flat or
-    /// IVF-Flat index). On an error the store is unchanged.
-    pub fn set_device(&mut self, device: Device) -> Result<(), StoreError> {
-        if let Some(index) = moved(&*self.index, device)? {
-            self.index = index;
-        }
-        self.device = device;
-        Ok(())
     }
 }
 

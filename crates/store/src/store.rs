@@ -10,7 +10,7 @@ use ferrofaiss_index::{
     index_factory, DirectMapType, Index, IndexError, IvfFlatIndex, IvfSqIndex, MetricType,
 };
 
-use crate::device::{to_device, Device};
+use crate::device::{moved, to_device, Device};
 use crate::distance::DistanceStrategy;
 use crate::error::StoreError;
 use crate::metadata_index::MetadataIndex;
@@ -383,6 +383,16 @@ impl FaissStore {
             index_factory: self.index_factory.clone(),
             device: self.device,
         }
+    }
+
+    /// Moves the index to `device` (the GPU needs the `gpu` feature and a flat or
+    /// IVF-Flat index). On an error the store is unchanged.
+    pub fn set_device(&mut self, device: Device) -> Result<(), StoreError> {
+        if let Some(index) = moved(&*self.index, device)? {
+            self.index = index;
+        }
+        self.device = device;
+        Ok(())
     }
 
     /// Changes the distance strategy (LangChain takes it again at every `load_local`).
