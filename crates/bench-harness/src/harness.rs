@@ -39,20 +39,24 @@ fn flat_search_sections(
 ) -> Result<(), BenchError> {
     let (n, d, nq) = (s.base.n, s.base.d, s.queries.n);
     let built;
+    let moved;
     let index: &dyn Index = match loaded {
-        Some(index) => index,
+        Some(index) => {
+            moved = s.on_device(index)?;
+            moved.as_deref().unwrap_or(index)
+        }
         None => {
             let (add_t, index) = time_reps(
                 s.args.reps,
                 1,
-                || s.new_index(),
+                || s.new_index_on_device(),
                 |idx| {
                     s.fill(idx.as_mut())?;
                     Ok(())
                 },
             )
             .and_then(|(t, _)| {
-                let mut idx = s.new_index()?;
+                let mut idx = s.new_index_on_device()?;
                 s.fill(idx.as_mut())?;
                 Ok((t, idx))
             })?;
@@ -122,8 +126,11 @@ fn ivf_build_sections<C: ListCodec>(
         "ivf_train",
         &name,
         threads,
+        // Training and adding run on the host (the GPU index trains with the CPU's
+        // k-means too), whatever --device says.
         json!({"nlist": nlist, "niter": cp.niter, "max_points_per_centroid": cp.max_points_per_centroid,
-               "train_points": n.min(nlist * cp.max_points_per_centroid), "N": n, "d": d}),
+               "train_points": n.min(nlist * cp.max_points_per_centroid), "N": n, "d": d,
+               "device": "cpu"}),
         json!({"train_s": train_t.median()}),
         &train_t,
     );
@@ -145,7 +152,7 @@ fn ivf_build_sections<C: ListCodec>(
         "ivf_add",
         &name,
         threads,
-        json!({"nlist": nlist, "N": n, "d": d}),
+        json!({"nlist": nlist, "N": n, "d": d, "device": "cpu"}),
         json!({"vectors_per_s": n as f64 / add_t.median(), "add_s": add_t.median(),
                "list_size_max_over_mean": max / mean}),
         &add_t,
@@ -162,14 +169,17 @@ fn ivf_search_sections<C: ListCodec>(
 ) -> Result<(), BenchError> {
     let (n, d, k, nq) = (s.base.n, s.base.d, s.args.k, s.queries.n);
     let nlist = ivf.nlist();
-    let name = s.impl_name(ivf);
+    // Built (trained with the host's k-means) on the CPU; searched on the --device.
+    let moved = s.on_device(ivf)?;
+    let index: &dyn Index = moved.as_deref().unwrap_or(ivf);
+    let name = s.impl_name(index);
     for &nprobe in &s.args.nprobe {
         let p = SearchParams::with_nprobe(nprobe);
         let (t, r) = time_reps(
             s.args.reps,
             1,
             || Ok::<(), BenchError>(()),
-            |_| Ok(ivf.search(&s.queries.data, k, Some(&p))?),
+            |_| Ok(index.search(&s.queries.data, k, Some(&p))?),
         )?;
         let mut m = json!({"qps": nq as f64 / t.median(),
                            "vectors_scanned_per_query": nprobe.min(nlist) as f64 / nlist as f64 * n as f64});
@@ -184,7 +194,7 @@ fn ivf_search_sections<C: ListCodec>(
             m,
             &t,
         );
-        let (m, t) = single_bench(s, ivf, Some(&p))?;
+        let (m, t) = single_bench(s, index, Some(&p))?;
         s.record(
             "ivf_single",
             &name,
@@ -194,7 +204,7 @@ fn ivf_search_sections<C: ListCodec>(
             &t,
         );
     }
-    if with_io {
+    if with_io && s.args.device == crate::setup::DeviceArg::Cpu {
         crate::io::io_sections(s, threads, ivf)?;
     }
     Ok(())

@@ -8,7 +8,7 @@ use crate::timing::{median, Timing};
 use clap::{Args, ValueEnum};
 use ferrofaiss_index::faiss_io::read_index;
 use ferrofaiss_index::{
-    index_factory, reverse_index_factory, FlatIndex, Index, IndexError, MetricType,
+    index_factory, reverse_index_factory, FlatIndex, Index, IndexError, IvfFlatIndex, MetricType,
     SUPPORTED_FACTORY_STRINGS,
 };
 use serde_json::{json, Value};
@@ -74,8 +74,8 @@ pub struct BenchArgs {
     /// The most searches the store answers in one pass (`--clients`; 1 turns batching off).
     #[arg(long, default_value_t = ferrofaiss_async_store::Batching::DEFAULT_MAX_BATCH)]
     pub max_batch: usize,
-    /// Where the index searches: cpu, or gpu (a build with --features gpu; the Flat
-    /// index's sections, every record with `params.device`).
+    /// Where the index searches: cpu, or gpu (a build with --features gpu; Flat and
+    /// IVF-Flat; every record says which in `params.device`).
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     pub device: DeviceArg,
 }
@@ -277,12 +277,25 @@ impl<'a> Setup<'a> {
         self.records.push(rec);
     }
 
-    /// A new empty index of the factory string, on the `--device`.
+    /// A new empty index of the factory string (on the host).
     pub(crate) fn new_index(&self) -> Result<Box<dyn Index>, BenchError> {
-        let index = index_factory(self.base.d, &self.args.index, self.metric)?;
+        Ok(index_factory(self.base.d, &self.args.index, self.metric)?)
+    }
+
+    /// [`Setup::new_index`] on the `--device`.
+    pub(crate) fn new_index_on_device(&self) -> Result<Box<dyn Index>, BenchError> {
+        let index = self.new_index()?;
+        Ok(self.on_device(index.as_ref())?.unwrap_or(index))
+    }
+
+    /// A copy of a host index on the `--device` (`None`: the CPU, search `index`).
+    pub(crate) fn on_device(
+        &self,
+        index: &dyn Index,
+    ) -> Result<Option<Box<dyn Index>>, BenchError> {
         match self.args.device {
-            DeviceArg::Cpu => Ok(index),
-            DeviceArg::Gpu => to_gpu(index.as_ref()),
+            DeviceArg::Cpu => Ok(None),
+            DeviceArg::Gpu => to_gpu(index).map(Some),
         }
     }
 
@@ -371,10 +384,7 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
     let queries = read_fvecs(&args.queries)?;
     let (base, loaded) = match (&args.load_index, &args.base) {
         (Some(path), _) => {
-            let mut index = read_index(path)?;
-            if args.device == DeviceArg::Gpu {
-                index = to_gpu(index.as_ref())?;
-            }
+            let index = read_index(path)?;
             // The base is the file's: its size and dimension, no vectors needed.
             let base = Vecs {
                 d: index.dimension(),
@@ -415,17 +425,22 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
         }
         None => {
             // Validate the factory string before any timing.
-            let index = index_factory(base.d, &args.index, MetricType::L2)?;
-            if args.device == DeviceArg::Gpu && !index.as_any().is::<FlatIndex>() {
-                return Err(BenchError::BadInput(format!(
-                    "--device gpu times the Flat index, not {:?} (IVF-Flat on the GPU: \
-                     scripts/bench-gpu.sh)",
-                    args.index
-                )));
-            }
+            index_factory(base.d, &args.index, MetricType::L2)?;
             args.index.clone()
         }
     };
+    if args.device == DeviceArg::Gpu {
+        let probe = match &loaded {
+            Some(index) => index.clone_box(),
+            None => index_factory(base.d, &args.index, MetricType::L2)?,
+        };
+        let any = probe.as_any();
+        if !any.is::<FlatIndex>() && !any.is::<IvfFlatIndex>() {
+            return Err(BenchError::BadInput(format!(
+                "--device gpu times Flat and IVF-Flat indexes, not {index_label:?}"
+            )));
+        }
+    }
     if args.device == DeviceArg::Gpu && !args.clients.is_empty() {
         return Err(BenchError::BadInput(
             "--device gpu does not run the --clients section".into(),

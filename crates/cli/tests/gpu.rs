@@ -142,6 +142,43 @@ fn bench_on_the_gpu_keeps_the_sections_and_marks_every_record() {
             "{r}"
         );
     }
-    // IVF on the GPU is timed by scripts/bench-gpu.sh, not here: one line saying so.
-    bench(&["--index", "IVF4,Flat"]).fails_with("--device gpu times the Flat index");
+    // IVF: trained and filled on the host (records say device cpu), searched on the GPU.
+    let out = bench(&[
+        "--index",
+        "IVF4,Flat",
+        "--nprobe",
+        "1,4",
+        "--reps",
+        "1",
+        "--single-target-s",
+        "0.01",
+        "--json",
+    ])
+    .ok()
+    .json();
+    let devices: Vec<(String, String)> = out["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["section"].as_str().unwrap().to_string(),
+                r["params"]["device"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = |section: &str, device: &str| (section.to_string(), device.to_string());
+    assert_eq!(
+        devices,
+        [
+            expect("ivf_train", "cpu"),
+            expect("ivf_add", "cpu"),
+            expect("ivf_search", "gpu"),
+            expect("ivf_single", "gpu"),
+            expect("ivf_search", "gpu"),
+            expect("ivf_single", "gpu"),
+        ]
+    );
+    // Kinds the GPU does not hold: one line naming them.
+    bench(&["--index", "SQ8"]).fails_with("--device gpu times Flat and IVF-Flat indexes");
 }
