@@ -16,6 +16,20 @@ fn gpu_command(dir: &std::path::Path) -> std::process::Command {
     cmd
 }
 
+/// A runtime folder for commands that need the adapter, or `None` (the test skips)
+/// when there is none; under `CI=true` that fails.
+fn runtime_with_adapter() -> Option<tempfile::TempDir> {
+    let runtime = tempfile::tempdir().unwrap();
+    if run(&mut gpu_command(runtime.path())).code == Some(0) {
+        return Some(runtime);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true and no adapter"
+    );
+    None
+}
+
 #[test]
 fn gpu_names_the_adapter_it_found() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,14 +63,9 @@ fn an_adapter_name_that_matches_nothing_is_one_line_naming_it() {
 
 #[test]
 fn index_and_search_on_the_gpu_give_the_cpu_folder_and_answers() {
-    let runtime = tempfile::tempdir().unwrap();
-    if run(&mut gpu_command(runtime.path())).code != Some(0) {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true and no adapter"
-        );
+    let Some(runtime) = runtime_with_adapter() else {
         return;
-    }
+    };
     let on_gpu = tempfile::tempdir().unwrap();
     let on_cpu = tempfile::tempdir().unwrap();
     for (dir, device) in [(on_gpu.path(), "gpu"), (on_cpu.path(), "cpu")] {
@@ -101,14 +110,9 @@ fn write_fvecs(path: &std::path::Path, d: usize, values: &[f32]) {
 
 #[test]
 fn bench_on_the_gpu_keeps_the_sections_and_marks_every_record() {
-    let runtime = tempfile::tempdir().unwrap();
-    if run(&mut gpu_command(runtime.path())).code != Some(0) {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true and no adapter"
-        );
+    let Some(runtime) = runtime_with_adapter() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let d = 8;
     let base: Vec<f32> = (0..300 * d).map(|i| ((i * 37) % 101) as f32).collect();
