@@ -189,8 +189,9 @@ impl Gpu {
         let oom = pollster::block_on(oom.pop());
         if oom.is_some() || validation.is_some() || internal.is_some() {
             // A loss is reported through the device's callbacks, which run when the
-            // device is polled: give it the chance, so the error says what happened.
-            let _ = self.device.poll(wgpu::PollType::Poll);
+            // device is polled: let the device finish what it can (an error is rare,
+            // and a lost device returns at once), so the error says what happened.
+            let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
         }
         self.check_alive()?;
         if oom.is_some() {

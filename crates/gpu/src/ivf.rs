@@ -9,7 +9,7 @@
 //! `reconstruct` are Faiss's own CPU verbs on it, and the device lists follow.
 
 use ferrofaiss_index::{
-    IdSelector, Index, IndexError, IvfFlatIndex, MetricType, SearchParams, SearchResult,
+    DirectMap, IdSelector, Index, IndexError, IvfFlatIndex, MetricType, SearchParams, SearchResult,
 };
 use flatl2_kernel::TopK;
 use rayon::prelude::*;
@@ -130,16 +130,31 @@ impl GpuIvfFlatIndex {
         let Err(e) = outcome else {
             return Ok(());
         };
-        // Undo: drop every entry past each list's old length.
-        let mut added = Vec::new();
-        for (list, &len) in self.host.lists().iter().zip(&before) {
-            added.extend_from_slice(&list.ids[len..]);
-        }
-        let undone = self.host.remove_ids(&IdSelector::batch(added));
+        // Undo: cut every list back to its old length (by position, not by id: ids
+        // may repeat), then rebuild the device lists from the host.
+        let undone = self.truncate_host(&before);
         if undone.is_err() || self.upload_all(gpu).is_err() {
             self.in_sync = false;
         }
         Err(e.into())
+    }
+
+    /// Cuts each list of the host twin back to `lens[l]` entries and rebuilds its direct
+    /// map from the lists: the host as it was before an add.
+    fn truncate_host(&mut self, lens: &[usize]) -> Result<(), IndexError> {
+        let d = self.host.dimension();
+        let cp = *self.host.clustering_params();
+        let placeholder = IvfFlatIndex::new(d, 1, self.host.metric())?;
+        let mut parts = std::mem::replace(&mut self.host, placeholder).into_parts();
+        for (list, &len) in parts.lists.iter_mut().zip(lens) {
+            list.ids.truncate(len);
+            list.codes.truncate(len * d);
+        }
+        parts.direct_map = DirectMap::build(parts.direct_map.kind(), &parts.lists)?;
+        let mut host = IvfFlatIndex::from_parts(parts)?;
+        host.set_clustering_params(cp);
+        self.host = host;
+        Ok(())
     }
 
     /// The `k` best entries of each query over its `nprobe` nearest lists.

@@ -4,8 +4,8 @@
 
 mod support;
 
-use ferrofaiss_gpu::{GpuError, GpuFlatIndex};
-use ferrofaiss_index::{Index, IndexError, MetricType};
+use ferrofaiss_gpu::{GpuError, GpuFlatIndex, GpuIvfFlatIndex};
+use ferrofaiss_index::{Index, IndexError, IvfFlatIndex, MetricType};
 use support::device;
 
 #[test]
@@ -18,6 +18,11 @@ fn calls_after_a_lost_device_are_typed_errors() {
         .add(&[1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 0.0])
         .unwrap();
     assert_eq!(index.search(&[0.0; 4], 1, None).unwrap().labels, vec![1]);
+    let data: Vec<f32> = (0..64).map(|i| (i % 7) as f32).collect();
+    let mut cpu_ivf = IvfFlatIndex::new(4, 2, MetricType::L2).unwrap();
+    cpu_ivf.train(&data).unwrap();
+    cpu_ivf.add_with_ids(&data[..16], &[5, 5, 6, 7]).unwrap();
+    let mut ivf = GpuIvfFlatIndex::from_cpu(&cpu_ivf).unwrap();
     ferrofaiss_gpu::__test_seams::lose_device().unwrap();
     let lost = |e: &IndexError| matches!(e, IndexError::Device(m) if m.contains("lost"));
     let err = index.search(&[0.0; 4], 1, None).unwrap_err();
@@ -26,6 +31,16 @@ fn calls_after_a_lost_device_are_typed_errors() {
     assert!(lost(&err), "{err:?}");
     let err = index.reconstruct(0).unwrap_err();
     assert!(lost(&err), "{err:?}");
+    // An IVF add the device cannot follow leaves the host twin as it was (repeated ids
+    // included: the undo cuts lists by position).
+    let err = ivf.add_with_ids(&data[16..24], &[5, 6]).unwrap_err();
+    assert!(lost(&err), "{err:?}");
+    assert_eq!(ivf.ntotal(), 4);
+    let host = ivf.to_cpu();
+    for (a, b) in host.lists().iter().zip(cpu_ivf.lists()) {
+        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.codes, b.codes);
+    }
     assert!(matches!(
         GpuFlatIndex::from_cpu(&ferrofaiss_index::FlatIndex::new(4, MetricType::L2).unwrap()),
         Err(GpuError::DeviceLost(_)) | Ok(_)
