@@ -117,12 +117,7 @@ fn to_gpu(index: &dyn Index) -> Result<Box<dyn Index>, BenchError> {
 /// The host twin of a GPU index, for writing (`None`: write the index itself).
 #[cfg(feature = "gpu")]
 fn host_copy(index: &dyn Index) -> Result<Option<Box<dyn Index>>, BenchError> {
-    if index.type_name().starts_with("Gpu") {
-        let host = ferrofaiss_gpu::index_gpu_to_cpu(index)
-            .map_err(|e| BenchError::Index(IndexError::from(e)))?;
-        return Ok(Some(host));
-    }
-    Ok(None)
+    ferrofaiss_gpu::host_twin(index).map_err(|e| BenchError::Index(IndexError::from(e)))
 }
 
 /// Without the GPU path every index is on the host.

@@ -3,7 +3,7 @@
 //! chunk's distances and a per-segment top-k on the device, and the host merges the
 //! segments' short lists in label order, so labels and ties are the CPU flat index's.
 
-use ferrofaiss_index::checks::{checked_vectors, vector_count};
+use ferrofaiss_index::checks::{checked_vectors, copy_vector, same_kind};
 use ferrofaiss_index::{
     FlatIndex, IdSelector, Index, IndexError, MetricType, SearchParams, SearchResult,
 };
@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::device::{gpu, Gpu};
 use crate::scan::{kept_per_segment, scan};
 use crate::storage::RowStore;
-use crate::verbs::{check_search, merge_source};
+use crate::verbs::check_search;
 use crate::GpuError;
 
 /// Exhaustive search on the GPU over vectors stored row after row, ids being positions
@@ -43,9 +43,6 @@ impl GpuFlatIndex {
         metric: MetricType,
         chunk_rows: usize,
     ) -> Result<GpuFlatIndex, GpuError> {
-        if chunk_rows == 0 {
-            return Err(IndexError::InvalidParameter("chunk_rows must be positive".into()).into());
-        }
         Ok(GpuFlatIndex {
             metric,
             store: RowStore::new(gpu()?, d, chunk_rows)?,
@@ -109,6 +106,7 @@ impl GpuFlatIndex {
                     .enumerate()
                     .for_each_init(Vec::new, |cand, (q, heap)| {
                         round.candidates(q, cand);
+                        cand.sort_unstable_by_key(|c| c.0);
                         for &(row, dist) in cand.iter() {
                             heap.push(dist, row as i64);
                         }
@@ -176,53 +174,37 @@ impl Index for GpuFlatIndex {
         }
     }
 
-    /// Reads the vectors back, keeps the unselected ones in order (later ids shift
-    /// down, as in the CPU flat index) and writes them to fresh chunks; the index is
-    /// unchanged if that fails.
+    /// Reads the vectors back into the CPU flat index, which removes them as Faiss
+    /// does (later ids shift down), and writes what is left to fresh chunks; the index
+    /// is unchanged if that fails.
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
         let gpu = gpu()?;
         let _gate = gpu.gate();
-        let all = self.store.read_all(gpu)?;
-        let matcher = sel.matcher();
-        let mut kept = Vec::with_capacity(all.len());
-        let mut removed = 0;
-        for (i, row) in all.chunks_exact(self.dimension()).enumerate() {
-            if matcher.contains(i as i64) {
-                removed += 1;
-            } else {
-                kept.extend_from_slice(row);
-            }
-        }
+        let mut host =
+            FlatIndex::from_vectors(self.dimension(), self.metric, self.store.read_all(gpu)?)?;
+        let removed = host.remove_ids(sel)?;
         if removed > 0 {
             let mut fresh = self.store.clone();
             fresh.clear();
-            fresh.append(gpu, &kept)?;
+            fresh.append(gpu, host.vectors())?;
             self.store = fresh;
         }
         Ok(removed)
     }
 
     fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
-        if out.len() != self.dimension() {
-            return Err(IndexError::DimensionMismatch {
-                dimension: self.dimension(),
-                len: out.len(),
-            });
-        }
         let row = usize::try_from(id)
             .ok()
             .filter(|&r| r < self.store.len())
             .ok_or(IndexError::UnknownId(id))?;
         let gpu = gpu()?;
         let _gate = gpu.gate();
-        let v = self.store.read_row(gpu, row)?;
-        out.copy_from_slice(&v);
-        Ok(())
+        copy_vector(&self.store.read_row(gpu, row)?, out)
     }
 
     /// Moves the other GPU flat index's vectors after this one's (through the host).
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let o = merge_source::<GpuFlatIndex>(self.type_name(), other)?;
+        let o = same_kind::<GpuFlatIndex>(self.type_name(), other)?;
         let (d, od) = (self.dimension(), o.dimension());
         if od != d || o.metric != self.metric {
             return Err(IndexError::IncompatibleMerge(format!(
@@ -233,7 +215,6 @@ impl Index for GpuFlatIndex {
         let gpu = gpu()?;
         let _gate = gpu.gate();
         let moved = o.store.read_all(gpu)?;
-        vector_count(&moved, d)?;
         self.store.append(gpu, &moved)?;
         o.reset();
         Ok(())

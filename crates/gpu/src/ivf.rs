@@ -8,6 +8,7 @@
 //! training and a copy of the vectors: `add`, `remove_ids`, `merge_from`, `train` and
 //! `reconstruct` are Faiss's own CPU verbs on it, and the device lists follow.
 
+use ferrofaiss_index::checks::same_kind;
 use ferrofaiss_index::{
     DirectMap, IdSelector, Index, IndexError, IvfFlatIndex, MetricType, SearchParams, SearchResult,
 };
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use crate::device::{gpu, Gpu};
 use crate::scan::{kept_per_segment, scan};
 use crate::storage::RowStore;
-use crate::verbs::{check_search, merge_source};
+use crate::verbs::check_search;
 use crate::{GpuError, GpuFlatIndex};
 
 /// Inverted-file search on the GPU: the same probes and, list by list, the same
@@ -52,9 +53,6 @@ impl GpuIvfFlatIndex {
         cpu: &IvfFlatIndex,
         chunk_rows: usize,
     ) -> Result<GpuIvfFlatIndex, GpuError> {
-        if chunk_rows == 0 {
-            return Err(IndexError::InvalidParameter("chunk_rows must be positive".into()).into());
-        }
         let mut index = GpuIvfFlatIndex {
             host: cpu.clone(),
             quantizer: GpuFlatIndex::new(cpu.dimension(), cpu.metric())?,
@@ -317,7 +315,7 @@ impl Index for GpuIvfFlatIndex {
 
     /// Faiss's IVF merge on the host twins, then both device copies follow.
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
-        let o = merge_source::<GpuIvfFlatIndex>(self.type_name(), other)?;
+        let o = same_kind::<GpuIvfFlatIndex>(self.type_name(), other)?;
         self.host.merge_from(&mut o.host)?;
         o.reset();
         let gpu = gpu()?;

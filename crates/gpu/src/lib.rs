@@ -39,7 +39,7 @@ pub use device::{adapter_report, AdapterReport};
 pub use error::GpuError;
 pub use flat::GpuFlatIndex;
 pub use ivf::GpuIvfFlatIndex;
-pub use transfer::{index_cpu_to_gpu, index_gpu_to_cpu};
+pub use transfer::{host_twin, index_cpu_to_gpu, index_gpu_to_cpu, is_gpu_index};
 
 /// The crate README's example, compiled as a doctest so it stays true.
 #[cfg(doctest)]

@@ -42,8 +42,9 @@ pub(crate) struct Round {
 }
 
 impl Round {
-    /// The candidates of query `q` of the batch: `(row, distance)` in ascending row
-    /// order, written into `out`.
+    /// The candidates of query `q` of the batch, `(row, distance)`, written into `out`
+    /// segment by segment (each segment best first): the caller orders them as its
+    /// heap must see them.
     pub(crate) fn candidates(&self, q: usize, out: &mut Vec<(usize, f32)>) {
         out.clear();
         for &(first_row, per_query, first_pair) in &self.parts {
@@ -56,7 +57,6 @@ impl Round {
                 }
             }
         }
-        out.sort_unstable_by_key(|c| c.0);
     }
 }
 

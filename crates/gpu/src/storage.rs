@@ -41,11 +41,15 @@ pub(crate) struct RowStore {
 }
 
 impl RowStore {
-    /// An empty store with chunks as large as the device binds (at most `chunk_rows`).
+    /// An empty store with chunks as large as the device binds, and at most
+    /// `chunk_rows` (which must be positive).
     pub(crate) fn new(gpu: &Gpu, d: usize, chunk_rows: usize) -> Result<RowStore, GpuError> {
+        if chunk_rows == 0 {
+            return Err(IndexError::InvalidParameter("chunk_rows must be positive".into()).into());
+        }
         Ok(RowStore {
             d,
-            chunk_rows: max_chunk_rows(gpu, d)?.min(chunk_rows.max(1)),
+            chunk_rows: max_chunk_rows(gpu, d)?.min(chunk_rows),
             chunks: Vec::new(),
         })
     }

@@ -26,12 +26,24 @@ pub fn index_cpu_to_gpu(index: &dyn Index) -> Result<Box<dyn Index>, GpuError> {
 /// The CPU twin of a GPU index, which searches alike and writes the same `.faiss`
 /// bytes; a CPU index is copied as it is.
 pub fn index_gpu_to_cpu(index: &dyn Index) -> Result<Box<dyn Index>, GpuError> {
+    Ok(host_twin(index)?.unwrap_or_else(|| index.clone_box()))
+}
+
+/// The CPU twin of a GPU index, or `None` for an index already on the host (use it as
+/// it is: no copy), e.g. to write any index to a `.faiss` file.
+pub fn host_twin(index: &dyn Index) -> Result<Option<Box<dyn Index>>, GpuError> {
     let any = index.as_any();
     if let Some(gpu) = any.downcast_ref::<GpuFlatIndex>() {
-        return Ok(Box::new(gpu.to_cpu()?));
+        return Ok(Some(Box::new(gpu.to_cpu()?)));
     }
     if let Some(gpu) = any.downcast_ref::<GpuIvfFlatIndex>() {
-        return Ok(Box::new(gpu.to_cpu()));
+        return Ok(Some(Box::new(gpu.to_cpu())));
     }
-    Ok(index.clone_box())
+    Ok(None)
+}
+
+/// Whether `index` is one of this crate's GPU indexes.
+pub fn is_gpu_index(index: &dyn Index) -> bool {
+    let any = index.as_any();
+    any.is::<GpuFlatIndex>() || any.is::<GpuIvfFlatIndex>()
 }

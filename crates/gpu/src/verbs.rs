@@ -1,5 +1,4 @@
-//! What the GPU indexes' `Index` verbs share: the checks before a search, and the
-//! other index of a merge.
+//! What the GPU indexes' `Index` verbs share: the checks before a search.
 
 use ferrofaiss_index::checks::{check_k, checked_vectors};
 use ferrofaiss_index::{Index, IndexError, SearchParams};
@@ -23,16 +22,4 @@ pub(crate) fn check_search(
         )));
     }
     Ok(())
-}
-
-/// `other` as the concrete GPU index `T` a merge into `into` needs, or
-/// [`IndexError::IncompatibleMerge`] naming both.
-pub(crate) fn merge_source<'a, T: Index + 'static>(
-    into: &str,
-    other: &'a mut dyn Index,
-) -> Result<&'a mut T, IndexError> {
-    let other_name = other.type_name();
-    other.as_any_mut().downcast_mut::<T>().ok_or_else(|| {
-        IndexError::IncompatibleMerge(format!("{into} cannot merge from {other_name}"))
-    })
 }

@@ -49,7 +49,7 @@ fn unsupported<I: Index + ?Sized>(index: &I, verb: &str) -> IndexError {
 
 /// `other` as the concrete index type `T` of a merge into an index named `into`, or
 /// [`IndexError::IncompatibleMerge`] naming both.
-pub(crate) fn same_kind<'a, T: Index + 'static>(
+pub fn same_kind<'a, T: Index + 'static>(
     into: &str,
     other: &'a mut dyn Index,
 ) -> Result<&'a mut T, IndexError> {

@@ -75,10 +75,12 @@ pub use sq::{QuantizerType, ScalarQuantizerIndex, ScalarQuantizerParts};
 pub use validate::MAX_RESULT_SLOTS;
 
 /// The input checks every index of this crate runs before it touches its storage, for
-/// [`Index`] implementations kept elsewhere (the GPU indexes): the same shapes, NaN and
-/// `k` rules give the same typed errors whichever index is searched.
+/// [`Index`] implementations kept elsewhere (the GPU indexes): the same shapes, NaN,
+/// `k`, output-buffer and merge-partner rules give the same typed errors whichever
+/// index is called.
 pub mod checks {
-    pub use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
+    pub use crate::index_trait::same_kind;
+    pub use crate::validate::{check_k, check_radius, checked_vectors, copy_vector, vector_count};
 }
 
 /// Implementation details that this crate's integration tests reach into. Not part of

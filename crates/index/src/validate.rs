@@ -86,7 +86,7 @@ pub fn check_radius(radius: f32) -> Result<(), IndexError> {
 
 /// Copies a stored vector into a caller's buffer of the same length (the
 /// [`crate::Index::reconstruct_into`] of indexes that store vectors as they are).
-pub(crate) fn copy_vector(stored: &[f32], out: &mut [f32]) -> Result<(), IndexError> {
+pub fn copy_vector(stored: &[f32], out: &mut [f32]) -> Result<(), IndexError> {
     if out.len() != stored.len() {
         return Err(IndexError::DimensionMismatch {
             dimension: stored.len(),

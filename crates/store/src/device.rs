@@ -68,7 +68,7 @@ pub(crate) fn moved(
 
 #[cfg(feature = "gpu")]
 fn gpu_copy(index: &dyn Index) -> Result<Option<Box<dyn Index>>, StoreError> {
-    if is_on_gpu(index) {
+    if ferrofaiss_gpu::is_gpu_index(index) {
         return Ok(None);
     }
     ferrofaiss_gpu::index_cpu_to_gpu(index)
@@ -84,24 +84,16 @@ fn gpu_copy(index: &dyn Index) -> Result<Option<Box<dyn Index>>, StoreError> {
     ))))
 }
 
-/// Whether the index is one of the GPU indexes.
-#[cfg(feature = "gpu")]
-fn is_on_gpu(index: &dyn Index) -> bool {
-    let any = index.as_any();
-    any.is::<ferrofaiss_gpu::GpuFlatIndex>() || any.is::<ferrofaiss_gpu::GpuIvfFlatIndex>()
-}
-
 /// The host twin of a GPU index, for writing or for moving back (`None` for an index
 /// already on the host).
 pub(crate) fn host_copy(index: &dyn Index) -> Result<Option<Box<dyn Index>>, StoreError> {
     #[cfg(feature = "gpu")]
     {
-        if is_on_gpu(index) {
-            let host = ferrofaiss_gpu::index_gpu_to_cpu(index)
-                .map_err(|e| StoreError::from(IndexError::from(e)))?;
-            return Ok(Some(host));
-        }
+        ferrofaiss_gpu::host_twin(index).map_err(|e| StoreError::from(IndexError::from(e)))
     }
-    let _ = index;
-    Ok(None)
+    #[cfg(not(feature = "gpu"))]
+    {
+        let _ = index;
+        Ok(None)
+    }
 }
