@@ -19,6 +19,9 @@ const PATHS: [KnnPath; 3] = [KnnPath::Auto, KnnPath::Direct, KnnPath::Blocked];
 /// are `(worst, -1)`; NaN and the worst value itself never enter (Faiss's heap starts
 /// full of `(worst, -1)` and only admits strictly better values).
 fn model(metric: MetricType, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
+    // Faiss compares with `<` and `>`: `-0.0` ties with `0.0` (`total_cmp` splits them).
+    // NaN never enters the set, so the comparison is total here.
+    let by = |a: f32, b: f32| a.partial_cmp(&b).expect("no NaN in the set");
     let mut set: Vec<(f32, usize)> = Vec::new();
     for (p, &v) in dists.iter().enumerate() {
         if k == 0 || v.is_nan() || !metric.is_better(v, metric.worst()) {
@@ -28,20 +31,21 @@ fn model(metric: MetricType, dists: &[f32], k: usize) -> (Vec<f32>, Vec<i64>) {
             set.push((v, p));
             continue;
         }
-        let worst_at = match metric {
-            MetricType::L2 => (0..set.len())
-                .max_by(|&a, &b| set[a].0.total_cmp(&set[b].0).then(set[a].1.cmp(&set[b].1))),
-            MetricType::InnerProduct => (0..set.len())
-                .min_by(|&a, &b| set[a].0.total_cmp(&set[b].0).then(set[a].1.cmp(&set[b].1))),
-        }
-        .unwrap();
+        let worst_at =
+            match metric {
+                MetricType::L2 => (0..set.len())
+                    .max_by(|&a, &b| by(set[a].0, set[b].0).then(set[a].1.cmp(&set[b].1))),
+                MetricType::InnerProduct => (0..set.len())
+                    .min_by(|&a, &b| by(set[a].0, set[b].0).then(set[a].1.cmp(&set[b].1))),
+            }
+            .unwrap();
         if metric.is_better(v, set[worst_at].0) {
             set[worst_at] = (v, p);
         }
     }
     match metric {
-        MetricType::L2 => set.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
-        MetricType::InnerProduct => set.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
+        MetricType::L2 => set.sort_by(|a, b| by(a.0, b.0).then(a.1.cmp(&b.1))),
+        MetricType::InnerProduct => set.sort_by(|a, b| by(b.0, a.0).then(b.1.cmp(&a.1))),
     }
     let mut d: Vec<f32> = set.iter().map(|e| e.0).collect();
     let mut l: Vec<i64> = set.iter().map(|e| e.1 as i64).collect();

@@ -139,11 +139,13 @@ fn brute_force(
         all.push((score, id));
     }
     all.sort_by(|a, b| {
+        // `partial_cmp`, as Faiss's `<`: `-0.0` ties with `0.0`.
         let by = if l2 {
-            a.0.total_cmp(&b.0)
+            a.0.partial_cmp(&b.0)
         } else {
-            b.0.total_cmp(&a.0)
-        };
+            b.0.partial_cmp(&a.0)
+        }
+        .expect("finite scores");
         by.then(if l2 { a.1.cmp(&b.1) } else { b.1.cmp(&a.1) })
     });
     all.truncate(k);

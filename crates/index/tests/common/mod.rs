@@ -108,9 +108,11 @@ pub fn brute_force(
             kept[w] = c;
         }
     }
+    // Faiss's `<` and `>`, so `-0.0` ties with `0.0` (`total_cmp` would split them).
+    let by = |a: f64, b: f64| a.partial_cmp(&b).expect("finite scores");
     match metric {
-        MetricType::L2 => kept.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
-        MetricType::InnerProduct => kept.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1))),
+        MetricType::L2 => kept.sort_by(|a, b| by(a.0, b.0).then(a.1.cmp(&b.1))),
+        MetricType::InnerProduct => kept.sort_by(|a, b| by(b.0, a.0).then(b.1.cmp(&a.1))),
     }
     kept
 }

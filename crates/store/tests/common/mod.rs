@@ -28,19 +28,22 @@ impl Embeddings for CountEmbeddings {
 /// first, with f64 scores, following the streaming model of spec §4.3: L2 is a sort by
 /// (distance, row); inner product keeps a set of `n` rows where a later row only evicts
 /// the (lowest similarity, lowest row) member when it is strictly more similar, and
-/// outputs by (similarity, row) descending.
+/// outputs by (similarity, row) descending. Scores compare as Faiss's `<` and `>` do:
+/// `-0.0` equals `0.0` (an inner product with a zero query is `-0.0` for a row of
+/// negative coordinates, and ties with `0.0` in Faiss).
 pub fn faiss_top(cands: &[(usize, &[f32])], q: &[f32], n: usize, ip: bool) -> Vec<(usize, f64)> {
     let score = |v: &[f32]| -> f64 {
-        if ip {
+        // `+ 0.0` turns `-0.0` into `0.0`, so `total_cmp` below sees the tie Faiss sees.
+        0.0 + if ip {
             v.iter()
                 .zip(q)
                 .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                .sum()
+                .sum::<f64>()
         } else {
             v.iter()
                 .zip(q)
                 .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
-                .sum()
+                .sum::<f64>()
         }
     };
     if !ip {
