@@ -6,7 +6,9 @@
 //!   (`FERROFAISS_BENCH_DRAM_MB`, default 512; `0` skips it);
 //! - `knn_l2/<tier>/d<d>`: 1000 queries x N rows, k = 10, blocked path fused with top-k,
 //!   row norms computed on the fly as Faiss does without cached norms (FLOP/s counted
-//!   as `2 nq N d`, reported by criterion as elements/s).
+//!   as `2 nq N d`, reported by criterion as elements/s);
+//! - `ip_f64/<tier>/d<d>`: one inner product accumulated in f64 (MMR's cosines), two
+//!   vectors in L1 (bytes of both inputs per second).
 //!
 //! `cargo bench -p ferrofaiss-benches --bench kernels` (add `-- ny_l2_cache` etc. to
 //! filter). `FERROFAISS_BENCH_KNN_ROWS` overrides N for the SIMD tiers (default 20000;
@@ -107,6 +109,24 @@ fn one_to_many_cache(c: &mut Criterion) {
                         .unwrap()
                 })
             });
+        }
+    }
+    g.finish();
+}
+
+fn inner_product_f64(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ip_f64");
+    g.warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20);
+    for k in tiers() {
+        for d in DIMS {
+            let (a, b) = (fill(d, 5), fill(d, 6));
+            g.throughput(Throughput::Bytes((2 * d * 4) as u64));
+            g.bench_function(
+                BenchmarkId::new(k.tier().name(), format!("d{d}")),
+                |bench| bench.iter(|| k.inner_product_f64(black_box(&a), black_box(&b)).unwrap()),
+            );
         }
     }
     g.finish();
@@ -290,6 +310,7 @@ criterion_group!(
     benches,
     best_of_report,
     one_to_many_cache,
+    inner_product_f64,
     one_to_many_dram,
     many_to_many
 );

@@ -4,7 +4,7 @@
 //! through zero-padded buffers. One algorithm for every row form: a [`RowDecoder`] says
 //! how a query chunk is prepared and how `W` stored values enter a row's sum.
 
-use super::{rows_to_scan, sum_rows, term, Lanes, MAX_W};
+use super::{rows_to_scan, sum_rows, Lanes, MAX_W};
 
 /// How a tier folds stored row values into a row's running sum.
 pub(crate) trait RowDecoder<S: Lanes>: Copy {
@@ -161,7 +161,7 @@ impl<S: super::HalfLanes> RowDecoder<S> for HalfRows {
     ) -> S::V {
         // SAFETY: the caller keeps `load_f16`'s contract.
         let y = unsafe { s.load_f16(p) };
-        term::<S, L2>(s, acc, q, y)
+        super::term::<S, L2>(s, acc, q, y)
     }
 
     #[inline(always)]

@@ -11,14 +11,16 @@
 ///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
 ///     prefetch 512, tile rows 6, two-query scan yes|no, f16 native "avx2,fma,f16c" | f16 portable;
 ///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F,
-///     load F, load_part F, store F, load_u8 F[, load_f16 F];
+///     load F, load_part F, store F, load_u8 F, dot_f64 G[, load_f16 F];
 /// }
 /// ```
 ///
 /// Each `F` is an `unsafe fn` taking the method's arguments in its order (`fmadd(a, b,
 /// c) = a * b + c`) with the method's contract, needing no instructions beyond
 /// `features`, which the token proves; `load_f16` may also need the f16 features, which
-/// only the f16 kernels (compiled with them) call it under.
+/// only the f16 kernels (compiled with them) call it under. `G` is a safe function
+/// (`fn(&[f32], &[f32]) -> f64`, [`crate::dot_f64::dot_f64`]'s contract and bits),
+/// either that generic one or one with `#[target_feature]`s within `features`.
 ///
 /// The safe functions are reachable only through the table, which
 /// [`crate::dispatch::table_for`] hands out after checking the CPU for `features` (and
@@ -36,7 +38,7 @@ macro_rules! simd_tier {
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
         sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path,
         load $load:path, load_part $load_part:path, store $store:path,
-        load_u8 $load_u8:path $(, load_f16 $load_f16:path)?;
+        load_u8 $load_u8:path, dot_f64 $dot64:path $(, load_f16 $load_f16:path)?;
     ) => {
         /// The tier's token: made only where the CPU has the tier's instructions.
         #[derive(Clone, Copy)]
@@ -134,14 +136,14 @@ macro_rules! simd_tier {
 
         $crate::lanes::simd_tier! {
             @kernels $(#[$doc])* table $name, lanes $token, tier $tier, features $feat,
-            tile rows $rb, two-query scan $ny2, f16 $f16kind $($f16feat)?;
+            tile rows $rb, two-query scan $ny2, f16 $f16kind $($f16feat)?, dot_f64 $dot64;
         }
     };
 
     (
         @kernels $(#[$doc:meta])* table $name:ident, lanes $lanes:ty, tier $tier:ident,
         features $feat:literal, tile rows $rb:literal, two-query scan $ny2:ident,
-        f16 $f16kind:ident $($f16feat:literal)?;
+        f16 $f16kind:ident $($f16feat:literal)?, dot_f64 $dot64:path;
     ) => {
         #[target_feature(enable = $feat)]
         fn pair_tf<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
@@ -205,7 +207,7 @@ macro_rules! simd_tier {
 
         #[target_feature(enable = $feat)]
         fn dot_f64_tf(a: &[f32], b: &[f32]) -> f64 {
-            $crate::dot_f64::dot_f64(a, b)
+            $dot64(a, b)
         }
 
         fn inner_product_f64(a: &[f32], b: &[f32]) -> f64 {

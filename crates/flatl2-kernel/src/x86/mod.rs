@@ -3,6 +3,7 @@
 
 pub(crate) mod avx2;
 pub(crate) mod avx512;
+pub(crate) mod dot_f64;
 pub(crate) mod prefetch;
 
 use core::arch::x86_64::{
