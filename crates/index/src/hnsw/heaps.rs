@@ -139,6 +139,11 @@ impl MinimaxHeap {
         self.valid = 0;
     }
 
+    /// The most entries the queue holds.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// Candidates not yet popped.
     pub(crate) fn size(&self) -> usize {
         self.valid

@@ -177,6 +177,11 @@ pub(crate) fn search_one<S: Sink>(
     } = scratch;
     candidates.reset(ef_search.max(k), dist.negated());
     candidates.push(nearest as i32, d_nearest);
+    // Faiss's stopping rule (below) counts the stored distances below the one just
+    // popped. The popped entry stays stored with that distance, not below itself, so
+    // at most `capacity - 1` are counted: with a queue of `max(ef_search, k) <=
+    // ef_search` slots the rule never fires, and the count is skipped.
+    let can_stop = candidates.capacity() > ef_search;
 
     let selected = |id: i32| selector.is_none_or(|m| m.contains(id as i64));
     let mut threshold = sink.threshold();
@@ -197,7 +202,7 @@ pub(crate) fn search_one<S: Sink>(
         }
         // Faiss's stopping rule: `ef_search` distances already seen (popped ones
         // included) are below the one just popped.
-        if candidates.count_below(d0) >= ef_search {
+        if can_stop && candidates.count_below(d0) >= ef_search {
             break;
         }
         fresh.clear();
