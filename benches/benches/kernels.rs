@@ -26,8 +26,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
 use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, MetricType, SimdTier};
 
@@ -70,11 +72,17 @@ fn cache_block_bytes() -> usize {
     env_usize("FERROFAISS_BENCH_CACHE_KB", 1024).max(1) * 1024
 }
 
-fn one_to_many_cache(c: &mut Criterion) {
-    let mut g = c.benchmark_group("ny_l2_cache");
+/// A group for the cache-resident cases: short warm-up and measurement, 20 samples.
+fn cache_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
     g.warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(1))
         .sample_size(20);
+    g
+}
+
+fn one_to_many_cache(c: &mut Criterion) {
+    let mut g = cache_group(c, "ny_l2_cache");
     for k in tiers() {
         for d in DIMS {
             let n = (cache_block_bytes() / (4 * d)).max(1);
@@ -92,10 +100,7 @@ fn one_to_many_cache(c: &mut Criterion) {
     }
     g.finish();
 
-    let mut g = c.benchmark_group("ny_l2_f16_cache");
-    g.warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(20);
+    let mut g = cache_group(c, "ny_l2_f16_cache");
     for k in tiers() {
         for d in DIMS {
             let n = (cache_block_bytes() / (4 * d)).max(1);
@@ -115,10 +120,7 @@ fn one_to_many_cache(c: &mut Criterion) {
 }
 
 fn inner_product_f64(c: &mut Criterion) {
-    let mut g = c.benchmark_group("ip_f64");
-    g.warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(20);
+    let mut g = cache_group(c, "ip_f64");
     for k in tiers() {
         for d in DIMS {
             let (a, b) = (fill(d, 5), fill(d, 6));
