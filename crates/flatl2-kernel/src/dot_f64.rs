@@ -5,8 +5,8 @@
 //! it). On x86 the compiler widens the floats two at a time (`vcvtps2pd xmm`), which
 //! bounds the loop at about one conversion per cycle; the AVX2 and AVX-512 tiers run
 //! the same loop with full-width conversions instead (`crate::x86::dot_f64`), lane for
-//! lane, and end in the same [`finish`]. Separate multiplies and adds in a fixed order:
-//! every tier returns the same bits.
+//! lane, and end in the same [`finish`]. Exact products added in a fixed order: every
+//! tier returns the same bits.
 
 /// Partial sums per step.
 pub(crate) const LANES: usize = 8;
