@@ -6,7 +6,7 @@ use flatl2_kernel::{kernels, prefetch, Kernels};
 
 use crate::{IndexError, MetricType};
 
-/// L2 distances of vectors this long or longer are summed in two halves.
+/// Squared L2 distances of vectors this long or longer are summed in two halves.
 const SPLIT_FROM: usize = 64;
 
 /// How many rows ahead [`NodeDistance::each`] prefetches.
@@ -30,12 +30,18 @@ impl<'a> NodeDistance<'a> {
         d: usize,
         metric: MetricType,
     ) -> Result<NodeDistance<'a>, IndexError> {
+        let negate = metric == MetricType::InnerProduct;
         Ok(NodeDistance {
             kernels: kernels()?,
             vectors,
             d,
-            negate: metric == MetricType::InnerProduct,
-            head: if d >= SPLIT_FROM { (d / 2) & !15 } else { 0 },
+            negate,
+            // Only squared L2 sums only grow, so only they may stop at a head.
+            head: if !negate && d >= SPLIT_FROM {
+                (d / 2) & !15
+            } else {
+                0
+            },
         })
     }
 
