@@ -15,6 +15,8 @@ pub(crate) static SCALAR: Kernels = Kernels {
     l2_sqr: scalar::l2_sqr,
     inner_product: scalar::inner_product,
     inner_product_f64: crate::dot_f64::dot_f64,
+    l2_sqr_x4: None,
+    inner_product_x4: None,
     l2_sqr_ny: scalar::l2_sqr_ny,
     inner_product_ny: scalar::inner_product_ny,
     l2_sqr_ny2: None,

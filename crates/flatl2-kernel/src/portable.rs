@@ -212,6 +212,8 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     l2_sqr,
     inner_product,
     inner_product_f64: crate::dot_f64::dot_f64,
+    l2_sqr_x4: None,
+    inner_product_x4: None,
     l2_sqr_ny,
     inner_product_ny,
     l2_sqr_ny2: None,

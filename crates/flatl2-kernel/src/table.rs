@@ -14,6 +14,9 @@ use crate::tile::TileKernels;
 pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
 /// `fn(a, b) -> f64` for two equal-length vectors (accumulated in f64).
 pub(crate) type PairF64Fn = fn(&[f32], &[f32]) -> f64;
+/// `fn(query, [row; 4]) -> [distance; 4]`: one query against four rows of its length,
+/// each value bit for bit the [`PairFn`]'s.
+pub(crate) type Pair4Fn = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
 /// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
 pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
 /// `fn(query_a, query_b, rows, out_a, out_b)`: two queries of the same dimension against
@@ -36,6 +39,10 @@ pub struct Kernels {
     pub(crate) l2_sqr: PairFn,
     pub(crate) inner_product: PairFn,
     pub(crate) inner_product_f64: PairF64Fn,
+    /// Four-row pair kernels, where the tier has them (others call the pair kernel four
+    /// times).
+    pub(crate) l2_sqr_x4: Option<Pair4Fn>,
+    pub(crate) inner_product_x4: Option<Pair4Fn>,
     pub(crate) l2_sqr_ny: NyFn,
     pub(crate) inner_product_ny: NyFn,
     /// Two-query scans, where the tier has them (others run the one-query scan twice).
@@ -69,6 +76,24 @@ pub(crate) fn check_out(expected: usize, got: usize) -> Result<(), KernelError> 
     Ok(())
 }
 
+/// Checks four rows against `query`'s length and runs the four-row kernel, or the
+/// pair kernel per row where the tier has none.
+#[inline]
+fn x4_checked(
+    four: Option<Pair4Fn>,
+    one: PairFn,
+    query: &[f32],
+    rows: [&[f32]; 4],
+) -> Result<[f32; 4], KernelError> {
+    for row in rows {
+        check_pair(query.len(), row.len())?;
+    }
+    Ok(match four {
+        Some(f) => f(query, rows),
+        None => rows.map(|row| one(query, row)),
+    })
+}
+
 pub(crate) fn check_pair(a: usize, b: usize) -> Result<(), KernelError> {
     if a != b {
         return Err(KernelError::LengthMismatch { left: a, right: b });
@@ -100,6 +125,24 @@ impl Kernels {
     pub fn inner_product_f64(&self, a: &[f32], b: &[f32]) -> Result<f64, KernelError> {
         check_pair(a.len(), b.len())?;
         Ok((self.inner_product_f64)(a, b))
+    }
+
+    /// Squared L2 from `query` to each of four rows of its length, each value bit for
+    /// bit [`Kernels::l2_sqr`]'s. The four sums advance together, so the rows' loads
+    /// are in flight at once: the call for rows scattered in memory (a graph walk's
+    /// neighbours), as Faiss's `fvec_L2sqr_batch_4`.
+    pub fn l2_sqr_x4(&self, query: &[f32], rows: [&[f32]; 4]) -> Result<[f32; 4], KernelError> {
+        x4_checked(self.l2_sqr_x4, self.l2_sqr, query, rows)
+    }
+
+    /// Inner products of `query` with each of four rows of its length, each value bit
+    /// for bit [`Kernels::inner_product`]'s (see [`Kernels::l2_sqr_x4`]).
+    pub fn inner_product_x4(
+        &self,
+        query: &[f32],
+        rows: [&[f32]; 4],
+    ) -> Result<[f32; 4], KernelError> {
+        x4_checked(self.inner_product_x4, self.inner_product, query, rows)
     }
 
     /// Squared L2 norm of a vector.

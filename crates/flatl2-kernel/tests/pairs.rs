@@ -87,6 +87,57 @@ fn f64_inner_product_is_the_same_bits_on_every_tier_and_matches_f64() {
 }
 
 #[test]
+fn four_row_kernels_are_the_pair_kernels_bits_row_by_row() {
+    let mut rng = Rng::new(6);
+    for k in tiers() {
+        for d in lengths() {
+            let q = rng.vec(d);
+            let rows: Vec<Vec<f32>> = (0..4).map(|_| rng.vec(d)).collect();
+            for off in 0..=3 {
+                let bq = at_offset(&q, off);
+                // Each row at its own misalignment.
+                let brows: Vec<Vec<f32>> =
+                    (0..4).map(|r| at_offset(&rows[r], (off + r) % 4)).collect();
+                let views: [&[f32]; 4] = core::array::from_fn(|r| &brows[r][(off + r) % 4..]);
+                let what = format!("{} d={d} off={off}", k.tier());
+                let l2 = k.l2_sqr_x4(&bq[off..], views).unwrap();
+                let ip = k.inner_product_x4(&bq[off..], views).unwrap();
+                for r in 0..4 {
+                    let one_l2 = k.l2_sqr(&bq[off..], views[r]).unwrap();
+                    let one_ip = k.inner_product(&bq[off..], views[r]).unwrap();
+                    assert_eq!(l2[r].to_bits(), one_l2.to_bits(), "{what} row {r} l2");
+                    assert_eq!(ip[r].to_bits(), one_ip.to_bits(), "{what} row {r} ip");
+                    let (wq, wr) = (widen(&q), widen(&rows[r]));
+                    assert_close(l2[r], l2_ref(&wq, &wr), d, &format!("{what} row {r} l2"));
+                    assert_close(ip[r], ip_ref(&wq, &wr), d, &format!("{what} row {r} ip"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn four_row_kernels_keep_a_nan_in_its_row() {
+    for k in tiers() {
+        for d in [1usize, 7, 16, 17, 64, 65, 128] {
+            let q = vec![0.5f32; d];
+            let mut bad = vec![1.0f32; d];
+            bad[d - 1] = f32::NAN;
+            let good = vec![1.0f32; d];
+            let rows = [&good[..], &bad[..], &good[..], &good[..]];
+            let l2 = k.l2_sqr_x4(&q, rows).unwrap();
+            let ip = k.inner_product_x4(&q, rows).unwrap();
+            let t = k.tier();
+            assert!(l2[1].is_nan() && ip[1].is_nan(), "{t} d={d}");
+            for r in [0, 2, 3] {
+                assert_eq!(l2[r], 0.25 * d as f32, "{t} d={d} row {r}");
+                assert_eq!(ip[r], 0.5 * d as f32, "{t} d={d} row {r}");
+            }
+        }
+    }
+}
+
+#[test]
 fn large_magnitudes_stay_within_bound() {
     let mut rng = Rng::new(2);
     for k in tiers() {
@@ -160,6 +211,16 @@ fn mismatched_lengths_are_typed_errors() {
             Err(KernelError::LengthMismatch { left: 0, right: 1 })
         );
         assert_eq!(k.l2_sqr(&[], &[]), Ok(0.0));
+        let row = [1.0f32, 2.0];
+        assert_eq!(
+            k.l2_sqr_x4(&[1.0, 2.0], [&row, &row, &row[..1], &row]),
+            Err(KernelError::LengthMismatch { left: 2, right: 1 })
+        );
+        assert_eq!(
+            k.inner_product_x4(&[1.0], [&row[..1], &row, &row[..1], &row[..1]]),
+            Err(KernelError::LengthMismatch { left: 1, right: 2 })
+        );
+        assert_eq!(k.l2_sqr_x4(&[], [&[], &[], &[], &[]]), Ok([0.0; 4]));
     }
 }
 

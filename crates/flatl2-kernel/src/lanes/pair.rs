@@ -34,3 +34,51 @@ pub(crate) fn pair<S: Lanes, const L2: bool>(s: S, a: &[f32], b: &[f32]) -> f32 
     }
     s.sum(s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3])))
 }
+
+/// [`pair`] of `q` with each of four rows at once, every value bit for bit [`pair`]'s
+/// (each row keeps its own four accumulators, filled in [`pair`]'s order): the four
+/// rows' loads are in flight together, which is what scattered rows (a graph walk's
+/// neighbours) need, as Faiss's `fvec_L2sqr_batch_4`. `n = min` of all five lengths.
+#[inline(always)]
+pub(crate) fn pair4<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+    let w = S::W;
+    let n = rows.iter().fold(q.len(), |n, r| n.min(r.len()));
+    let pq = q.as_ptr();
+    let pr = rows.map(<[f32]>::as_ptr);
+    let mut acc = [[s.zero(); 4]; 4];
+    let mut i = 0;
+    while i + 4 * w <= n {
+        for u in 0..4 {
+            // SAFETY: i + 4W <= n, so lanes i + uW .. i + (u + 1)W are in all five slices.
+            let x = unsafe { s.load(pq.add(i + u * w)) };
+            for (acc_r, &p) in acc.iter_mut().zip(&pr) {
+                // SAFETY: as above.
+                let y = unsafe { s.load(p.add(i + u * w)) };
+                acc_r[u] = term::<S, L2>(s, acc_r[u], x, y);
+            }
+        }
+        i += 4 * w;
+    }
+    let mut u = 0;
+    while i + w <= n {
+        // SAFETY: i + W <= n.
+        let x = unsafe { s.load(pq.add(i)) };
+        for (acc_r, &p) in acc.iter_mut().zip(&pr) {
+            // SAFETY: i + W <= n.
+            let y = unsafe { s.load(p.add(i)) };
+            acc_r[u] = term::<S, L2>(s, acc_r[u], x, y);
+        }
+        u += 1;
+        i += w;
+    }
+    if i < n {
+        // SAFETY: the partial loads read lanes i .. n of the slices only.
+        let x = unsafe { s.load_part(pq.add(i), n - i) };
+        for (acc_r, &p) in acc.iter_mut().zip(&pr) {
+            // SAFETY: as above.
+            let y = unsafe { s.load_part(p.add(i), n - i) };
+            acc_r[3] = term::<S, L2>(s, acc_r[3], x, y);
+        }
+    }
+    acc.map(|a| s.sum(s.add(s.add(a[0], a[1]), s.add(a[2], a[3]))))
+}

@@ -154,6 +154,14 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
+        fn pair4_tf<const L2: bool>(q: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::pair::pair4::<$lanes, L2>(s, q, rows)
+        }
+
+        #[target_feature(enable = $feat)]
         fn ny_tf<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
@@ -225,6 +233,16 @@ macro_rules! simd_tier {
             unsafe { pair_tf::<false>(a, b) }
         }
 
+        fn l2_sqr_x4(q: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { pair4_tf::<true>(q, rows) }
+        }
+
+        fn inner_product_x4(q: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { pair4_tf::<false>(q, rows) }
+        }
+
         fn l2_sqr_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { ny_tf::<true>(q, rows, out) }
@@ -259,6 +277,8 @@ macro_rules! simd_tier {
             l2_sqr,
             inner_product,
             inner_product_f64,
+            l2_sqr_x4: Some(l2_sqr_x4),
+            inner_product_x4: Some(inner_product_x4),
             l2_sqr_ny,
             inner_product_ny,
             l2_sqr_ny2: $crate::lanes::simd_tier!(@ny2_entry $ny2, l2_sqr_ny2),
