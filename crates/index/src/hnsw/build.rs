@@ -111,6 +111,8 @@ struct BuildScratch {
     candidates: ClosestFirst,
     kept: Vec<Node>,
     targets: Vec<i32>,
+    /// The links of a full list, while `add_link` re-selects.
+    linked: Vec<i32>,
     /// The unvisited neighbours of the node being expanded.
     fresh: Vec<i32>,
 }
@@ -124,6 +126,7 @@ impl BuildScratch {
             candidates: ClosestFirst::default(),
             kept: Vec::new(),
             targets: Vec::new(),
+            linked: Vec::new(),
             fresh: Vec::new(),
         }
     }
@@ -293,14 +296,12 @@ impl<'a> Builder<'a, '_> {
         let set = &mut s.link_set;
         set.clear();
         set.push((self.dist.nodes(src, dest), dest as i32));
-        for j in r.clone() {
-            let n = self.links.link(j);
-            // A full list has no holes in a graph built here or by Faiss; a hole in a
-            // loaded file is skipped rather than read as a node.
-            if n >= 0 {
-                set.push((self.dist.nodes(src, n as usize), n));
-            }
-        }
+        // A full list has no holes in a graph built here or by Faiss; a hole in a
+        // loaded file is skipped rather than read as a node.
+        let linked = &mut s.linked;
+        linked.clear();
+        linked.extend(r.clone().map(|j| self.links.link(j)).filter(|&n| n >= 0));
+        self.dist.node_to_each(src, linked, |n, d| set.push((d, n)));
         shrink_neighbor_list(
             self.dist,
             set,
@@ -350,10 +351,7 @@ fn shrink_neighbor_list(
     }
     kept.clear();
     while let Some(v1) = by_closeness.pop() {
-        let good = kept
-            .iter()
-            .all(|v2| !dist.nodes_closer_than(v2.1 as usize, v1.1 as usize, v1.0));
-        if good {
+        if !dist.any_closer_than(v1.1 as usize, kept, v1.0) {
             kept.push(v1);
             if kept.len() >= max_size {
                 break;

@@ -4,6 +4,7 @@
 
 use flatl2_kernel::{kernels, prefetch, Kernels};
 
+use super::heaps::Node;
 use crate::{IndexError, MetricType};
 
 /// L2 distances of vectors this long or longer are summed in two halves.
@@ -71,12 +72,42 @@ impl<'a> NodeDistance<'a> {
         self.kernels.l2_sqr(a, b).unwrap_or(f32::INFINITY)
     }
 
-    /// Whether nodes `a` and `b` are closer than `bound` to each other (Faiss's
-    /// `symmetric_dis(a, b) < bound`), deciding from the head of a split sum where it
-    /// can.
+    /// Whether node `a` is closer than `bound` to any node of `others` (Faiss's
+    /// `symmetric_dis(other, a) < bound` for some other). Four nodes are compared at a
+    /// time; the distances are symmetric to the bit (`(x - y)^2` and `x * y` are), so
+    /// the answer is Faiss's whatever the order of the pair.
     #[inline]
-    pub(crate) fn nodes_closer_than(&self, a: usize, b: usize, bound: f32) -> bool {
-        self.below(self.row(a), b, bound).is_some()
+    pub(crate) fn any_closer_than(&self, a: usize, others: &[Node], bound: f32) -> bool {
+        let row = self.row(a);
+        let mut groups = others.chunks_exact(4);
+        for g in groups.by_ref() {
+            let ids = [g[0].1, g[1].1, g[2].1, g[3].1].map(|v| v as usize);
+            if self.four(row, ids).iter().any(|&d| d < bound) {
+                return true;
+            }
+        }
+        groups
+            .remainder()
+            .iter()
+            .any(|o| self.below(row, o.1 as usize, bound).is_some())
+    }
+
+    /// `visit(node, distance)` for every node of `nodes`, in order, with the distances
+    /// from node `a` (Faiss's `symmetric_dis(a, node)`), four nodes at a time.
+    #[inline]
+    pub(crate) fn node_to_each(&self, a: usize, nodes: &[i32], mut visit: impl FnMut(i32, f32)) {
+        let row = self.row(a);
+        let mut groups = nodes.chunks_exact(4);
+        for g in groups.by_ref() {
+            let ids = [g[0], g[1], g[2], g[3]];
+            let ds = self.four(row, ids.map(|v| v as usize));
+            for (v, d) in ids.into_iter().zip(ds) {
+                visit(v, d);
+            }
+        }
+        for &v in groups.remainder() {
+            visit(v, self.to(row, v as usize));
+        }
     }
 
     /// The distance from `query` to node `i` if it is below `bound`; `None` when it is
