@@ -291,10 +291,11 @@ fn custom_clustering_params_are_used() {
 }
 
 /// One query whose probed lists are long is split across threads; the merged result
-/// must equal the flat search.
+/// must equal the flat search. (24,000 x 16 = 384,000 coordinates probed: above the
+/// split threshold of 2^18.)
 #[test]
 fn single_query_split_across_threads_equals_flat() {
-    let d = 8;
+    let d = 16;
     let xb = clustered(24_000, d, 8, 2.0, 11);
     let ivf = trained(MetricType::L2, &xb, d, 8);
     let flat = FlatIndex::from_vectors(d, MetricType::L2, xb.clone()).unwrap();
@@ -372,7 +373,9 @@ fn fewer_vectors_than_k_pad_with_minus_one_on_every_path() {
 #[test]
 fn every_strategy_breaks_ties_as_one_sequential_scan() {
     let d = 4;
-    let n = 20_000;
+    // Enough that a lone query probing all four lists crosses the split threshold
+    // (2^18 coordinates) and is shared between threads.
+    let n = 70_000;
     let mut r = 0x1234_5678_9abc_def1u64;
     let mut next = move |m: u64| {
         r ^= r << 13;

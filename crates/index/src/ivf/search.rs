@@ -11,9 +11,10 @@ use rayon::prelude::*;
 use super::{IvfIndex, ListCodec};
 use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
-/// A query whose probed lists hold at least this many vectors is split across threads
-/// when there are fewer queries than threads.
-const SPLIT_MIN_VECTORS: usize = 16_384;
+/// A query whose probed lists hold at least this many coordinates (vectors times `d`:
+/// 1 MiB of f32 rows, some 100 us of scanning from memory) is split across threads when
+/// there are fewer queries than threads.
+const SPLIT_MIN_VALUES: usize = 1 << 18;
 
 /// Queries per parallel task.
 const QUERIES_PER_TASK: usize = 8;
@@ -112,7 +113,7 @@ impl<C: ListCodec> IvfIndex<C> {
                     .map(|p| self.lists[p].len())
                     .sum();
                 let query = &queries[q * d..(q + 1) * d];
-                let mut heap = if scanned >= SPLIT_MIN_VECTORS && threads > 1 {
+                let mut heap = if scanned.saturating_mul(d) >= SPLIT_MIN_VALUES && threads > 1 {
                     self.scan_split(query, qp, k)?
                 } else {
                     let mut heap = TopK::new(metric, k);
@@ -249,24 +250,25 @@ impl<C: ListCodec> IvfIndex<C> {
     fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
         let metric = self.metric;
         let threads = rayon::current_num_threads().max(1);
-        let per_task = probes.len().div_ceil(threads).max(1);
-        let partials = probes
-            .par_chunks(per_task)
-            .map(|chunk| {
-                let (mut dists, mut ids, mut resid) = (Vec::new(), Vec::new(), Vec::new());
-                for &p in chunk {
-                    let Ok(p) = usize::try_from(p) else { continue };
-                    let list = &self.lists[p];
-                    let from = dists.len();
-                    dists.resize(from + list.len(), 0.0);
-                    self.list_distances(query, p, &mut dists[from..], &mut resid)?;
-                    ids.extend_from_slice(&list.ids);
-                }
-                let mut kept = Vec::new();
-                stretch_survivors(&mut TopK::new(metric, k), &dists, &ids, &mut kept);
-                Ok(kept)
-            })
-            .collect::<Result<Vec<_>, IndexError>>()?;
+        let partials = balanced_chunks(probes, threads, |p| {
+            usize::try_from(p).map_or(0, |p| self.lists[p].len())
+        })
+        .into_par_iter()
+        .map(|chunk| {
+            let (mut dists, mut ids, mut resid) = (Vec::new(), Vec::new(), Vec::new());
+            for &p in chunk {
+                let Ok(p) = usize::try_from(p) else { continue };
+                let list = &self.lists[p];
+                let from = dists.len();
+                dists.resize(from + list.len(), 0.0);
+                self.list_distances(query, p, &mut dists[from..], &mut resid)?;
+                ids.extend_from_slice(&list.ids);
+            }
+            let mut kept = Vec::new();
+            stretch_survivors(&mut TopK::new(metric, k), &dists, &ids, &mut kept);
+            Ok(kept)
+        })
+        .collect::<Result<Vec<_>, IndexError>>()?;
         let mut heap = TopK::new(metric, k);
         for &(dv, lv) in partials.iter().flatten() {
             heap.push(dv, lv);
@@ -312,6 +314,28 @@ impl<C: ListCodec> IvfIndex<C> {
     }
 }
 
+/// `items` cut into at most `parts` runs, in order, each holding about the same total
+/// `size`: a query's probed lists shared between threads by the vectors they hold, not
+/// by their count (list sizes vary severalfold).
+fn balanced_chunks<T: Copy>(items: &[T], parts: usize, size: impl Fn(T) -> usize) -> Vec<&[T]> {
+    let total: usize = items.iter().map(|&t| size(t)).sum();
+    let parts = parts.clamp(1, items.len().max(1));
+    let mut chunks = Vec::with_capacity(parts);
+    let (mut start, mut acc) = (0, 0);
+    for (i, &t) in items.iter().enumerate() {
+        acc += size(t);
+        // Cut after item i once this run reaches its share of the total.
+        if chunks.len() + 1 < parts && acc * parts >= total * (chunks.len() + 1) {
+            chunks.push(&items[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < items.len() || chunks.is_empty() {
+        chunks.push(&items[start..]);
+    }
+    chunks
+}
+
 /// The entries of one contiguous stretch of a scan (`dists[i]` for `ids[i]`, in scan
 /// order) that can still reach a heap of `k` fed the whole scan in order: those not
 /// strictly worse than the stretch's own k-th best (all of them when it holds fewer than
@@ -349,5 +373,44 @@ impl Survivors {
         };
         let start = if j == 0 { 0 } else { self.ends[j - 1] };
         &self.kept[start..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced_chunks;
+
+    /// The runs are the items in order, at most `parts` of them, and no run but the
+    /// last ends later than needed to reach its share of the total (one item at least).
+    #[test]
+    fn balanced_chunks_cover_the_items_in_order_by_size() {
+        let sizes = [5usize, 1, 1, 1, 9, 2, 2, 2, 0, 7];
+        for len in 0..=sizes.len() {
+            let items: Vec<usize> = (0..len).collect();
+            for parts in 1..=4 {
+                let chunks = balanced_chunks(&items, parts, |i| sizes[i]);
+                assert!(!chunks.is_empty() && chunks.len() <= parts.max(1));
+                let flat: Vec<usize> = chunks.concat();
+                assert_eq!(flat, items, "len {len} parts {parts}");
+                let total: usize = items.iter().map(|&i| sizes[i]).sum();
+                let mut acc = 0;
+                for (c, chunk) in chunks.iter().enumerate().take(chunks.len() - 1) {
+                    acc += chunk.iter().map(|&i| sizes[i]).sum::<usize>();
+                    assert!(acc * parts >= total * (c + 1), "len {len} parts {parts}");
+                    // A run of two or more needed its last item.
+                    let before_last = acc - sizes[*chunk.last().unwrap()];
+                    assert!(
+                        chunk.len() == 1 || before_last * parts < total * (c + 1),
+                        "len {len} parts {parts}"
+                    );
+                }
+            }
+        }
+        // Two threads over 16 lists of which the first holds half the vectors.
+        let mut sizes = [1usize; 16];
+        sizes[0] = 15;
+        let items: Vec<usize> = (0..16).collect();
+        let chunks = balanced_chunks(&items, 2, |i| sizes[i]);
+        assert_eq!(chunks.iter().map(|c| c.len()).collect::<Vec<_>>(), [1, 15]);
     }
 }
