@@ -7,7 +7,7 @@ use flatl2_kernel::{kernels, prefetch, Kernels};
 use super::heaps::Node;
 use crate::{IndexError, MetricType};
 
-/// L2 distances of vectors this long or longer are summed in two halves.
+/// Squared L2 distances of vectors this long or longer are summed in two halves.
 const SPLIT_FROM: usize = 64;
 
 /// The stored vectors and the kernel that compares them.
@@ -50,9 +50,9 @@ impl<'a> NodeDistance<'a> {
     }
 
     /// The ranking distance between two vectors of dimension `d`. Squared L2 of long
-    /// vectors is summed in two halves, `head + tail`, so that a distance can be
+    /// vectors is summed in two halves, `head + tail`, so that a lone distance can be
     /// abandoned after its head (see [`NodeDistance::each`]); every L2 distance of the
-    /// graph is summed this way, so all of them agree.
+    /// graph, four-row ones included, is summed this way, so all of them agree.
     #[inline]
     pub(crate) fn between(&self, a: &[f32], b: &[f32]) -> f32 {
         if self.negate {
@@ -148,7 +148,9 @@ impl<'a> NodeDistance<'a> {
         let k = self.kernels;
         if self.negate {
             let ip = k.inner_product_x4(query, rows);
-            return ip.map_or([f32::NEG_INFINITY; 4], |ip| ip.map(|x| -x));
+            // As `between`: a kernel error (never, rows have the query's length) ranks
+            // last.
+            return ip.map_or([f32::INFINITY; 4], |ip| ip.map(|x| -x));
         }
         let l2 = |q: &[f32], r: [&[f32]; 4]| k.l2_sqr_x4(q, r).unwrap_or([f32::INFINITY; 4]);
         match self.head {
@@ -164,11 +166,11 @@ impl<'a> NodeDistance<'a> {
     /// For each node of `nodes`, in order, whose distance is below the current bound:
     /// `visit(node, distance)`, which returns the bound for the next node (a distance at
     /// or above it changes nothing for the caller). Distances are computed four nodes
-    /// at a time (Faiss's `distances_batch_4`): a graph walk
-    /// reads rows scattered over the whole store, and four rows' loads in flight
-    /// together wait on memory once; the next four rows are prefetched meanwhile. The
-    /// last nodes (fewer than four) are compared one by one, a long L2 sum abandoned
-    /// after its head where that decides it.
+    /// at a time (Faiss's `distances_batch_4`): a graph walk reads rows scattered over
+    /// the whole store, and four rows' loads in flight together wait on memory once;
+    /// the next four rows are prefetched meanwhile. The last nodes (fewer than four)
+    /// are compared one by one, a long L2 sum abandoned after its head where that
+    /// decides it.
     #[inline]
     pub(crate) fn each(
         &self,
