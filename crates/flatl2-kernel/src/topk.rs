@@ -83,6 +83,19 @@ impl TopK {
     /// Offers `dists[i]` with label `first_label + i` for every `i`.
     #[inline]
     pub fn push_run(&mut self, dists: &[f32], first_label: i64) {
+        self.push_each(dists, |i| first_label + i as i64);
+    }
+
+    /// Offers `dists[i]` with label `labels[i]` for every `i` (up to the shorter).
+    #[inline]
+    pub fn push_labeled(&mut self, dists: &[f32], labels: &[i64]) {
+        let n = dists.len().min(labels.len());
+        self.push_each(&dists[..n], |i| labels[i]);
+    }
+
+    /// Offers `dists[i]` with label `label(i)` for every `i`, in order.
+    #[inline]
+    fn push_each(&mut self, dists: &[f32], label: impl Fn(usize) -> i64) {
         if self.k == 0 {
             return;
         }
@@ -100,18 +113,10 @@ impl TopK {
             }
             for (i, &d) in chunk.iter().enumerate() {
                 if self.metric.is_better(d, thr) {
-                    self.replace_top(d, first_label + (c * CHUNK + i) as i64);
+                    self.replace_top(d, label(c * CHUNK + i));
                     thr = self.dist[0];
                 }
             }
-        }
-    }
-
-    /// Offers `dists[i]` with label `labels[i]` for every `i`.
-    #[inline]
-    pub fn push_labeled(&mut self, dists: &[f32], labels: &[i64]) {
-        for (&d, &l) in dists.iter().zip(labels) {
-            self.push(d, l);
         }
     }
 

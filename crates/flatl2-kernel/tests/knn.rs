@@ -454,6 +454,35 @@ proptest! {
         prop_assert_eq!(h.into_sorted(), model(metric, &dists, k));
     }
 
+    /// The slice pushes skip whole chunks that cannot enter; they keep what pushing one
+    /// by one keeps, ties (resolved by label) and NaN included, over many chunks.
+    #[test]
+    fn slice_pushes_equal_one_by_one(
+        vals in prop::collection::vec(prop_oneof![8 => 0i32..6, 1 => Just(-1)], 0..200),
+        k in 0usize..12,
+        ip in any::<bool>(),
+        first in -5i64..5,
+        seed in any::<u64>(),
+    ) {
+        let metric = if ip { MetricType::InnerProduct } else { MetricType::L2 };
+        let dists: Vec<f32> = vals.iter().map(|&v| if v < 0 { f32::NAN } else { v as f32 }).collect();
+        // Labels in no order, as an IVF list's ids.
+        let mut rng = Rng::new(seed);
+        let labels: Vec<i64> = dists.iter().map(|_| rng.below(1000) as i64).collect();
+        let mut one = TopK::new(metric, k);
+        let mut run = TopK::new(metric, k);
+        for (i, &d) in dists.iter().enumerate() {
+            one.push(d, labels[i]);
+            run.push(d, first + i as i64);
+        }
+        let mut labeled = TopK::new(metric, k);
+        labeled.push_labeled(&dists, &labels);
+        prop_assert_eq!(labeled.into_sorted(), one.into_sorted());
+        let mut slice = TopK::new(metric, k);
+        slice.push_run(&dists, first);
+        prop_assert_eq!(slice.into_sorted(), run.into_sorted());
+    }
+
     /// Random integer shapes: every tier and path agrees exactly with the model.
     #[test]
     fn knn_random_integer_shapes(
