@@ -60,10 +60,18 @@ pub(crate) fn check_vector(v: &[f32], dim: usize, row: usize) -> Result<(), Stor
             got: v.len(),
         });
     }
-    if v.iter().any(|x| !x.is_finite()) {
+    if !all_finite(v) {
         return Err(StoreError::NonFiniteVector { row });
     }
     Ok(())
+}
+
+/// Whether every value is finite: a branch-free AND over blocks, which vectorises (an
+/// early-exit `any` tests one value at a time, which for a 1536-d query took a tenth of
+/// a small store's whole search).
+fn all_finite(v: &[f32]) -> bool {
+    v.chunks(1024)
+        .all(|c| c.iter().fold(true, |acc, x| acc & x.is_finite()))
 }
 
 /// L2-normalizes each `dim`-long row in place as Faiss's `normalize_L2` does: the
@@ -122,6 +130,36 @@ mod tests {
             flatten_checked(&bad, dim),
             Err(StoreError::NonFiniteVector { row: 17_000 })
         ));
+    }
+
+    /// The blocked check finds one non-finite value wherever it sits: the first, the
+    /// last, either side of a block boundary.
+    #[test]
+    fn every_non_finite_value_is_found() {
+        for len in [1usize, 15, 16, 17, 1023, 1024, 1025, 2048, 3001] {
+            let good: Vec<f32> = (0..len).map(|i| i as f32 - 7.5).collect();
+            assert!(check_vector(&good, len, 0).is_ok());
+            for pos in [
+                0,
+                len / 2,
+                len.saturating_sub(1),
+                1023.min(len - 1),
+                1024.min(len - 1),
+            ] {
+                for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                    let mut v = good.clone();
+                    v[pos] = bad;
+                    assert!(
+                        matches!(
+                            check_vector(&v, len, 3),
+                            Err(StoreError::NonFiniteVector { row: 3 })
+                        ),
+                        "len {len}, {bad} at {pos}"
+                    );
+                }
+            }
+        }
+        assert!(check_vector(&[f32::MAX, f32::MIN, f32::MIN_POSITIVE, -0.0], 4, 0).is_ok());
     }
 
     #[test]
