@@ -20,13 +20,28 @@ const SPLIT_MIN_VALUES: usize = 1 << 18;
 const QUERIES_PER_TASK: usize = 8;
 
 /// Batches of at least this many queries are scanned list by list (each probed list is
-/// read once and compared with all the queries that probe it).
+/// read once and compared with all the queries that probe it), where that pays
+/// ([`IvfIndex::list_major_pays`]).
 const LIST_MAJOR_MIN_QUERIES: usize = 32;
 
 impl<C: ListCodec> IvfIndex<C> {
     /// The probed lists of every query (`nq * nprobe`, `-1` for none), best first.
     fn probes(&self, queries: &[f32], nprobe: usize) -> Result<Vec<i64>, IndexError> {
         Ok(self.quantizer.search_unchecked(queries, nprobe)?.labels)
+    }
+
+    /// Whether a batch is best scanned list by list. That reads each probed list once
+    /// per batch instead of once per query probing it, at the price of a fresh top-k
+    /// per (query, list), whose threshold starts from nothing, and a merge. It pays
+    /// where the scan is bound by memory: f32 rows and f16 codes, two or more bytes a
+    /// coordinate. 8-bit codes are scanned at the decoder's speed whether they come
+    /// from memory or from cache, so there the query-by-query scan, whose heap keeps
+    /// its threshold from list to list, is faster: on `IVF1024,SQ8` over 1M x 128 it
+    /// gave 1.1x the list-major batch's QPS at nprobe 16 and 1.3x at nprobe 64, on one
+    /// thread and on two, where `IVF1024,Flat` lost 2-3x and `IVF1024,SQfp16` about
+    /// 1.4x at one thread (`docs/benchmarks.md`).
+    fn list_major_pays(&self) -> bool {
+        std::mem::size_of::<C::Unit>() * self.codec.units(self.d) >= 2 * self.d
     }
 
     fn longest_list(&self) -> usize {
@@ -127,7 +142,7 @@ impl<C: ListCodec> IvfIndex<C> {
             }
             return Ok(out);
         }
-        if matcher.is_none() && nq >= LIST_MAJOR_MIN_QUERIES {
+        if matcher.is_none() && nq >= LIST_MAJOR_MIN_QUERIES && self.list_major_pays() {
             return self.search_list_major(queries, k, nprobe, &probes, out);
         }
         let longest = self.longest_list();
