@@ -203,8 +203,11 @@ pub(crate) fn assign(
 
 /// Means of the assigned points as Faiss computes them: per centroid, an f32 sum of its
 /// points in point order, then a multiply by `1 / count` (f32). Parallel over ranges
-/// of centroids (every task reads all assignments), so the result does not depend on
-/// the thread count. Empty clusters are left at zero. Returns the points per cluster.
+/// of centroids, one per thread as Faiss splits them: each task reads all assignments
+/// and sums the rows of its own centroids, in point order, so the result does not
+/// depend on the thread count. (64 tasks of 16 centroids, each reading all 262,144
+/// assignments of an IVF1024 training, took 13% of the training.) Empty clusters are
+/// left at zero. Returns the points per cluster.
 fn compute_centroids(
     x: &[f32],
     d: usize,
@@ -212,12 +215,12 @@ fn compute_centroids(
     assign: &[i64],
     centroids: &mut [f32],
 ) -> Vec<f32> {
-    const CENTROIDS_PER_TASK: usize = 16;
+    let per_task = k.div_ceil(rayon::current_num_threads().clamp(1, k.max(1)));
     let counts: Vec<Vec<f32>> = centroids
-        .par_chunks_mut(CENTROIDS_PER_TASK * d)
+        .par_chunks_mut(per_task * d)
         .enumerate()
         .map(|(t, out)| {
-            let c0 = t * CENTROIDS_PER_TASK;
+            let c0 = t * per_task;
             let c1 = c0 + out.len() / d;
             out.fill(0.0);
             let mut counts = vec![0.0f32; c1 - c0];
