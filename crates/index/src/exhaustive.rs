@@ -15,6 +15,13 @@ const MIN_ROWS_PER_SPLIT: usize = 8192;
 /// fewer, larger tasks reuse every row block across more queries.
 const MIN_BLOCKED_QUERIES_PER_TASK: usize = 128;
 
+/// Most query bytes per task on the blocked path. A task packs its queries into one
+/// buffer; k-means assigning 262,144 points had two tasks of 67 MB each, allocated and
+/// page-faulted on every iteration (glibc maps allocations this large afresh each time).
+/// Capped tasks reuse buffers the allocator keeps; the rows are then streamed once per
+/// task, which for any batch this large costs little beside its arithmetic.
+const MAX_BLOCKED_TASK_BYTES: usize = 4 << 20;
+
 /// Faiss's choice, made once for the whole batch (not per task): the blocked
 /// `|x|^2 + |y|^2 - 2 x.y` path when `nq * d >= 128000`, one-to-many scans below.
 pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
@@ -59,7 +66,8 @@ pub(crate) fn knn(
         // Two tasks per thread balance a shared machine; blocked tasks stay large.
         let mut per_task = nq.div_ceil(2 * threads).max(1);
         if path == KnnPath::Blocked {
-            per_task = per_task.max(MIN_BLOCKED_QUERIES_PER_TASK);
+            let most = (MAX_BLOCKED_TASK_BYTES / (4 * d)).max(MIN_BLOCKED_QUERIES_PER_TASK);
+            per_task = per_task.clamp(MIN_BLOCKED_QUERIES_PER_TASK, most);
         }
         dist.par_chunks_mut(per_task * k)
             .zip(labels.par_chunks_mut(per_task * k))
@@ -183,6 +191,46 @@ mod tests {
                 assert_eq!(batch_path(q + 1, 10, d), KnnPath::Blocked, "d = {d}");
             } else {
                 assert_eq!(q, 1);
+            }
+        }
+    }
+
+    /// A blocked batch large enough to be cut into capped tasks returns, bit for bit,
+    /// what the same queries return in small batches of one task each.
+    #[test]
+    fn capped_blocked_tasks_change_no_bit() {
+        let d = 2048;
+        let most = MAX_BLOCKED_TASK_BYTES / (4 * d);
+        let nq = 3 * most + 17;
+        let n = 70;
+        let mut s = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let rows: Vec<f32> = (0..n * d).map(|_| next()).collect();
+        let queries: Vec<f32> = (0..nq * d).map(|_| next()).collect();
+        let norms = row_norms(&rows, d).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let small = MIN_BLOCKED_QUERIES_PER_TASK;
+        assert_eq!(batch_path(small, n, d), KnnPath::Blocked);
+        for metric in [MetricType::L2, MetricType::InnerProduct] {
+            let norms = (metric == MetricType::L2).then_some(&norms[..]);
+            let (dist, labels) =
+                pool.install(|| knn(metric, &queries, &rows, d, norms, 5).unwrap());
+            for (c, chunk) in queries.chunks(small * d).enumerate() {
+                if chunk.len() < BLOCKED_THRESHOLD {
+                    continue;
+                }
+                let (dc, lc) = pool.install(|| knn(metric, chunk, &rows, d, norms, 5).unwrap());
+                let at = c * small * 5..c * small * 5 + dc.len();
+                assert_eq!(lc, labels[at.clone()], "{metric:?} chunk {c}");
+                assert_eq!(dc, dist[at], "{metric:?} chunk {c}");
             }
         }
     }
