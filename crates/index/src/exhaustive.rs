@@ -203,15 +203,9 @@ mod tests {
         let most = MAX_BLOCKED_TASK_BYTES / (4 * d);
         let nq = 3 * most + 17;
         let n = 70;
-        let mut s = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
-        let rows: Vec<f32> = (0..n * d).map(|_| next()).collect();
-        let queries: Vec<f32> = (0..nq * d).map(|_| next()).collect();
+        let mut rng = crate::rng::Mt19937::new(7);
+        let rows: Vec<f32> = (0..n * d).map(|_| rng.next_f32() - 0.5).collect();
+        let queries: Vec<f32> = (0..nq * d).map(|_| rng.next_f32() - 0.5).collect();
         let norms = row_norms(&rows, d).unwrap();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
