@@ -63,7 +63,8 @@ pub(crate) fn knn(
         _ => nq >= threads,
     };
     if split_queries || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
-        // Two tasks per thread balance a shared machine; blocked tasks stay large.
+        // Two tasks per thread balance a shared machine; blocked tasks stay large, up
+        // to MAX_BLOCKED_TASK_BYTES of queries.
         let mut per_task = nq.div_ceil(2 * threads).max(1);
         if path == KnnPath::Blocked {
             let most = (MAX_BLOCKED_TASK_BYTES / (4 * d)).max(MIN_BLOCKED_QUERIES_PER_TASK);

@@ -1,7 +1,7 @@
 //! IVF search: the quantizer picks `nprobe` lists per query, the lists are scanned with
 //! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a large
-//! batch is scanned list by list; a lone query with much to scan splits its lists
-//! across threads. Every strategy returns what one sequential scan per query returns,
+//! batch of f32 rows or f16 codes is scanned list by list; a lone query with much to
+//! scan splits its lists across threads. Every strategy returns what one sequential scan per query returns,
 //! ties included (see `stretch_survivors`), so a query's result never depends on the
 //! batch it came in or the thread count.
 
