@@ -22,6 +22,8 @@ pub struct TopK {
     k: usize,
     dist: Vec<f32>,
     labels: Vec<i64>,
+    /// The entries being sorted by [`TopK::drain_sorted_into`], kept for the next drain.
+    sorted: Vec<(f32, i64)>,
 }
 
 impl TopK {
@@ -32,6 +34,7 @@ impl TopK {
             k,
             dist: Vec::with_capacity(k),
             labels: Vec::with_capacity(k),
+            sorted: Vec::new(),
         };
         t.reset();
         t
@@ -148,20 +151,28 @@ impl TopK {
     }
 
     /// Writes the results in Faiss's output order into `dist_out` and `labels_out`
-    /// (each of length `k`), empty slots last, and resets the heap.
+    /// (each of length `k`), empty slots last, and resets the heap. Allocates on a
+    /// heap's first drain only.
     pub fn drain_sorted_into(&mut self, dist_out: &mut [f32], labels_out: &mut [i64]) {
-        let mut pairs: Vec<(f32, i64)> = self
-            .dist
-            .iter()
-            .zip(&self.labels)
-            .filter(|(_, &l)| l != -1)
-            .map(|(&d, &l)| (d, l))
-            .collect();
+        let pairs = &mut self.sorted;
+        pairs.clear();
+        pairs.extend(
+            self.dist
+                .iter()
+                .zip(&self.labels)
+                .filter(|(_, &l)| l != -1)
+                .map(|(&d, &l)| (d, l)),
+        );
         // Best first: for L2 ascending (dist, label); for IP descending (dist, label).
+        // The order is total (`total_cmp` tells apart every bit pattern), and pairs
+        // that compare equal are the same bits, so the unstable sort (which does not
+        // allocate) gives the only possible order.
         match self.metric {
-            MetricType::L2 => pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))),
+            MetricType::L2 => {
+                pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+            }
             MetricType::InnerProduct => {
-                pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)))
+                pairs.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)))
             }
         }
         let worst = self.metric.worst();
