@@ -28,6 +28,15 @@ pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
     KnnPath::Auto.resolve(nq, n, d)
 }
 
+/// Whether [`knn`] scans one query over `n` rows of dimension `d` with the one-to-many
+/// kernel, in row order, on the calling thread alone (no row split, no blocked path):
+/// then any scan that feeds a heap the kernel's distances in row order gets its result,
+/// ties included.
+pub(crate) fn lone_query_is_sequential(n: usize, d: usize) -> bool {
+    batch_path(1, n, d) == KnnPath::Direct
+        && (n < 2 * MIN_ROWS_PER_SPLIT || rayon::current_num_threads() <= 1)
+}
+
 /// The most queries one `search` call may hold for every query's distances to be,
 /// bit for bit, those of its own one-query search: Faiss (and this crate, in flat scans
 /// and IVF's coarse quantizer) switch to the `|x|^2 + |y|^2 - 2 x.y` path when

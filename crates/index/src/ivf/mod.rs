@@ -5,6 +5,7 @@
 mod codec;
 mod direct_map;
 mod lists;
+mod lone;
 mod search;
 
 use rayon::prelude::*;

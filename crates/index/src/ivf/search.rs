@@ -1,9 +1,10 @@
 //! IVF search: the quantizer picks `nprobe` lists per query, the lists are scanned with
 //! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a large
 //! batch of f32 rows or f16 codes is scanned list by list; a lone query with much to
-//! scan splits its lists across threads. Every strategy returns what one sequential scan per query returns,
-//! ties included (see `stretch_survivors`), so a query's result never depends on the
-//! batch it came in or the thread count.
+//! scan splits its lists across threads (a batch of one runs in `lone.rs`). Every
+//! strategy returns what one sequential scan per query returns, ties included (see
+//! `stretch_survivors`), so a query's result never depends on the batch it came in or
+//! the thread count.
 
 use flatl2_kernel::TopK;
 use rayon::prelude::*;
@@ -16,6 +17,11 @@ use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 /// there are fewer queries than threads.
 const SPLIT_MIN_VALUES: usize = 1 << 18;
 
+/// Entries of a list whose distances one codec call computes in a query's scan: the
+/// distances (4 KiB) stay in L1 between the kernel and the heap, and the scratch has
+/// this size whatever the longest list.
+pub(super) const SCAN_CHUNK: usize = 1024;
+
 /// Queries per parallel task.
 const QUERIES_PER_TASK: usize = 8;
 
@@ -24,9 +30,26 @@ const QUERIES_PER_TASK: usize = 8;
 /// ([`IvfIndex::list_major_pays`]).
 const LIST_MAJOR_MIN_QUERIES: usize = 32;
 
+/// Working space of a query's scan: one chunk of distances and the codec's scratch.
+#[derive(Default)]
+pub(super) struct ScanScratch {
+    dists: Vec<f32>,
+    resid: Vec<f32>,
+}
+
+impl ScanScratch {
+    /// Room for the distances of [`SCAN_CHUNK`] entries (or rows).
+    pub(super) fn chunk(&mut self) -> &mut [f32] {
+        if self.dists.len() < SCAN_CHUNK {
+            self.dists.resize(SCAN_CHUNK, 0.0);
+        }
+        &mut self.dists[..SCAN_CHUNK]
+    }
+}
+
 impl<C: ListCodec> IvfIndex<C> {
     /// The probed lists of every query (`nq * nprobe`, `-1` for none), best first.
-    fn probes(&self, queries: &[f32], nprobe: usize) -> Result<Vec<i64>, IndexError> {
+    pub(super) fn probes(&self, queries: &[f32], nprobe: usize) -> Result<Vec<i64>, IndexError> {
         Ok(self.quantizer.search_unchecked(queries, nprobe)?.labels)
     }
 
@@ -44,8 +67,14 @@ impl<C: ListCodec> IvfIndex<C> {
         std::mem::size_of::<C::Unit>() * self.codec.units(self.d) >= 2 * self.d
     }
 
-    fn longest_list(&self) -> usize {
-        self.lists.iter().map(|l| l.len()).max().unwrap_or(0)
+    /// Whether a lone query's probed lists are worth sharing between threads.
+    pub(super) fn split_pays(&self, probes: &[i64]) -> bool {
+        let scanned: usize = probes
+            .iter()
+            .filter_map(|&p| usize::try_from(p).ok())
+            .map(|p| self.lists[p].len())
+            .sum();
+        rayon::current_num_threads() > 1 && scanned.saturating_mul(self.d) >= SPLIT_MIN_VALUES
     }
 
     /// Distances from `query` to every entry of list `l`, into `out` (one slot each).
@@ -66,31 +95,36 @@ impl<C: ListCodec> IvfIndex<C> {
         )
     }
 
-    /// Scans `probes` for `query` into `heap`; with `selected`, only the ids it
-    /// contains enter the heap (Faiss's `SearchParameters.sel`).
-    fn scan_into(
+    /// Scans `probes` for `query` into `heap`, [`SCAN_CHUNK`] entries at a time (a
+    /// code's distance does not depend on the chunk it is computed in); with
+    /// `selected`, only the ids it contains enter the heap (Faiss's
+    /// `SearchParameters.sel`).
+    pub(super) fn scan_into(
         &self,
         query: &[f32],
         probes: &[i64],
         heap: &mut TopK,
-        scratch: &mut Vec<f32>,
+        scratch: &mut ScanScratch,
         selected: Option<&IdMatcher<'_>>,
     ) -> Result<(), IndexError> {
-        let mut resid = Vec::new();
+        let units = self.units().max(1);
+        scratch.chunk();
+        let ScanScratch { dists, resid } = scratch;
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
             let list = &self.lists[p];
-            if list.is_empty() {
-                continue;
-            }
-            scratch.resize(list.len(), 0.0);
-            self.list_distances(query, p, scratch, &mut resid)?;
-            match selected {
-                None => heap.push_labeled(scratch, &list.ids),
-                Some(matcher) => {
-                    for (&distance, &id) in scratch.iter().zip(&list.ids) {
-                        if matcher.contains(id) {
-                            heap.push(distance, id);
+            let chunks = list.ids.chunks(SCAN_CHUNK);
+            for (ids, codes) in chunks.zip(list.codes.chunks(SCAN_CHUNK * units)) {
+                let out = &mut dists[..ids.len()];
+                self.codec
+                    .distances(self.metric, query, self.centroid(p), codes, out, resid)?;
+                match selected {
+                    None => heap.push_labeled(out, ids),
+                    Some(matcher) => {
+                        for (&distance, &id) in out.iter().zip(ids) {
+                            if matcher.contains(id) {
+                                heap.push(distance, id);
+                            }
                         }
                     }
                 }
@@ -116,23 +150,22 @@ impl<C: ListCodec> IvfIndex<C> {
         if nq == 0 || self.ntotal == 0 {
             return Ok(out);
         }
+        if selector.is_none() && nq == 1 {
+            self.search_lone(queries, k, nprobe, &mut out)?;
+            return Ok(out);
+        }
         let probes = self.probes(queries, nprobe)?;
         let matcher = selector.map(IdSelector::matcher);
-        let threads = rayon::current_num_threads();
-        if matcher.is_none() && nq < threads {
+        if matcher.is_none() && nq < rayon::current_num_threads() {
+            let mut scratch = ScanScratch::default();
             for q in 0..nq {
                 let qp = &probes[q * nprobe..(q + 1) * nprobe];
-                let scanned: usize = qp
-                    .iter()
-                    .filter_map(|&p| usize::try_from(p).ok())
-                    .map(|p| self.lists[p].len())
-                    .sum();
                 let query = &queries[q * d..(q + 1) * d];
-                let mut heap = if scanned.saturating_mul(d) >= SPLIT_MIN_VALUES && threads > 1 {
+                let mut heap = if self.split_pays(qp) {
                     self.scan_split(query, qp, k)?
                 } else {
                     let mut heap = TopK::new(metric, k);
-                    self.scan_into(query, qp, &mut heap, &mut Vec::new(), None)?;
+                    self.scan_into(query, qp, &mut heap, &mut scratch, None)?;
                     heap
                 };
                 heap.drain_sorted_into(
@@ -145,7 +178,6 @@ impl<C: ListCodec> IvfIndex<C> {
         if matcher.is_none() && nq >= LIST_MAJOR_MIN_QUERIES && self.list_major_pays() {
             return self.search_list_major(queries, k, nprobe, &probes, out);
         }
-        let longest = self.longest_list();
         out.distances
             .par_chunks_mut(QUERIES_PER_TASK * k)
             .zip(out.labels.par_chunks_mut(QUERIES_PER_TASK * k))
@@ -153,7 +185,7 @@ impl<C: ListCodec> IvfIndex<C> {
             .zip(probes.par_chunks(QUERIES_PER_TASK * nprobe))
             .try_for_each(|(((dc, lc), qc), pc)| {
                 let mut heap = TopK::new(metric, k);
-                let mut scratch = Vec::with_capacity(longest);
+                let mut scratch = ScanScratch::default();
                 for (i, query) in qc.chunks_exact(d).enumerate() {
                     self.scan_into(
                         query,
@@ -262,7 +294,12 @@ impl<C: ListCodec> IvfIndex<C> {
     /// of its lists that can still reach the heap ([`stretch_survivors`]), and they are
     /// offered in probe order, so the heap is the one a sequential scan gives, ties
     /// included (Faiss scans a lone query on one thread).
-    fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
+    pub(super) fn scan_split(
+        &self,
+        query: &[f32],
+        probes: &[i64],
+        k: usize,
+    ) -> Result<TopK, IndexError> {
         let metric = self.metric;
         let threads = rayon::current_num_threads().max(1);
         let partials = balanced_chunks(probes, threads, |p| {
