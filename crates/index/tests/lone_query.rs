@@ -47,10 +47,12 @@ fn a_lone_query_allocates_only_its_result() {
     }
 }
 
+/// A batch of 40 is scanned list by list where the codec pays for it (f32 rows, f16
+/// codes) and query by query otherwise (8-bit codes).
 #[test]
 fn a_lone_query_equals_its_row_of_a_batch_bit_for_bit() {
     let d = 20;
-    let xq = uniform(9, d, 23);
+    let xq = uniform(40, d, 23);
     for spec in FACTORIES {
         for metric in [MetricType::L2, MetricType::InnerProduct] {
             let index = built(spec, metric, d);

@@ -260,10 +260,20 @@ impl<C: ListCodec> IvfIndex<C> {
                 let mut scratch = vec![0.0f32; list.len()];
                 let mut resid = Vec::new();
                 let mut heap = TopK::new(metric, k);
+                let mut best = (vec![0.0f32; k], vec![-1i64; k]);
                 for &s in slots {
                     let q = s / nprobe;
                     self.list_distances(&queries[q * d..(q + 1) * d], l, &mut scratch, &mut resid)?;
-                    stretch_survivors(&mut heap, &scratch, &list.ids, &mut out.kept);
+                    if nprobe == 1 {
+                        // The query's only list: the heap over it is the query's own,
+                        // so its k best are all that is kept, not every survivor.
+                        heap.push_labeled(&scratch, &list.ids);
+                        heap.drain_sorted_into(&mut best.0, &mut best.1);
+                        let found = best.0.iter().zip(&best.1).filter(|(_, &id)| id != -1);
+                        out.kept.extend(found.map(|(&dv, &id)| (dv, id)));
+                    } else {
+                        stretch_survivors(&mut heap, &scratch, &list.ids, &mut out.kept);
+                    }
                     out.ends.push(out.kept.len());
                 }
                 Ok(out)
