@@ -186,6 +186,22 @@ pub(crate) fn distances_to_rows(
     Ok(())
 }
 
+/// [`distances_to_rows`] for two queries, reading the rows once for both: each value
+/// bit for bit the one-query distance.
+pub(crate) fn distances_to_rows2(
+    metric: MetricType,
+    queries: [&[f32]; 2],
+    rows: &[f32],
+    outs: [&mut [f32]; 2],
+) -> Result<(), IndexError> {
+    let ([qa, qb], [out_a, out_b]) = (queries, outs);
+    match metric {
+        MetricType::L2 => kernels()?.l2_sqr_ny2(qa, qb, rows, out_a, out_b)?,
+        MetricType::InnerProduct => kernels()?.inner_product_ny2(qa, qb, rows, out_a, out_b)?,
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use std::fmt::Debug;
 
 use flatl2_kernel::{kernels, MetricType};
 
-use crate::exhaustive::distances_to_rows;
+use crate::exhaustive::{distances_to_rows, distances_to_rows2};
 use crate::sq::{QuantizerType, ScalarQuantizer};
 use crate::IndexError;
 
@@ -60,6 +60,23 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
         out: &mut [f32],
         scratch: &mut Vec<f32>,
     ) -> Result<(), IndexError>;
+
+    /// [`ListCodec::distances`] for two queries (`queries`) at once, into `outs`: each
+    /// value bit for bit what `distances` gives that query. Codecs that can read the
+    /// codes once for both do; the others score the queries one after the other.
+    fn distances2(
+        &self,
+        metric: MetricType,
+        queries: [&[f32]; 2],
+        centroid: &[f32],
+        codes: &[Self::Unit],
+        outs: [&mut [f32]; 2],
+        scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        let [out_a, out_b] = outs;
+        self.distances(metric, queries[0], centroid, codes, out_a, scratch)?;
+        self.distances(metric, queries[1], centroid, codes, out_b, scratch)
+    }
 }
 
 /// Raw vectors in the lists (IVF-Flat).
@@ -113,6 +130,18 @@ impl ListCodec for FlatCodec {
         _scratch: &mut Vec<f32>,
     ) -> Result<(), IndexError> {
         distances_to_rows(metric, query, codes, out)
+    }
+
+    fn distances2(
+        &self,
+        metric: MetricType,
+        queries: [&[f32]; 2],
+        _centroid: &[f32],
+        codes: &[f32],
+        outs: [&mut [f32]; 2],
+        _scratch: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        distances_to_rows2(metric, queries, codes, outs)
     }
 }
 

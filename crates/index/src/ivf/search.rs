@@ -208,11 +208,13 @@ impl<C: ListCodec> IvfIndex<C> {
     /// list is scanned once against all its queries while it is in cache (in parallel
     /// over lists), then every query merges its `nprobe` partial top-k in probe order.
     ///
-    /// Distances use the direct one-to-many kernels, as Faiss's IVF scan does (the
-    /// blocked `|x|^2 + |y|^2 - 2 x.y` path measured about 2x faster at nprobe >= 16
-    /// but changes the last bits of L2 distances). Equal to the query-by-query scan,
-    /// ties included: each list offers a query the entries that can still reach its
-    /// heap ([`stretch_survivors`]), in stored order.
+    /// A list's first member query is scanned alone (its rows come from memory, with
+    /// the kernel's prefetch), the others two at a time (rows read from cache once for
+    /// both, [`ListCodec::distances2`]). Distances use the direct one-to-many kernels,
+    /// as Faiss's IVF scan does (the blocked `|x|^2 + |y|^2 - 2 x.y` path measured
+    /// about 2x faster at nprobe >= 16 but changes the last bits of L2 distances).
+    /// Equal to the query-by-query scan, ties included: each list offers a query the
+    /// entries that can still reach its heap ([`stretch_survivors`]), in stored order.
     fn search_list_major(
         &self,
         queries: &[f32],
@@ -257,24 +259,46 @@ impl<C: ListCodec> IvfIndex<C> {
                 if slots.is_empty() || list.is_empty() {
                     return Ok(out);
                 }
-                let mut scratch = vec![0.0f32; list.len()];
+                let mut scratch = vec![0.0f32; 2 * list.len()];
                 let mut resid = Vec::new();
                 let mut heap = TopK::new(metric, k);
                 let mut best = (vec![0.0f32; k], vec![-1i64; k]);
-                for &s in slots {
-                    let q = s / nprobe;
-                    self.list_distances(&queries[q * d..(q + 1) * d], l, &mut scratch, &mut resid)?;
-                    if nprobe == 1 {
-                        // The query's only list: the heap over it is the query's own,
-                        // so its k best are all that is kept, not every survivor.
-                        heap.push_labeled(&scratch, &list.ids);
-                        heap.drain_sorted_into(&mut best.0, &mut best.1);
-                        let found = best.0.iter().zip(&best.1).filter(|(_, &id)| id != -1);
-                        out.kept.extend(found.map(|(&dv, &id)| (dv, id)));
-                    } else {
-                        stretch_survivors(&mut heap, &scratch, &list.ids, &mut out.kept);
+                let query = |s: usize| &queries[s / nprobe * d..(s / nprobe + 1) * d];
+                // The first member query alone (the kernel prefetches the list from
+                // memory), then the others two by two (the list read from cache once
+                // for both).
+                let (first, others) = slots.split_at(1);
+                for pair in std::iter::once(first).chain(others.chunks(2)) {
+                    let (out_a, out_b) = scratch.split_at_mut(list.len());
+                    let scanned: &[&[f32]] = match *pair {
+                        [a, b] => {
+                            let queries = [query(a), query(b)];
+                            let (centroid, codes) = (self.centroid(l), &list.codes[..]);
+                            let outs = [&mut *out_a, &mut *out_b];
+                            self.codec
+                                .distances2(metric, queries, centroid, codes, outs, &mut resid)?;
+                            &[out_a, out_b]
+                        }
+                        [a] => {
+                            self.list_distances(query(a), l, out_a, &mut resid)?;
+                            &[out_a]
+                        }
+                        _ => &[],
+                    };
+                    for dists in scanned {
+                        if nprobe == 1 {
+                            // The query's only list: the heap over it is the query's
+                            // own, so its k best are all that is kept, not every
+                            // survivor.
+                            heap.push_labeled(dists, &list.ids);
+                            heap.drain_sorted_into(&mut best.0, &mut best.1);
+                            let found = best.0.iter().zip(&best.1).filter(|(_, &id)| id != -1);
+                            out.kept.extend(found.map(|(&dv, &id)| (dv, id)));
+                        } else {
+                            stretch_survivors(&mut heap, dists, &list.ids, &mut out.kept);
+                        }
+                        out.ends.push(out.kept.len());
                     }
-                    out.ends.push(out.kept.len());
                 }
                 Ok(out)
             })
