@@ -28,13 +28,18 @@ pub(crate) fn batch_path(nq: usize, n: usize, d: usize) -> KnnPath {
     KnnPath::Auto.resolve(nq, n, d)
 }
 
+/// Whether [`knn`] may share `n` rows between `threads` threads (when it has fewer
+/// queries than threads, or is on the direct path).
+fn splits_rows(n: usize, threads: usize) -> bool {
+    n >= 2 * MIN_ROWS_PER_SPLIT && threads > 1
+}
+
 /// Whether [`knn`] scans one query over `n` rows of dimension `d` with the one-to-many
 /// kernel, in row order, on the calling thread alone (no row split, no blocked path):
 /// then any scan that feeds a heap the kernel's distances in row order gets its result,
 /// ties included.
 pub(crate) fn lone_query_is_sequential(n: usize, d: usize) -> bool {
-    batch_path(1, n, d) == KnnPath::Direct
-        && (n < 2 * MIN_ROWS_PER_SPLIT || rayon::current_num_threads() <= 1)
+    batch_path(1, n, d) == KnnPath::Direct && !splits_rows(n, rayon::current_num_threads())
 }
 
 /// The most queries one `search` call may hold for every query's distances to be,
@@ -71,7 +76,7 @@ pub(crate) fn knn(
         KnnPath::Direct => false,
         _ => nq >= threads,
     };
-    if split_queries || n < 2 * MIN_ROWS_PER_SPLIT || threads == 1 {
+    if split_queries || !splits_rows(n, threads) {
         // Two tasks per thread balance a shared machine; blocked tasks stay large, up
         // to MAX_BLOCKED_TASK_BYTES of queries.
         let mut per_task = nq.div_ceil(2 * threads).max(1);

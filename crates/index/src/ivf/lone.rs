@@ -92,16 +92,9 @@ impl<C: ListCodec> IvfIndex<C> {
         let LoneScratch {
             scan, probes, heap, ..
         } = ws;
+        let heap = emptied(heap, self.metric, k);
         let (dist_out, labels_out) = (&mut out.distances[..k], &mut out.labels[..k]);
-        if self.split_pays(probes) {
-            self.scan_split(query, probes, k)?
-                .drain_sorted_into(dist_out, labels_out);
-        } else {
-            let heap = emptied(heap, self.metric, k);
-            self.scan_into(query, probes, heap, scan, None)?;
-            heap.drain_sorted_into(dist_out, labels_out);
-        }
-        Ok(())
+        self.scan_one(query, probes, heap, scan, dist_out, labels_out)
     }
 
     /// The `nprobe` lists `query` probes, best first, into `ws.probes`: the coarse
@@ -121,7 +114,7 @@ impl<C: ListCodec> IvfIndex<C> {
         }
         let metric = self.quantizer.metric();
         let heap = emptied(&mut ws.coarse_heap, metric, nprobe);
-        let dists = ws.scan.chunk();
+        let (dists, _) = ws.scan.parts();
         for (c, rows) in self.centroids().chunks(SCAN_CHUNK * d).enumerate() {
             let out = &mut dists[..rows.len() / d];
             distances_to_rows(metric, query, rows, out)?;

@@ -38,12 +38,13 @@ pub(super) struct ScanScratch {
 }
 
 impl ScanScratch {
-    /// Room for the distances of [`SCAN_CHUNK`] entries (or rows).
-    pub(super) fn chunk(&mut self) -> &mut [f32] {
+    /// Room for the distances of [`SCAN_CHUNK`] entries (or rows), and the codec's
+    /// scratch.
+    pub(super) fn parts(&mut self) -> (&mut [f32], &mut Vec<f32>) {
         if self.dists.len() < SCAN_CHUNK {
             self.dists.resize(SCAN_CHUNK, 0.0);
         }
-        &mut self.dists[..SCAN_CHUNK]
+        (&mut self.dists[..SCAN_CHUNK], &mut self.resid)
     }
 }
 
@@ -68,7 +69,7 @@ impl<C: ListCodec> IvfIndex<C> {
     }
 
     /// Whether a lone query's probed lists are worth sharing between threads.
-    pub(super) fn split_pays(&self, probes: &[i64]) -> bool {
+    fn split_pays(&self, probes: &[i64]) -> bool {
         let scanned: usize = probes
             .iter()
             .filter_map(|&p| usize::try_from(p).ok())
@@ -99,7 +100,7 @@ impl<C: ListCodec> IvfIndex<C> {
     /// code's distance does not depend on the chunk it is computed in); with
     /// `selected`, only the ids it contains enter the heap (Faiss's
     /// `SearchParameters.sel`).
-    pub(super) fn scan_into(
+    fn scan_into(
         &self,
         query: &[f32],
         probes: &[i64],
@@ -108,8 +109,7 @@ impl<C: ListCodec> IvfIndex<C> {
         selected: Option<&IdMatcher<'_>>,
     ) -> Result<(), IndexError> {
         let units = self.units().max(1);
-        scratch.chunk();
-        let ScanScratch { dists, resid } = scratch;
+        let (dists, resid) = scratch.parts();
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
             let list = &self.lists[p];
@@ -157,21 +157,16 @@ impl<C: ListCodec> IvfIndex<C> {
         let probes = self.probes(queries, nprobe)?;
         let matcher = selector.map(IdSelector::matcher);
         if matcher.is_none() && nq < rayon::current_num_threads() {
-            let mut scratch = ScanScratch::default();
+            let (mut heap, mut scratch) = (TopK::new(metric, k), ScanScratch::default());
             for q in 0..nq {
-                let qp = &probes[q * nprobe..(q + 1) * nprobe];
-                let query = &queries[q * d..(q + 1) * d];
-                let mut heap = if self.split_pays(qp) {
-                    self.scan_split(query, qp, k)?
-                } else {
-                    let mut heap = TopK::new(metric, k);
-                    self.scan_into(query, qp, &mut heap, &mut scratch, None)?;
-                    heap
-                };
-                heap.drain_sorted_into(
+                self.scan_one(
+                    &queries[q * d..(q + 1) * d],
+                    &probes[q * nprobe..(q + 1) * nprobe],
+                    &mut heap,
+                    &mut scratch,
                     &mut out.distances[q * k..(q + 1) * k],
                     &mut out.labels[q * k..(q + 1) * k],
-                );
+                )?;
             }
             return Ok(out);
         }
@@ -202,6 +197,30 @@ impl<C: ListCodec> IvfIndex<C> {
                 Ok::<(), IndexError>(())
             })?;
         Ok(out)
+    }
+
+    /// One query's `k` nearest among its probed lists, into `dist_out` / `labels_out`:
+    /// the lists shared between threads where that pays ([`IvfIndex::split_pays`]),
+    /// else scanned in order into `heap`: an empty heap of `k`, left empty (drained)
+    /// for the next query.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn scan_one(
+        &self,
+        query: &[f32],
+        probes: &[i64],
+        heap: &mut TopK,
+        scratch: &mut ScanScratch,
+        dist_out: &mut [f32],
+        labels_out: &mut [i64],
+    ) -> Result<(), IndexError> {
+        if self.split_pays(probes) {
+            self.scan_split(query, probes, heap.k())?
+                .drain_sorted_into(dist_out, labels_out);
+        } else {
+            self.scan_into(query, probes, heap, scratch, None)?;
+            heap.drain_sorted_into(dist_out, labels_out);
+        }
+        Ok(())
     }
 
     /// Batch search list by list: the `(query, rank)` probes are grouped by list, each
@@ -328,12 +347,7 @@ impl<C: ListCodec> IvfIndex<C> {
     /// of its lists that can still reach the heap ([`stretch_survivors`]), and they are
     /// offered in probe order, so the heap is the one a sequential scan gives, ties
     /// included (Faiss scans a lone query on one thread).
-    pub(super) fn scan_split(
-        &self,
-        query: &[f32],
-        probes: &[i64],
-        k: usize,
-    ) -> Result<TopK, IndexError> {
+    fn scan_split(&self, query: &[f32], probes: &[i64], k: usize) -> Result<TopK, IndexError> {
         let metric = self.metric;
         let threads = rayon::current_num_threads().max(1);
         let partials = balanced_chunks(probes, threads, |p| {
