@@ -2,7 +2,8 @@
 //! materialised. Rows are visited in blocks that stay in L2; for each block, every group
 //! of queries gets its inner products from the tier's register-tiled micro-kernel (see
 //! [`crate::tile`]), and the epilogue turns them into distances and offers them to the
-//! queries' heaps, in increasing row order, before the next block is touched.
+//! queries' heaps, in increasing row order, before the next block is touched. For
+//! `k = 1` there is no heap: each query's best is kept in the output itself.
 //!
 //! Offering the rows of each query in increasing order, one at a time, to a heap with
 //! Faiss's strict replacement rule reproduces Faiss's result and tie order exactly
@@ -12,7 +13,7 @@ use crate::error::KernelError;
 use crate::metric::MetricType;
 use crate::table::{check_out, row_count, run_ny2, Kernels};
 use crate::tile::{pack_queries, TileSpan};
-use crate::topk::TopK;
+use crate::topk::{Best, TopK};
 
 /// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
 /// `nq * d` reaches this value, and scans query by query below it.
@@ -164,9 +165,16 @@ pub(crate) fn knn(
     if nq == 0 || k == 0 {
         return;
     }
+    let blocked = |results| knn_blocked(kernels, metric, queries, rows, d, row_norms, results);
+    if path.resolve(nq, n, d) == KnnPath::Blocked && k == 1 {
+        // One best per query, kept in the output itself (k-means assigns this way).
+        let mut best = Best::new(metric, &mut dist_out[..nq], &mut labels_out[..nq]);
+        blocked(Results::Best(&mut best));
+        return;
+    }
     let mut heaps: Vec<TopK> = (0..nq).map(|_| TopK::new(metric, k)).collect();
     if path.resolve(nq, n, d) == KnnPath::Blocked {
-        knn_blocked(kernels, metric, queries, rows, d, row_norms, &mut heaps);
+        blocked(Results::Heaps(&mut heaps));
     } else {
         knn_direct(kernels, metric, queries, rows, d, &mut heaps);
     }
@@ -177,6 +185,14 @@ pub(crate) fn knn(
     {
         heap.drain_sorted_into(dist, labels);
     }
+}
+
+/// Where the blocked path puts each query's results.
+enum Results<'r, 'a> {
+    /// A heap of the `k` best per query.
+    Heaps(&'r mut [TopK]),
+    /// The single best per query (`k = 1`).
+    Best(&'r mut Best<'a>),
 }
 
 /// One-to-many scans: for each block of rows, each query's distances to the block (a
@@ -235,7 +251,7 @@ fn knn_blocked(
     rows: &[f32],
     d: usize,
     row_norms: Option<&[f32]>,
-    heaps: &mut [TopK],
+    mut results: Results<'_, '_>,
 ) {
     let tile = &kernels.tile;
     let (qb, rb) = (tile.queries, tile.rows);
@@ -256,7 +272,11 @@ fn knn_blocked(
             *qn = (kernels.inner_product)(q, q);
         }
     }
-    let finish = if l2 { tile.l2_finish } else { tile.ip_finish };
+    let (finish, best) = if l2 {
+        (tile.l2_finish, tile.l2_best)
+    } else {
+        (tile.ip_finish, tile.ip_best)
+    };
 
     let block = rows_per_block(d, rb);
     let mut tiles = vec![0.0f32; block * qb];
@@ -298,15 +318,16 @@ fn knn_blocked(
                 }
                 k0 = k1;
             }
-            let heaps_g = &mut heaps[g * qb..((g + 1) * qb).min(nq)];
-            finish(
-                &tiles,
-                nb,
+            let (lanes, qn) = (
+                g * qb..((g + 1) * qb).min(nq),
                 &query_norms[g * qb..(g + 1) * qb],
-                yn,
-                start as i64,
-                heaps_g,
             );
+            match &mut results {
+                Results::Heaps(heaps) => {
+                    finish(&tiles, nb, qn, yn, start as i64, &mut heaps[lanes])
+                }
+                Results::Best(all) => best(&tiles, nb, qn, yn, start as i64, &mut all.part(lanes)),
+            }
         }
         start += nb;
     }

@@ -10,7 +10,7 @@ use wide::f32x8;
 use crate::simd_tier::SimdTier;
 use crate::table::Kernels;
 use crate::tile::{finish_generic, TileKernels, TileSpan};
-use crate::topk::TopK;
+use crate::topk::{Best, TopK};
 
 const W: usize = 8;
 /// Queries per many-to-many tile (one vector).
@@ -199,11 +199,19 @@ fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]
 }
 
 fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
-    finish_generic::<QB, true>(b, nb, qn, yn, l, h)
+    finish_generic::<QB, true, _>(b, nb, qn, yn, l, h)
 }
 
 fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
-    finish_generic::<QB, false>(b, nb, qn, yn, l, h)
+    finish_generic::<QB, false, _>(b, nb, qn, yn, l, h)
+}
+
+fn tile_l2_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut Best<'_>) {
+    finish_generic::<QB, true, _>(b, nb, qn, yn, l, h)
+}
+
+fn tile_ip_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut Best<'_>) {
+    finish_generic::<QB, false, _>(b, nb, qn, yn, l, h)
 }
 
 /// The portable kernel table (any CPU).
@@ -228,5 +236,7 @@ pub(crate) static PORTABLE: Kernels = Kernels {
         ip: tile_ip,
         l2_finish: tile_l2_finish,
         ip_finish: tile_ip_finish,
+        l2_best: tile_l2_best,
+        ip_best: tile_ip_best,
     },
 };

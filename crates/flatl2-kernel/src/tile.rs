@@ -11,7 +11,7 @@
 //! `QB / lanes` vectors of the query pack, accumulating `RB x QB` products in registers.
 //! The rows are read in place (no packing); the query pack stays in L1/L2.
 
-use crate::topk::TopK;
+use crate::topk::{Best, Offers, TopK};
 
 /// Which part of a tile one micro-kernel call computes.
 #[derive(Debug, Clone, Copy)]
@@ -35,11 +35,14 @@ pub(crate) struct TileSpan {
 /// (`RB * QB` slots; slots of missing rows are unspecified).
 pub(crate) type TileFn = fn(&[f32], &[f32], usize, TileSpan, &mut [f32]);
 
-/// `fn(block, nb, query_norms, row_norms, first_label, heaps)`: turns `nb` rows of a
-/// block of tiles into distances and offers them to `heaps` (one per valid query lane,
-/// `heaps.len() <= QB`), row by row in increasing label order. `query_norms` has `QB`
-/// values; `row_norms` has `nb` values for L2 and is ignored for inner product.
+/// `fn(block, nb, query_norms, row_norms, first_label, results)`: turns `nb` rows of a
+/// block of tiles into distances and offers them to `results` (one lane per valid query,
+/// at most `QB`), row by row in increasing label order. `query_norms` has `QB` values;
+/// `row_norms` has `nb` values for L2 and is ignored for inner product.
 pub(crate) type FinishFn = fn(&[f32], usize, &[f32], &[f32], i64, &mut [TopK]);
+
+/// [`FinishFn`] for `k = 1`: the same distances, offered to each query's [`Best`].
+pub(crate) type BestFn = fn(&[f32], usize, &[f32], &[f32], i64, &mut Best<'_>);
 
 /// The many-to-many kernels of one tier.
 #[derive(Debug)]
@@ -54,6 +57,10 @@ pub(crate) struct TileKernels {
     pub(crate) l2_finish: FinishFn,
     /// Inner-product epilogue.
     pub(crate) ip_finish: FinishFn,
+    /// [`TileKernels::l2_finish`] into one best result per query.
+    pub(crate) l2_best: BestFn,
+    /// [`TileKernels::ip_finish`] into one best result per query.
+    pub(crate) ip_best: BestFn,
 }
 
 /// Faiss's BLAS-path L2 from a dot product: `(xn + yn) - 2 ip`, negative results (round
@@ -117,31 +124,31 @@ pub(crate) fn ip_tile_generic<const QB: usize, const RB: usize>(
 }
 
 /// Plain-Rust epilogue for any `QB`: L2 when `L2`, inner product otherwise.
-pub(crate) fn finish_generic<const QB: usize, const L2: bool>(
+pub(crate) fn finish_generic<const QB: usize, const L2: bool, R: Offers + ?Sized>(
     block: &[f32],
     nb: usize,
     query_norms: &[f32],
     row_norms: &[f32],
     first_label: i64,
-    heaps: &mut [TopK],
+    results: &mut R,
 ) {
-    let lanes = heaps.len().min(QB);
-    let mut thr = [0.0f32; QB];
-    for (t, h) in thr.iter_mut().zip(heaps.iter()) {
-        *t = h.threshold();
+    let lanes = results.lanes().min(QB);
+    let mut thr = [None; QB];
+    for (q, t) in thr.iter_mut().enumerate().take(lanes) {
+        *t = results.bar(q);
     }
     for j in 0..nb {
         let ips = &block[j * QB..(j + 1) * QB];
         for q in 0..lanes {
+            let Some(bar) = thr[q] else { continue };
             let dis = if L2 {
                 l2_from_ip(query_norms[q], row_norms[j], ips[q])
             } else {
                 ips[q]
             };
-            let better = if L2 { dis < thr[q] } else { dis > thr[q] };
+            let better = if L2 { dis < bar } else { dis > bar };
             if better {
-                heaps[q].push(dis, first_label + j as i64);
-                thr[q] = heaps[q].threshold();
+                thr[q] = Some(results.take(q, dis, first_label + j as i64));
             }
         }
     }
@@ -152,6 +159,20 @@ pub(crate) const SCALAR_TILE: TileKernels = TileKernels {
     queries: 8,
     rows: 4,
     ip: ip_tile_generic::<8, 4>,
-    l2_finish: finish_generic::<8, true>,
-    ip_finish: finish_generic::<8, false>,
+    l2_finish: finish_generic::<8, true, [TopK]>,
+    ip_finish: finish_generic::<8, false, [TopK]>,
+    l2_best: scalar_best::<true>,
+    ip_best: scalar_best::<false>,
 };
+
+/// The scalar tier's [`BestFn`]s (a function generic over the lifetime of [`Best`]).
+fn scalar_best<const L2: bool>(
+    b: &[f32],
+    nb: usize,
+    qn: &[f32],
+    yn: &[f32],
+    l: i64,
+    h: &mut Best<'_>,
+) {
+    finish_generic::<8, L2, _>(b, nb, qn, yn, l, h)
+}

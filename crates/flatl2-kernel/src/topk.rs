@@ -199,3 +199,83 @@ impl TopK {
         (d, l)
     }
 }
+
+/// What a many-to-many epilogue offers a block's distances to: per query lane, a bar a
+/// candidate must strictly beat, and a place to put one that does.
+pub(crate) trait Offers {
+    /// How many query lanes this holds results for.
+    fn lanes(&self) -> usize;
+    /// The distance a candidate for lane `q` must strictly beat, or `None` when lane
+    /// `q` keeps nothing (`k == 0`).
+    fn bar(&self, q: usize) -> Option<f32>;
+    /// Takes a candidate for lane `q` that beats its bar; returns the new bar.
+    fn take(&mut self, q: usize, dist: f32, label: i64) -> f32;
+}
+
+impl Offers for [TopK] {
+    #[inline(always)]
+    fn lanes(&self) -> usize {
+        self.len()
+    }
+
+    #[inline(always)]
+    fn bar(&self, q: usize) -> Option<f32> {
+        (self[q].k > 0).then(|| self[q].threshold())
+    }
+
+    #[inline(always)]
+    fn take(&mut self, q: usize, dist: f32, label: i64) -> f32 {
+        self[q].push(dist, label);
+        self[q].threshold()
+    }
+}
+
+/// The single best result of each query (`k = 1`), kept in the output slices
+/// themselves: no heap to make, fill or drain.
+///
+/// It keeps what a one-slot [`TopK`] keeps: a candidate enters when strictly better
+/// than the one held, so among equal distances the first offered stays, and the slots
+/// start as `(worst, -1)`, the heap's empty slot and its output for it.
+pub(crate) struct Best<'a> {
+    dist: &'a mut [f32],
+    labels: &'a mut [i64],
+}
+
+impl<'a> Best<'a> {
+    /// Empties `dist` and `labels` (one slot per query, the shorter length counts) to
+    /// `(metric.worst(), -1)` and holds them.
+    pub(crate) fn new(metric: MetricType, dist: &'a mut [f32], labels: &'a mut [i64]) -> Best<'a> {
+        let n = dist.len().min(labels.len());
+        let (dist, labels) = (&mut dist[..n], &mut labels[..n]);
+        dist.fill(metric.worst());
+        labels.fill(-1);
+        Best { dist, labels }
+    }
+
+    /// The slots of queries `range`.
+    pub(crate) fn part(&mut self, range: core::ops::Range<usize>) -> Best<'_> {
+        Best {
+            dist: &mut self.dist[range.clone()],
+            labels: &mut self.labels[range],
+        }
+    }
+}
+
+impl Offers for Best<'_> {
+    #[inline(always)]
+    fn lanes(&self) -> usize {
+        self.dist.len()
+    }
+
+    #[inline(always)]
+    fn bar(&self, q: usize) -> Option<f32> {
+        Some(self.dist[q])
+    }
+
+    #[inline(always)]
+    fn take(&mut self, q: usize, dist: f32, label: i64) -> f32 {
+        self.dist[q] = dist;
+        self.labels[q] = label;
+        dist
+    }
+}

@@ -334,6 +334,62 @@ fn nan_rows_never_enter_and_negative_round_off_is_clamped() {
     }
 }
 
+/// The blocked path keeps one best per query for k = 1 without a heap. On float data
+/// (distances rounded as the tiles compute them), with duplicate rows, NaN rows, several
+/// row blocks and several query groups, it must return the heap's k = 2 best, bit for
+/// bit: the same distance and the lowest label among ties (for inner product the heap
+/// lists tied similarities by descending label, so that is its second column then).
+#[test]
+fn blocked_k1_is_the_heaps_best() {
+    let mut rng = Rng::new(31);
+    for k in tiers() {
+        for &(d, nq, n) in &[(128usize, 70usize, 3000usize), (7, 33, 40), (300, 5, 400)] {
+            let mut rows = rng.vec(n * d);
+            // Rows 10.. repeat rows 0..10 (ties); row 5 is NaN in one coordinate.
+            for i in 10..n.min(20) {
+                rows.copy_within((i - 10) * d..(i - 9) * d, i * d);
+            }
+            rows[5 * d + d / 2] = f32::NAN;
+            let mut queries = rng.vec(nq * d);
+            // Query 0 equals row 3 (and so row 13): a clamped zero, tied.
+            queries[..d].copy_from_slice(&rows[3 * d..4 * d]);
+            let norms: Vec<f32> = rows.chunks_exact(d).map(scalar::norm_sqr).collect();
+            for metric in [MetricType::L2, MetricType::InnerProduct] {
+                for given in [None, Some(norms.as_slice())] {
+                    let one = run(k, KnnPath::Blocked, metric, &queries, &rows, d, given, 1);
+                    let two = run(k, KnnPath::Blocked, metric, &queries, &rows, d, given, 2);
+                    let what = format!("{} {metric:?} d={d} nq={nq} n={n}", k.tier());
+                    let first_l: Vec<i64> = (two.0.chunks_exact(2).zip(two.1.chunks_exact(2)))
+                        .map(|(dd, ll)| {
+                            if dd[0] == dd[1] {
+                                ll[0].min(ll[1])
+                            } else {
+                                ll[0]
+                            }
+                        })
+                        .collect();
+                    let first_d: Vec<u32> = two.0.chunks_exact(2).map(|c| c[0].to_bits()).collect();
+                    let one_d: Vec<u32> = one.0.iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(one.1, first_l, "{what}");
+                    assert_eq!(one_d, first_d, "{what}");
+                    assert!(!one.1.contains(&5), "{what}: the NaN row entered");
+                }
+            }
+            let (_, l) = run(
+                k,
+                KnnPath::Blocked,
+                MetricType::L2,
+                &queries,
+                &rows,
+                d,
+                None,
+                1,
+            );
+            assert_eq!(l[0], 3, "{} d={d}: the first of tied rows", k.tier());
+        }
+    }
+}
+
 #[test]
 fn bad_input_is_typed_errors() {
     let k = flatl2_kernel::kernels().unwrap();

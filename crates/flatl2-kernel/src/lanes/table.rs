@@ -180,13 +180,13 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
-        fn finish_tf<const L2: bool>(
-            b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK],
+        fn finish_tf<const L2: bool, R: $crate::topk::Offers + ?Sized>(
+            b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut R,
         ) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
-            $crate::lanes::tile::finish::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2>(
+            $crate::lanes::tile::finish::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2, R>(
                 s, b, nb, qn, yn, l, h,
             )
         }
@@ -260,12 +260,22 @@ macro_rules! simd_tier {
 
         fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<true>(b, nb, qn, yn, l, h) }
+            unsafe { finish_tf::<true, _>(b, nb, qn, yn, l, h) }
         }
 
         fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<false>(b, nb, qn, yn, l, h) }
+            unsafe { finish_tf::<false, _>(b, nb, qn, yn, l, h) }
+        }
+
+        fn tile_l2_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut $crate::topk::Best<'_>) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { finish_tf::<true, _>(b, nb, qn, yn, l, h) }
+        }
+
+        fn tile_ip_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut $crate::topk::Best<'_>) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { finish_tf::<false, _>(b, nb, qn, yn, l, h) }
         }
 
         $crate::lanes::simd_tier!(@ny2 $ny2, $lanes, $feat);
@@ -293,6 +303,8 @@ macro_rules! simd_tier {
                 ip: tile_ip,
                 l2_finish: tile_l2_finish,
                 ip_finish: tile_ip_finish,
+                l2_best: tile_l2_best,
+                ip_best: tile_ip_best,
             },
         };
     };

@@ -3,7 +3,7 @@
 
 use super::Lanes;
 use crate::tile::TileSpan;
-use crate::topk::TopK;
+use crate::topk::Offers;
 
 /// The `RB`-row x `QB`-query micro-kernel: inner products over coordinates
 /// `span.k0..span.k1`, into (or added to) `out`.
@@ -60,31 +60,33 @@ pub(crate) fn ip_tile<S: Lanes, const RB: usize, const QB: usize>(
     }
 }
 
-/// The epilogue: distances for `QB` queries at a time, compared against the heaps'
-/// thresholds with one bit mask per row; only rows that beat a threshold reach a heap.
+/// The epilogue: distances for `QB` queries at a time, compared against the results'
+/// bars with one bit mask per row; only rows that beat a bar reach the results (a heap
+/// per query, or one best per query).
 /// L2 is Faiss's `(|x|^2 + |y|^2) - 2 x.y` clamped at zero (NaN stays NaN).
 // `row_norms` is indexed only on the L2 path (it is empty for inner product).
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-pub(crate) fn finish<S: Lanes, const QB: usize, const L2: bool>(
+pub(crate) fn finish<S: Lanes, const QB: usize, const L2: bool, R: Offers + ?Sized>(
     s: S,
     block: &[f32],
     nb: usize,
     query_norms: &[f32],
     row_norms: &[f32],
     first_label: i64,
-    heaps: &mut [TopK],
+    results: &mut R,
 ) {
     const { assert!(QB == 2 * S::W) };
     let w = S::W;
-    assert!(block.len() >= nb * QB && heaps.len() <= QB);
+    assert!(block.len() >= nb * QB && results.lanes() <= QB);
     assert!(!L2 || (query_norms.len() >= QB && row_norms.len() >= nb));
-    // Lanes without a heap get a threshold nothing can beat (NaN never beats anything).
+    // Lanes that keep nothing get a threshold nothing can beat (NaN never beats
+    // anything).
     let never = if L2 { f32::NEG_INFINITY } else { f32::INFINITY };
     let mut thr = [never; QB];
-    for (t, h) in thr.iter_mut().zip(heaps.iter()) {
-        if h.k() > 0 {
-            *t = h.threshold();
+    for (q, t) in thr.iter_mut().enumerate().take(results.lanes()) {
+        if let Some(bar) = results.bar(q) {
+            *t = bar;
         }
     }
     let pt = thr.as_ptr();
@@ -127,8 +129,7 @@ pub(crate) fn finish<S: Lanes, const QB: usize, const L2: bool>(
         while mask != 0 {
             let q = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            heaps[q].push(dist[q], label);
-            thr[q] = heaps[q].threshold();
+            thr[q] = results.take(q, dist[q], label);
         }
         // SAFETY: `thr` holds QB = 2W values.
         unsafe {
