@@ -12,7 +12,7 @@
 use crate::error::KernelError;
 use crate::metric::MetricType;
 use crate::table::{check_out, row_count, run_ny2, Kernels};
-use crate::tile::{pack_queries, TileSpan};
+use crate::tile::{pack_queries, TileBlock, TileSpan};
 use crate::topk::{Best, TopK};
 
 /// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
@@ -322,11 +322,16 @@ fn knn_blocked(
                 g * qb..((g + 1) * qb).min(nq),
                 &query_norms[g * qb..(g + 1) * qb],
             );
+            let blk = TileBlock {
+                ips: &tiles,
+                nb,
+                query_norms: qn,
+                row_norms: yn,
+                first_label: start as i64,
+            };
             match &mut results {
-                Results::Heaps(heaps) => {
-                    finish(&tiles, nb, qn, yn, start as i64, &mut heaps[lanes])
-                }
-                Results::Best(all) => best(&tiles, nb, qn, yn, start as i64, &mut all.part(lanes)),
+                Results::Heaps(heaps) => finish(&blk, &mut heaps[lanes]),
+                Results::Best(all) => best(&blk, &mut all.part(lanes)),
             }
         }
         start += nb;

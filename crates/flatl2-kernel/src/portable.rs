@@ -9,7 +9,7 @@ use wide::f32x8;
 
 use crate::simd_tier::SimdTier;
 use crate::table::Kernels;
-use crate::tile::{finish_generic, TileKernels, TileSpan};
+use crate::tile::{finish_generic, TileBlock, TileKernels, TileSpan};
 use crate::topk::{Best, TopK};
 
 const W: usize = 8;
@@ -198,20 +198,12 @@ fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: TileSpan, out: &mut [f32]
     }
 }
 
-fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
-    finish_generic::<QB, true, _>(b, nb, qn, yn, l, h)
+fn tile_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
+    finish_generic::<QB, L2, _>(blk, h)
 }
 
-fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [TopK]) {
-    finish_generic::<QB, false, _>(b, nb, qn, yn, l, h)
-}
-
-fn tile_l2_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut Best<'_>) {
-    finish_generic::<QB, true, _>(b, nb, qn, yn, l, h)
-}
-
-fn tile_ip_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut Best<'_>) {
-    finish_generic::<QB, false, _>(b, nb, qn, yn, l, h)
+fn tile_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
+    finish_generic::<QB, L2, _>(blk, h)
 }
 
 /// The portable kernel table (any CPU).
@@ -234,9 +226,9 @@ pub(crate) static PORTABLE: Kernels = Kernels {
         queries: QB,
         rows: RB,
         ip: tile_ip,
-        l2_finish: tile_l2_finish,
-        ip_finish: tile_ip_finish,
-        l2_best: tile_l2_best,
-        ip_best: tile_ip_best,
+        l2_finish: tile_finish::<true>,
+        ip_finish: tile_finish::<false>,
+        l2_best: tile_best::<true>,
+        ip_best: tile_best::<false>,
     },
 };

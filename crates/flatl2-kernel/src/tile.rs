@@ -35,14 +35,28 @@ pub(crate) struct TileSpan {
 /// (`RB * QB` slots; slots of missing rows are unspecified).
 pub(crate) type TileFn = fn(&[f32], &[f32], usize, TileSpan, &mut [f32]);
 
-/// `fn(block, nb, query_norms, row_norms, first_label, results)`: turns `nb` rows of a
-/// block of tiles into distances and offers them to `results` (one lane per valid query,
-/// at most `QB`), row by row in increasing label order. `query_norms` has `QB` values;
-/// `row_norms` has `nb` values for L2 and is ignored for inner product.
-pub(crate) type FinishFn = fn(&[f32], usize, &[f32], &[f32], i64, &mut [TopK]);
+/// A block of tiles ready for an epilogue.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TileBlock<'a> {
+    /// `nb` rows of inner products with `QB` queries (`nb * QB` values).
+    pub(crate) ips: &'a [f32],
+    /// Rows in the block.
+    pub(crate) nb: usize,
+    /// The queries' squared norms (`QB` values; L2 only).
+    pub(crate) query_norms: &'a [f32],
+    /// The rows' squared norms (`nb` values; L2 only, empty for inner product).
+    pub(crate) row_norms: &'a [f32],
+    /// The label of the block's first row.
+    pub(crate) first_label: i64,
+}
+
+/// `fn(block, results)`: turns a block of tiles into distances and offers them to the
+/// queries' heaps (one per valid query lane, at most `QB`), row by row in increasing
+/// label order.
+pub(crate) type FinishFn = fn(&TileBlock<'_>, &mut [TopK]);
 
 /// [`FinishFn`] for `k = 1`: the same distances, offered to each query's [`Best`].
-pub(crate) type BestFn = fn(&[f32], usize, &[f32], &[f32], i64, &mut Best<'_>);
+pub(crate) type BestFn = fn(&TileBlock<'_>, &mut Best<'_>);
 
 /// The many-to-many kernels of one tier.
 #[derive(Debug)]
@@ -125,11 +139,7 @@ pub(crate) fn ip_tile_generic<const QB: usize, const RB: usize>(
 
 /// Plain-Rust epilogue for any `QB`: L2 when `L2`, inner product otherwise.
 pub(crate) fn finish_generic<const QB: usize, const L2: bool, R: Offers + ?Sized>(
-    block: &[f32],
-    nb: usize,
-    query_norms: &[f32],
-    row_norms: &[f32],
-    first_label: i64,
+    blk: &TileBlock<'_>,
     results: &mut R,
 ) {
     let lanes = results.lanes().min(QB);
@@ -137,18 +147,18 @@ pub(crate) fn finish_generic<const QB: usize, const L2: bool, R: Offers + ?Sized
     for (q, t) in thr.iter_mut().enumerate().take(lanes) {
         *t = results.bar(q);
     }
-    for j in 0..nb {
-        let ips = &block[j * QB..(j + 1) * QB];
+    for j in 0..blk.nb {
+        let ips = &blk.ips[j * QB..(j + 1) * QB];
         for q in 0..lanes {
             let Some(bar) = thr[q] else { continue };
             let dis = if L2 {
-                l2_from_ip(query_norms[q], row_norms[j], ips[q])
+                l2_from_ip(blk.query_norms[q], blk.row_norms[j], ips[q])
             } else {
                 ips[q]
             };
             let better = if L2 { dis < bar } else { dis > bar };
             if better {
-                thr[q] = Some(results.take(q, dis, first_label + j as i64));
+                thr[q] = Some(results.take(q, dis, blk.first_label + j as i64));
             }
         }
     }
@@ -159,20 +169,18 @@ pub(crate) const SCALAR_TILE: TileKernels = TileKernels {
     queries: 8,
     rows: 4,
     ip: ip_tile_generic::<8, 4>,
-    l2_finish: finish_generic::<8, true, [TopK]>,
-    ip_finish: finish_generic::<8, false, [TopK]>,
+    l2_finish: scalar_finish::<true>,
+    ip_finish: scalar_finish::<false>,
     l2_best: scalar_best::<true>,
     ip_best: scalar_best::<false>,
 };
 
-/// The scalar tier's [`BestFn`]s (a function generic over the lifetime of [`Best`]).
-fn scalar_best<const L2: bool>(
-    b: &[f32],
-    nb: usize,
-    qn: &[f32],
-    yn: &[f32],
-    l: i64,
-    h: &mut Best<'_>,
-) {
-    finish_generic::<8, L2, _>(b, nb, qn, yn, l, h)
+/// The scalar tier's [`FinishFn`]s.
+fn scalar_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
+    finish_generic::<8, L2, _>(blk, h)
+}
+
+/// The scalar tier's [`BestFn`]s.
+fn scalar_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
+    finish_generic::<8, L2, _>(blk, h)
 }

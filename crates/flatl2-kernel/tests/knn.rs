@@ -345,13 +345,14 @@ fn blocked_k1_is_the_heaps_best() {
     for k in tiers() {
         for &(d, nq, n) in &[(128usize, 70usize, 3000usize), (7, 33, 40), (300, 5, 400)] {
             let mut rows = rng.vec(n * d);
-            // Rows 10.. repeat rows 0..10 (ties); row 5 is NaN in one coordinate.
-            for i in 10..n.min(20) {
-                rows.copy_within((i - 10) * d..(i - 9) * d, i * d);
+            // Rows 11.. repeat rows 0..11 (ties, between even and odd rows); row 5 is
+            // NaN in one coordinate.
+            for i in 11..n.min(22) {
+                rows.copy_within((i - 11) * d..(i - 10) * d, i * d);
             }
             rows[5 * d + d / 2] = f32::NAN;
             let mut queries = rng.vec(nq * d);
-            // Query 0 equals row 3 (and so row 13): a clamped zero, tied.
+            // Query 0 equals row 3 (and so row 14): a clamped zero, tied.
             queries[..d].copy_from_slice(&rows[3 * d..4 * d]);
             let norms: Vec<f32> = rows.chunks_exact(d).map(scalar::norm_sqr).collect();
             for metric in [MetricType::L2, MetricType::InnerProduct] {

@@ -66,6 +66,13 @@ unsafe fn gt_bits(a: float32x4_t, b: float32x4_t) -> u32 {
     unsafe { bits(vcgtq_f32(a, b)) }
 }
 
+/// `x` in the lanes where `a < b` (false for NaN), `y` elsewhere.
+#[inline(always)]
+unsafe fn blend_lt(a: float32x4_t, b: float32x4_t, x: float32x4_t, y: float32x4_t) -> float32x4_t {
+    // SAFETY: the caller holds the token, proof of NEON; no memory is touched.
+    unsafe { vbslq_f32(vcltq_f32(a, b), x, y) }
+}
+
 /// The first `n < 4` floats at `p`, zero elsewhere, through a buffer (NEON has no masked
 /// load).
 #[inline(always)]
@@ -96,6 +103,6 @@ simd_tier! {
     table NEON, token Neon, tier Neon, features "neon", vector float32x4_t of 4, prefetch 0,
     tile rows 8, two-query scan no, f16 portable;
     splat vdupq_n_f32, add vaddq_f32, sub vsubq_f32, fmadd fma, max maxps, sum vaddvq_f32,
-    sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, load vld1q_f32, load_part load_part,
+    sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load vld1q_f32, load_part load_part,
     store vst1q_f32, load_u8 load_u8, dot_f64 crate::dot_f64::dot_f64;
 }

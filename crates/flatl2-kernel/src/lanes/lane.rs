@@ -45,6 +45,8 @@ pub(crate) trait Lanes: Copy {
     fn lt_bits(self, a: Self::V, b: Self::V) -> u32;
     /// Bit `i` set where lane `i` of `a` is greater than that of `b` (false for NaN).
     fn gt_bits(self, a: Self::V, b: Self::V) -> u32;
+    /// Lane-wise `x` where `a < b`, `y` elsewhere (`y` where either is NaN).
+    fn blend_lt(self, a: Self::V, b: Self::V, x: Self::V, y: Self::V) -> Self::V;
 
     /// Loads `W` floats from `p` (any alignment).
     ///

@@ -10,7 +10,7 @@
 ///     /// doc of the table
 ///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
 ///     prefetch 512, tile rows 6, two-query scan yes|no, f16 native "avx2,fma,f16c" | f16 portable;
-///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F,
+///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F, blend_lt F,
 ///     load F, load_part F, store F, load_u8 F, dot_f64 G[, load_f16 F];
 /// }
 /// ```
@@ -36,7 +36,7 @@ macro_rules! simd_tier {
         vector $v:ident of $w:literal, prefetch $pf:literal, tile rows $rb:literal,
         two-query scan $ny2:ident, f16 $f16kind:ident $($f16feat:literal)?;
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
-        sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path,
+        sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path, blend_lt $blend:path,
         load $load:path, load_part $load_part:path, store $store:path,
         load_u8 $load_u8:path, dot_f64 $dot64:path $(, load_f16 $load_f16:path)?;
     ) => {
@@ -100,6 +100,11 @@ macro_rules! simd_tier {
             fn gt_bits(self, a: $v, b: $v) -> u32 {
                 // SAFETY: the token (see the impl).
                 unsafe { $gt(a, b) }
+            }
+            #[inline(always)]
+            fn blend_lt(self, a: $v, b: $v, x: $v, y: $v) -> $v {
+                // SAFETY: the token (see the impl).
+                unsafe { $blend(a, b, x, y) }
             }
             #[inline(always)]
             unsafe fn load(self, p: *const f32) -> $v {
@@ -180,15 +185,19 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
-        fn finish_tf<const L2: bool, R: $crate::topk::Offers + ?Sized>(
-            b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut R,
-        ) {
+        fn finish_tf<const L2: bool>(blk: &$crate::tile::TileBlock<'_>, h: &mut [$crate::topk::TopK]) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
-            $crate::lanes::tile::finish::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2, R>(
-                s, b, nb, qn, yn, l, h,
-            )
+            $crate::lanes::tile::finish::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2, _>(s, blk, h)
+        }
+
+        #[target_feature(enable = $feat)]
+        fn best_tf<const L2: bool>(blk: &$crate::tile::TileBlock<'_>, h: &mut $crate::topk::Best<'_>) {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::tile::finish_best::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2>(s, blk, h)
         }
 
         #[target_feature(enable = $feat)]
@@ -258,24 +267,14 @@ macro_rules! simd_tier {
             unsafe { tile_tf(pack, rows, d, span, out) }
         }
 
-        fn tile_l2_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
+        fn tile_finish<const L2: bool>(blk: &$crate::tile::TileBlock<'_>, h: &mut [$crate::topk::TopK]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<true, _>(b, nb, qn, yn, l, h) }
+            unsafe { finish_tf::<L2>(blk, h) }
         }
 
-        fn tile_ip_finish(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut [$crate::topk::TopK]) {
+        fn tile_best<const L2: bool>(blk: &$crate::tile::TileBlock<'_>, h: &mut $crate::topk::Best<'_>) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<false, _>(b, nb, qn, yn, l, h) }
-        }
-
-        fn tile_l2_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut $crate::topk::Best<'_>) {
-            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<true, _>(b, nb, qn, yn, l, h) }
-        }
-
-        fn tile_ip_best(b: &[f32], nb: usize, qn: &[f32], yn: &[f32], l: i64, h: &mut $crate::topk::Best<'_>) {
-            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { finish_tf::<false, _>(b, nb, qn, yn, l, h) }
+            unsafe { best_tf::<L2>(blk, h) }
         }
 
         $crate::lanes::simd_tier!(@ny2 $ny2, $lanes, $feat);
@@ -301,10 +300,10 @@ macro_rules! simd_tier {
                 queries: 2 * <$lanes as $crate::lanes::Lanes>::W,
                 rows: $rb,
                 ip: tile_ip,
-                l2_finish: tile_l2_finish,
-                ip_finish: tile_ip_finish,
-                l2_best: tile_l2_best,
-                ip_best: tile_ip_best,
+                l2_finish: tile_finish::<true>,
+                ip_finish: tile_finish::<false>,
+                l2_best: tile_best::<true>,
+                ip_best: tile_best::<false>,
             },
         };
     };

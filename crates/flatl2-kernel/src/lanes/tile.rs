@@ -2,8 +2,8 @@
 //! [`crate::tile`]): a tile is `RB` rows by `QB = 2W` queries, two vectors per row.
 
 use super::Lanes;
-use crate::tile::TileSpan;
-use crate::topk::Offers;
+use crate::tile::{TileBlock, TileSpan};
+use crate::topk::{Best, Offers};
 
 /// The `RB`-row x `QB`-query micro-kernel: inner products over coordinates
 /// `span.k0..span.k1`, into (or added to) `out`.
@@ -61,59 +61,38 @@ pub(crate) fn ip_tile<S: Lanes, const RB: usize, const QB: usize>(
 }
 
 /// The epilogue: distances for `QB` queries at a time, compared against the results'
-/// bars with one bit mask per row; only rows that beat a bar reach the results (a heap
-/// per query, or one best per query).
+/// bars (the heaps' thresholds) with one bit mask per row; only rows that beat a bar
+/// reach the results.
 /// L2 is Faiss's `(|x|^2 + |y|^2) - 2 x.y` clamped at zero (NaN stays NaN).
 // `row_norms` is indexed only on the L2 path (it is empty for inner product).
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
 pub(crate) fn finish<S: Lanes, const QB: usize, const L2: bool, R: Offers + ?Sized>(
     s: S,
-    block: &[f32],
-    nb: usize,
-    query_norms: &[f32],
-    row_norms: &[f32],
-    first_label: i64,
+    blk: &TileBlock<'_>,
     results: &mut R,
 ) {
-    const { assert!(QB == 2 * S::W) };
     let w = S::W;
-    assert!(block.len() >= nb * QB && results.lanes() <= QB);
-    assert!(!L2 || (query_norms.len() >= QB && row_norms.len() >= nb));
+    let (lanes, [qn0, qn1]) = epilogue_start::<S, QB, L2>(s, blk, results);
     // Lanes that keep nothing get a threshold nothing can beat (NaN never beats
     // anything).
     let never = if L2 { f32::NEG_INFINITY } else { f32::INFINITY };
     let mut thr = [never; QB];
-    for (q, t) in thr.iter_mut().enumerate().take(results.lanes()) {
+    for (q, t) in thr.iter_mut().enumerate().take(lanes) {
         if let Some(bar) = results.bar(q) {
             *t = bar;
         }
     }
-    let pt = thr.as_ptr();
-    // SAFETY: `thr` holds QB = 2W values.
-    let (mut t0, mut t1) = unsafe { (s.load(pt), s.load(pt.add(w))) };
-    let (qn0, qn1) = if L2 {
-        let pn = query_norms.as_ptr();
-        // SAFETY: query_norms holds at least QB values (asserted).
-        unsafe { (s.load(pn), s.load(pn.add(w))) }
-    } else {
-        (s.zero(), s.zero())
-    };
-    let zero = s.zero();
-    let pb = block.as_ptr();
+    let [mut t0, mut t1] = pair_at(s, &thr);
     let mut dist = [0.0f32; QB];
-    for j in 0..nb {
-        // SAFETY: j < nb and the block holds nb * QB values.
-        let (ip0, ip1) = unsafe { (s.load(pb.add(j * QB)), s.load(pb.add(j * QB + w))) };
-        let (d0, d1, m0, m1) = if L2 {
-            let yn = s.splat(row_norms[j]);
-            // (xn + yn) - 2 ip, then max(0, dis): `max` returns its second operand when
-            // either is NaN, so NaN stays NaN, and -0.0 stays -0.0, as `dis < 0` would.
-            let d0 = s.max(zero, s.sub(s.add(qn0, yn), s.add(ip0, ip0)));
-            let d1 = s.max(zero, s.sub(s.add(qn1, yn), s.add(ip1, ip1)));
-            (d0, d1, s.lt_bits(d0, t0), s.lt_bits(d1, t1))
+    for j in 0..blk.nb {
+        let [ip0, ip1] = pair_at(s, &blk.ips[j * QB..]);
+        let yn = if L2 { blk.row_norms[j] } else { 0.0 };
+        let (d0, d1) = distances::<S, L2>(s, ip0, ip1, qn0, qn1, yn);
+        let (m0, m1) = if L2 {
+            (s.lt_bits(d0, t0), s.lt_bits(d1, t1))
         } else {
-            (ip0, ip1, s.gt_bits(ip0, t0), s.gt_bits(ip1, t1))
+            (s.gt_bits(d0, t0), s.gt_bits(d1, t1))
         };
         let mut mask = m0 | (m1 << w);
         if mask == 0 {
@@ -125,16 +104,158 @@ pub(crate) fn finish<S: Lanes, const QB: usize, const L2: bool, R: Offers + ?Siz
             s.store(pd, d0);
             s.store(pd.add(w), d1);
         }
-        let label = first_label + j as i64;
+        let label = blk.first_label + j as i64;
         while mask != 0 {
             let q = mask.trailing_zeros() as usize;
             mask &= mask - 1;
             thr[q] = results.take(q, dist[q], label);
         }
-        // SAFETY: `thr` holds QB = 2W values.
+        [t0, t1] = pair_at(s, &thr);
+    }
+}
+
+/// A row's distances to the `2W` queries from its inner products: Faiss's
+/// `(|x|^2 + |y|^2) - 2 x.y` clamped at zero for L2 (`yn` the row's norm), the inner
+/// products themselves otherwise.
+#[inline(always)]
+fn distances<S: Lanes, const L2: bool>(
+    s: S,
+    ip0: S::V,
+    ip1: S::V,
+    qn0: S::V,
+    qn1: S::V,
+    yn: f32,
+) -> (S::V, S::V) {
+    if !L2 {
+        return (ip0, ip1);
+    }
+    let (zero, yn) = (s.zero(), s.splat(yn));
+    // (xn + yn) - 2 ip, then max(0, dis): `max` returns its second operand when either
+    // is NaN, so NaN stays NaN, and -0.0 stays -0.0, as `dis < 0` would.
+    let d0 = s.max(zero, s.sub(s.add(qn0, yn), s.add(ip0, ip0)));
+    let d1 = s.max(zero, s.sub(s.add(qn1, yn), s.add(ip1, ip1)));
+    (d0, d1)
+}
+
+/// The epilogue for `k = 1`: the same distances as [`finish`], and for each query lane
+/// a running best and its row kept in registers, branch-free, then offered once per
+/// block. A row replaces a running best only when strictly better (never NaN), so the
+/// first of equal distances stays, as with a one-slot heap fed row by row.
+///
+/// Even and odd rows keep separate running bests (two dependency chains instead of
+/// one), merged at the end: the better one, or on a tie the lower row.
+#[inline(always)]
+pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
+    s: S,
+    blk: &TileBlock<'_>,
+    results: &mut Best<'_>,
+) {
+    let (lanes, qn) = epilogue_start::<S, QB, L2>(s, blk, results);
+    let TileBlock {
+        ips: block,
+        nb,
+        row_norms,
+        first_label,
+        ..
+    } = *blk;
+    // Rows are tracked as f32 positions in the block: exact below 2^24.
+    assert!(nb < 1 << 24);
+    let mut bar = [0.0f32; QB];
+    for (q, b) in bar.iter_mut().enumerate().take(lanes) {
+        *b = results.bar(q).unwrap_or(f32::NAN);
+    }
+    let bar = pair_at(s, &bar);
+    let yn = |j: usize| if L2 { row_norms[j] } else { 0.0 };
+    // Even rows' and odd rows' running bests, and their rows (-1: none yet).
+    let (mut even, mut odd) = ((bar, [s.splat(-1.0); 2]), (bar, [s.splat(-1.0); 2]));
+    let (mut row_e, mut row_o, two) = (s.zero(), s.splat(1.0), s.splat(2.0));
+    let mut j = 0;
+    while j + 1 < nb {
+        best_step::<S, L2>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
+        best_step::<S, L2>(s, &block[(j + 1) * QB..], qn, yn(j + 1), row_o, &mut odd);
+        row_e = s.add(row_e, two);
+        row_o = s.add(row_o, two);
+        j += 2;
+    }
+    if j < nb {
+        best_step::<S, L2>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
+    }
+    let spill = |v: [S::V; 2]| {
+        let mut out = [0.0f32; QB];
+        // SAFETY: `out` holds QB = 2W values.
         unsafe {
-            t0 = s.load(pt);
-            t1 = s.load(pt.add(w));
+            s.store(out.as_mut_ptr(), v[0]);
+            s.store(out.as_mut_ptr().add(S::W), v[1]);
         }
+        out
+    };
+    let (best_e, row_e, best_o, row_o) = (spill(even.0), spill(even.1), spill(odd.0), spill(odd.1));
+    for q in 0..lanes {
+        let odd_better = if L2 {
+            best_o[q] < best_e[q]
+        } else {
+            best_o[q] > best_e[q]
+        };
+        let odd_first =
+            best_o[q] == best_e[q] && row_o[q] >= 0.0 && !(row_e[q] >= 0.0 && row_e[q] < row_o[q]);
+        let (b, r) = if odd_better || odd_first {
+            (best_o[q], row_o[q])
+        } else {
+            (best_e[q], row_e[q])
+        };
+        if r >= 0.0 {
+            results.take(q, b, first_label + r as i64);
+        }
+    }
+}
+
+/// The checks and set-up both epilogues start with: the number of query lanes with
+/// results, and (L2) the query norms as two vectors.
+#[inline(always)]
+fn epilogue_start<S: Lanes, const QB: usize, const L2: bool>(
+    s: S,
+    blk: &TileBlock<'_>,
+    results: &(impl Offers + ?Sized),
+) -> (usize, [S::V; 2]) {
+    const { assert!(QB == 2 * S::W) };
+    let lanes = results.lanes();
+    assert!(blk.ips.len() >= blk.nb * QB && lanes <= QB);
+    assert!(!L2 || (blk.query_norms.len() >= QB && blk.row_norms.len() >= blk.nb));
+    let qn = if L2 {
+        pair_at(s, blk.query_norms)
+    } else {
+        [s.zero(); 2]
+    };
+    (lanes, qn)
+}
+
+/// The two vectors at the start of `v` (which holds at least `2W` values).
+#[inline(always)]
+fn pair_at<S: Lanes>(s: S, v: &[f32]) -> [S::V; 2] {
+    assert!(v.len() >= 2 * S::W);
+    let p = v.as_ptr();
+    // SAFETY: `v` holds at least 2W values (asserted).
+    unsafe { [s.load(p), s.load(p.add(S::W))] }
+}
+
+/// One row into one set of running bests of [`finish_best`]: `ips` starts with the
+/// row's `2W` inner products, `row` is its position (in every lane), `yn` its norm
+/// (L2).
+#[inline(always)]
+fn best_step<S: Lanes, const L2: bool>(
+    s: S,
+    ips: &[f32],
+    qn: [S::V; 2],
+    yn: f32,
+    row: S::V,
+    (best, rows): &mut ([S::V; 2], [S::V; 2]),
+) {
+    let [ip0, ip1] = pair_at(s, ips);
+    let (d0, d1) = distances::<S, L2>(s, ip0, ip1, qn[0], qn[1], yn);
+    for (h, d) in [(0, d0), (1, d1)] {
+        // Better is `d < best` for L2, `best < d` for inner product; NaN never is.
+        let (x, y) = if L2 { (d, best[h]) } else { (best[h], d) };
+        rows[h] = s.blend_lt(x, y, row, rows[h]);
+        best[h] = s.blend_lt(x, y, d, best[h]);
     }
 }

@@ -64,6 +64,13 @@ unsafe fn load_part(p: *const f32, n: usize) -> __m256 {
     unsafe { _mm256_maskload_ps(p, _mm256_loadu_si256(m.as_ptr() as *const __m256i)) }
 }
 
+/// `x` in the lanes where `a < b` (ordered: not where either is NaN), `y` elsewhere.
+#[inline(always)]
+unsafe fn blend_lt(a: __m256, b: __m256, x: __m256, y: __m256) -> __m256 {
+    // SAFETY: the caller holds the token, proof of AVX2 and FMA; no memory is touched.
+    unsafe { _mm256_blendv_ps(y, x, _mm256_cmp_ps::<_CMP_LT_OQ>(a, b)) }
+}
+
 /// 8 halves at `p`, widened (F16C).
 #[inline(always)]
 unsafe fn load_f16(p: *const f16) -> __m256 {
@@ -85,7 +92,7 @@ simd_tier! {
     table AVX2, token Avx2, tier Avx2, features "avx2,fma", vector __m256 of 8, prefetch 512,
     tile rows 6, two-query scan no, f16 native "avx2,fma,f16c";
     splat _mm256_set1_ps, add _mm256_add_ps, sub _mm256_sub_ps, fmadd _mm256_fmadd_ps,
-    max _mm256_max_ps, sum sum, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, load _mm256_loadu_ps,
+    max _mm256_max_ps, sum sum, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load _mm256_loadu_ps,
     load_part load_part, store _mm256_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx2, load_f16 load_f16;
 }
 

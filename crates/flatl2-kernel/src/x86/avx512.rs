@@ -48,6 +48,13 @@ unsafe fn gt_bits(a: __m512, b: __m512) -> u32 {
     unsafe { u32::from(_mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, b)) }
 }
 
+/// `x` in the lanes where `a < b` (ordered: not where either is NaN), `y` elsewhere.
+#[inline(always)]
+unsafe fn blend_lt(a: __m512, b: __m512, x: __m512, y: __m512) -> __m512 {
+    // SAFETY: the caller holds the token, proof of AVX-512F; no memory is touched.
+    unsafe { _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, b), y, x) }
+}
+
 /// The first `n < 16` floats at `p`, zero elsewhere: a masked load, which neither reads
 /// nor faults on the masked-off lanes.
 #[inline(always)]
@@ -79,7 +86,7 @@ simd_tier! {
     table AVX512, token Avx512, tier Avx512, features "avx512f", vector __m512 of 16,
     prefetch 2048, tile rows 12, two-query scan yes, f16 native "avx512f";
     splat _mm512_set1_ps, add _mm512_add_ps, sub _mm512_sub_ps, fmadd _mm512_fmadd_ps,
-    max _mm512_max_ps, sum _mm512_reduce_add_ps, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits,
+    max _mm512_max_ps, sum _mm512_reduce_add_ps, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt,
     load _mm512_loadu_ps, load_part load_part, store _mm512_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx512,
     load_f16 load_f16;
 }
