@@ -15,6 +15,7 @@ pub(crate) static SCALAR: Kernels = Kernels {
     l2_sqr: scalar::l2_sqr,
     inner_product: scalar::inner_product,
     inner_product_f64: crate::dot_f64::dot_f64,
+    row_norm: scalar::norm_sqr,
     l2_sqr_x4: None,
     inner_product_x4: None,
     l2_sqr_ny: scalar::l2_sqr_ny,

@@ -12,8 +12,8 @@
 use crate::error::KernelError;
 use crate::metric::MetricType;
 use crate::table::{check_out, row_count, run_ny2, Kernels};
-use crate::tile::{pack_queries, TileBlock, TileSpan};
-use crate::topk::{Best, TopK};
+use crate::tile::{l2_from_ip, pack_queries, TileBlock, TileSpan};
+use crate::topk::{Best, Offers, TopK};
 
 /// Faiss's `distance_compute_blas_threshold`: it takes its BLAS path when
 /// `nq * d` reaches this value, and scans query by query below it.
@@ -137,6 +137,31 @@ impl Kernels {
             self, path, metric, queries, rows, d, row_norms, k, dist_out, labels_out,
         );
         Ok(())
+    }
+}
+
+/// Rows per block of Faiss's top-1 L2 path (`distance_compute_blas_database_bs`).
+const FAISS_TOP1_BLOCK: usize = 1024;
+
+/// The first of the rows Faiss's top-1 L2 path scores as leftovers: it takes rows in
+/// blocks of 1024 and each block 16 rows at a time by `t = fma(x.y, -2, |y|^2)`; the
+/// last `count % 16` rows of a block (only the final block can have any) get
+/// `|x|^2 + |y|^2 - 2 x.y` instead, each taken when strictly better.
+fn top1_tail(n: usize) -> usize {
+    n - n % FAISS_TOP1_BLOCK % 16
+}
+
+/// Offers rows `from..blk.nb` of a block of `qb`-query tiles to each query's best, one
+/// row at a time by `|x|^2 + |y|^2 - 2 x.y` (clamped at zero), taken when strictly
+/// better: Faiss's top-1 leftovers ([`top1_tail`]).
+fn offer_tail(blk: &TileBlock<'_>, from: usize, qb: usize, best: &mut Best<'_>) {
+    for j in from..blk.nb {
+        for q in 0..best.lanes() {
+            let dis = l2_from_ip(blk.query_norms[q], blk.row_norms[j], blk.ips[j * qb + q]);
+            if best.bar(q).is_some_and(|bar| dis < bar) {
+                best.take(q, dis, blk.first_label + j as i64);
+            }
+        }
     }
 }
 
@@ -269,7 +294,7 @@ fn knn_blocked(
     let mut query_norms = vec![0.0f32; groups * qb];
     if l2 {
         for (qn, q) in query_norms.iter_mut().zip(queries.chunks_exact(d)) {
-            *qn = (kernels.inner_product)(q, q);
+            *qn = (kernels.row_norm)(q);
         }
     }
     let (finish, best) = if l2 {
@@ -295,7 +320,7 @@ fn knn_blocked(
             (true, None) => {
                 let out = &mut norms_scratch[..nb];
                 for (o, row) in out.iter_mut().zip(rows_b.chunks_exact(d)) {
-                    *o = (kernels.inner_product)(row, row);
+                    *o = (kernels.row_norm)(row);
                 }
                 out
             }
@@ -331,7 +356,14 @@ fn knn_blocked(
             };
             match &mut results {
                 Results::Heaps(heaps) => finish(&blk, &mut heaps[lanes]),
-                Results::Best(all) => best(&blk, &mut all.part(lanes)),
+                Results::Best(all) => {
+                    let mut part = all.part(lanes);
+                    // Rows from `tail` on are Faiss's top-1 leftovers (L2 only).
+                    let tail = if l2 { top1_tail(n) } else { n };
+                    let cut = tail.saturating_sub(start).min(nb);
+                    best(&TileBlock { nb: cut, ..blk }, &mut part);
+                    offer_tail(&TileBlock { nb, ..blk }, cut, qb, &mut part);
+                }
             }
         }
         start += nb;

@@ -203,7 +203,7 @@ fn tile_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
 }
 
 fn tile_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
-    finish_generic::<QB, L2, _>(blk, h)
+    crate::tile::finish_best_generic::<QB, L2>(blk, h)
 }
 
 /// The portable kernel table (any CPU).
@@ -212,6 +212,7 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     l2_sqr,
     inner_product,
     inner_product_f64: crate::dot_f64::dot_f64,
+    row_norm: crate::scalar::norm_in_lanes::<W>,
     l2_sqr_x4: None,
     inner_product_x4: None,
     l2_sqr_ny,

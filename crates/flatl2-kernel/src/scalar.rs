@@ -27,6 +27,34 @@ pub fn norm_sqr(a: &[f32]) -> f32 {
     inner_product(a, a)
 }
 
+/// Sums `v` (a power-of-two length) by halves, in place: `v[i] += v[i + len/2]` for
+/// the first half, then again on that half, down to `v[0]`, which holds the sum.
+pub(crate) fn halving_sum(v: &mut [f32]) {
+    let mut width = v.len();
+    while width > 1 {
+        width /= 2;
+        let (lo, hi) = v[..2 * width].split_at_mut(width);
+        for (a, &b) in lo.iter_mut().zip(hi.iter()) {
+            *a += b;
+        }
+    }
+}
+
+/// [`crate::lanes::pair::norm`]'s order for `W` lanes, in plain Rust (`W` a power of
+/// two): the portable tier's norm, and the reference the SIMD tiers are tested
+/// against.
+pub(crate) fn norm_in_lanes<const W: usize>(a: &[f32]) -> f32 {
+    let body = a.len() - a.len() % W;
+    let mut lanes = [0.0f32; W];
+    for chunk in a[..body].chunks_exact(W) {
+        for (l, &x) in lanes.iter_mut().zip(chunk) {
+            *l = x.mul_add(x, *l);
+        }
+    }
+    halving_sum(&mut lanes);
+    a[body..].iter().fold(lanes[0], |r, &x| x.mul_add(x, r))
+}
+
 /// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of
 /// `query.len()` values).
 pub(crate) fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {

@@ -14,6 +14,8 @@ use crate::tile::TileKernels;
 pub(crate) type PairFn = fn(&[f32], &[f32]) -> f32;
 /// `fn(a, b) -> f64` for two equal-length vectors (accumulated in f64).
 pub(crate) type PairF64Fn = fn(&[f32], &[f32]) -> f64;
+/// `fn(a) -> |a|^2`.
+pub(crate) type NormFn = fn(&[f32]) -> f32;
 /// `fn(query, [row; 4]) -> [distance; 4]`: one query against four rows of its length,
 /// each value bit for bit the [`PairFn`]'s.
 pub(crate) type Pair4Fn = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
@@ -39,6 +41,9 @@ pub struct Kernels {
     pub(crate) l2_sqr: PairFn,
     pub(crate) inner_product: PairFn,
     pub(crate) inner_product_f64: PairF64Fn,
+    /// Squared norm in the order of Faiss's `fvec_norms_L2sqr` at the tier's width
+    /// (see `lanes::pair::norm`): the blocked path's norms.
+    pub(crate) row_norm: NormFn,
     /// Four-row pair kernels, where the tier has them (others call the pair kernel four
     /// times).
     pub(crate) l2_sqr_x4: Option<Pair4Fn>,
@@ -145,7 +150,8 @@ impl Kernels {
         x4_checked(self.inner_product_x4, self.inner_product, query, rows)
     }
 
-    /// Squared L2 norm of a vector.
+    /// Squared L2 norm of a vector (the inner product kernel's order, as Faiss's
+    /// `fvec_renorm_L2` sums it on x86).
     pub fn norm_sqr(&self, a: &[f32]) -> f32 {
         (self.inner_product)(a, a)
     }
@@ -239,12 +245,15 @@ impl Kernels {
         Ok(())
     }
 
-    /// Squared L2 norm of each row of `rows` (dimension `d`), into `out`.
+    /// Squared L2 norm of each row of `rows` (dimension `d`), into `out`, summed in the
+    /// order Faiss's `fvec_norms_L2sqr` sums them at this tier's register width (the
+    /// scalar tier: one value at a time): the norms of Faiss's BLAS-path distances,
+    /// which the blocked path then reproduces bit for bit.
     pub fn norms_sqr(&self, rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
         let n = row_count(rows.len(), d)?;
         check_out(n, out.len())?;
         for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
-            *o = (self.inner_product)(row, row);
+            *o = (self.row_norm)(row);
         }
         Ok(())
     }

@@ -89,6 +89,18 @@ pub(crate) fn l2_from_ip(xn: f32, yn: f32, ip: f32) -> f32 {
     }
 }
 
+/// Faiss's top-1 L2 distance from a row's `t = fma(x.y, -2, |y|^2)` and the query's
+/// norm: `|x|^2 + t`, negative round-off clamped to zero (NaN stays NaN).
+#[inline(always)]
+pub(crate) fn top1_l2(t: f32, xn: f32) -> f32 {
+    let dis = xn + t;
+    if dis < 0.0 {
+        0.0
+    } else {
+        dis
+    }
+}
+
 /// Packs `queries[first..first + count]` (dimension `d`, `count <= qb`) into `pack`
 /// (`d * qb` values), zero-filling missing lanes.
 pub(crate) fn pack_queries(
@@ -182,5 +194,37 @@ fn scalar_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
 
 /// The scalar tier's [`BestFn`]s.
 fn scalar_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
-    finish_generic::<8, L2, _>(blk, h)
+    finish_best_generic::<8, L2>(blk, h)
+}
+
+/// Plain-Rust `k = 1` epilogue for any `QB`, the same arithmetic and order as the SIMD
+/// tiers' (`lanes::tile::finish_best`): for L2, a running minimum of
+/// `t = fma(x.y, -2, |y|^2)` from a bar of `best - |x|^2`, then [`top1_l2`] offered
+/// once per block; for inner product, the largest inner product.
+pub(crate) fn finish_best_generic<const QB: usize, const L2: bool>(
+    blk: &TileBlock<'_>,
+    results: &mut Best<'_>,
+) {
+    for q in 0..results.lanes().min(QB) {
+        let Some(bar) = results.bar(q) else { continue };
+        let xn = if L2 { blk.query_norms[q] } else { 0.0 };
+        let mut best = if L2 { bar - xn } else { bar };
+        let mut row = None;
+        for j in 0..blk.nb {
+            let ip = blk.ips[j * QB + q];
+            let v = if L2 {
+                ip.mul_add(-2.0, blk.row_norms[j])
+            } else {
+                ip
+            };
+            if if L2 { v < best } else { v > best } {
+                (best, row) = (v, Some(j));
+            }
+        }
+        let Some(j) = row else { continue };
+        let dist = if L2 { top1_l2(best, xn) } else { best };
+        if if L2 { dist < bar } else { dist > bar } {
+            results.take(q, dist, blk.first_label + j as i64);
+        }
+    }
 }

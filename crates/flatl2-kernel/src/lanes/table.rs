@@ -227,6 +227,19 @@ macro_rules! simd_tier {
             $dot64(a, b)
         }
 
+        #[target_feature(enable = $feat)]
+        fn norm_tf(a: &[f32]) -> f32 {
+            // SAFETY: the CPU has this function's features: it is reachable only through
+            // the kernel table, handed out after checking the CPU for them.
+            let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
+            $crate::lanes::pair::norm::<$lanes>(s, a)
+        }
+
+        fn row_norm(a: &[f32]) -> f32 {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { norm_tf(a) }
+        }
+
         fn inner_product_f64(a: &[f32], b: &[f32]) -> f64 {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { dot_f64_tf(a, b) }
@@ -286,6 +299,7 @@ macro_rules! simd_tier {
             l2_sqr,
             inner_product,
             inner_product_f64,
+            row_norm,
             l2_sqr_x4: Some(l2_sqr_x4),
             inner_product_x4: Some(inner_product_x4),
             l2_sqr_ny,

@@ -137,10 +137,13 @@ fn distances<S: Lanes, const L2: bool>(
     (d0, d1)
 }
 
-/// The epilogue for `k = 1`: the same distances as [`finish`], and for each query lane
-/// a running best and its row kept in registers, branch-free, then offered once per
-/// block. A row replaces a running best only when strictly better (never NaN), so the
-/// first of equal distances stays, as with a one-slot heap fed row by row.
+/// The epilogue for `k = 1`, as Faiss's top-1 L2 path computes it (its
+/// `exhaustive_L2sqr_blas_cmax`): each row's `t = fma(x.y, -2, |y|^2)`, the query's
+/// norm left out, a running minimum of `t` per query lane kept in registers
+/// (branch-free) from a bar of `best - |x|^2`, and once per block `max(0, |x|^2 + t)`
+/// offered, taken when strictly better than the query's best. Inner product keeps the
+/// largest inner product the same way. A row replaces a running best only when strictly
+/// better (never NaN), so the first of equal values stays.
 ///
 /// Even and odd rows keep separate running bests (two dependency chains instead of
 /// one), merged at the end: the better one, or on a tie the lower row.
@@ -164,21 +167,24 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
     for (q, b) in bar.iter_mut().enumerate().take(lanes) {
         *b = results.bar(q).unwrap_or(f32::NAN);
     }
-    let bar = pair_at(s, &bar);
+    let mut bar = pair_at(s, &bar);
+    if L2 {
+        bar = [s.sub(bar[0], qn[0]), s.sub(bar[1], qn[1])];
+    }
     let yn = |j: usize| if L2 { row_norms[j] } else { 0.0 };
     // Even rows' and odd rows' running bests, and their rows (-1: none yet).
     let (mut even, mut odd) = ((bar, [s.splat(-1.0); 2]), (bar, [s.splat(-1.0); 2]));
     let (mut row_e, mut row_o, two) = (s.zero(), s.splat(1.0), s.splat(2.0));
     let mut j = 0;
     while j + 1 < nb {
-        best_step::<S, L2>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
-        best_step::<S, L2>(s, &block[(j + 1) * QB..], qn, yn(j + 1), row_o, &mut odd);
+        best_step::<S, L2>(s, &block[j * QB..], yn(j), row_e, &mut even);
+        best_step::<S, L2>(s, &block[(j + 1) * QB..], yn(j + 1), row_o, &mut odd);
         row_e = s.add(row_e, two);
         row_o = s.add(row_o, two);
         j += 2;
     }
     if j < nb {
-        best_step::<S, L2>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
+        best_step::<S, L2>(s, &block[j * QB..], yn(j), row_e, &mut even);
     }
     let spill = |v: [S::V; 2]| {
         let mut out = [0.0f32; QB];
@@ -203,9 +209,27 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
         } else {
             (best_e[q], row_e[q])
         };
-        if r >= 0.0 {
-            results.take(q, b, first_label + r as i64);
+        if r < 0.0 {
+            continue;
         }
+        let dist = if L2 {
+            crate::tile::top1_l2(b, blk.query_norms[q])
+        } else {
+            b
+        };
+        if results.bar(q).is_some_and(|bar| better::<L2>(dist, bar)) {
+            results.take(q, dist, first_label + r as i64);
+        }
+    }
+}
+
+/// `a` strictly better than `b`: smaller for L2, larger for inner product (never NaN).
+#[inline(always)]
+fn better<const L2: bool>(a: f32, b: f32) -> bool {
+    if L2 {
+        a < b
+    } else {
+        a > b
     }
 }
 
@@ -240,18 +264,22 @@ fn pair_at<S: Lanes>(s: S, v: &[f32]) -> [S::V; 2] {
 
 /// One row into one set of running bests of [`finish_best`]: `ips` starts with the
 /// row's `2W` inner products, `row` is its position (in every lane), `yn` its norm
-/// (L2).
+/// (L2, whose running bests hold `t = fma(x.y, -2, |y|^2)`).
 #[inline(always)]
 fn best_step<S: Lanes, const L2: bool>(
     s: S,
     ips: &[f32],
-    qn: [S::V; 2],
     yn: f32,
     row: S::V,
     (best, rows): &mut ([S::V; 2], [S::V; 2]),
 ) {
     let [ip0, ip1] = pair_at(s, ips);
-    let (d0, d1) = distances::<S, L2>(s, ip0, ip1, qn[0], qn[1], yn);
+    let (d0, d1) = if L2 {
+        let (m2, yn) = (s.splat(-2.0), s.splat(yn));
+        (s.fmadd(ip0, m2, yn), s.fmadd(ip1, m2, yn))
+    } else {
+        (ip0, ip1)
+    };
     for (h, d) in [(0, d0), (1, d1)] {
         // Better is `d < best` for L2, `best < d` for inner product; NaN never is.
         let (x, y) = if L2 { (d, best[h]) } else { (best[h], d) };
