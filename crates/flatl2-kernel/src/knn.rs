@@ -143,7 +143,7 @@ impl Kernels {
 /// Rows per block of Faiss's top-1 L2 path (`distance_compute_blas_database_bs`).
 const FAISS_TOP1_BLOCK: usize = 1024;
 
-/// The first of the rows Faiss's top-1 L2 path scores as leftovers: it takes rows in
+/// The first of the rows Faiss's AVX2 top-1 L2 path scores as leftovers: it takes rows in
 /// blocks of 1024 and each block 16 rows at a time by `t = fma(x.y, -2, |y|^2)`; the
 /// last `count % 16` rows of a block (only the final block can have any) get
 /// `|x|^2 + |y|^2 - 2 x.y` instead, each taken when strictly better.
@@ -358,8 +358,12 @@ fn knn_blocked(
                 Results::Heaps(heaps) => finish(&blk, &mut heaps[lanes]),
                 Results::Best(all) => {
                     let mut part = all.part(lanes);
-                    // Rows from `tail` on are Faiss's top-1 leftovers (L2 only).
-                    let tail = if l2 { top1_tail(n) } else { n };
+                    // Rows from `tail` on are Faiss's top-1 leftovers (fused L2 only).
+                    let tail = if l2 && tile.fused_top1 {
+                        top1_tail(n)
+                    } else {
+                        n
+                    };
                     let cut = tail.saturating_sub(start).min(nb);
                     best(&TileBlock { nb: cut, ..blk }, &mut part);
                     offer_tail(&TileBlock { nb, ..blk }, cut, qb, &mut part);

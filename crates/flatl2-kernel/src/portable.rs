@@ -203,7 +203,7 @@ fn tile_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
 }
 
 fn tile_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
-    crate::tile::finish_best_generic::<QB, L2>(blk, h)
+    finish_generic::<QB, L2, _>(blk, h)
 }
 
 /// The portable kernel table (any CPU).
@@ -231,5 +231,6 @@ pub(crate) static PORTABLE: Kernels = Kernels {
         ip_finish: tile_finish::<false>,
         l2_best: tile_best::<true>,
         ip_best: tile_best::<false>,
+        fused_top1: false,
     },
 };

@@ -40,19 +40,20 @@ pub(crate) fn halving_sum(v: &mut [f32]) {
     }
 }
 
-/// [`crate::lanes::pair::norm`]'s order for `W` lanes, in plain Rust (`W` a power of
-/// two): the portable tier's norm, and the reference the SIMD tiers are tested
-/// against.
+/// A squared norm in `W` lanes (`W` a power of two), in plain Rust: each lane sums
+/// every `W`-th square (multiply, then add), the lanes are summed by halves, then the
+/// tail is added one square at a time. The portable tier's row norm: the order of a
+/// compiler-vectorized loop at that width on a target without fused multiply-add.
 pub(crate) fn norm_in_lanes<const W: usize>(a: &[f32]) -> f32 {
     let body = a.len() - a.len() % W;
     let mut lanes = [0.0f32; W];
     for chunk in a[..body].chunks_exact(W) {
         for (l, &x) in lanes.iter_mut().zip(chunk) {
-            *l = x.mul_add(x, *l);
+            *l += x * x;
         }
     }
     halving_sum(&mut lanes);
-    a[body..].iter().fold(lanes[0], |r, &x| x.mul_add(x, r))
+    a[body..].iter().fold(lanes[0], |r, &x| r + x * x)
 }
 
 /// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of

@@ -75,6 +75,11 @@ pub(crate) struct TileKernels {
     pub(crate) l2_best: BestFn,
     /// [`TileKernels::ip_finish`] into one best result per query.
     pub(crate) ip_best: BestFn,
+    /// `l2_best` computes Faiss's AVX2 top-1 L2 (`t = fma(x.y, -2, |y|^2)`, see
+    /// `lanes::tile::finish_best`), whose last rows Faiss scores the other way (see
+    /// `knn::top1_tail`); otherwise it uses [`TileKernels::l2_finish`]'s distances, as
+    /// Faiss's builds without AVX2 do.
+    pub(crate) fused_top1: bool,
 }
 
 /// Faiss's BLAS-path L2 from a dot product: `(xn + yn) - 2 ip`, negative results (round
@@ -185,6 +190,7 @@ pub(crate) const SCALAR_TILE: TileKernels = TileKernels {
     ip_finish: scalar_finish::<false>,
     l2_best: scalar_best::<true>,
     ip_best: scalar_best::<false>,
+    fused_top1: false,
 };
 
 /// The scalar tier's [`FinishFn`]s.
@@ -192,39 +198,7 @@ fn scalar_finish<const L2: bool>(blk: &TileBlock<'_>, h: &mut [TopK]) {
     finish_generic::<8, L2, _>(blk, h)
 }
 
-/// The scalar tier's [`BestFn`]s.
+/// The scalar tier's [`BestFn`]s: [`finish_generic`]'s distances, one best per query.
 fn scalar_best<const L2: bool>(blk: &TileBlock<'_>, h: &mut Best<'_>) {
-    finish_best_generic::<8, L2>(blk, h)
-}
-
-/// Plain-Rust `k = 1` epilogue for any `QB`, the same arithmetic and order as the SIMD
-/// tiers' (`lanes::tile::finish_best`): for L2, a running minimum of
-/// `t = fma(x.y, -2, |y|^2)` from a bar of `best - |x|^2`, then [`top1_l2`] offered
-/// once per block; for inner product, the largest inner product.
-pub(crate) fn finish_best_generic<const QB: usize, const L2: bool>(
-    blk: &TileBlock<'_>,
-    results: &mut Best<'_>,
-) {
-    for q in 0..results.lanes().min(QB) {
-        let Some(bar) = results.bar(q) else { continue };
-        let xn = if L2 { blk.query_norms[q] } else { 0.0 };
-        let mut best = if L2 { bar - xn } else { bar };
-        let mut row = None;
-        for j in 0..blk.nb {
-            let ip = blk.ips[j * QB + q];
-            let v = if L2 {
-                ip.mul_add(-2.0, blk.row_norms[j])
-            } else {
-                ip
-            };
-            if if L2 { v < best } else { v > best } {
-                (best, row) = (v, Some(j));
-            }
-        }
-        let Some(j) = row else { continue };
-        let dist = if L2 { top1_l2(best, xn) } else { best };
-        if if L2 { dist < bar } else { dist > bar } {
-            results.take(q, dist, blk.first_label + j as i64);
-        }
-    }
+    finish_generic::<8, L2, _>(blk, h)
 }

@@ -9,7 +9,8 @@
 /// simd_tier! {
 ///     /// doc of the table
 ///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
-///     prefetch 512, tile rows 6, two-query scan yes|no, f16 native "avx2,fma,f16c" | f16 portable;
+///     prefetch 512, tile rows 6, two-query scan yes|no, top-1 fused|plain,
+///     f16 native "avx2,fma,f16c" | f16 portable;
 ///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F, blend_lt F,
 ///     load F, load_part F, store F, load_u8 F, dot_f64 G[, load_f16 F];
 /// }
@@ -34,7 +35,7 @@ macro_rules! simd_tier {
         $(#[$doc:meta])*
         table $name:ident, token $token:ident, tier $tier:ident, features $feat:literal,
         vector $v:ident of $w:literal, prefetch $pf:literal, tile rows $rb:literal,
-        two-query scan $ny2:ident, f16 $f16kind:ident $($f16feat:literal)?;
+        two-query scan $ny2:ident, top-1 $top1:ident, f16 $f16kind:ident $($f16feat:literal)?;
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
         sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path, blend_lt $blend:path,
         load $load:path, load_part $load_part:path, store $store:path,
@@ -141,14 +142,15 @@ macro_rules! simd_tier {
 
         $crate::lanes::simd_tier! {
             @kernels $(#[$doc])* table $name, lanes $token, tier $tier, features $feat,
-            tile rows $rb, two-query scan $ny2, f16 $f16kind $($f16feat)?, dot_f64 $dot64;
+            tile rows $rb, two-query scan $ny2, top-1 $top1, f16 $f16kind $($f16feat)?,
+            dot_f64 $dot64;
         }
     };
 
     (
         @kernels $(#[$doc:meta])* table $name:ident, lanes $lanes:ty, tier $tier:ident,
         features $feat:literal, tile rows $rb:literal, two-query scan $ny2:ident,
-        f16 $f16kind:ident $($f16feat:literal)?, dot_f64 $dot64:path;
+        top-1 $top1:ident, f16 $f16kind:ident $($f16feat:literal)?, dot_f64 $dot64:path;
     ) => {
         #[target_feature(enable = $feat)]
         fn pair_tf<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
@@ -197,7 +199,12 @@ macro_rules! simd_tier {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
-            $crate::lanes::tile::finish_best::<$lanes, { 2 * <$lanes as $crate::lanes::Lanes>::W }, L2>(s, blk, h)
+            $crate::lanes::tile::finish_best::<
+                $lanes,
+                { 2 * <$lanes as $crate::lanes::Lanes>::W },
+                L2,
+                { $crate::lanes::simd_tier!(@top1 $top1) },
+            >(s, blk, h)
         }
 
         #[target_feature(enable = $feat)]
@@ -318,8 +325,16 @@ macro_rules! simd_tier {
                 ip_finish: tile_finish::<false>,
                 l2_best: tile_best::<true>,
                 ip_best: tile_best::<false>,
+                fused_top1: $crate::lanes::simd_tier!(@top1 $top1),
             },
         };
+    };
+
+    (@top1 fused) => {
+        true
+    };
+    (@top1 plain) => {
+        false
     };
 
     (@ny2 yes, $lanes:ty, $feat:literal) => {

@@ -137,18 +137,21 @@ fn distances<S: Lanes, const L2: bool>(
     (d0, d1)
 }
 
-/// The epilogue for `k = 1`, as Faiss's top-1 L2 path computes it (its
-/// `exhaustive_L2sqr_blas_cmax`): each row's `t = fma(x.y, -2, |y|^2)`, the query's
-/// norm left out, a running minimum of `t` per query lane kept in registers
-/// (branch-free) from a bar of `best - |x|^2`, and once per block `max(0, |x|^2 + t)`
-/// offered, taken when strictly better than the query's best. Inner product keeps the
-/// largest inner product the same way. A row replaces a running best only when strictly
-/// better (never NaN), so the first of equal values stays.
+/// The epilogue for `k = 1`: for each query lane a running best and its row kept in
+/// registers (branch-free), offered once per block, taken when strictly better than the
+/// query's best. A row replaces a running best only when strictly better (never NaN),
+/// so the first of equal values stays.
+///
+/// With `FUSED` (the x86 tiers), L2 is computed as Faiss's AVX2 top-1 path computes it
+/// (its `exhaustive_L2sqr_blas_cmax`): each row's `t = fma(x.y, -2, |y|^2)`, the query's
+/// norm left out, a running minimum of `t` from a bar of `best - |x|^2`, and
+/// `max(0, |x|^2 + t)` offered at the end. Otherwise, as Faiss's other builds, each row
+/// gets [`finish`]'s `|x|^2 + |y|^2 - 2 x.y`. Inner product keeps the largest.
 ///
 /// Even and odd rows keep separate running bests (two dependency chains instead of
 /// one), merged at the end: the better one, or on a tie the lower row.
 #[inline(always)]
-pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
+pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool, const FUSED: bool>(
     s: S,
     blk: &TileBlock<'_>,
     results: &mut Best<'_>,
@@ -168,7 +171,7 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
         *b = results.bar(q).unwrap_or(f32::NAN);
     }
     let mut bar = pair_at(s, &bar);
-    if L2 {
+    if L2 && FUSED {
         bar = [s.sub(bar[0], qn[0]), s.sub(bar[1], qn[1])];
     }
     let yn = |j: usize| if L2 { row_norms[j] } else { 0.0 };
@@ -177,14 +180,14 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
     let (mut row_e, mut row_o, two) = (s.zero(), s.splat(1.0), s.splat(2.0));
     let mut j = 0;
     while j + 1 < nb {
-        best_step::<S, L2>(s, &block[j * QB..], yn(j), row_e, &mut even);
-        best_step::<S, L2>(s, &block[(j + 1) * QB..], yn(j + 1), row_o, &mut odd);
+        best_step::<S, L2, FUSED>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
+        best_step::<S, L2, FUSED>(s, &block[(j + 1) * QB..], qn, yn(j + 1), row_o, &mut odd);
         row_e = s.add(row_e, two);
         row_o = s.add(row_o, two);
         j += 2;
     }
     if j < nb {
-        best_step::<S, L2>(s, &block[j * QB..], yn(j), row_e, &mut even);
+        best_step::<S, L2, FUSED>(s, &block[j * QB..], qn, yn(j), row_e, &mut even);
     }
     let spill = |v: [S::V; 2]| {
         let mut out = [0.0f32; QB];
@@ -212,7 +215,7 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool>(
         if r < 0.0 {
             continue;
         }
-        let dist = if L2 {
+        let dist = if L2 && FUSED {
             crate::tile::top1_l2(b, blk.query_norms[q])
         } else {
             b
@@ -263,22 +266,24 @@ fn pair_at<S: Lanes>(s: S, v: &[f32]) -> [S::V; 2] {
 }
 
 /// One row into one set of running bests of [`finish_best`]: `ips` starts with the
-/// row's `2W` inner products, `row` is its position (in every lane), `yn` its norm
-/// (L2, whose running bests hold `t = fma(x.y, -2, |y|^2)`).
+/// row's `2W` inner products, `row` is its position (in every lane), `qn` the query
+/// norms and `yn` the row's norm (L2; fused running bests hold
+/// `t = fma(x.y, -2, |y|^2)`).
 #[inline(always)]
-fn best_step<S: Lanes, const L2: bool>(
+fn best_step<S: Lanes, const L2: bool, const FUSED: bool>(
     s: S,
     ips: &[f32],
+    qn: [S::V; 2],
     yn: f32,
     row: S::V,
     (best, rows): &mut ([S::V; 2], [S::V; 2]),
 ) {
     let [ip0, ip1] = pair_at(s, ips);
-    let (d0, d1) = if L2 {
+    let (d0, d1) = if L2 && FUSED {
         let (m2, yn) = (s.splat(-2.0), s.splat(yn));
         (s.fmadd(ip0, m2, yn), s.fmadd(ip1, m2, yn))
     } else {
-        (ip0, ip1)
+        distances::<S, L2>(s, ip0, ip1, qn[0], qn[1], yn)
     };
     for (h, d) in [(0, d0), (1, d1)] {
         // Better is `d < best` for L2, `best < d` for inner product; NaN never is.
