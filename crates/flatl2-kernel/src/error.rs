@@ -43,6 +43,9 @@ pub enum KernelError {
     /// A SIMD tier was requested that this CPU (or build) does not support.
     #[error("SIMD tier {0} is not supported on this CPU")]
     UnsupportedTier(SimdTier),
+    /// Little-endian bytes were offered as floats on a big-endian target.
+    #[error("little-endian floats cannot be read in place on a big-endian target")]
+    BigEndianBytes,
     /// `FERROFAISS_SIMD` names no known tier.
     #[error("unknown SIMD tier {0:?} (expected scalar, portable, avx2, avx512 or neon)")]
     UnknownTier(String),

@@ -11,6 +11,7 @@
 
 use crate::error::KernelError;
 use crate::metric::MetricType;
+use crate::rows::Rows;
 use crate::table::{check_out, row_count, run_ny2, Kernels};
 use crate::tile::{l2_from_ip, pack_queries, TileBlock, TileSpan};
 use crate::topk::{Best, Offers, TopK};
@@ -69,7 +70,9 @@ impl KnnPath {
 impl Kernels {
     /// Many-to-many k-nearest-neighbour search, fused with top-k selection.
     ///
-    /// `queries` holds `nq` rows and `rows` holds `n` rows, both of dimension `d`.
+    /// `queries` holds `nq` rows and `rows` holds `n` rows, both of dimension `d`;
+    /// `rows` may be unaligned storage ([`Rows`]: the blocked path then copies each
+    /// block of rows into aligned scratch, the one-to-many scans read it in place).
     /// `row_norms`, when given, must hold the squared norms of `rows` (used by the L2
     /// blocked path; computed on the fly when `None`, ignored for inner product).
     /// Writes `nq * k` distances and labels (row positions, `-1` with the metric's worst
@@ -79,11 +82,11 @@ impl Kernels {
     /// `||x||^2 + ||y||^2 - 2 x.y` path when `nq * d >= 128000` (Faiss's
     /// `distance_compute_blas_threshold`), one-to-many scans otherwise. Single-threaded.
     #[allow(clippy::too_many_arguments)]
-    pub fn knn(
+    pub fn knn<'r>(
         &self,
         metric: MetricType,
         queries: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         d: usize,
         row_norms: Option<&[f32]>,
         k: usize,
@@ -111,18 +114,19 @@ impl Kernels {
     /// does; distances may differ from the direct formula in the last bits.
     /// [`KnnPath::Direct`] uses the one-to-many kernels (the direct formula).
     #[allow(clippy::too_many_arguments)]
-    pub fn knn_via(
+    pub fn knn_via<'r>(
         &self,
         path: KnnPath,
         metric: MetricType,
         queries: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         d: usize,
         row_norms: Option<&[f32]>,
         k: usize,
         dist_out: &mut [f32],
         labels_out: &mut [i64],
     ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let nq = row_count(queries.len(), d)?;
         let n = row_count(rows.len(), d)?;
         let slots = nq
@@ -178,7 +182,7 @@ pub(crate) fn knn(
     path: KnnPath,
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     row_norms: Option<&[f32]>,
     k: usize,
@@ -227,7 +231,7 @@ fn knn_direct(
     kernels: &Kernels,
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     heaps: &mut [TopK],
 ) {
@@ -246,7 +250,9 @@ fn knn_direct(
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
-        let rows_b = &rows[start * d..end * d];
+        let Some(rows_b) = rows.slice(start * d..end * d) else {
+            return;
+        };
         let (out_a, out_b) = scratch.split_at_mut(block);
         let (out_a, out_b) = (&mut out_a[..end - start], &mut out_b[..end - start]);
         // Queries two by two: the block's rows are read once per pair.
@@ -273,7 +279,7 @@ fn knn_blocked(
     kernels: &Kernels,
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     row_norms: Option<&[f32]>,
     mut results: Results<'_, '_>,
@@ -310,10 +316,24 @@ fn knn_blocked(
     } else {
         Vec::new()
     };
+    // Unaligned storage is copied a block at a time into aligned scratch (the tiles
+    // read it as a slice); the copy is small beside the block's arithmetic.
+    let mut staged = Vec::new();
     let mut start = 0;
     while start < n {
         let nb = block.min(n - start);
-        let rows_b = &rows[start * d..(start + nb) * d];
+        let Some(rows_b) = rows.slice(start * d..(start + nb) * d) else {
+            return;
+        };
+        let rows_b: &[f32] = match rows_b.as_slice() {
+            Some(aligned) => aligned,
+            None => {
+                staged.resize(nb * d, 0.0);
+                // The lengths agree by construction.
+                let _ = rows_b.copy_to(&mut staged);
+                &staged
+            }
+        };
         let yn: &[f32] = match (l2, row_norms) {
             (false, _) => &[],
             (true, Some(norms)) => &norms[start..start + nb],

@@ -18,6 +18,7 @@ mod knn;
 mod lanes;
 mod metric;
 mod portable;
+mod rows;
 mod scalar;
 mod simd_tier;
 mod table;
@@ -31,6 +32,7 @@ pub use error::KernelError;
 pub use half::f16;
 pub use knn::{KnnPath, BLOCKED_THRESHOLD};
 pub use metric::MetricType;
+pub use rows::Rows;
 pub use simd_tier::SimdTier;
 pub use table::Kernels;
 pub use tier::{active_tier, best_supported_tier, cpu_features, CpuFeatures};
@@ -117,26 +119,38 @@ pub fn norm_sqr(a: &[f32]) -> Result<f32, KernelError> {
 }
 
 /// Squared L2 from `query` to each row of `rows` into `out` (active tier).
-pub fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
+pub fn l2_sqr_ny<'r>(
+    query: &[f32],
+    rows: impl Into<Rows<'r>>,
+    out: &mut [f32],
+) -> Result<(), KernelError> {
     kernels()?.l2_sqr_ny(query, rows, out)
 }
 
 /// Inner product of `query` with each row of `rows` into `out` (active tier).
-pub fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) -> Result<(), KernelError> {
+pub fn inner_product_ny<'r>(
+    query: &[f32],
+    rows: impl Into<Rows<'r>>,
+    out: &mut [f32],
+) -> Result<(), KernelError> {
     kernels()?.inner_product_ny(query, rows, out)
 }
 
 /// Squared norms of each row of `rows` (dimension `d`) into `out` (active tier).
-pub fn norms_sqr(rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
+pub fn norms_sqr<'r>(
+    rows: impl Into<Rows<'r>>,
+    d: usize,
+    out: &mut [f32],
+) -> Result<(), KernelError> {
     kernels()?.norms_sqr(rows, d, out)
 }
 
 /// Many-to-many k-NN fused with top-k (active tier); see [`Kernels::knn`].
 #[allow(clippy::too_many_arguments)]
-pub fn knn(
+pub fn knn<'r>(
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: impl Into<Rows<'r>>,
     d: usize,
     row_norms: Option<&[f32]>,
     k: usize,

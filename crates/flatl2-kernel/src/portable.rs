@@ -7,8 +7,9 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 use wide::f32x8;
 
+use crate::rows::Rows;
 use crate::simd_tier::SimdTier;
-use crate::table::Kernels;
+use crate::table::{staged_ny, Kernels};
 use crate::tile::{finish_generic, TileBlock, TileKernels, TileSpan};
 use crate::topk::{Best, TopK};
 
@@ -150,12 +151,12 @@ fn inner_product(a: &[f32], b: &[f32]) -> f32 {
     pair::<false>(a, b)
 }
 
-fn l2_sqr_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
-    ny::<true>(q, rows, out)
+fn l2_sqr_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+    staged_ny(q, rows, out, ny::<true>)
 }
 
-fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
-    ny::<false>(q, rows, out)
+fn inner_product_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+    staged_ny(q, rows, out, ny::<false>)
 }
 
 /// Squared L2 from an f32 query to each f16 row (portable).

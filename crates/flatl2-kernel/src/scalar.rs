@@ -3,6 +3,9 @@
 
 use half::f16;
 
+use crate::rows::Rows;
+use crate::table::staged_ny;
+
 /// Squared L2 distance. Callers guarantee `a.len() == b.len()`.
 pub fn l2_sqr(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = 0.0f32;
@@ -58,19 +61,21 @@ pub(crate) fn norm_in_lanes<const W: usize>(a: &[f32]) -> f32 {
 
 /// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of
 /// `query.len()` values).
-pub(crate) fn l2_sqr_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
-    let d = query.len();
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = l2_sqr(query, &rows[i * d..(i + 1) * d]);
-    }
+pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+    staged_ny(query, rows, out, |q, rows, out| {
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len().max(1))) {
+            *o = l2_sqr(q, row);
+        }
+    })
 }
 
 /// Inner product of `query` with each row of `rows`.
-pub(crate) fn inner_product_ny(query: &[f32], rows: &[f32], out: &mut [f32]) {
-    let d = query.len();
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = inner_product(query, &rows[i * d..(i + 1) * d]);
-    }
+pub(crate) fn inner_product_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+    staged_ny(query, rows, out, |q, rows, out| {
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len().max(1))) {
+            *o = inner_product(q, row);
+        }
+    })
 }
 
 /// Squared L2 from an f32 query to each f16 row.

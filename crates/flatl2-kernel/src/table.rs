@@ -7,6 +7,7 @@
 use half::f16;
 
 use crate::error::KernelError;
+use crate::rows::Rows;
 use crate::simd_tier::SimdTier;
 use crate::tile::TileKernels;
 
@@ -20,10 +21,10 @@ pub(crate) type NormFn = fn(&[f32]) -> f32;
 /// each value bit for bit the [`PairFn`]'s.
 pub(crate) type Pair4Fn = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
 /// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
-pub(crate) type NyFn = fn(&[f32], &[f32], &mut [f32]);
+pub(crate) type NyFn = fn(&[f32], Rows<'_>, &mut [f32]);
 /// `fn(query_a, query_b, rows, out_a, out_b)`: two queries of the same dimension against
 /// the same rows in one pass over them, each distance bit for bit the [`NyFn`]'s.
-pub(crate) type Ny2Fn = fn(&[f32], &[f32], &[f32], &mut [f32], &mut [f32]);
+pub(crate) type Ny2Fn = fn(&[f32], &[f32], Rows<'_>, &mut [f32], &mut [f32]);
 /// `fn(query, f16 rows, out)`.
 pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32]);
 /// `fn(query, code rows, offset, scale, out)`: code `c` in coordinate `j` stands for
@@ -58,6 +59,31 @@ pub struct Kernels {
     pub(crate) l2_sqr_ny_u8: NyU8Fn,
     pub(crate) inner_product_ny_u8: NyU8Fn,
     pub(crate) tile: TileKernels,
+}
+
+/// Rows copied at a time where unaligned storage is staged for a kernel that needs a
+/// slice (norms, the scalar and portable scans).
+const STAGE_ROWS: usize = 256;
+
+/// [`NyFn`] for a tier whose scan takes a slice: the storage itself when aligned, copies
+/// of a few rows at a time otherwise.
+pub(crate) fn staged_ny(
+    query: &[f32],
+    rows: Rows<'_>,
+    out: &mut [f32],
+    ny: fn(&[f32], &[f32], &mut [f32]),
+) {
+    let d = query.len();
+    if let Some(all) = rows.as_slice() {
+        return ny(query, all, out);
+    }
+    let mut scratch = Vec::new();
+    rows.for_each_block(d, STAGE_ROWS, &mut scratch, |first, block| {
+        let nb = block.len() / d.max(1);
+        if let Some(o) = out.get_mut(first..first + nb) {
+            ny(query, block, o);
+        }
+    });
 }
 
 /// Checks that `rows` is a whole number of rows of dimension `d` and returns the count.
@@ -157,13 +183,15 @@ impl Kernels {
     }
 
     /// Squared L2 from `query` to each row of the row-major matrix `rows`, into `out`
-    /// (one slot per row). The dimension is `query.len()`.
-    pub fn l2_sqr_ny(
+    /// (one slot per row). The dimension is `query.len()`. `rows` may be unaligned
+    /// storage ([`Rows`]).
+    pub fn l2_sqr_ny<'r>(
         &self,
         query: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         out: &mut [f32],
     ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let n = row_count(rows.len(), query.len())?;
         check_out(n, out.len())?;
         (self.l2_sqr_ny)(query, rows, out);
@@ -171,12 +199,13 @@ impl Kernels {
     }
 
     /// Inner product of `query` with each row of `rows`, into `out`.
-    pub fn inner_product_ny(
+    pub fn inner_product_ny<'r>(
         &self,
         query: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         out: &mut [f32],
     ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let n = row_count(rows.len(), query.len())?;
         check_out(n, out.len())?;
         (self.inner_product_ny)(query, rows, out);
@@ -186,11 +215,11 @@ impl Kernels {
     /// Squared L2 from each of two queries to each row of `rows`, into `out_a` and
     /// `out_b`, reading the rows once for both: every value is, bit for bit, what
     /// [`Kernels::l2_sqr_ny`] gives that query.
-    pub fn l2_sqr_ny2(
+    pub fn l2_sqr_ny2<'r>(
         &self,
         query_a: &[f32],
         query_b: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         out_a: &mut [f32],
         out_b: &mut [f32],
     ) -> Result<(), KernelError> {
@@ -199,7 +228,7 @@ impl Kernels {
             self.l2_sqr_ny,
             query_a,
             query_b,
-            rows,
+            rows.into(),
             out_a,
             out_b,
         )
@@ -207,11 +236,11 @@ impl Kernels {
 
     /// Inner products of each of two queries with each row of `rows` (as
     /// [`Kernels::l2_sqr_ny2`]; each value is [`Kernels::inner_product_ny`]'s).
-    pub fn inner_product_ny2(
+    pub fn inner_product_ny2<'r>(
         &self,
         query_a: &[f32],
         query_b: &[f32],
-        rows: &[f32],
+        rows: impl Into<Rows<'r>>,
         out_a: &mut [f32],
         out_b: &mut [f32],
     ) -> Result<(), KernelError> {
@@ -220,7 +249,7 @@ impl Kernels {
             self.inner_product_ny,
             query_a,
             query_b,
-            rows,
+            rows.into(),
             out_a,
             out_b,
         )
@@ -233,7 +262,7 @@ impl Kernels {
         one: NyFn,
         query_a: &[f32],
         query_b: &[f32],
-        rows: &[f32],
+        rows: Rows<'_>,
         out_a: &mut [f32],
         out_b: &mut [f32],
     ) -> Result<(), KernelError> {
@@ -249,12 +278,21 @@ impl Kernels {
     /// order Faiss's `fvec_norms_L2sqr` sums them at this tier's register width (the
     /// scalar tier: one value at a time): the norms of Faiss's BLAS-path distances,
     /// which the blocked path then reproduces bit for bit.
-    pub fn norms_sqr(&self, rows: &[f32], d: usize, out: &mut [f32]) -> Result<(), KernelError> {
+    pub fn norms_sqr<'r>(
+        &self,
+        rows: impl Into<Rows<'r>>,
+        d: usize,
+        out: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let n = row_count(rows.len(), d)?;
         check_out(n, out.len())?;
-        for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
-            *o = (self.row_norm)(row);
-        }
+        let mut scratch = Vec::new();
+        rows.for_each_block(d, STAGE_ROWS, &mut scratch, |first, block| {
+            for (o, row) in out[first..].iter_mut().zip(block.chunks_exact(d)) {
+                *o = (self.row_norm)(row);
+            }
+        });
         Ok(())
     }
 
@@ -339,7 +377,7 @@ pub(crate) fn run_ny2(
     one: NyFn,
     query_a: &[f32],
     query_b: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     out_a: &mut [f32],
     out_b: &mut [f32],
 ) {

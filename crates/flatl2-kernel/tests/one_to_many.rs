@@ -204,7 +204,12 @@ fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
             let n = 11;
             let q = rng.vec(d);
             let rows = rng.vec(n * d);
-            for ny in [Kernels::l2_sqr_ny, Kernels::inner_product_ny] {
+            type One = fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), KernelError>;
+            let scans: [One; 2] = [
+                |k, q, r, o| k.l2_sqr_ny(q, r, o),
+                |k, q, r, o| k.inner_product_ny(q, r, o),
+            ];
+            for ny in scans {
                 let mut all = vec![f32::NAN; n];
                 ny(k, &q, &rows, &mut all).unwrap();
                 for s in 0..n {
@@ -255,8 +260,14 @@ fn two_query_scans_equal_one_query_scans() {
                     &mut [f32],
                 ) -> Result<(), KernelError>;
                 let pairs: [(One, Two); 2] = [
-                    (Kernels::l2_sqr_ny, Kernels::l2_sqr_ny2),
-                    (Kernels::inner_product_ny, Kernels::inner_product_ny2),
+                    (
+                        |k, q, r, o| k.l2_sqr_ny(q, r, o),
+                        |k, qa, qb, r, oa, ob| k.l2_sqr_ny2(qa, qb, r, oa, ob),
+                    ),
+                    (
+                        |k, q, r, o| k.inner_product_ny(q, r, o),
+                        |k, qa, qb, r, oa, ob| k.inner_product_ny2(qa, qb, r, oa, ob),
+                    ),
                 ];
                 for (one, two) in pairs {
                     let (mut wa, mut wb) = (vec![f32::NAN; n], vec![f32::NAN; n]);

@@ -81,7 +81,8 @@ unsafe fn load_part(p: *const f32, n: usize) -> float32x4_t {
     // SAFETY: the caller holds the token, proof of NEON, and guarantees `p .. p + n`
     // readable; n < 4 = `buf`'s length, and the load reads `buf`'s 4 floats.
     unsafe {
-        core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr(), n);
+        // A byte copy: `p` may be unaligned (rows read in place from a mapped file).
+        core::ptr::copy_nonoverlapping(p.cast::<u8>(), buf.as_mut_ptr().cast::<u8>(), 4 * n);
         vld1q_f32(buf.as_ptr())
     }
 }

@@ -48,13 +48,14 @@ pub(crate) trait Lanes: Copy {
     /// Lane-wise `x` where `a < b`, `y` elsewhere (`y` where either is NaN).
     fn blend_lt(self, a: Self::V, b: Self::V, x: Self::V, y: Self::V) -> Self::V;
 
-    /// Loads `W` floats from `p` (any alignment).
+    /// Loads `W` floats from `p` (any alignment, not even 4 bytes: rows may be read in
+    /// place from a mapped file).
     ///
     /// # Safety
     /// `p..p + W` must be readable.
     unsafe fn load(self, p: *const f32) -> Self::V;
-    /// Loads the first `n` floats at `p` (`0 < n < W`), zero in the other lanes; reads
-    /// nothing past `p + n`.
+    /// Loads the first `n` floats at `p` (`0 < n < W`, any alignment), zero in the other
+    /// lanes; reads nothing past `p + n`.
     ///
     /// # Safety
     /// `p..p + n` must be readable.

@@ -8,20 +8,23 @@
 //! one-query scan's.
 
 use super::{rows_to_scan, sum_rows, term, Lanes};
+use crate::rows::Rows;
 
-/// One query against `n = min(out.len(), rows.len() / d)` rows, `d = q.len()`.
+/// One query against `n = min(out.len(), rows.len() / d)` rows, `d = q.len()`. The rows
+/// may start at any byte (every load is unaligned).
 #[inline(always)]
-pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: &[f32], out: &mut [f32]) {
+pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
     let w = S::W;
     let d = q.len();
     let Some(n) = rows_to_scan(d, rows.len(), out) else {
         return;
     };
-    let pq = q.as_ptr();
+    let (pq, pr) = (q.as_ptr(), rows.ptr());
     let mut j = 0;
     while j < n {
         let live = (n - j).min(4);
-        let row = |r: usize| rows[(j + r.min(live - 1)) * d..].as_ptr();
+        // Rows j .. j + live are whole rows of `rows` (j + live <= n).
+        let row = |r: usize| pr.wrapping_add((j + r.min(live - 1)) * d);
         let base = [row(0), row(1), row(2), row(3)];
         let mut acc = [[s.zero(); 2]; 4];
         let mut i = 0;
@@ -73,7 +76,7 @@ pub(crate) fn ny2<S: Lanes, const L2: bool>(
     s: S,
     qa: &[f32],
     qb: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     out_a: &mut [f32],
     out_b: &mut [f32],
 ) {
@@ -85,11 +88,12 @@ pub(crate) fn ny2<S: Lanes, const L2: bool>(
         return;
     }
     let n = out_a.len().min(out_b.len()).min(rows.len() / d);
-    let (pa, pb) = (qa.as_ptr(), qb.as_ptr());
+    let (pa, pb, pr) = (qa.as_ptr(), qb.as_ptr(), rows.ptr());
     let mut j = 0;
     while j < n {
         let live = (n - j).min(4);
-        let row = |r: usize| rows[(j + r.min(live - 1)) * d..].as_ptr();
+        // Rows j .. j + live are whole rows of `rows` (j + live <= n).
+        let row = |r: usize| pr.wrapping_add((j + r.min(live - 1)) * d);
         let base = [row(0), row(1), row(2), row(3)];
         let mut acc_a = [[s.zero(); 2]; 4];
         let mut acc_b = [[s.zero(); 2]; 4];

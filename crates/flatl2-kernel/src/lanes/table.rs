@@ -169,7 +169,7 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
-        fn ny_tf<const L2: bool>(q: &[f32], rows: &[f32], out: &mut [f32]) {
+        fn ny_tf<const L2: bool>(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
@@ -272,12 +272,12 @@ macro_rules! simd_tier {
             unsafe { pair4_tf::<false>(q, rows) }
         }
 
-        fn l2_sqr_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+        fn l2_sqr_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { ny_tf::<true>(q, rows, out) }
         }
 
-        fn inner_product_ny(q: &[f32], rows: &[f32], out: &mut [f32]) {
+        fn inner_product_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { ny_tf::<false>(q, rows, out) }
         }
@@ -339,19 +339,19 @@ macro_rules! simd_tier {
 
     (@ny2 yes, $lanes:ty, $feat:literal) => {
         #[target_feature(enable = $feat)]
-        fn ny2_tf<const L2: bool>(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+        fn ny2_tf<const L2: bool>(qa: &[f32], qb: &[f32], rows: $crate::Rows<'_>, oa: &mut [f32], ob: &mut [f32]) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
             $crate::lanes::scan::ny2::<$lanes, L2>(s, qa, qb, rows, oa, ob)
         }
 
-        fn l2_sqr_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+        fn l2_sqr_ny2(qa: &[f32], qb: &[f32], rows: $crate::Rows<'_>, oa: &mut [f32], ob: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { ny2_tf::<true>(qa, qb, rows, oa, ob) }
         }
 
-        fn inner_product_ny2(qa: &[f32], qb: &[f32], rows: &[f32], oa: &mut [f32], ob: &mut [f32]) {
+        fn inner_product_ny2(qa: &[f32], qb: &[f32], rows: $crate::Rows<'_>, oa: &mut [f32], ob: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
             unsafe { ny2_tf::<false>(qa, qb, rows, oa, ob) }
         }
