@@ -54,7 +54,7 @@ impl GpuFlatIndex {
         let mut index = GpuFlatIndex::new(cpu.dimension(), cpu.metric())?;
         let gpu = gpu()?;
         let _gate = gpu.gate();
-        index.store.append(gpu, cpu.vectors())?;
+        index.store.append(gpu, &cpu.vectors())?;
         Ok(index)
     }
 
@@ -186,7 +186,7 @@ impl Index for GpuFlatIndex {
         if removed > 0 {
             let mut fresh = self.store.clone();
             fresh.clear();
-            fresh.append(gpu, host.vectors())?;
+            fresh.append(gpu, &host.vectors())?;
             self.store = fresh;
         }
         Ok(removed)

@@ -91,7 +91,7 @@ impl GpuIvfFlatIndex {
     fn upload_all(&mut self, gpu: &Gpu) -> Result<(), GpuError> {
         let d = self.host.dimension();
         let mut quantizer = GpuFlatIndex::new(d, self.host.metric())?;
-        quantizer.append(gpu, self.host.centroids())?;
+        quantizer.append(gpu, &self.host.centroids())?;
         let mut lists = Vec::with_capacity(self.host.nlist());
         for list in self.host.lists() {
             let mut store = RowStore::new(gpu, d, self.chunk_rows)?;

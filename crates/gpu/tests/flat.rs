@@ -263,7 +263,7 @@ fn remove_reconstruct_list_merge_and_reset_match_the_cpu_index() {
         listed.extend_from_slice(v);
     })
     .unwrap();
-    assert_eq!(listed, c.vectors());
+    assert_eq!(listed, *c.vectors());
 
     let extra = rng.ints(700 * d, 4);
     let mut other = gpu_with(d, MetricType::L2, &extra, 300);

@@ -3,7 +3,7 @@
 //! when there are few queries, by query chunks on the blocked path; and the
 //! one-to-many distances every scan (flat, IVF lists, selected rows) is made of.
 
-use flatl2_kernel::{kernels, KnnPath, MetricType, TopK};
+use flatl2_kernel::{kernels, KnnPath, MetricType, Rows, TopK};
 use rayon::prelude::*;
 
 use crate::IndexError;
@@ -53,14 +53,15 @@ pub fn max_direct_queries(d: usize) -> usize {
 /// `nq * k` distances and labels (row positions) of the `k` nearest rows of each query,
 /// in Faiss's order and tie rules. `row_norms` (squared norms of `rows`, L2 only) lets
 /// the kernel use its blocked `|x|^2 + |y|^2 - 2 x.y` path.
-pub(crate) fn knn(
+pub(crate) fn knn<'r>(
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: impl Into<Rows<'r>>,
     d: usize,
     row_norms: Option<&[f32]>,
     k: usize,
 ) -> Result<(Vec<f32>, Vec<i64>), IndexError> {
+    let rows = rows.into();
     let nq = queries.len() / d;
     let n = rows.len() / d;
     let threads = rayon::current_num_threads().max(1);
@@ -103,17 +104,8 @@ pub(crate) fn knn(
             let mut pd = vec![metric.worst(); nq * k];
             let mut pl = vec![-1i64; nq * k];
             let norms = row_norms.map(|nr| &nr[start..end]);
-            kernels()?.knn_via(
-                path,
-                metric,
-                queries,
-                &rows[start * d..end * d],
-                d,
-                norms,
-                k,
-                &mut pd,
-                &mut pl,
-            )?;
+            let part = rows.slice(start * d..end * d).unwrap_or(rows);
+            kernels()?.knn_via(path, metric, queries, part, d, norms, k, &mut pd, &mut pl)?;
             Ok((start, pd, pl))
         })
         .collect::<Result<_, IndexError>>()?;
@@ -163,25 +155,27 @@ pub(crate) fn push_in_label_order(heap: &mut TopK, cand: &mut [(i64, f32)]) {
 }
 
 /// Squared norms of every row, computed in parallel.
-pub(crate) fn row_norms(rows: &[f32], d: usize) -> Result<Vec<f32>, IndexError> {
+pub(crate) fn row_norms<'r>(rows: impl Into<Rows<'r>>, d: usize) -> Result<Vec<f32>, IndexError> {
+    let rows = rows.into();
     let kernels = kernels()?;
     let n = rows.len() / d;
     let mut out = vec![0.0f32; n];
     const CHUNK: usize = 4096;
-    out.par_chunks_mut(CHUNK)
-        .zip(rows.par_chunks(CHUNK * d))
-        .for_each(|(o, r)| {
-            // Lengths agree by construction; the kernel cannot fail here.
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
+        let first = c * CHUNK;
+        // Lengths agree by construction; the kernel cannot fail here.
+        if let Some(r) = rows.slice(first * d..(first + o.len()) * d) {
             let _ = kernels.norms_sqr(r, d, o);
-        });
+        }
+    });
     Ok(out)
 }
 
 /// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
-pub(crate) fn distances_to_rows(
+pub(crate) fn distances_to_rows<'r>(
     metric: MetricType,
     query: &[f32],
-    rows: &[f32],
+    rows: impl Into<Rows<'r>>,
     out: &mut [f32],
 ) -> Result<(), IndexError> {
     match metric {
@@ -193,10 +187,10 @@ pub(crate) fn distances_to_rows(
 
 /// [`distances_to_rows`] for two queries, reading the rows once for both: each value
 /// bit for bit the one-query distance.
-pub(crate) fn distances_to_rows2(
+pub(crate) fn distances_to_rows2<'r>(
     metric: MetricType,
     queries: [&[f32]; 2],
-    rows: &[f32],
+    rows: impl Into<Rows<'r>>,
     outs: [&mut [f32]; 2],
 ) -> Result<(), IndexError> {
     let ([qa, qb], [out_a, out_b]) = (queries, outs);

@@ -1,12 +1,17 @@
 //! `FlatIndex`: exhaustive search over row-major `f32` vectors (Faiss `IndexFlatL2` /
 //! `IndexFlatIP`). Ids are row positions; `remove_ids` shifts later rows down.
+//!
+//! The vectors are owned, or (read from a file with `mmap`) searched in place in the
+//! file's mapping until the first change, which copies them out.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use flatl2_kernel::KnnPath;
+use flatl2_kernel::{KnnPath, Rows};
 
 use crate::exhaustive::distances_to_rows;
 use crate::index_trait::same_kind;
+use crate::mapped::MappedVectors;
 use crate::rows::{range_over_rows, remove_rows};
 use crate::selected::knn_selected;
 use crate::validate::{
@@ -17,12 +22,21 @@ use crate::{
     SearchResult,
 };
 
+/// Where a flat index's vectors live.
+#[derive(Debug, Clone)]
+enum Storage {
+    /// Owned, aligned, growable.
+    Owned(Vec<f32>),
+    /// In a read-only mapping of the file they were read from, until the first change.
+    Mapped(MappedVectors),
+}
+
 /// Exhaustive index over vectors stored contiguously, row after row.
 #[derive(Debug, Clone)]
 pub struct FlatIndex {
     d: usize,
     metric: MetricType,
-    data: Vec<f32>,
+    data: Storage,
     /// Squared norms of the rows, computed on the first large L2 batch search and
     /// dropped whenever the rows change.
     norms: OnceLock<Vec<f32>>,
@@ -45,24 +59,83 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data,
+            data: Storage::Owned(data),
             norms: OnceLock::new(),
         })
     }
 
-    /// The stored vectors, row-major (`ntotal * d` values).
-    pub fn vectors(&self) -> &[f32] {
-        &self.data
+    /// An index searching `vectors` where they lie in a file's mapping.
+    pub(crate) fn from_mapped(
+        d: usize,
+        metric: MetricType,
+        vectors: MappedVectors,
+    ) -> Result<FlatIndex, IndexError> {
+        if d == 0 || !vectors.len().is_multiple_of(d) {
+            return Err(IndexError::DimensionMismatch {
+                dimension: d,
+                len: vectors.len(),
+            });
+        }
+        Ok(FlatIndex {
+            d,
+            metric,
+            data: Storage::Mapped(vectors),
+            norms: OnceLock::new(),
+        })
+    }
+
+    /// The stored vectors, row-major (`ntotal * d` values), wherever they lie (the
+    /// kernels take [`Rows`] as they take a slice).
+    pub fn rows(&self) -> Rows<'_> {
+        match &self.data {
+            Storage::Owned(v) => Rows::from(v),
+            Storage::Mapped(m) => m.rows(),
+        }
+    }
+
+    /// Whether the vectors are read in place from a file's memory map (see
+    /// [`crate::faiss_io::ReadOptions`]); the first change copies them out.
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.data, Storage::Mapped(_))
+    }
+
+    /// The stored vectors, row-major (`ntotal * d` values): borrowed when they are
+    /// owned, copied when they lie in a file's mapping (where no `&[f32]` may point).
+    pub fn vectors(&self) -> Cow<'_, [f32]> {
+        let rows = self.rows();
+        match rows.as_slice() {
+            Some(all) => Cow::Borrowed(all),
+            None => Cow::Owned(rows.to_vec()),
+        }
     }
 
     /// Takes the stored vectors out, consuming the index.
     pub fn into_vectors(self) -> Vec<f32> {
-        self.data
+        match self.data {
+            Storage::Owned(v) => v,
+            Storage::Mapped(m) => m.rows().to_vec(),
+        }
     }
 
-    /// The vector at row `i`, or `None` past the end.
-    pub fn row(&self, i: usize) -> Option<&[f32]> {
-        self.data.get(i * self.d..(i + 1) * self.d)
+    /// The vector at row `i` (borrowed, or copied out of a mapping), or `None` past
+    /// the end.
+    pub fn row(&self, i: usize) -> Option<Cow<'_, [f32]>> {
+        let row = self.rows().slice(i * self.d..(i + 1) * self.d)?;
+        Some(match row.as_slice() {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(row.to_vec()),
+        })
+    }
+
+    /// The owned vectors, copied out of the mapping first if they are mapped.
+    fn owned(&mut self) -> &mut Vec<f32> {
+        if let Storage::Mapped(m) = &self.data {
+            self.data = Storage::Owned(m.rows().to_vec());
+        }
+        match &mut self.data {
+            Storage::Owned(v) => v,
+            Storage::Mapped(_) => unreachable!("copied out above"),
+        }
     }
 
     /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.
@@ -78,7 +151,7 @@ impl FlatIndex {
         if let Some(norms) = self.norms.get() {
             return Ok(norms);
         }
-        let norms = exhaustive::row_norms(&self.data, self.d)?;
+        let norms = exhaustive::row_norms(self.rows(), self.d)?;
         Ok(self.norms.get_or_init(|| norms))
     }
 
@@ -96,7 +169,7 @@ impl FlatIndex {
         } else {
             None
         };
-        let (distances, labels) = exhaustive::knn(metric, queries, &self.data, self.d, norms, k)?;
+        let (distances, labels) = exhaustive::knn(metric, queries, self.rows(), self.d, norms, k)?;
         Ok(SearchResult {
             nq,
             k,
@@ -112,7 +185,7 @@ impl Index for FlatIndex {
     }
 
     fn ntotal(&self) -> usize {
-        self.data.len() / self.d
+        self.rows().len() / self.d
     }
 
     fn metric(&self) -> MetricType {
@@ -123,15 +196,17 @@ impl Index for FlatIndex {
     /// over the input); on a NaN the rows already copied are dropped again.
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
         vector_count(x, self.d)?;
-        let before = self.data.len();
-        self.data.reserve_exact(x.len());
+        let d = self.d;
+        let data = self.owned();
+        let before = data.len();
+        data.reserve_exact(x.len());
         const BLOCK: usize = 4096;
         for (b, block) in x.chunks(BLOCK).enumerate() {
             if has_nan(block) {
-                self.data.truncate(before);
-                return Err(nan_error(block, self.d, b * BLOCK));
+                data.truncate(before);
+                return Err(nan_error(block, d, b * BLOCK));
             }
-            self.data.extend_from_slice(block);
+            data.extend_from_slice(block);
         }
         self.changed();
         Ok(())
@@ -140,11 +215,11 @@ impl Index for FlatIndex {
     /// An empty index keeps the buffer itself (no copy, no second allocation of the
     /// size of the data); otherwise as [`Index::add`].
     fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
-        if !self.data.is_empty() {
+        if !self.rows().is_empty() {
             return self.add(&x);
         }
         checked_vectors(&x, self.d)?;
-        self.data = x;
+        self.data = Storage::Owned(x);
         self.changed();
         Ok(())
     }
@@ -166,7 +241,7 @@ impl Index for FlatIndex {
         match params.and_then(|p| p.selector) {
             Some(selector) => {
                 let (distances, labels) =
-                    knn_selected(self.metric, queries, &self.data, self.d, k, selector)?;
+                    knn_selected(self.metric, queries, self.rows(), self.d, k, selector)?;
                 Ok(SearchResult {
                     nq: queries.len() / self.d,
                     k,
@@ -193,12 +268,13 @@ impl Index for FlatIndex {
             self.ntotal(),
             radius,
             params.and_then(|p| p.selector),
-            |q, dist| distances_to_rows(self.metric, q, &self.data, dist),
+            |q, dist| distances_to_rows(self.metric, q, self.rows(), dist),
         )
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
-        let removed = remove_rows(&mut self.data, self.d, sel);
+        let d = self.d;
+        let removed = remove_rows(self.owned(), d, sel);
         if removed > 0 {
             self.changed();
         }
@@ -206,15 +282,25 @@ impl Index for FlatIndex {
     }
 
     fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
+        let d = self.d;
         let row = usize::try_from(id)
             .ok()
-            .and_then(|i| self.row(i))
+            .and_then(|i| {
+                self.rows()
+                    .slice(i.checked_mul(d)?..i.checked_add(1)?.checked_mul(d)?)
+            })
             .ok_or(IndexError::UnknownId(id))?;
-        copy_vector(row, out)
+        match row.as_slice() {
+            Some(row) => copy_vector(row, out),
+            None => row.copy_to(out).map_err(|_| IndexError::DimensionMismatch {
+                dimension: d,
+                len: out.len(),
+            }),
+        }
     }
 
     fn reset(&mut self) {
-        self.data.clear();
+        self.data = Storage::Owned(Vec::new());
         self.changed();
     }
 
@@ -226,12 +312,19 @@ impl Index for FlatIndex {
                 self.d, self.metric, o.d, o.metric
             )));
         }
-        let moved = std::mem::take(&mut o.data);
+        let moved = std::mem::replace(&mut o.data, Storage::Owned(Vec::new()));
         o.changed();
-        if self.data.is_empty() {
-            self.data = moved;
-        } else {
-            self.data.extend_from_slice(&moved);
+        match moved {
+            Storage::Owned(v) if self.rows().is_empty() => self.data = Storage::Owned(v),
+            Storage::Owned(v) => self.owned().extend_from_slice(&v),
+            Storage::Mapped(m) if self.rows().is_empty() => self.data = Storage::Mapped(m),
+            Storage::Mapped(m) => {
+                let data = self.owned();
+                let at = data.len();
+                data.resize(at + m.len(), 0.0);
+                // The lengths agree by construction.
+                let _ = m.rows().copy_to(&mut data[at..]);
+            }
         }
         self.changed();
         Ok(())
@@ -245,8 +338,24 @@ impl Index for FlatIndex {
     }
 
     fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
-        for (row, v) in self.data.chunks_exact(self.d).enumerate() {
-            visit(row as i64, v);
+        let d = self.d;
+        let rows = self.rows();
+        match rows.as_slice() {
+            Some(all) => {
+                for (row, v) in all.chunks_exact(d).enumerate() {
+                    visit(row as i64, v);
+                }
+            }
+            None => {
+                let mut buf = vec![0.0f32; d];
+                for row in 0..rows.len() / d {
+                    if let Some(v) = rows.slice(row * d..(row + 1) * d) {
+                        // The lengths agree by construction.
+                        let _ = v.copy_to(&mut buf);
+                        visit(row as i64, &buf);
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! candidates reach the top k in ascending label order, so ties break as in Faiss (the
 //! earliest row wins).
 
-use flatl2_kernel::{kernels, MetricType, TopK};
+use flatl2_kernel::{kernels, MetricType, Rows, TopK};
 use rayon::prelude::*;
 
 use crate::exhaustive::push_in_label_order;
@@ -24,7 +24,7 @@ const MIN_ROWS_PER_SPLIT: usize = 16384;
 pub(crate) fn knn_selected(
     metric: MetricType,
     queries: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     k: usize,
     selector: &IdSelector,
@@ -76,7 +76,7 @@ enum Selection<'a> {
 fn scanned(
     metric: MetricType,
     q: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     k: usize,
     matcher: &IdMatcher<'_>,
@@ -114,15 +114,27 @@ fn scanned(
 fn top_k_of(
     metric: MetricType,
     q: &[f32],
-    rows: &[f32],
+    rows: Rows<'_>,
     d: usize,
     k: usize,
     selected: impl Iterator<Item = usize>,
 ) -> Result<TopK, IndexError> {
     let kernels = kernels()?;
     let mut heap = TopK::new(metric, k);
+    let aligned = rows.as_slice();
+    // Unaligned (mapped) rows are copied one at a time into `buf` for the pair kernel.
+    let mut buf = vec![0.0f32; if aligned.is_some() { 0 } else { d }];
     for row in selected {
-        let v = &rows[row * d..(row + 1) * d];
+        let v: &[f32] = match aligned {
+            Some(all) => &all[row * d..(row + 1) * d],
+            None => {
+                let stored = rows
+                    .slice(row * d..(row + 1) * d)
+                    .ok_or(IndexError::UnknownId(row as i64))?;
+                stored.copy_to(&mut buf)?;
+                &buf
+            }
+        };
         let distance = match metric {
             MetricType::L2 => kernels.l2_sqr(q, v)?,
             MetricType::InnerProduct => kernels.inner_product(q, v)?,

@@ -184,7 +184,7 @@ fn merge_requires_equal_quantizers_and_keeps_ids() {
     );
     // Offset variant shifts ids.
     let mut c = IvfFlatIndex::new(d, 8, MetricType::L2).unwrap();
-    c.train_with_centroids(a.centroids()).unwrap();
+    c.train_with_centroids(&a.centroids()).unwrap();
     c.add(&xb[..d]).unwrap();
     let mut e = c.clone();
     e.reset();

@@ -418,7 +418,7 @@ fn ivf_sq_indexes_built_here_write_the_bytes_faiss_wrote() {
         );
         let ivf = |i: &dyn Index| i.as_any().downcast_ref::<IvfSqIndex>().unwrap().clone();
         let (ours, faiss) = (ivf(ours.as_ref()), ivf(faiss.as_ref()));
-        for (a, b) in ours.centroids().iter().zip(faiss.centroids()) {
+        for (a, b) in ours.centroids().iter().zip(faiss.centroids().iter()) {
             assert!(
                 (a - b).abs() <= 1e-5 * b.abs().max(1.0),
                 "{name}: {a} vs {b}"

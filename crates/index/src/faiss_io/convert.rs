@@ -209,7 +209,7 @@ fn raw_flat(f: &FlatIndex) -> RawFlat<'_> {
     RawFlat {
         d: f.dimension(),
         metric: f.metric(),
-        vectors: Cow::Borrowed(f.vectors()),
+        vectors: f.vectors(),
     }
 }
 

@@ -14,29 +14,25 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FaissIoError + '_ {
     }
 }
 
-/// Maps `path` read-only and hands its bytes to `parse`.
+/// Maps `path` read-only; `None` for an empty file (mapping zero bytes is not
+/// portable).
 ///
-/// Nothing is copied here: `parse` reads the mapping in place and copies each vector
-/// payload exactly once, into the `Vec<f32>` the index owns (decoding little-endian
-/// values, which works at any alignment). An empty file is parsed as an empty slice
-/// (mapping zero bytes is not portable).
-pub(crate) fn with_mapped_file<T>(
-    path: &Path,
-    parse: impl FnOnce(&[u8]) -> Result<T, FaissIoError>,
-) -> Result<T, FaissIoError> {
+/// The mapping may outlive this call: an index opened with `mmap` searches its vectors
+/// in it (see `crate::mapped` for what happens when the file changes meanwhile).
+pub(crate) fn map_file(path: &Path) -> Result<Option<memmap2::Mmap>, FaissIoError> {
     let file = File::open(path).map_err(io_error(path))?;
     let len = file.metadata().map_err(io_error(path))?.len();
     if len == 0 {
-        return parse(&[]);
+        return Ok(None);
     }
-    // SAFETY: the mapping is read-only and private to this call; it is dropped before we
-    // return, and no reference into it outlives `parse` (which copies what it keeps).
-    // The remaining hazard of any file mapping is another process truncating or
-    // rewriting the file while it is mapped (reads could then fault or see changed
-    // bytes). Our own writers never modify an index file in place: they write a new
-    // file and rename it over the old one, which leaves this mapping intact.
+    // SAFETY: the mapping is read-only, and only ever read as bytes (`&[u8]`, or
+    // `Rows` of little-endian floats at any alignment). The remaining hazard of any
+    // file mapping is another process truncating or rewriting the file while it is
+    // mapped (reads could then fault or see changed bytes), documented in
+    // `crate::mapped`. Our own writers never modify an index file in place: they write
+    // a new file and rename it over the old one, which leaves a mapping intact.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error(path))?;
-    parse(&map)
+    Ok(Some(map))
 }
 
 /// Distinguishes temp files of concurrent writers within one process.

@@ -20,10 +20,15 @@
 //!    [`IvfFlatIndex`](crate::IvfFlatIndex), [`IdMap`](crate::IdMap) /
 //!    [`IdMap2`](crate::IdMap2)); `file`: memory-mapped reading and atomic writing.
 //!
-//! Copies: [`read_index`] maps the file and decodes each vector payload once, straight
-//! into the `Vec<f32>` the index owns (a copy is unavoidable because the index owns
-//! its storage; decoding little-endian values also makes it independent of alignment).
+//! Copies: [`read_index`] maps the file. A file that is one flat index (`IxF2`, `IxFI`,
+//! `IxFl`: what LangChain's `save_local` writes) is searched in place in the mapping,
+//! nothing copied ([`ReadOptions::mmap`], on by default; the first change to the index
+//! copies its vectors out). Every other index type, and any file read with `mmap` off,
+//! has each vector payload decoded once, straight into the vectors the index owns.
 //! Writing borrows the index's storage and encodes it in small chunks.
+//!
+//! A mapped file changed in place by another program while the index is open can make
+//! a search see changed bytes or, past a truncation, fault: see [`ReadOptions`].
 
 mod byte_reader;
 mod byte_writer;
@@ -34,12 +39,37 @@ pub(crate) mod raw;
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 pub use error::FaissIoError;
 
-use crate::Index;
+use crate::mapped::MappedVectors;
+use crate::{FlatIndex, Index};
 
-/// Reads a Faiss index file (memory-mapped). The index comes back as its concrete
+/// How [`read_index_with`] opens a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Search a flat index's vectors where they lie in a read-only memory map of the
+    /// file instead of copying them (Faiss's `IO_FLAG_MMAP`): opening costs the
+    /// mapping and a header check, and search speed is the same. On by default. Other
+    /// index types are copied either way, as are flat files on big-endian targets.
+    ///
+    /// The file must not be changed in place while the index is open: this crate's
+    /// writers never do (they rename a new file over the old one, and the mapping keeps
+    /// the old one), but another program truncating it would make the next search
+    /// fault (SIGBUS), which no error can catch. Set `mmap: false` to copy when index
+    /// files are shared with such programs.
+    pub mmap: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { mmap: true }
+    }
+}
+
+/// Reads a Faiss index file with [`ReadOptions::default`] (a flat index is searched in
+/// place in the file's mapping). The index comes back as its concrete
 /// type behind `Box<dyn Index>`: [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
 /// [`IvfFlatIndex`](crate::IvfFlatIndex) for `IwFl`,
 /// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`,
@@ -47,7 +77,64 @@ use crate::Index;
 /// [`IdMap`](crate::IdMap)/[`IdMap2`](crate::IdMap2) over `FlatIndex` or
 /// `IvfFlatIndex` (over `Box<dyn Index>` when id maps nest).
 pub fn read_index(path: impl AsRef<Path>) -> Result<Box<dyn Index>, FaissIoError> {
-    file::with_mapped_file(path.as_ref(), read_index_from_bytes)
+    read_index_with(path, ReadOptions::default())
+}
+
+/// Reads a Faiss index file as [`read_index`] does, opened as `options` say.
+pub fn read_index_with(
+    path: impl AsRef<Path>,
+    options: ReadOptions,
+) -> Result<Box<dyn Index>, FaissIoError> {
+    MappedFile::open(path)?.read_index(options)
+}
+
+/// A file mapped read-only, whose bytes a caller can check (a length, a checksum)
+/// before reading the index in it: the index then shares the mapping (with `mmap`),
+/// so the file is neither read twice nor copied.
+#[derive(Clone)]
+pub struct MappedFile {
+    /// `None` for an empty file.
+    map: Option<Arc<memmap2::Mmap>>,
+}
+
+impl std::fmt::Debug for MappedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedFile")
+            .field("len", &self.bytes().len())
+            .finish()
+    }
+}
+
+impl MappedFile {
+    /// Maps `path` read-only (see [`ReadOptions::mmap`] for what happens if another
+    /// program changes the file in place while it is mapped).
+    pub fn open(path: impl AsRef<Path>) -> Result<MappedFile, FaissIoError> {
+        Ok(MappedFile {
+            map: file::map_file(path.as_ref())?.map(Arc::new),
+        })
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().map_or(&[], |m| &m[..])
+    }
+
+    /// The index in the file, as [`read_index_with`] reads it: a flat index searched in
+    /// this mapping when `options.mmap`, anything else decoded into owned storage.
+    pub fn read_index(&self, options: ReadOptions) -> Result<Box<dyn Index>, FaissIoError> {
+        if let (true, Some(map)) = (options.mmap, &self.map) {
+            if let Some(flat) = raw::locate_flat(map)? {
+                if let Some(vectors) = MappedVectors::new(map.clone(), flat.start, flat.floats) {
+                    return Ok(Box::new(FlatIndex::from_mapped(
+                        flat.d,
+                        flat.metric,
+                        vectors,
+                    )?));
+                }
+            }
+        }
+        read_index_from_bytes(self.bytes())
+    }
 }
 
 /// Reads a Faiss index from the bytes of a whole file. The index must end exactly at

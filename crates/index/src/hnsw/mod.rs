@@ -251,7 +251,8 @@ impl Index for HnswFlatIndex {
         self.storage.add(x)?;
         self.pool.clear();
         let d = self.dimension();
-        let dist = NodeDistance::new(self.storage.vectors(), d, self.metric())?;
+        let vectors = self.storage.vectors();
+        let dist = NodeDistance::new(&vectors, d, self.metric())?;
         build::add_vertices(&mut self.graph, &dist, n0, n);
         Ok(())
     }
@@ -277,7 +278,8 @@ impl Index for HnswFlatIndex {
         if self.ntotal() == 0 {
             return Ok(result);
         }
-        let dist = NodeDistance::new(self.storage.vectors(), d, metric)?;
+        let vectors = self.storage.vectors();
+        let dist = NodeDistance::new(&vectors, d, metric)?;
         let matcher = params.and_then(|p| p.selector).map(|s| s.matcher());
         let mut slots: Vec<(f32, i64)> = vec![(0.0, -1); nq * k];
         self.for_each_query(queries, &mut slots, k, |q, s, out| {
@@ -318,7 +320,8 @@ impl Index for HnswFlatIndex {
                 nq
             ]));
         }
-        let dist = NodeDistance::new(self.storage.vectors(), d, metric)?;
+        let vectors = self.storage.vectors();
+        let dist = NodeDistance::new(&vectors, d, metric)?;
         let matcher = params.and_then(|p| p.selector).map(|s| s.matcher());
         let graph_radius = if dist.negated() { -radius } else { radius };
         let mut per_query: Vec<(Vec<f32>, Vec<i64>)> = vec![(Vec::new(), Vec::new()); nq];

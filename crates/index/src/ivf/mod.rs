@@ -9,6 +9,7 @@ mod lone;
 mod search;
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 pub use codec::{FlatCodec, ListCodec, SqCodec};
 pub use direct_map::{DirectMap, DirectMapType};
@@ -328,8 +329,8 @@ impl<C: ListCodec> IvfIndex<C> {
     }
 
     /// The centroid of list `l` (empty before training).
-    fn centroid(&self, l: usize) -> &[f32] {
-        self.quantizer.row(l).unwrap_or(&[])
+    fn centroid(&self, l: usize) -> Cow<'_, [f32]> {
+        self.quantizer.row(l).unwrap_or_default()
     }
 
     /// Whether the coarse quantizer holds its centroids (the lists' codec may still
@@ -364,8 +365,9 @@ impl<C: ListCodec> IvfIndex<C> {
         &self.quantizer
     }
 
-    /// The centroids, row-major (`nlist * d` once trained).
-    pub fn centroids(&self) -> &[f32] {
+    /// The centroids, row-major (`nlist * d` once trained); borrowed unless the
+    /// quantizer was built over mapped storage.
+    pub fn centroids(&self) -> Cow<'_, [f32]> {
         self.quantizer.vectors()
     }
 
@@ -482,7 +484,7 @@ impl<C: ListCodec> IvfIndex<C> {
             if mine.is_empty() {
                 return;
             }
-            let centroid = quantizer.row(l).unwrap_or(&[]);
+            let centroid = quantizer.row(l).unwrap_or_default();
             let mut scratch = vec![0.0f32; d];
             list.ids.reserve(mine.len());
             list.codes.reserve(mine.len() * units);
@@ -490,7 +492,7 @@ impl<C: ListCodec> IvfIndex<C> {
                 list.ids.push(id_of(i));
                 codec.encode(
                     &x[i * d..(i + 1) * d],
-                    centroid,
+                    &centroid,
                     &mut scratch,
                     &mut list.codes,
                 );
@@ -689,7 +691,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
             for (r, &l) in residuals.chunks_exact_mut(d).zip(&assign) {
                 let centroid = usize::try_from(l).ok().and_then(|l| self.quantizer.row(l));
                 if let Some(c) = centroid {
-                    for (v, &cv) in r.iter_mut().zip(c) {
+                    for (v, &cv) in r.iter_mut().zip(c.iter()) {
                         *v -= cv;
                     }
                 }
@@ -769,7 +771,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
                 len: out.len(),
             });
         }
-        self.codec.decode(code, self.centroid(list_no), out);
+        self.codec.decode(code, &self.centroid(list_no), out);
         Ok(())
     }
 
@@ -796,7 +798,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
         for (l, list) in self.lists.iter().enumerate() {
             let centroid = self.centroid(l);
             for (&id, code) in list.ids.iter().zip(list.codes.chunks_exact(units)) {
-                self.codec.decode(code, centroid, &mut buf);
+                self.codec.decode(code, &centroid, &mut buf);
                 visit(id, &buf);
             }
         }

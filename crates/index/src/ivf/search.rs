@@ -89,7 +89,7 @@ impl<C: ListCodec> IvfIndex<C> {
         self.codec.distances(
             self.metric,
             query,
-            self.centroid(l),
+            &self.centroid(l),
             &self.lists[l].codes,
             out,
             resid,
@@ -117,7 +117,7 @@ impl<C: ListCodec> IvfIndex<C> {
             for (ids, codes) in chunks.zip(list.codes.chunks(SCAN_CHUNK * units)) {
                 let out = &mut dists[..ids.len()];
                 self.codec
-                    .distances(self.metric, query, self.centroid(p), codes, out, resid)?;
+                    .distances(self.metric, query, &self.centroid(p), codes, out, resid)?;
                 match selected {
                     None => heap.push_labeled(out, ids),
                     Some(matcher) => {
@@ -295,7 +295,7 @@ impl<C: ListCodec> IvfIndex<C> {
                             let (centroid, codes) = (self.centroid(l), &list.codes[..]);
                             let outs = [&mut *out_a, &mut *out_b];
                             self.codec
-                                .distances2(metric, queries, centroid, codes, outs, &mut resid)?;
+                                .distances2(metric, queries, &centroid, codes, outs, &mut resid)?;
                             &[out_a, out_b]
                         }
                         [a] => {

@@ -12,6 +12,61 @@ use crate::MetricType;
 
 /// Reads the body of a flat index whose tag `tag` has been consumed.
 pub(super) fn read(r: &mut ByteReader<'_>, tag: [u8; 4]) -> Result<RawFlat<'static>, FaissIoError> {
+    let (d, metric, n_floats) = read_header(r, tag)?;
+    let vectors = r.f32s("vectors", n_floats)?;
+    Ok(RawFlat {
+        d,
+        metric,
+        vectors: Cow::Owned(vectors),
+    })
+}
+
+/// A whole file that is one flat index, located rather than decoded: its dimension,
+/// metric, and where its `floats` vector values start (`start`, a byte offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlatPayload {
+    /// Vector dimension.
+    pub d: usize,
+    /// Distance.
+    pub metric: MetricType,
+    /// Byte offset of the first value.
+    pub start: usize,
+    /// Number of `f32` values (`ntotal * d`).
+    pub floats: usize,
+}
+
+/// Where the vectors of `bytes` lie when `bytes` is exactly one flat index (`IxF2`,
+/// `IxFI`, `IxFl`): the header is checked as [`read`] checks it, and the file must end
+/// with the vectors. `Ok(None)` for any other tag; a damaged flat file is an error.
+pub(super) fn locate(bytes: &[u8]) -> Result<Option<FlatPayload>, FaissIoError> {
+    let mut r = ByteReader::new(bytes);
+    let tag = r.fourcc()?;
+    if !matches!(&tag, b"IxF2" | b"IxFI" | b"IxFl") {
+        return Ok(None);
+    }
+    let (d, metric, floats) = read_header(&mut r, tag)?;
+    let start = r.offset();
+    r.take(r.check_room("vectors", floats, 4)?)?;
+    if r.remaining() != 0 {
+        return Err(FaissIoError::TrailingBytes {
+            end: r.offset() as u64,
+            extra: r.remaining() as u64,
+        });
+    }
+    Ok(Some(FlatPayload {
+        d,
+        metric,
+        start,
+        floats,
+    }))
+}
+
+/// The header of a flat index whose tag `tag` has been consumed, up to the vectors:
+/// dimension, metric and the number of values that follow (checked to be `ntotal * d`).
+fn read_header(
+    r: &mut ByteReader<'_>,
+    tag: [u8; 4],
+) -> Result<(usize, MetricType, usize), FaissIoError> {
     let header_at = r.offset();
     let h = IndexHeader::read(r)?;
     let metric = match (&tag, h.metric_type) {
@@ -54,12 +109,7 @@ pub(super) fn read(r: &mut ByteReader<'_>, tag: [u8; 4]) -> Result<RawFlat<'stat
             format!("{n_floats} floats stored, ntotal * d = {expected}"),
         ));
     }
-    let vectors = r.f32s("vectors", n_floats)?;
-    Ok(RawFlat {
-        d: h.d,
-        metric,
-        vectors: Cow::Owned(vectors),
-    })
+    Ok((h.d, metric, n_floats))
 }
 
 /// Writes a flat index, tag included.

@@ -16,6 +16,7 @@ mod ivf_sq;
 mod sq;
 mod types;
 
+pub use flat::FlatPayload;
 pub use inverted_lists::faiss_writes_full;
 pub use types::{
     RawDirectMap, RawFlat, RawHnsw, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq,
@@ -40,6 +41,12 @@ pub fn read_raw_index(bytes: &[u8]) -> Result<RawIndex<'static>, FaissIoError> {
         });
     }
     Ok(index)
+}
+
+/// Where the vectors lie when `bytes` is exactly one flat index; `Ok(None)` when the
+/// file holds another index type (see `flat::locate`).
+pub fn locate_flat(bytes: &[u8]) -> Result<Option<FlatPayload>, FaissIoError> {
+    flat::locate(bytes)
 }
 
 /// Encodes `index` exactly as `faiss.write_index` would. Indexes nested deeper than
