@@ -645,6 +645,7 @@ fn scalar_quantizer_benchmarks_record_their_sections_with_the_factory_string() {
                 "sq_single",
                 "sq_batch",
                 "io_write",
+                "io_read",
                 "io_read"
             ],
             "{factory}"
@@ -710,7 +711,7 @@ fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
     // No build sections for a loaded file; the search sections as for a built index.
     assert_eq!(
         sections(&loaded),
-        ["sq_single", "sq_batch", "io_write", "io_read"]
+        ["sq_single", "sq_batch", "io_write", "io_read", "io_read"]
     );
     let batch_of = |doc: &Value| -> Value {
         doc["records"]
@@ -917,6 +918,7 @@ fn hnsw_benchmarks_record_build_and_one_search_per_ef() {
             "hnsw_search",
             "hnsw_single",
             "io_write",
+            "io_read",
             "io_read"
         ]
     );

@@ -354,3 +354,50 @@ fn saved_embedder_name_reads_the_docstore_file_alone() {
     std::fs::write(dir.path().join("index.docstore"), b"not a docstore").unwrap();
     assert!(FaissStore::saved_embedder_name(dir.path(), "index").is_err());
 }
+
+fn is_mapped(s: &FaissStore) -> bool {
+    s.index()
+        .as_any()
+        .downcast_ref::<ferrofaiss_index::FlatIndex>()
+        .is_some_and(|f| f.is_mapped())
+}
+
+/// `load_local` searches a flat index in place in its file's mapping by default, with
+/// the answers of a copied load; a change copies the vectors out; saving over the open
+/// folder leaves the open store whole.
+#[test]
+fn loaded_flat_stores_search_the_mapped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    store(StoreConfig::new())
+        .save_local(dir.path(), "index")
+        .unwrap();
+    let load = |mmap| FaissStore::load_local(dir.path(), trigram(), &LoadOptions::new().mmap(mmap));
+    let (mut mapped, mut copied) = (load(true).unwrap(), load(false).unwrap());
+    assert!(is_mapped(&mapped) && !is_mapped(&copied));
+    assert_same_store(&mapped, &copied);
+
+    let more = ["a mapped store takes new texts", "and finds them"];
+    let ids = Some(vec!["n1".to_string(), "n2".to_string()]);
+    mapped.add_texts(&more, None, ids.clone()).unwrap();
+    copied.add_texts(&more, None, ids).unwrap();
+    assert!(!is_mapped(&mapped));
+    assert_same_store(&mapped, &copied);
+
+    let open = load(true).unwrap();
+    let before = answers(&open);
+    mapped.save_local(dir.path(), "index").unwrap();
+    assert_eq!(answers(&open), before);
+    assert_same_store(&load(true).unwrap(), &copied);
+
+    // LangChain's own folder (index.faiss + index.pkl) is mapped too.
+    let langchain = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/langchain_save_local/index"
+    );
+    let lc = FaissStore::load_local(
+        langchain,
+        Arc::new(FakeEmbeddings::new()),
+        &LoadOptions::new(),
+    );
+    assert!(lc.is_ok_and(|s| is_mapped(&s)));
+}

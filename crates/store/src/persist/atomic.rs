@@ -9,6 +9,7 @@
 //! Reads open only regular files (a FIFO, a device such as `/dev/zero`, or a directory
 //! is refused before anything is read) and never read more than the caller's bound.
 
+use ferrofaiss_index::faiss_io::MappedFile;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -178,6 +179,28 @@ fn open_regular(path: &Path) -> Result<(File, u64), PersistError> {
         });
     }
     Ok((file, meta.len()))
+}
+
+/// Maps a whole regular file of at most `limit` bytes read-only, naming it in the
+/// error (a larger file is [`PersistError::TooLarge`]); nothing is read yet.
+pub(crate) fn map_file_bounded(path: &Path, limit: u64) -> Result<MappedFile, PersistError> {
+    let (_, len) = open_regular(path)?;
+    let too_large = |size| PersistError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit,
+    };
+    if len > limit {
+        return Err(too_large(len));
+    }
+    let mapped = MappedFile::open(path).map_err(|source| PersistError::Faiss {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match mapped.bytes().len() as u64 {
+        size if size > limit => Err(too_large(size)),
+        _ => Ok(mapped),
+    }
 }
 
 /// Reads a whole regular file of at most `limit` bytes, naming it in the error: a

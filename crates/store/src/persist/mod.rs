@@ -53,7 +53,9 @@ use std::sync::Arc;
 
 use ferrofaiss_docstore::InMemoryDocstore;
 use ferrofaiss_embeddings::Embeddings;
-use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
+use ferrofaiss_index::faiss_io::{
+    read_index_from_bytes, write_index_to_vec, FaissIoError, MappedFile, ReadOptions,
+};
 
 use crate::device::{host_copy, to_device, Device};
 use ferrofaiss_index::Index;
@@ -64,8 +66,8 @@ use crate::store::{check_parts, check_stored_vectors, FaissStore, StoreConfig};
 use crate::DistanceStrategy;
 
 use atomic::{
-    crash_point, read_file, read_file_bounded, regular_file_len, remove_stale_partials, sync_dir,
-    FolderLock, StagedFile,
+    crash_point, map_file_bounded, read_file, read_file_bounded, regular_file_len,
+    remove_stale_partials, sync_dir, FolderLock, StagedFile,
 };
 use container::{corrupt, decode, encode, fnv1a64};
 use format::{SavedDocstore, BYTES_MAGIC, BYTES_VERSION, DOCSTORE_MAGIC, DOCSTORE_VERSION};
@@ -223,6 +225,12 @@ pub struct LoadOptions {
     /// Where the loaded index searches (default the CPU; [`Device::Gpu`] moves it to
     /// the GPU after it is read and checked).
     pub device: Device,
+    /// Search a flat index in place in a read-only memory map of its `.faiss` file
+    /// instead of copying it (default `true`; see
+    /// [`ReadOptions::mmap`](ferrofaiss_index::faiss_io::ReadOptions) for what happens
+    /// if another program changes the file in place meanwhile). Other index types
+    /// are copied either way; the first change to the store copies the vectors out.
+    pub mmap: bool,
 }
 
 impl Default for LoadOptions {
@@ -234,6 +242,7 @@ impl Default for LoadOptions {
             relevance_score_fn: None,
             allow_other_embedder: false,
             device: Device::Cpu,
+            mmap: true,
         }
     }
 }
@@ -253,6 +262,12 @@ impl LoadOptions {
     /// Overrides the distance strategy.
     pub fn distance_strategy(mut self, strategy: DistanceStrategy) -> Self {
         self.distance_strategy = Some(strategy);
+        self
+    }
+
+    /// Maps the index file (`true`, the default) or copies it (`false`).
+    pub fn mmap(mut self, mmap: bool) -> Self {
+        self.mmap = mmap;
         self
     }
 
@@ -311,26 +326,26 @@ fn decode_docstore(path: &Path, bytes: &[u8]) -> Result<SavedDocstore, PersistEr
         .map_err(|e| corrupt(path, &format!("cannot decode the docstore: {e}")))
 }
 
-/// Reads the index file that `saved` belongs with: `faiss_path`, or the previous
-/// index kept by a save that was killed between its two renames. Neither file is read
-/// unless it is a regular file of the recorded length.
+/// Maps the index file that `saved` belongs with: `faiss_path`, or the previous
+/// index kept by a save that was killed between its two renames. Neither file is
+/// mapped unless it is a regular file of the recorded length.
 fn read_matching_index(
     saved: &SavedDocstore,
     faiss_path: &Path,
     docstore_path: &Path,
-) -> Result<Vec<u8>, PersistError> {
+) -> Result<MappedFile, PersistError> {
     let current_len = regular_file_len(faiss_path);
     if current_len == Some(saved.faiss_len) {
-        let bytes = read_file_bounded(faiss_path, saved.faiss_len)?;
-        if belongs_with(saved, &bytes) {
-            return Ok(bytes);
+        let mapped = map_file_bounded(faiss_path, saved.faiss_len)?;
+        if belongs_with(saved, mapped.bytes()) {
+            return Ok(mapped);
         }
     }
     let previous = previous_path(faiss_path);
     if regular_file_len(&previous) == Some(saved.faiss_len) {
-        let bytes = read_file_bounded(&previous, saved.faiss_len)?;
-        if belongs_with(saved, &bytes) {
-            return Ok(bytes);
+        let mapped = map_file_bounded(&previous, saved.faiss_len)?;
+        if belongs_with(saved, mapped.bytes()) {
+            return Ok(mapped);
         }
     }
     if current_len.is_none() {
@@ -603,10 +618,10 @@ impl FaissStore {
             read_file(&faiss_path)?;
         }
         let saved = decode_docstore(&docstore_path, &read_file(&docstore_path)?)?;
-        let faiss_bytes = read_matching_index(&saved, &faiss_path, &docstore_path)?;
+        let mapped = read_matching_index(&saved, &faiss_path, &docstore_path)?;
         Self::assemble(
             saved,
-            &faiss_bytes,
+            mapped.read_index(ReadOptions { mmap: opts.mmap }),
             &faiss_path,
             &docstore_path,
             embedder,
@@ -654,7 +669,8 @@ impl FaissStore {
         if !belongs_with(&saved, faiss_bytes) {
             return Err(mismatched_pair(name, name).into());
         }
-        Self::assemble(saved, faiss_bytes, name, name, embedder, opts)
+        let index = read_index_from_bytes(faiss_bytes);
+        Self::assemble(saved, index, name, name, embedder, opts)
     }
 
     /// Loads a folder written by LangChain's `save_local` (`.faiss` + `.pkl`).
@@ -665,11 +681,13 @@ impl FaissStore {
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
         let index_path = langchain_index_path(faiss_path, pickle_path);
-        let faiss_bytes = read_file(&index_path)?;
-        let index = read_index_from_bytes(&faiss_bytes).map_err(|source| PersistError::Faiss {
-            path: index_path.clone(),
-            source,
-        })?;
+        let mapped = map_file_bounded(&index_path, isize::MAX as u64)?;
+        let index = mapped
+            .read_index(ReadOptions { mmap: opts.mmap })
+            .map_err(|source| PersistError::Faiss {
+                path: index_path.clone(),
+                source,
+            })?;
         check_stored_vectors(&*index).map_err(|e| corrupt(faiss_path, &e.to_string()))?;
         let pickle_bytes = read_file(pickle_path)?;
         let (docstore, map) = langchain::read_langchain_pickle(pickle_path, &pickle_bytes)?;
@@ -703,17 +721,17 @@ impl FaissStore {
         Ok(encode(DOCSTORE_MAGIC, DOCSTORE_VERSION, &payload))
     }
 
-    /// Builds the store from a decoded docstore record and the index bytes that
-    /// belong with it.
+    /// Builds the store from a decoded docstore record and the index read from the
+    /// bytes that belong with it.
     fn assemble(
         saved: SavedDocstore,
-        faiss_bytes: &[u8],
+        index: Result<Box<dyn Index>, FaissIoError>,
         faiss_path: &Path,
         docstore_path: &Path,
         embedder: Arc<dyn Embeddings>,
         opts: &LoadOptions,
     ) -> Result<FaissStore, StoreError> {
-        let index = read_index_from_bytes(faiss_bytes).map_err(|source| PersistError::Faiss {
+        let index = index.map_err(|source| PersistError::Faiss {
             path: faiss_path.to_path_buf(),
             source,
         })?;
