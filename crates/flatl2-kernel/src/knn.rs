@@ -195,14 +195,15 @@ pub(crate) fn knn(
         return;
     }
     let blocked = |results| knn_blocked(kernels, metric, queries, rows, d, row_norms, results);
-    if path.resolve(nq, n, d) == KnnPath::Blocked && k == 1 {
+    let blocked_path = path.resolve(nq, n, d) == KnnPath::Blocked;
+    if blocked_path && k == 1 {
         // One best per query, kept in the output itself (k-means assigns this way).
         let mut best = Best::new(metric, &mut dist_out[..nq], &mut labels_out[..nq]);
         blocked(Results::Best(&mut best));
         return;
     }
     let mut heaps: Vec<TopK> = (0..nq).map(|_| TopK::new(metric, k)).collect();
-    if path.resolve(nq, n, d) == KnnPath::Blocked {
+    if blocked_path {
         blocked(Results::Heaps(&mut heaps));
     } else {
         knn_direct(kernels, metric, queries, rows, d, &mut heaps);
@@ -247,12 +248,22 @@ fn knn_direct(
         MetricType::L2 => (kernels.l2_sqr_ny, kernels.l2_sqr_ny2),
         MetricType::InnerProduct => (kernels.inner_product_ny, kernels.inner_product_ny2),
     };
+    // Unaligned rows shared by several queries are copied once per block into aligned
+    // scratch (every tier then reads a slice); a lone query reads them in place.
+    let stage = heaps.len() > 1 && !rows.is_aligned();
+    let mut staged = Vec::new();
     let mut start = 0;
     while start < n {
         let end = (start + block).min(n);
-        let Some(rows_b) = rows.slice(start * d..end * d) else {
+        let Some(mut rows_b) = rows.slice(start * d..end * d) else {
             return;
         };
+        if stage {
+            staged.resize(rows_b.len(), 0.0);
+            // The lengths agree by construction.
+            let _ = rows_b.copy_to(&mut staged);
+            rows_b = Rows::from(staged.as_slice());
+        }
         let (out_a, out_b) = scratch.split_at_mut(block);
         let (out_a, out_b) = (&mut out_a[..end - start], &mut out_b[..end - start]);
         // Queries two by two: the block's rows are read once per pair.

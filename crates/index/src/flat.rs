@@ -22,21 +22,16 @@ use crate::{
     SearchResult,
 };
 
-/// Where a flat index's vectors live.
-#[derive(Debug, Clone)]
-enum Storage {
-    /// Owned, aligned, growable.
-    Owned(Vec<f32>),
-    /// In a read-only mapping of the file they were read from, until the first change.
-    Mapped(MappedVectors),
-}
-
 /// Exhaustive index over vectors stored contiguously, row after row.
 #[derive(Debug, Clone)]
 pub struct FlatIndex {
     d: usize,
     metric: MetricType,
-    data: Storage,
+    /// The vectors, when they are owned (empty while `mapped` holds them).
+    data: Vec<f32>,
+    /// The vectors in a read-only mapping of the file they were read from, until the
+    /// first change copies them into `data`.
+    mapped: Option<MappedVectors>,
     /// Squared norms of the rows, computed on the first large L2 batch search and
     /// dropped whenever the rows change.
     norms: OnceLock<Vec<f32>>,
@@ -59,7 +54,8 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data: Storage::Owned(data),
+            data,
+            mapped: None,
             norms: OnceLock::new(),
         })
     }
@@ -79,7 +75,8 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data: Storage::Mapped(vectors),
+            data: Vec::new(),
+            mapped: Some(vectors),
             norms: OnceLock::new(),
         })
     }
@@ -87,16 +84,16 @@ impl FlatIndex {
     /// The stored vectors, row-major (`ntotal * d` values), wherever they lie (the
     /// kernels take [`Rows`] as they take a slice).
     pub fn rows(&self) -> Rows<'_> {
-        match &self.data {
-            Storage::Owned(v) => Rows::from(v),
-            Storage::Mapped(m) => m.rows(),
+        match &self.mapped {
+            Some(m) => m.rows(),
+            None => Rows::from(&self.data),
         }
     }
 
     /// Whether the vectors are read in place from a file's memory map (see
     /// [`crate::faiss_io::ReadOptions`]); the first change copies them out.
     pub fn is_mapped(&self) -> bool {
-        matches!(self.data, Storage::Mapped(_))
+        self.mapped.is_some()
     }
 
     /// The stored vectors, row-major (`ntotal * d` values): borrowed when they are
@@ -111,9 +108,9 @@ impl FlatIndex {
 
     /// Takes the stored vectors out, consuming the index.
     pub fn into_vectors(self) -> Vec<f32> {
-        match self.data {
-            Storage::Owned(v) => v,
-            Storage::Mapped(m) => m.rows().to_vec(),
+        match self.mapped {
+            Some(m) => m.rows().to_vec(),
+            None => self.data,
         }
     }
 
@@ -129,13 +126,10 @@ impl FlatIndex {
 
     /// The owned vectors, copied out of the mapping first if they are mapped.
     fn owned(&mut self) -> &mut Vec<f32> {
-        if let Storage::Mapped(m) = &self.data {
-            self.data = Storage::Owned(m.rows().to_vec());
+        if let Some(m) = self.mapped.take() {
+            self.data = m.rows().to_vec();
         }
-        match &mut self.data {
-            Storage::Owned(v) => v,
-            Storage::Mapped(_) => unreachable!("copied out above"),
-        }
+        &mut self.data
     }
 
     /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.
@@ -219,7 +213,8 @@ impl Index for FlatIndex {
             return self.add(&x);
         }
         checked_vectors(&x, self.d)?;
-        self.data = Storage::Owned(x);
+        self.mapped = None;
+        self.data = x;
         self.changed();
         Ok(())
     }
@@ -300,7 +295,8 @@ impl Index for FlatIndex {
     }
 
     fn reset(&mut self) {
-        self.data = Storage::Owned(Vec::new());
+        self.mapped = None;
+        self.data = Vec::new();
         self.changed();
     }
 
@@ -312,19 +308,19 @@ impl Index for FlatIndex {
                 self.d, self.metric, o.d, o.metric
             )));
         }
-        let moved = std::mem::replace(&mut o.data, Storage::Owned(Vec::new()));
+        let (moved, moved_map) = (std::mem::take(&mut o.data), o.mapped.take());
         o.changed();
-        match moved {
-            Storage::Owned(v) if self.rows().is_empty() => self.data = Storage::Owned(v),
-            Storage::Owned(v) => self.owned().extend_from_slice(&v),
-            Storage::Mapped(m) if self.rows().is_empty() => self.data = Storage::Mapped(m),
-            Storage::Mapped(m) => {
-                let data = self.owned();
-                let at = data.len();
-                data.resize(at + m.len(), 0.0);
-                // The lengths agree by construction.
-                let _ = m.rows().copy_to(&mut data[at..]);
-            }
+        if self.rows().is_empty() {
+            // Take the other's storage as it is, mapped or owned.
+            (self.data, self.mapped) = (moved, moved_map);
+        } else if let Some(m) = moved_map {
+            let data = self.owned();
+            let at = data.len();
+            data.resize(at + m.len(), 0.0);
+            // The lengths agree by construction.
+            let _ = m.rows().copy_to(&mut data[at..]);
+        } else {
+            self.owned().extend_from_slice(&moved);
         }
         self.changed();
         Ok(())

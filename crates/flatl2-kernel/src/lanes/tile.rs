@@ -200,11 +200,7 @@ pub(crate) fn finish_best<S: Lanes, const QB: usize, const L2: bool, const FUSED
     };
     let (best_e, row_e, best_o, row_o) = (spill(even.0), spill(even.1), spill(odd.0), spill(odd.1));
     for q in 0..lanes {
-        let odd_better = if L2 {
-            best_o[q] < best_e[q]
-        } else {
-            best_o[q] > best_e[q]
-        };
+        let odd_better = better::<L2>(best_o[q], best_e[q]);
         let odd_first =
             best_o[q] == best_e[q] && row_o[q] >= 0.0 && !(row_e[q] >= 0.0 && row_e[q] < row_o[q]);
         let (b, r) = if odd_better || odd_first {

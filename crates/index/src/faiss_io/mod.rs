@@ -58,7 +58,8 @@ pub struct ReadOptions {
     /// writers never do (they rename a new file over the old one, and the mapping keeps
     /// the old one), but another program truncating it would make the next search
     /// fault (SIGBUS), which no error can catch. Set `mmap: false` to copy when index
-    /// files are shared with such programs.
+    /// files are shared with such programs. On Windows a mapped file cannot be
+    /// replaced: saving over it fails with a typed error and leaves it whole.
     pub mmap: bool,
 }
 
