@@ -4,7 +4,11 @@
 //! saving over an open file leaves the open index whole; damaged files are typed
 //! errors.
 
+mod common;
+
 use std::path::PathBuf;
+
+use common::uniform;
 
 use ferrofaiss_index::faiss_io::{read_index_with, write_index, ReadOptions};
 use ferrofaiss_index::{FlatIndex, IdSelector, Index, MetricType, SearchParams};
@@ -16,19 +20,6 @@ fn scratch_dir(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-/// Deterministic values in [-1, 1).
-fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        })
-        .collect()
 }
 
 fn open(path: &std::path::Path, mmap: bool) -> Box<dyn Index> {
@@ -100,7 +91,7 @@ fn mapped_flat_files_answer_as_copied_ones() {
     // d = 67: rows straddle every alignment; 1200 queries take the blocked path.
     for (metric, d) in [(MetricType::L2, 67), (MetricType::InnerProduct, 64)] {
         let mut index = FlatIndex::new(d, metric).unwrap();
-        index.add(&values(3000 * d, 1)).unwrap();
+        index.add(&uniform(3000, d, 1)).unwrap();
         let path = dir.join(format!("{metric:?}.faiss"));
         write_index(&index, &path).unwrap();
         let (mapped, copied) = (open(&path, true), open(&path, false));
@@ -110,7 +101,7 @@ fn mapped_flat_files_answer_as_copied_ones() {
             !flat(mapped.as_ref()).rows().is_aligned(),
             "byte 45 is not 4-aligned"
         );
-        let queries = values(1200 * d, 2);
+        let queries = uniform(1200, d, 2);
         assert_same_answers(
             mapped.as_ref(),
             copied.as_ref(),
@@ -144,11 +135,11 @@ fn changes_copy_mapped_vectors_out() {
     let dir = scratch_dir("changes");
     let d = 19;
     let mut index = FlatIndex::new(d, MetricType::L2).unwrap();
-    index.add(&values(500 * d, 3)).unwrap();
+    index.add(&uniform(500, d, 3)).unwrap();
     let path = dir.join("flat.faiss");
     write_index(&index, &path).unwrap();
-    let queries = values(40 * d, 4);
-    let more = values(30 * d, 5);
+    let queries = uniform(40, d, 4);
+    let more = uniform(30, d, 5);
 
     let (mut mapped, mut copied) = (open(&path, true), open(&path, false));
     mapped.add(&more).unwrap();
@@ -198,15 +189,15 @@ fn saving_over_an_open_mapped_file_leaves_it_whole() {
     let dir = scratch_dir("save-over");
     let d = 8;
     let mut first = FlatIndex::new(d, MetricType::L2).unwrap();
-    first.add(&values(200 * d, 6)).unwrap();
+    first.add(&uniform(200, d, 6)).unwrap();
     let path = dir.join("flat.faiss");
     write_index(&first, &path).unwrap();
     let mapped = open(&path, true);
-    let queries = values(5 * d, 7);
+    let queries = uniform(5, d, 7);
     let before = mapped.search(&queries, 4, None).unwrap();
 
     let mut second = FlatIndex::new(d, MetricType::L2).unwrap();
-    second.add(&values(50 * d, 8)).unwrap();
+    second.add(&uniform(50, d, 8)).unwrap();
     write_index(&second, &path).unwrap();
     assert_eq!(mapped.search(&queries, 4, None).unwrap(), before);
     assert_eq!(mapped.ntotal(), 200);
