@@ -5,8 +5,10 @@
 //! `similarity_search_with_score_by_vector` (k = 4), the same with the filter
 //! `{"page": 1}`, `max_marginal_relevance_search_by_vector` (k = 4, fetch_k = 20), and
 //! the async `similarity_search_with_score_by_vector` driven to completion one call at a
-//! time (as the Python script drives each coroutine with `run_until_complete`). A
-//! benchmark binary, not a CI test:
+//! time (as the Python script drives each coroutine with `run_until_complete`); then
+//! the store saved with `save_local` and opened again with `load_local`, the index file
+//! mapped (the default) and copied (median seconds of three loads each). A benchmark
+//! binary, not a CI test:
 //!
 //! ```sh
 //! cargo run --release -p ferrofaiss-benches --bin store_calls
@@ -19,7 +21,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferrofaiss::embeddings::FakeEmbeddings;
-use ferrofaiss::{AsyncFaissStore, FaissStore, Filter, Metadata, SearchOptions, StoreConfig};
+use ferrofaiss::{
+    AsyncFaissStore, FaissStore, Filter, LoadOptions, Metadata, SearchOptions, StoreConfig,
+};
 use ferrofaiss_benches::Rng;
 use serde_json::json;
 
@@ -91,6 +95,7 @@ fn bench(n: usize, d: usize, reps: usize) -> serde_json::Value {
             .max_marginal_relevance_search_by_vector(&q, &mmr)
             .expect("mmr");
     });
+    let (load_mmap_s, load_copy_s) = load_times(&store);
     let handle = AsyncFaissStore::new(store);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -101,12 +106,42 @@ fn bench(n: usize, d: usize, reps: usize) -> serde_json::Value {
     });
     say(&format!(
         "n={n} d={d}: build {build_s:.2}s; search_with_score_by_vector {search_us:.1} us; \
-         +filter {filter_us:.1} us; mmr {mmr_us:.1} us; async {async_us:.1} us"
+         +filter {filter_us:.1} us; mmr {mmr_us:.1} us; async {async_us:.1} us; \
+         load_local {load_mmap_s:.3}s mapped, {load_copy_s:.3}s copied"
     ));
     json!({
         "n": n, "d": d, "build_s": build_s, "search_us": search_us,
         "filter_us": filter_us, "mmr_us": mmr_us, "async_us": async_us,
+        "load_mmap_s": load_mmap_s, "load_copy_s": load_copy_s,
     })
+}
+
+/// Median seconds of three `load_local` calls of `store` saved in a temporary folder,
+/// with the index file mapped, then copied.
+fn load_times(store: &FaissStore) -> (f64, f64) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    store
+        .save_local(dir.path(), "index")
+        .expect("the store saves");
+    let median_s = |mmap: bool| {
+        let mut times: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let loaded = FaissStore::load_local(
+                    dir.path(),
+                    Arc::new(FakeEmbeddings::new()),
+                    &LoadOptions::new().mmap(mmap),
+                )
+                .expect("the store loads");
+                let s = t.elapsed().as_secs_f64();
+                assert_eq!(loaded.len(), store.len());
+                s
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[1]
+    };
+    (median_s(true), median_s(false))
 }
 
 /// One line on stdout; a closed pipe (`| head`) is not an error worth a panic.

@@ -22,9 +22,10 @@
 //!
 //! Copies: [`read_index`] maps the file. A file that is one flat index (`IxF2`, `IxFI`,
 //! `IxFl`: what LangChain's `save_local` writes) is searched in place in the mapping,
-//! nothing copied ([`ReadOptions::mmap`], on by default; the first change to the index
-//! copies its vectors out). Every other index type, and any file read with `mmap` off,
-//! has each vector payload decoded once, straight into the vectors the index owns.
+//! nothing copied ([`ReadOptions::mmap`], on by default on Unix; the first change to
+//! the index copies its vectors out). Every other index type, and any file read with
+//! `mmap` off, has each vector payload decoded once, straight into the vectors the
+//! index owns.
 //! Writing borrows the index's storage and encodes it in small chunks.
 //!
 //! A mapped file changed in place by another program while the index is open can make
@@ -50,8 +51,9 @@ use crate::{FlatIndex, Index};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Search a flat index's vectors where they lie in a read-only memory map of the
-    /// file instead of copying them (Faiss's `IO_FLAG_MMAP`): opening costs the
-    /// mapping and a header check, and search speed is the same. On by default. Other
+    /// file instead of copying them (as Faiss's `IO_FLAG_MMAP_IFC`): opening costs the
+    /// mapping and a header check, and search speed is the same. On by default on
+    /// Unix (see below for Windows). Other
     /// index types are copied either way, as are flat files on big-endian targets.
     ///
     /// The file must not be changed in place while the index is open: this crate's
@@ -59,13 +61,14 @@ pub struct ReadOptions {
     /// the old one), but another program truncating it would make the next search
     /// fault (SIGBUS), which no error can catch. Set `mmap: false` to copy when index
     /// files are shared with such programs. On Windows a mapped file cannot be
-    /// replaced: saving over it fails with a typed error and leaves it whole.
+    /// replaced (saving over it would fail, with a typed error, until the index is
+    /// dropped), so there the default is `false`.
     pub mmap: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { mmap: true }
+        ReadOptions { mmap: cfg!(unix) }
     }
 }
 

@@ -226,7 +226,8 @@ pub struct LoadOptions {
     /// the GPU after it is read and checked).
     pub device: Device,
     /// Search a flat index in place in a read-only memory map of its `.faiss` file
-    /// instead of copying it (default `true`; see
+    /// instead of copying it (default `true` on Unix, `false` on Windows, where a
+    /// mapped file cannot be saved over; see
     /// [`ReadOptions::mmap`](ferrofaiss_index::faiss_io::ReadOptions) for what happens
     /// if another program changes the file in place meanwhile). Other index types
     /// are copied either way; the first change to the store copies the vectors out.
@@ -242,7 +243,7 @@ impl Default for LoadOptions {
             relevance_score_fn: None,
             allow_other_embedder: false,
             device: Device::Cpu,
-            mmap: true,
+            mmap: ReadOptions::default().mmap,
         }
     }
 }
@@ -265,7 +266,7 @@ impl LoadOptions {
         self
     }
 
-    /// Maps the index file (`true`, the default) or copies it (`false`).
+    /// Maps the index file (`true`, the default on Unix) or copies it (`false`).
     pub fn mmap(mut self, mmap: bool) -> Self {
         self.mmap = mmap;
         self
