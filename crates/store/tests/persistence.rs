@@ -240,7 +240,7 @@ fn corrupt_bytes_wrong_magic_and_future_version() {
             e,
             PersistError::UnsupportedVersion {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -400,4 +400,38 @@ fn loaded_flat_stores_search_the_mapped_file() {
         &LoadOptions::new(),
     );
     assert!(lc.is_ok_and(|s| is_mapped(&s) == cfg!(unix)));
+}
+
+/// A folder saved before docstore format 2 (its index checksum FNV-1a, not XXH3) still
+/// loads; saved again, it is written in the current format and loads as well.
+#[test]
+fn version_1_docstore_folders_still_load() {
+    let v1 = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../cli/tests/data/minilm-index"
+    );
+    let header = std::fs::read(Path::new(v1).join("index.docstore")).unwrap();
+    assert_eq!(
+        &header[8..12],
+        &1u32.to_le_bytes(),
+        "the fixture is version 1"
+    );
+    let opts = LoadOptions {
+        allow_other_embedder: true,
+        ..LoadOptions::new()
+    };
+    let old = FaissStore::load_local(v1, Arc::new(FakeEmbeddings::new()), &opts).unwrap();
+    assert_eq!(old.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    old.save_local(dir.path(), "index").unwrap();
+    let header = std::fs::read(dir.path().join("index.docstore")).unwrap();
+    assert_eq!(&header[8..12], &2u32.to_le_bytes());
+    let again = FaissStore::load_local(dir.path(), Arc::new(FakeEmbeddings::new()), &opts).unwrap();
+    assert_eq!(again.index_to_docstore_id(), old.index_to_docstore_id());
+    // Flipping one byte of the index file breaks the XXH3 pairing too.
+    let faiss = dir.path().join("index.faiss");
+    let mut bytes = std::fs::read(&faiss).unwrap();
+    bytes[60] ^= 0x10;
+    std::fs::write(&faiss, &bytes).unwrap();
+    assert!(FaissStore::load_local(dir.path(), Arc::new(FakeEmbeddings::new()), &opts).is_err());
 }

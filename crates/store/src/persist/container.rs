@@ -14,6 +14,17 @@ pub(crate) const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// FNV-1a 64 of `bytes` (the `fnv` crate's): a cheap checksum that catches flipped and
 /// truncated bytes.
+/// The checksum a docstore file of format `version` records for its index file:
+/// FNV-1a 64 in version 1, XXH3-64 from version 2 on (it runs at memory speed, where
+/// FNV-1a's chain of multiplies takes about 0.7 s over a 512 MB index file).
+pub(crate) fn index_checksum(version: u32, bytes: &[u8]) -> u64 {
+    if version >= 2 {
+        xxhash_rust::xxh3::xxh3_64(bytes)
+    } else {
+        fnv1a64(bytes)
+    }
+}
+
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hasher = fnv::FnvHasher::default();
     std::hash::Hasher::write(&mut hasher, bytes);

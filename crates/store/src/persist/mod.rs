@@ -69,7 +69,7 @@ use atomic::{
     crash_point, map_file_bounded, read_file, read_file_bounded, regular_file_len,
     remove_stale_partials, sync_dir, FolderLock, StagedFile,
 };
-use container::{corrupt, decode, encode, fnv1a64};
+use container::{corrupt, decode, encode, fnv1a64, index_checksum};
 use format::{SavedDocstore, BYTES_MAGIC, BYTES_VERSION, DOCSTORE_MAGIC, DOCSTORE_VERSION};
 
 /// LangChain's default `index_name`.
@@ -311,20 +311,22 @@ fn previous_path(faiss_path: &Path) -> PathBuf {
 
 /// Whether `faiss_bytes` are the index file this saved docstore belongs with.
 fn belongs_with(saved: &SavedDocstore, faiss_bytes: &[u8]) -> bool {
-    saved.faiss_len == faiss_bytes.len() as u64 && saved.faiss_checksum == fnv1a64(faiss_bytes)
+    saved.faiss_len == faiss_bytes.len() as u64
+        && saved.faiss_checksum == index_checksum(saved.version, faiss_bytes)
 }
 
 /// Decodes a docstore file (magic, version, checksum, then the record).
 fn decode_docstore(path: &Path, bytes: &[u8]) -> Result<SavedDocstore, PersistError> {
-    let (_, payload) = decode(
+    let (version, payload) = decode(
         path,
         bytes,
         DOCSTORE_MAGIC,
         "ferrofaiss docstore",
         DOCSTORE_VERSION,
     )?;
-    rmp_serde::from_slice(payload)
-        .map_err(|e| corrupt(path, &format!("cannot decode the docstore: {e}")))
+    let saved: SavedDocstore = rmp_serde::from_slice(payload)
+        .map_err(|e| corrupt(path, &format!("cannot decode the docstore: {e}")))?;
+    Ok(SavedDocstore { version, ..saved })
 }
 
 /// Maps the index file that `saved` belongs with: `faiss_path`, or the previous
@@ -713,9 +715,10 @@ impl FaissStore {
             embedder: self.embedder.name(),
             index_factory: self.index_factory.clone(),
             faiss_len: faiss_bytes.len() as u64,
-            faiss_checksum: fnv1a64(faiss_bytes),
+            faiss_checksum: index_checksum(DOCSTORE_VERSION, faiss_bytes),
             index_to_docstore_id: self.index_to_docstore_id.clone(),
             documents: self.docstore.iter().map(|(_, doc)| doc.clone()).collect(),
+            version: DOCSTORE_VERSION,
         };
         let payload = rmp_serde::to_vec_named(&saved)
             .map_err(|e| corrupt(path, &format!("cannot encode the docstore: {e}")))?;
