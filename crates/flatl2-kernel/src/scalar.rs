@@ -63,8 +63,9 @@ pub(crate) fn norm_in_lanes<const W: usize>(a: &[f32]) -> f32 {
 /// `query.len()` values).
 pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
     staged_ny(query, rows, out, |q, rows, out| {
-        for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len().max(1))) {
-            *o = l2_sqr(q, row);
+        let d = q.len();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = l2_sqr(q, &rows[i * d..(i + 1) * d]);
         }
     })
 }
@@ -72,8 +73,9 @@ pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
 /// Inner product of `query` with each row of `rows`.
 pub(crate) fn inner_product_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
     staged_ny(query, rows, out, |q, rows, out| {
-        for (o, row) in out.iter_mut().zip(rows.chunks_exact(q.len().max(1))) {
-            *o = inner_product(q, row);
+        let d = q.len();
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = inner_product(q, &rows[i * d..(i + 1) * d]);
         }
     })
 }

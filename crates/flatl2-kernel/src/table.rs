@@ -79,9 +79,10 @@ pub(crate) fn staged_ny(
     }
     let mut scratch = Vec::new();
     rows.for_each_block(d, STAGE_ROWS, &mut scratch, |first, block| {
-        let nb = block.len() / d.max(1);
-        if let Some(o) = out.get_mut(first..first + nb) {
-            ny(query, block, o);
+        // `out` may hold fewer slots than there are rows (`NyFn`'s contract).
+        let end = (first + block.len() / d.max(1)).min(out.len());
+        if first < end {
+            ny(query, &block[..(end - first) * d], &mut out[first..end]);
         }
     });
 }

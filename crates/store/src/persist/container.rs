@@ -12,8 +12,6 @@ use crate::error::PersistError;
 /// Bytes before the payload.
 pub(crate) const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
-/// FNV-1a 64 of `bytes` (the `fnv` crate's): a cheap checksum that catches flipped and
-/// truncated bytes.
 /// The checksum a docstore file of format `version` records for its index file:
 /// FNV-1a 64 in version 1, XXH3-64 from version 2 on (it runs at memory speed, where
 /// FNV-1a's chain of multiplies takes about 0.7 s over a 512 MB index file).
@@ -25,6 +23,8 @@ pub(crate) fn index_checksum(version: u32, bytes: &[u8]) -> u64 {
     }
 }
 
+/// FNV-1a 64 of `bytes` (the `fnv` crate's): a cheap checksum that catches flipped and
+/// truncated bytes.
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hasher = fnv::FnvHasher::default();
     std::hash::Hasher::write(&mut hasher, bytes);
