@@ -220,3 +220,20 @@ proptest! {
         }
     }
 }
+
+/// `from_pairs` refuses a repeated id as `add` does, naming the first id seen twice.
+#[test]
+fn from_pairs_refuses_a_repeated_id_like_add() {
+    let pairs = |ids: &[&str]| -> Vec<(String, Document)> {
+        ids.iter().map(|id| (id.to_string(), doc(id))).collect()
+    };
+    for ids in [&["a", "b", "a"][..], &["x", "y", "y", "x"][..]] {
+        let built = InMemoryDocstore::from_pairs(pairs(ids)).unwrap_err();
+        let added = InMemoryDocstore::new().add(pairs(ids)).unwrap_err();
+        assert_eq!(built, added, "{ids:?}");
+    }
+    let store = InMemoryDocstore::from_pairs(pairs(&["c", "a", "b"])).unwrap();
+    assert_eq!(store.ids().collect::<Vec<_>>(), ["c", "a", "b"]);
+    assert_eq!(store.position("a"), Some(1));
+    assert_eq!(store.position("z"), None);
+}

@@ -474,16 +474,18 @@ pub(crate) fn check_parts(
             map.len()
         )));
     }
-    let mut seen = std::collections::HashSet::with_capacity(map.len());
+    // One lookup per row: each id's place in the docstore, marked once (the docstore
+    // holds as many documents as there are rows, so the places cover `0..len`).
+    let mut seen = vec![false; docstore.len()];
     for (row, id) in map.iter().enumerate() {
-        if !seen.insert(id.as_str()) {
-            return Err(StoreError::Inconsistent(format!(
-                "id {id} is mapped from two rows (second at row {row})"
-            )));
-        }
-        if !docstore.contains(id) {
+        let Some(place) = docstore.position(id) else {
             return Err(StoreError::Inconsistent(format!(
                 "row {row} maps to id {id}, which has no document"
+            )));
+        };
+        if std::mem::replace(&mut seen[place], true) {
+            return Err(StoreError::Inconsistent(format!(
+                "id {id} is mapped from two rows (second at row {row})"
             )));
         }
     }
@@ -563,5 +565,35 @@ mod tests {
             DistanceStrategy::EuclideanDistance
         );
         assert!(serde_json::from_str::<StoreConfig>(r#"{"distance_strategy": "fake"}"#).is_err());
+    }
+
+    /// The id map must be a bijection between rows and documents: an id mapped twice or
+    /// an id without a document is refused, whatever the order.
+    #[test]
+    fn check_parts_refuses_repeated_and_unknown_ids() {
+        let mut index = ferrofaiss_index::FlatIndex::new(2, MetricType::L2).unwrap();
+        index.add(&[0.0; 6]).unwrap();
+        let ids = ["a", "b", "c"];
+        let docstore = InMemoryDocstore::from_pairs(
+            ids.iter()
+                .map(|id| (id.to_string(), Document::new(format!("doc {id}")))),
+        )
+        .unwrap();
+        let check = |map: &[&str]| {
+            let map: Vec<String> = map.iter().map(|s| s.to_string()).collect();
+            check_parts(&index, &docstore, &map).map_err(|e| e.to_string())
+        };
+        assert!(check(&["c", "a", "b"]).is_ok());
+        let twice = check(&["a", "b", "a"]).unwrap_err();
+        assert!(
+            twice.contains("id a is mapped from two rows (second at row 2)"),
+            "{twice}"
+        );
+        let unknown = check(&["a", "z", "b"]).unwrap_err();
+        assert!(
+            unknown.contains("row 1 maps to id z, which has no document"),
+            "{unknown}"
+        );
+        assert!(check(&["a", "b"]).is_err());
     }
 }
