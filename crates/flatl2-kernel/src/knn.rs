@@ -259,10 +259,7 @@ fn knn_direct(
             return;
         };
         if stage {
-            staged.resize(rows_b.len(), 0.0);
-            // The lengths agree by construction.
-            let _ = rows_b.copy_to(&mut staged);
-            rows_b = Rows::from(staged.as_slice());
+            rows_b = Rows::from(rows_b.as_slice_in(&mut staged));
         }
         let (out_a, out_b) = scratch.split_at_mut(block);
         let (out_a, out_b) = (&mut out_a[..end - start], &mut out_b[..end - start]);
@@ -336,15 +333,7 @@ fn knn_blocked(
         let Some(rows_b) = rows.slice(start * d..(start + nb) * d) else {
             return;
         };
-        let rows_b: &[f32] = match rows_b.as_slice() {
-            Some(aligned) => aligned,
-            None => {
-                staged.resize(nb * d, 0.0);
-                // The lengths agree by construction.
-                let _ = rows_b.copy_to(&mut staged);
-                &staged
-            }
-        };
+        let rows_b = rows_b.as_slice_in(&mut staged);
         let yn: &[f32] = match (l2, row_norms) {
             (false, _) => &[],
             (true, Some(norms)) => &norms[start..start + nb],

@@ -7,6 +7,7 @@
 //! same as aligned ones; the scalar and portable tiers, and the blocked path's tiles,
 //! copy it a block at a time into aligned scratch ([`Rows::for_each_block`]).
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::ops::Range;
 
@@ -147,6 +148,29 @@ impl<'a> Rows<'a> {
         Ok(())
     }
 
+    /// The values as a slice: the storage itself when aligned, else a copy in
+    /// `scratch` (resized to fit).
+    pub fn as_slice_in<'s>(&self, scratch: &'s mut Vec<f32>) -> &'s [f32]
+    where
+        'a: 's,
+    {
+        if let Some(values) = self.as_slice() {
+            return values;
+        }
+        scratch.resize(self.len, 0.0);
+        // The lengths agree by construction.
+        let _ = self.copy_to(scratch);
+        scratch
+    }
+
+    /// The values borrowed when aligned, copied otherwise.
+    pub fn to_cow(&self) -> Cow<'a, [f32]> {
+        match self.as_slice() {
+            Some(values) => Cow::Borrowed(values),
+            None => Cow::Owned(self.to_vec()),
+        }
+    }
+
     /// The values in a new vector.
     pub fn to_vec(&self) -> Vec<f32> {
         let mut out = vec![0.0f32; self.len];
@@ -180,12 +204,9 @@ impl<'a> Rows<'a> {
         let mut start = 0;
         while start < n {
             let end = (start + per).min(n);
-            scratch.resize((end - start) * d, 0.0);
             if let Some(block) = self.slice(start * d..end * d) {
-                // The lengths agree by construction.
-                let _ = block.copy_to(scratch);
+                f(start, block.as_slice_in(scratch));
             }
-            f(start, scratch);
             start = end;
         }
     }

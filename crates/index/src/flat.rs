@@ -99,11 +99,7 @@ impl FlatIndex {
     /// The stored vectors, row-major (`ntotal * d` values): borrowed when they are
     /// owned, copied when they lie in a file's mapping (where no `&[f32]` may point).
     pub fn vectors(&self) -> Cow<'_, [f32]> {
-        let rows = self.rows();
-        match rows.as_slice() {
-            Some(all) => Cow::Borrowed(all),
-            None => Cow::Owned(rows.to_vec()),
-        }
+        self.rows().to_cow()
     }
 
     /// Takes the stored vectors out, consuming the index.
@@ -117,11 +113,7 @@ impl FlatIndex {
     /// The vector at row `i` (borrowed, or copied out of a mapping), or `None` past
     /// the end.
     pub fn row(&self, i: usize) -> Option<Cow<'_, [f32]>> {
-        let row = self.rows().slice(i * self.d..(i + 1) * self.d)?;
-        Some(match row.as_slice() {
-            Some(v) => Cow::Borrowed(v),
-            None => Cow::Owned(row.to_vec()),
-        })
+        Some(self.rows().slice(i * self.d..(i + 1) * self.d)?.to_cow())
     }
 
     /// The owned vectors, copied out of the mapping first if they are mapped.
@@ -336,21 +328,10 @@ impl Index for FlatIndex {
     fn for_each_vector(&self, visit: &mut dyn FnMut(i64, &[f32])) -> Result<(), IndexError> {
         let d = self.d;
         let rows = self.rows();
-        match rows.as_slice() {
-            Some(all) => {
-                for (row, v) in all.chunks_exact(d).enumerate() {
-                    visit(row as i64, v);
-                }
-            }
-            None => {
-                let mut buf = vec![0.0f32; d];
-                for row in 0..rows.len() / d {
-                    if let Some(v) = rows.slice(row * d..(row + 1) * d) {
-                        // The lengths agree by construction.
-                        let _ = v.copy_to(&mut buf);
-                        visit(row as i64, &buf);
-                    }
-                }
+        let mut buf = Vec::new();
+        for row in 0..rows.len() / d {
+            if let Some(v) = rows.slice(row * d..(row + 1) * d) {
+                visit(row as i64, v.as_slice_in(&mut buf));
             }
         }
         Ok(())

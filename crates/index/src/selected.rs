@@ -121,20 +121,13 @@ fn top_k_of(
 ) -> Result<TopK, IndexError> {
     let kernels = kernels()?;
     let mut heap = TopK::new(metric, k);
-    let aligned = rows.as_slice();
     // Unaligned (mapped) rows are copied one at a time into `buf` for the pair kernel.
-    let mut buf = vec![0.0f32; if aligned.is_some() { 0 } else { d }];
+    let mut buf = Vec::new();
     for row in selected {
-        let v: &[f32] = match aligned {
-            Some(all) => &all[row * d..(row + 1) * d],
-            None => {
-                let stored = rows
-                    .slice(row * d..(row + 1) * d)
-                    .ok_or(IndexError::UnknownId(row as i64))?;
-                stored.copy_to(&mut buf)?;
-                &buf
-            }
-        };
+        let v = rows
+            .slice(row * d..(row + 1) * d)
+            .ok_or(IndexError::UnknownId(row as i64))?
+            .as_slice_in(&mut buf);
         let distance = match metric {
             MetricType::L2 => kernels.l2_sqr(q, v)?,
             MetricType::InnerProduct => kernels.inner_product(q, v)?,
