@@ -11,6 +11,7 @@
 
 use crate::error::KernelError;
 use crate::metric::MetricType;
+use crate::order::ScanOrder;
 use crate::rows::Rows;
 use crate::table::{check_out, row_count, run_ny2, Kernels};
 use crate::tile::{l2_from_ip, pack_queries, TileBlock, TileSpan};
@@ -251,6 +252,13 @@ fn knn_direct(
     // Unaligned rows shared by several queries are copied once per block into aligned
     // scratch (every tier then reads a slice); a lone query reads them in place.
     let stage = heaps.len() > 1 && !rows.is_aligned();
+    // A lone query reads each row once: the size of the whole matrix says whether the
+    // rows come from cache or from DRAM. Several queries share each block while it is
+    // in cache.
+    let order = match heaps.len() {
+        1 => ScanOrder::for_bytes(rows.len().saturating_mul(4)),
+        _ => ScanOrder::Cached,
+    };
     let mut staged = Vec::new();
     let mut start = 0;
     while start < n {
@@ -272,7 +280,7 @@ fn knn_direct(
                     hb.push_run(out_b, start as i64);
                 }
                 [ha] => {
-                    ny(qs, rows_b, out_a);
+                    ny(qs, rows_b, out_a, order);
                     ha.push_run(out_a, start as i64);
                 }
                 _ => {}

@@ -17,6 +17,7 @@ mod knn;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod lanes;
 mod metric;
+mod order;
 mod portable;
 mod rows;
 mod scalar;
@@ -32,6 +33,7 @@ pub use error::KernelError;
 pub use half::f16;
 pub use knn::{KnnPath, BLOCKED_THRESHOLD};
 pub use metric::MetricType;
+pub use order::ScanOrder;
 pub use rows::Rows;
 pub use simd_tier::SimdTier;
 pub use table::Kernels;

@@ -7,6 +7,7 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 use wide::f32x8;
 
+use crate::order::ScanOrder;
 use crate::rows::Rows;
 use crate::simd_tier::SimdTier;
 use crate::table::{staged_ny, Kernels};
@@ -151,11 +152,11 @@ fn inner_product(a: &[f32], b: &[f32]) -> f32 {
     pair::<false>(a, b)
 }
 
-fn l2_sqr_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+fn l2_sqr_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32], _: ScanOrder) {
     staged_ny(q, rows, out, ny::<true>)
 }
 
-fn inner_product_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+fn inner_product_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32], _: ScanOrder) {
     staged_ny(q, rows, out, ny::<false>)
 }
 

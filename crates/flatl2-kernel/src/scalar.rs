@@ -3,6 +3,7 @@
 
 use half::f16;
 
+use crate::order::ScanOrder;
 use crate::rows::Rows;
 use crate::table::staged_ny;
 
@@ -61,7 +62,7 @@ pub(crate) fn norm_in_lanes<const W: usize>(a: &[f32]) -> f32 {
 
 /// Squared L2 from `query` to each row of `rows` (row-major, `out.len()` rows of
 /// `query.len()` values).
-pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32], _: ScanOrder) {
     staged_ny(query, rows, out, |q, rows, out| {
         let d = q.len();
         for (i, o) in out.iter_mut().enumerate() {
@@ -71,7 +72,7 @@ pub(crate) fn l2_sqr_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
 }
 
 /// Inner product of `query` with each row of `rows`.
-pub(crate) fn inner_product_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+pub(crate) fn inner_product_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32], _: ScanOrder) {
     staged_ny(query, rows, out, |q, rows, out| {
         let d = q.len();
         for (i, o) in out.iter_mut().enumerate() {

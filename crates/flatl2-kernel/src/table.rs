@@ -7,6 +7,7 @@
 use half::f16;
 
 use crate::error::KernelError;
+use crate::order::ScanOrder;
 use crate::rows::Rows;
 use crate::simd_tier::SimdTier;
 use crate::tile::TileKernels;
@@ -20,8 +21,9 @@ pub(crate) type NormFn = fn(&[f32]) -> f32;
 /// `fn(query, [row; 4]) -> [distance; 4]`: one query against four rows of its length,
 /// each value bit for bit the [`PairFn`]'s.
 pub(crate) type Pair4Fn = fn(&[f32], [&[f32]; 4]) -> [f32; 4];
-/// `fn(query, rows, out)`: one query against `out.len()` rows of `query.len()` values.
-pub(crate) type NyFn = fn(&[f32], Rows<'_>, &mut [f32]);
+/// `fn(query, rows, out, order)`: one query against `out.len()` rows of `query.len()`
+/// values, walked in `order` (the same values in either order).
+pub(crate) type NyFn = fn(&[f32], Rows<'_>, &mut [f32], ScanOrder);
 /// `fn(query_a, query_b, rows, out_a, out_b)`: two queries of the same dimension against
 /// the same rows in one pass over them, each distance bit for bit the [`NyFn`]'s.
 pub(crate) type Ny2Fn = fn(&[f32], &[f32], Rows<'_>, &mut [f32], &mut [f32]);
@@ -185,7 +187,8 @@ impl Kernels {
 
     /// Squared L2 from `query` to each row of the row-major matrix `rows`, into `out`
     /// (one slot per row). The dimension is `query.len()`. `rows` may be unaligned
-    /// storage ([`Rows`]).
+    /// storage ([`Rows`]). The rows are walked in [`ScanOrder::for_bytes`] of their
+    /// size; [`Kernels::l2_sqr_ny_in`] takes the order.
     pub fn l2_sqr_ny<'r>(
         &self,
         query: &[f32],
@@ -193,13 +196,29 @@ impl Kernels {
         out: &mut [f32],
     ) -> Result<(), KernelError> {
         let rows = rows.into();
+        let order = ScanOrder::for_bytes(rows.len().saturating_mul(4));
+        self.l2_sqr_ny_in(query, rows, out, order)
+    }
+
+    /// [`Kernels::l2_sqr_ny`] walking the rows in `order`: for rows that are part of a
+    /// larger matrix, whose size says where they come from. The values do not depend
+    /// on the order, bit for bit.
+    pub fn l2_sqr_ny_in<'r>(
+        &self,
+        query: &[f32],
+        rows: impl Into<Rows<'r>>,
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let n = row_count(rows.len(), query.len())?;
         check_out(n, out.len())?;
-        (self.l2_sqr_ny)(query, rows, out);
+        (self.l2_sqr_ny)(query, rows, out, order);
         Ok(())
     }
 
-    /// Inner product of `query` with each row of `rows`, into `out`.
+    /// Inner product of `query` with each row of `rows`, into `out` (walked as
+    /// [`Kernels::l2_sqr_ny`] walks them).
     pub fn inner_product_ny<'r>(
         &self,
         query: &[f32],
@@ -207,9 +226,23 @@ impl Kernels {
         out: &mut [f32],
     ) -> Result<(), KernelError> {
         let rows = rows.into();
+        let order = ScanOrder::for_bytes(rows.len().saturating_mul(4));
+        self.inner_product_ny_in(query, rows, out, order)
+    }
+
+    /// [`Kernels::inner_product_ny`] walking the rows in `order` (as
+    /// [`Kernels::l2_sqr_ny_in`]).
+    pub fn inner_product_ny_in<'r>(
+        &self,
+        query: &[f32],
+        rows: impl Into<Rows<'r>>,
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
+        let rows = rows.into();
         let n = row_count(rows.len(), query.len())?;
         check_out(n, out.len())?;
-        (self.inner_product_ny)(query, rows, out);
+        (self.inner_product_ny)(query, rows, out, order);
         Ok(())
     }
 
@@ -385,8 +418,9 @@ pub(crate) fn run_ny2(
     match two {
         Some(two) => two(query_a, query_b, rows, out_a, out_b),
         None => {
-            one(query_a, rows, out_a);
-            one(query_b, rows, out_b);
+            // The second pass finds the rows in cache.
+            one(query_a, rows, out_a, ScanOrder::Cached);
+            one(query_b, rows, out_b, ScanOrder::Cached);
         }
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::Rng;
 use common::*;
-use flatl2_kernel::{f16, KernelError, Kernels};
+use flatl2_kernel::{f16, KernelError, Kernels, ScanOrder};
 use proptest::prelude::*;
 
 const ROW_COUNTS: [usize; 7] = [0, 1, 3, 4, 5, 17, 33];
@@ -25,6 +25,26 @@ fn check_ny(k: &Kernels, q: &[f32], rows: &[f32], what: &str) {
     for (i, &got) in out.iter().enumerate() {
         let r = widen(&rows[i * d..(i + 1) * d]);
         assert_close(got, ip_ref(&wq, &r), d, &format!("{what} ip row {i}"));
+    }
+    // Both orders of the one-to-many scan give those values, bit for bit.
+    for l2 in [true, false] {
+        let mut by_order = [vec![f32::NAN; n], vec![f32::NAN; n]];
+        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming]
+            .into_iter()
+            .zip(by_order.iter_mut())
+        {
+            if l2 {
+                k.l2_sqr_ny_in(q, rows, o, order).unwrap();
+            } else {
+                k.inner_product_ny_in(q, rows, o, order).unwrap();
+            }
+        }
+        for (i, (&c, &s)) in by_order[0].iter().zip(&by_order[1]).enumerate() {
+            let r = widen(&rows[i * d..(i + 1) * d]);
+            let want = if l2 { l2_ref(&wq, &r) } else { ip_ref(&wq, &r) };
+            assert_close(s, want, d, &format!("{what} l2={l2} streaming row {i}"));
+            assert_eq!(c.to_bits(), s.to_bits(), "{what} l2={l2} orders row {i}");
+        }
     }
     out.fill(f32::NAN);
     k.norms_sqr(rows, d, &mut out).unwrap();
@@ -195,7 +215,8 @@ fn every_length_row_count_and_offset_matches_f64() {
 
 /// A row's distance does not depend on where it sits in a call: scanning rows `s..e`
 /// gives, bit for bit, the distances a scan of all rows gives them (so blocks, thread
-/// splits and batches of queries never change a distance, nor the order of ties).
+/// splits and batches of queries never change a distance, nor the order of ties), in
+/// either scan order.
 #[test]
 fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
     let mut rng = Rng::new(13);
@@ -205,9 +226,11 @@ fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
             let q = rng.vec(d);
             let rows = rng.vec(n * d);
             type One = fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), KernelError>;
-            let scans: [One; 2] = [
-                |k, q, r, o| k.l2_sqr_ny(q, r, o),
-                |k, q, r, o| k.inner_product_ny(q, r, o),
+            let scans: [One; 4] = [
+                |k, q, r, o| k.l2_sqr_ny_in(q, r, o, ScanOrder::Cached),
+                |k, q, r, o| k.inner_product_ny_in(q, r, o, ScanOrder::Cached),
+                |k, q, r, o| k.l2_sqr_ny_in(q, r, o, ScanOrder::Streaming),
+                |k, q, r, o| k.inner_product_ny_in(q, r, o, ScanOrder::Streaming),
             ];
             for ny in scans {
                 let mut all = vec![f32::NAN; n];

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use flatl2_kernel::{Kernels, KnnPath, MetricType, Rows};
+use flatl2_kernel::{Kernels, KnnPath, MetricType, Rows, ScanOrder};
 
 /// `values` as little-endian bytes starting `offset` bytes into the returned buffer.
 fn le_bytes_at(values: &[f32], offset: usize) -> Vec<u8> {
@@ -45,6 +45,15 @@ fn one_to_many_scans_read_unaligned_rows_as_aligned_ones() {
                 k.inner_product_ny(&qa, &rows, &mut want).unwrap();
                 k.inner_product_ny(&qa, un, &mut got).unwrap();
                 assert_eq!(bits(&got), bits(&want), "ip {what}");
+
+                for order in [ScanOrder::Cached, ScanOrder::Streaming] {
+                    k.l2_sqr_ny_in(&qa, &rows, &mut want, order).unwrap();
+                    k.l2_sqr_ny_in(&qa, un, &mut got, order).unwrap();
+                    assert_eq!(bits(&got), bits(&want), "l2 {order:?} {what}");
+                    k.inner_product_ny_in(&qa, &rows, &mut want, order).unwrap();
+                    k.inner_product_ny_in(&qa, un, &mut got, order).unwrap();
+                    assert_eq!(bits(&got), bits(&want), "ip {order:?} {what}");
+                }
 
                 k.l2_sqr_ny2(&qa, &qb, &rows, &mut want, &mut want_b)
                     .unwrap();

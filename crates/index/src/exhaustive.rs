@@ -3,7 +3,7 @@
 //! when there are few queries, by query chunks on the blocked path; and the
 //! one-to-many distances every scan (flat, IVF lists, selected rows) is made of.
 
-use flatl2_kernel::{kernels, KnnPath, MetricType, Rows, TopK};
+use flatl2_kernel::{kernels, KnnPath, MetricType, Rows, ScanOrder, TopK};
 use rayon::prelude::*;
 
 use crate::IndexError;
@@ -171,16 +171,18 @@ pub(crate) fn row_norms<'r>(rows: impl Into<Rows<'r>>, d: usize) -> Result<Vec<f
     Ok(out)
 }
 
-/// Distances from `query` to every row of `rows` with the metric's one-to-many kernel.
+/// Distances from `query` to every row of `rows` with the metric's one-to-many kernel,
+/// walking them in `order` (which changes no value).
 pub(crate) fn distances_to_rows<'r>(
     metric: MetricType,
     query: &[f32],
     rows: impl Into<Rows<'r>>,
     out: &mut [f32],
+    order: ScanOrder,
 ) -> Result<(), IndexError> {
     match metric {
-        MetricType::L2 => kernels()?.l2_sqr_ny(query, rows, out)?,
-        MetricType::InnerProduct => kernels()?.inner_product_ny(query, rows, out)?,
+        MetricType::L2 => kernels()?.l2_sqr_ny_in(query, rows, out, order)?,
+        MetricType::InnerProduct => kernels()?.inner_product_ny_in(query, rows, out, order)?,
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use flatl2_kernel::{KnnPath, Rows};
+use flatl2_kernel::{KnnPath, Rows, ScanOrder};
 
 use crate::exhaustive::distances_to_rows;
 use crate::index_trait::same_kind;
@@ -255,7 +255,10 @@ impl Index for FlatIndex {
             self.ntotal(),
             radius,
             params.and_then(|p| p.selector),
-            |q, dist| distances_to_rows(self.metric, q, self.rows(), dist),
+            |q, dist| {
+                let order = ScanOrder::for_bytes(self.rows().len().saturating_mul(4));
+                distances_to_rows(self.metric, q, self.rows(), dist, order)
+            },
         )
     }
 

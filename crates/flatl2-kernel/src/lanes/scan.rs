@@ -1,19 +1,38 @@
-//! One query, or two, against many rows: four rows per iteration sharing the query
-//! loads, each row with two accumulators, software prefetch ahead of the scan.
+//! One query, or two, against many rows: rows in groups of four whose sums are reduced
+//! together, each row with two accumulators.
 //!
-//! A row's distance never depends on its place in the call: rows past the last of a
-//! group of four are the last row again (computed, then dropped), so every row goes
-//! through the same arithmetic wherever it sits. Blocked and thread-split scans rely on
-//! that, and so does the two-query scan, whose every distance is bit for bit the
-//! one-query scan's.
+//! A row's distance never depends on its place in the call or on the [`ScanOrder`]:
+//! each row goes through the same arithmetic wherever it sits (a group cut short by
+//! the end of the rows computes its last row again, or leaves the missing rows'
+//! accumulators at zero, and the four-row reduction is lane-wise, so it never mixes
+//! rows). Blocked and thread-split scans rely on that, and so does the two-query scan,
+//! whose every distance is bit for bit the one-query scan's.
 
 use super::{rows_to_scan, sum_rows, term, Lanes};
+use crate::order::ScanOrder;
 use crate::rows::Rows;
 
-/// One query against `n = min(out.len(), rows.len() / d)` rows, `d = q.len()`. The rows
-/// may start at any byte (every load is unaligned).
+/// One query against `n = min(out.len(), rows.len() / d)` rows, `d = q.len()`, walked
+/// in `order`. The rows may start at any byte (every load is unaligned).
 #[inline(always)]
-pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+pub(crate) fn ny<S: Lanes, const L2: bool>(
+    s: S,
+    q: &[f32],
+    rows: Rows<'_>,
+    out: &mut [f32],
+    order: ScanOrder,
+) {
+    match order {
+        ScanOrder::Cached => ny_interleaved::<S, L2>(s, q, rows, out),
+        ScanOrder::Streaming => ny_streaming::<S, L2>(s, q, rows, out),
+    }
+}
+
+/// [`ny`] in [`ScanOrder::Cached`]: four rows at a time, their loads interleaved and
+/// sharing the query's, eight independent accumulators in flight, and a software
+/// prefetch ahead (rows in L3 reach L1 sooner).
+#[inline(always)]
+fn ny_interleaved<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
     let w = S::W;
     let d = q.len();
     let Some(n) = rows_to_scan(d, rows.len(), out) else {
@@ -63,6 +82,79 @@ pub(crate) fn ny<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out:
         out[j..j + live].copy_from_slice(&sum_rows(s, &acc)[..live]);
         j += live;
     }
+}
+
+/// [`ny`] in [`ScanOrder::Streaming`]: each row whole, in memory order, with no
+/// software prefetch (the hardware prefetchers follow a plain sequential stream best).
+///
+/// A loop of its own, like [`ny_interleaved`]'s: one shared loop calling a per-order
+/// group function was tried, and what it compiled to ran at 60-70% of this loop's
+/// speed from DRAM on the same host (`ferrofaiss bench`'s `flat_single` shows it).
+#[inline(always)]
+fn ny_streaming<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+    let d = q.len();
+    let Some(n) = rows_to_scan(d, rows.len(), out) else {
+        return;
+    };
+    let (pq, pr) = (q.as_ptr(), rows.ptr());
+    let mut j = 0;
+    while j < n {
+        let live = (n - j).min(4);
+        let mut acc = [[s.zero(); 2]; 4];
+        // A fixed trip count for whole groups lets the compiler unroll the four rows.
+        if live == 4 {
+            for (r, acc_r) in acc.iter_mut().enumerate() {
+                // SAFETY: row j + r < n is a whole row of `rows`, and `pq` holds d floats.
+                *acc_r = unsafe { row_acc::<S, L2>(s, pq, pr.add((j + r) * d), d) };
+            }
+        } else {
+            for (r, acc_r) in acc.iter_mut().enumerate().take(live) {
+                // SAFETY: as above.
+                *acc_r = unsafe { row_acc::<S, L2>(s, pq, pr.add((j + r) * d), d) };
+            }
+        }
+        out[j..j + live].copy_from_slice(&sum_rows(s, &acc)[..live]);
+        j += live;
+    }
+}
+
+/// One row's two accumulators against the query, as [`ny_interleaved`] fills them:
+/// coordinate pairs of vectors into `[0]` and `[1]`, a last whole vector into `[0]`, a
+/// partial one into `[1]`.
+///
+/// # Safety
+/// `pq` and `py` must each point to `d` readable floats (any alignment).
+#[inline(always)]
+unsafe fn row_acc<S: Lanes, const L2: bool>(
+    s: S,
+    pq: *const f32,
+    py: *const f32,
+    d: usize,
+) -> [S::V; 2] {
+    let w = S::W;
+    let mut acc = [s.zero(); 2];
+    let mut i = 0;
+    while i + 2 * w <= d {
+        // SAFETY: lanes i .. i + 2W of the query, below d.
+        let (q0, q1) = unsafe { (s.load(pq.add(i)), s.load(pq.add(i + w))) };
+        // SAFETY: lanes i .. i + 2W of the row, below d.
+        let (y0, y1) = unsafe { (s.load(py.add(i)), s.load(py.add(i + w))) };
+        acc[0] = term::<S, L2>(s, acc[0], q0, y0);
+        acc[1] = term::<S, L2>(s, acc[1], q1, y1);
+        i += 2 * w;
+    }
+    if i + w <= d {
+        // SAFETY: lanes i .. i + W of the query and of the row, below d.
+        let (q0, y0) = unsafe { (s.load(pq.add(i)), s.load(py.add(i))) };
+        acc[0] = term::<S, L2>(s, acc[0], q0, y0);
+        i += w;
+    }
+    if i < d {
+        // SAFETY: partial loads of lanes i .. d of the query and of the row only.
+        let (q0, y0) = unsafe { (s.load_part(pq.add(i), d - i), s.load_part(py.add(i), d - i)) };
+        acc[1] = term::<S, L2>(s, acc[1], q0, y0);
+    }
+    acc
 }
 
 /// Two queries against the same rows: [`ny`]'s loop with the row loads shared, so each

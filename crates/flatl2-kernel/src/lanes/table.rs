@@ -169,11 +169,11 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
-        fn ny_tf<const L2: bool>(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
+        fn ny_tf<const L2: bool>(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32], order: $crate::ScanOrder) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
-            $crate::lanes::scan::ny::<$lanes, L2>(s, q, rows, out)
+            $crate::lanes::scan::ny::<$lanes, L2>(s, q, rows, out, order)
         }
 
         #[target_feature(enable = $feat)]
@@ -272,14 +272,14 @@ macro_rules! simd_tier {
             unsafe { pair4_tf::<false>(q, rows) }
         }
 
-        fn l2_sqr_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
+        fn l2_sqr_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32], order: $crate::ScanOrder) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_tf::<true>(q, rows, out) }
+            unsafe { ny_tf::<true>(q, rows, out, order) }
         }
 
-        fn inner_product_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32]) {
+        fn inner_product_ny(q: &[f32], rows: $crate::Rows<'_>, out: &mut [f32], order: $crate::ScanOrder) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_tf::<false>(q, rows, out) }
+            unsafe { ny_tf::<false>(q, rows, out, order) }
         }
 
         fn tile_ip(pack: &[f32], rows: &[f32], d: usize, span: $crate::tile::TileSpan, out: &mut [f32]) {

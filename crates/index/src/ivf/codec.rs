@@ -6,7 +6,7 @@
 
 use std::fmt::Debug;
 
-use flatl2_kernel::{kernels, MetricType};
+use flatl2_kernel::{kernels, MetricType, ScanOrder};
 
 use crate::exhaustive::{distances_to_rows, distances_to_rows2};
 use crate::sq::{QuantizerType, ScalarQuantizer};
@@ -50,7 +50,9 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
     fn decode(&self, code: &[Self::Unit], centroid: &[f32], out: &mut [f32]);
 
     /// Distances from `query` to every code in `codes` (of the list with centroid
-    /// `centroid`), one slot of `out` each; `scratch` is working space.
+    /// `centroid`), one slot of `out` each, the codes walked in `order` (which changes
+    /// no value); `scratch` is working space.
+    #[allow(clippy::too_many_arguments)]
     fn distances(
         &self,
         metric: MetricType,
@@ -59,6 +61,7 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
         codes: &[Self::Unit],
         out: &mut [f32],
         scratch: &mut Vec<f32>,
+        order: ScanOrder,
     ) -> Result<(), IndexError>;
 
     /// [`ListCodec::distances`] for two queries (`queries`) at once, into `outs`: each
@@ -73,9 +76,11 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
         outs: [&mut [f32]; 2],
         scratch: &mut Vec<f32>,
     ) -> Result<(), IndexError> {
+        // The codes are in cache for both (the list's first query read them).
         let [out_a, out_b] = outs;
-        self.distances(metric, queries[0], centroid, codes, out_a, scratch)?;
-        self.distances(metric, queries[1], centroid, codes, out_b, scratch)
+        let order = ScanOrder::Cached;
+        self.distances(metric, queries[0], centroid, codes, out_a, scratch, order)?;
+        self.distances(metric, queries[1], centroid, codes, out_b, scratch, order)
     }
 }
 
@@ -128,8 +133,9 @@ impl ListCodec for FlatCodec {
         codes: &[f32],
         out: &mut [f32],
         _scratch: &mut Vec<f32>,
+        order: ScanOrder,
     ) -> Result<(), IndexError> {
-        distances_to_rows(metric, query, codes, out)
+        distances_to_rows(metric, query, codes, out, order)
     }
 
     fn distances2(
@@ -223,6 +229,7 @@ impl ListCodec for SqCodec {
         codes: &[u8],
         out: &mut [f32],
         scratch: &mut Vec<f32>,
+        _order: ScanOrder,
     ) -> Result<(), IndexError> {
         if !self.by_residual {
             return self.sq.distances(metric, query, codes, out);

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use flatl2_kernel::{MetricType, TopK};
+use flatl2_kernel::{MetricType, ScanOrder, TopK};
 
 use super::search::{ScanScratch, SCAN_CHUNK};
 use super::{IvfIndex, ListCodec};
@@ -115,9 +115,11 @@ impl<C: ListCodec> IvfIndex<C> {
         let metric = self.quantizer.metric();
         let heap = emptied(&mut ws.coarse_heap, metric, nprobe);
         let (dists, _) = ws.scan.parts();
-        for (c, rows) in self.centroids().chunks(SCAN_CHUNK * d).enumerate() {
+        let centroids = self.centroids();
+        let order = ScanOrder::for_bytes(centroids.len().saturating_mul(4));
+        for (c, rows) in centroids.chunks(SCAN_CHUNK * d).enumerate() {
             let out = &mut dists[..rows.len() / d];
-            distances_to_rows(metric, query, rows, out)?;
+            distances_to_rows(metric, query, rows, out, order)?;
             heap.push_run(out, (c * SCAN_CHUNK) as i64);
         }
         ws.probe_dists.resize(nprobe, 0.0);

@@ -6,7 +6,7 @@
 //! `stretch_survivors`), so a query's result never depends on the batch it came in or
 //! the thread count.
 
-use flatl2_kernel::TopK;
+use flatl2_kernel::{ScanOrder, TopK};
 use rayon::prelude::*;
 
 use super::{IvfIndex, ListCodec};
@@ -78,6 +78,17 @@ impl<C: ListCodec> IvfIndex<C> {
         rayon::current_num_threads() > 1 && scanned.saturating_mul(self.d) >= SPLIT_MIN_VALUES
     }
 
+    /// How list scans walk their codes: by the size of all the lists, each list being
+    /// read once per query that probes it.
+    fn scan_order(&self) -> ScanOrder {
+        let unit = std::mem::size_of::<C::Unit>();
+        ScanOrder::for_bytes(
+            self.ntotal
+                .saturating_mul(self.units())
+                .saturating_mul(unit),
+        )
+    }
+
     /// Distances from `query` to every entry of list `l`, into `out` (one slot each).
     fn list_distances(
         &self,
@@ -93,6 +104,7 @@ impl<C: ListCodec> IvfIndex<C> {
             &self.lists[l].codes,
             out,
             resid,
+            self.scan_order(),
         )
     }
 
@@ -109,6 +121,7 @@ impl<C: ListCodec> IvfIndex<C> {
         selected: Option<&IdMatcher<'_>>,
     ) -> Result<(), IndexError> {
         let units = self.units().max(1);
+        let order = self.scan_order();
         let (dists, resid) = scratch.parts();
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
@@ -116,8 +129,9 @@ impl<C: ListCodec> IvfIndex<C> {
             let chunks = list.ids.chunks(SCAN_CHUNK);
             for (ids, codes) in chunks.zip(list.codes.chunks(SCAN_CHUNK * units)) {
                 let out = &mut dists[..ids.len()];
+                let centroid = self.centroid(p);
                 self.codec
-                    .distances(self.metric, query, &self.centroid(p), codes, out, resid)?;
+                    .distances(self.metric, query, &centroid, codes, out, resid, order)?;
                 match selected {
                     None => heap.push_labeled(out, ids),
                     Some(matcher) => {
