@@ -1,9 +1,11 @@
 //! Kernel throughput for every SIMD tier this CPU runs (forced one by one):
-//! - `ny_l2_cache/<tier>/d<d>`: one query against a 1 MiB block of rows that stays in
-//!   cache (GB/s of rows scanned; `FERROFAISS_BENCH_CACHE_KB` changes the size);
+//! - `ny_l2_cache/<tier>/<order>/d<d>`: one query against a 1 MiB block of rows that
+//!   stays in cache, in each `ScanOrder` (GB/s of rows scanned;
+//!   `FERROFAISS_BENCH_CACHE_KB` changes the size);
 //! - `ny_l2_f16_cache/<tier>/d<d>`: the same against f16 rows (GB/s of f16 scanned);
-//! - `ny_l2_dram/<tier>/d<d>`: one query against a matrix far larger than the caches
-//!   (`FERROFAISS_BENCH_DRAM_MB`, default 512; `0` skips it);
+//! - `ny_l2_dram/<tier>/<order>/d<d>`: one query against a matrix far larger than the
+//!   caches, in each `ScanOrder` (`FERROFAISS_BENCH_DRAM_MB`, default 512; `0` skips
+//!   it);
 //! - `knn_l2/<tier>/d<d>`: 1000 queries x N rows, k = 10, blocked path fused with top-k,
 //!   row norms computed on the fly as Faiss does without cached norms (FLOP/s counted
 //!   as `2 nq N d`, reported by criterion as elements/s);
@@ -31,7 +33,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
     Throughput,
 };
-use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, MetricType, SimdTier};
+use flatl2_kernel::{f16, kernels_for, Kernels, KnnPath, MetricType, ScanOrder, SimdTier};
 
 const DIMS: [usize; 4] = [128, 384, 768, 1536];
 const NQ: usize = 1000;
@@ -90,12 +92,17 @@ fn one_to_many_cache(c: &mut Criterion) {
             let q = fill(d, 2);
             let mut out = vec![0.0f32; n];
             g.throughput(Throughput::Bytes((n * d * 4) as u64));
-            g.bench_function(BenchmarkId::new(k.tier().name(), format!("d{d}")), |b| {
-                b.iter(|| {
-                    k.l2_sqr_ny(black_box(&q), black_box(&rows), &mut out)
-                        .unwrap()
-                })
-            });
+            // Both scan orders: the cached one is what a scan this small gets.
+            for order in [ScanOrder::Cached, ScanOrder::Streaming] {
+                let id =
+                    BenchmarkId::new(format!("{}/{order:?}", k.tier().name()), format!("d{d}"));
+                g.bench_function(id, |b| {
+                    b.iter(|| {
+                        k.l2_sqr_ny_in(black_box(&q), black_box(&rows), &mut out, order)
+                            .unwrap()
+                    })
+                });
+            }
         }
     }
     g.finish();
@@ -146,6 +153,8 @@ fn one_to_many_dram(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2))
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat);
+    // Both scan orders: the streaming one is what a scan this large gets
+    // (`ScanOrder::for_bytes`), the cached one is there to compare.
     for k in tiers() {
         for d in DIMS {
             let n = values / d;
@@ -153,12 +162,16 @@ fn one_to_many_dram(c: &mut Criterion) {
             let q = fill(d, 6);
             let mut out = vec![0.0f32; n];
             g.throughput(Throughput::Bytes((n * d * 4) as u64));
-            g.bench_function(BenchmarkId::new(k.tier().name(), format!("d{d}")), |b| {
-                b.iter(|| {
-                    k.l2_sqr_ny(black_box(&q), black_box(rows), &mut out)
-                        .unwrap()
-                })
-            });
+            for order in [ScanOrder::Streaming, ScanOrder::Cached] {
+                let id =
+                    BenchmarkId::new(format!("{}/{order:?}", k.tier().name()), format!("d{d}"));
+                g.bench_function(id, |b| {
+                    b.iter(|| {
+                        k.l2_sqr_ny_in(black_box(&q), black_box(rows), &mut out, order)
+                            .unwrap()
+                    })
+                });
+            }
         }
     }
     g.finish();
