@@ -88,7 +88,7 @@ fn ny_interleaved<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out
 /// software prefetch (the hardware prefetchers follow a plain sequential stream best).
 ///
 /// A loop of its own, like [`ny_interleaved`]'s: one shared loop calling a per-order
-/// group function was tried, and what it compiled to ran at 60-70% of this loop's
+/// group function was tried, and what it compiled to ran at 55-80% of this loop's
 /// speed from DRAM on the same host (the kernel's `knn`, one query, 1M x 128).
 #[inline(always)]
 fn ny_streaming<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
