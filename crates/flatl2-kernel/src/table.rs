@@ -210,11 +210,7 @@ impl Kernels {
         out: &mut [f32],
         order: ScanOrder,
     ) -> Result<(), KernelError> {
-        let rows = rows.into();
-        let n = row_count(rows.len(), query.len())?;
-        check_out(n, out.len())?;
-        (self.l2_sqr_ny)(query, rows, out, order);
-        Ok(())
+        ny_checked(self.l2_sqr_ny, query, rows.into(), out, order)
     }
 
     /// Inner product of `query` with each row of `rows`, into `out` (walked as
@@ -239,11 +235,7 @@ impl Kernels {
         out: &mut [f32],
         order: ScanOrder,
     ) -> Result<(), KernelError> {
-        let rows = rows.into();
-        let n = row_count(rows.len(), query.len())?;
-        check_out(n, out.len())?;
-        (self.inner_product_ny)(query, rows, out, order);
-        Ok(())
+        ny_checked(self.inner_product_ny, query, rows.into(), out, order)
     }
 
     /// Squared L2 from each of two queries to each row of `rows`, into `out_a` and
@@ -402,6 +394,21 @@ fn check_u8_args(
     check_pair(query.len(), offset.len())?;
     check_pair(query.len(), scale.len())?;
     check_out(n, out.len())
+}
+
+/// One query against `rows` with the tier's one-to-many scan `ny`, after the checks
+/// every one-to-many entry point makes (a whole number of rows, a slot for each).
+fn ny_checked(
+    ny: NyFn,
+    query: &[f32],
+    rows: Rows<'_>,
+    out: &mut [f32],
+    order: ScanOrder,
+) -> Result<(), KernelError> {
+    let n = row_count(rows.len(), query.len())?;
+    check_out(n, out.len())?;
+    ny(query, rows, out, order);
+    Ok(())
 }
 
 /// Two queries against the same rows with the tier's two-query scan, or its one-query

@@ -248,6 +248,7 @@ impl Index for FlatIndex {
     ) -> Result<RangeSearchResult, IndexError> {
         check_radius(radius)?;
         checked_vectors(queries, self.d)?;
+        let order = ScanOrder::for_bytes(self.rows().len().saturating_mul(4));
         range_over_rows(
             self.metric,
             queries,
@@ -255,10 +256,7 @@ impl Index for FlatIndex {
             self.ntotal(),
             radius,
             params.and_then(|p| p.selector),
-            |q, dist| {
-                let order = ScanOrder::for_bytes(self.rows().len().saturating_mul(4));
-                distances_to_rows(self.metric, q, self.rows(), dist, order)
-            },
+            |q, dist| distances_to_rows(self.metric, q, self.rows(), dist, order),
         )
     }
 
