@@ -145,7 +145,7 @@ fn ivf_build_sections<C: ListCodec>(
         },
     )?;
     ivf = filled;
-    let sizes: Vec<usize> = ivf.lists().iter().map(|l| l.len()).collect();
+    let sizes = ivf.list_sizes();
     let mean = n as f64 / nlist as f64;
     let max = sizes.iter().copied().max().unwrap_or(0) as f64;
     s.record(

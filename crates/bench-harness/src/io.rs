@@ -2,8 +2,8 @@
 //! file (`write_index`) and read back (`read_index`), into a temporary folder removed
 //! afterwards (hot in the page cache, as `faiss_anchor.py`'s `io` section measures
 //! Faiss). `io_read` is recorded twice, param `mmap` `false` (the vectors copied out of
-//! the file) and `true` (a flat index searched in place in the file's mapping; other
-//! index types are copied either way).
+//! the file) and `true` (a flat index's vectors or an IVF index's list codes searched
+//! in place in the file's mapping; other index types are copied either way).
 
 use ferrofaiss_index::faiss_io::{read_index_with, write_index, ReadOptions};
 use ferrofaiss_index::Index;

@@ -93,9 +93,9 @@ impl GpuIvfFlatIndex {
         let mut quantizer = GpuFlatIndex::new(d, self.host.metric())?;
         quantizer.append(gpu, &self.host.centroids())?;
         let mut lists = Vec::with_capacity(self.host.nlist());
-        for list in self.host.lists() {
+        for l in 0..self.host.nlist() {
             let mut store = RowStore::new(gpu, d, self.chunk_rows)?;
-            store.append(gpu, &list.codes)?;
+            store.append(gpu, &self.host.list_codes(l).to_cow())?;
             lists.push(store);
         }
         self.quantizer = quantizer;
@@ -113,13 +113,14 @@ impl GpuIvfFlatIndex {
     ) -> Result<(), IndexError> {
         let gpu = gpu()?;
         let _gate = gpu.gate();
-        let before: Vec<usize> = self.host.lists().iter().map(|l| l.len()).collect();
+        let before = self.host.list_sizes();
         add(&mut self.host)?;
         let d = self.host.dimension();
         let mut outcome = Ok(());
-        for (l, (list, store)) in self.host.lists().iter().zip(&mut self.lists).enumerate() {
-            if list.len() > before[l] {
-                outcome = store.append(gpu, &list.codes[before[l] * d..]);
+        for (l, store) in self.lists.iter_mut().enumerate() {
+            if self.host.list_ids(l).len() > before[l] {
+                let codes = self.host.list_codes(l).to_cow();
+                outcome = store.append(gpu, &codes[before[l] * d..]);
                 if outcome.is_err() {
                     break;
                 }
@@ -202,7 +203,7 @@ impl GpuIvfFlatIndex {
                 }
             })?;
         }
-        let lists = self.host.lists();
+        let host = &self.host;
         result
             .distances
             .par_chunks_mut(k)
@@ -214,7 +215,7 @@ impl GpuIvfFlatIndex {
                 let mut heap = TopK::new(metric, k);
                 for &(rank, row, dist) in cands.iter() {
                     let list = probes[q * nprobe + rank] as usize;
-                    heap.push(dist, lists[list].ids[row]);
+                    heap.push(dist, host.list_ids(list)[row]);
                 }
                 heap.drain_sorted_into(dc, lc);
             });

@@ -67,7 +67,7 @@ pub use id_map::{id_map_view, IdMap, IdMap2, IdMapView};
 pub use index_trait::Index;
 pub use ivf::{
     DirectMap, DirectMapType, FlatCodec, InvertedList, IvfFlatIndex, IvfFlatParts, IvfIndex,
-    IvfSqIndex, IvfSqParts, ListCodec, SqCodec, DEFAULT_NPROBE, MAX_NLIST,
+    IvfSqIndex, IvfSqParts, ListCodec, ListUnit, SqCodec, DEFAULT_NPROBE, MAX_NLIST,
 };
 pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
 pub use results::{RangeSearchResult, SearchParams, SearchResult};

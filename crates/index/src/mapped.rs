@@ -1,9 +1,10 @@
 //! Vectors that stay in a read-only memory map of a `.faiss` file, searched in place
 //! (issue 9's zero-copy open): opening a 512 MB flat file then costs the mapping and
-//! a header parse, not a copy.
+//! a header parse, not a copy; an IVF file, the parse and a copy of the ids.
 //!
-//! The floats of a flat file start at byte 45, so they are carried as
-//! [`flatl2_kernel::Rows`] (storage at any address), never as a `&[f32]`.
+//! The floats of a flat file start at byte 45, and an IVF file's lists wherever the
+//! header before them ends, so floats are carried as [`flatl2_kernel::Rows`] (storage
+//! at any address), never as a `&[f32]`.
 //!
 //! What happens if the file changes while it is mapped: this crate's own writers never
 //! modify an index file in place (they write a new file and rename it over the old
@@ -56,5 +57,40 @@ impl MappedVectors {
     /// Number of floats.
     pub(crate) fn len(&self) -> usize {
         self.floats
+    }
+}
+
+/// The codes of every list of an IVF index where they lie in a shared read-only
+/// mapping of its file: list `l`'s codes are the bytes from `starts[l]` on (as many as
+/// the list's length times the code size; the index keeps the lengths).
+#[derive(Clone)]
+pub(crate) struct MappedLists {
+    map: Arc<memmap2::Mmap>,
+    starts: Vec<usize>,
+}
+
+impl std::fmt::Debug for MappedLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedLists")
+            .field("lists", &self.starts.len())
+            .finish()
+    }
+}
+
+impl MappedLists {
+    /// The codes of list `l` start at byte `starts[l]` of `map`.
+    pub(crate) fn new(map: Arc<memmap2::Mmap>, starts: Vec<usize>) -> Self {
+        MappedLists { map, starts }
+    }
+
+    /// Number of lists.
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The `bytes` bytes of list `l`, or `None` when they are not inside the mapping.
+    pub(crate) fn list(&self, l: usize, bytes: usize) -> Option<&[u8]> {
+        let start = *self.starts.get(l)?;
+        self.map.get(start..start.checked_add(bytes)?)
     }
 }

@@ -143,7 +143,7 @@ fn remove_without_direct_map_and_array_map_rules() {
         .search(&xb, 3, Some(&SearchParams::with_nprobe(8)))
         .unwrap();
     assert!(r.labels.iter().all(|&l| !(100..200).contains(&l)));
-    let total: usize = ivf.lists().iter().map(|l| l.len()).sum();
+    let total: usize = ivf.list_sizes().iter().sum();
     assert_eq!(total, 500);
 
     let mut arr = trained(MetricType::L2, &xb, d, 8);
@@ -251,7 +251,7 @@ fn from_parts_round_trips_and_validates() {
     let parts = ivf.clone().into_parts();
     let back = IvfFlatIndex::from_parts(parts.clone()).unwrap();
     assert_eq!(back.nprobe(), 3);
-    assert_eq!(back.lists(), ivf.lists());
+    assert_eq!(back.clone().into_parts().lists, parts.lists);
     assert_eq!(back.direct_map(), ivf.direct_map());
     assert_eq!(back.ntotal(), 200);
     let mut bad = parts.clone();
@@ -402,8 +402,8 @@ fn every_strategy_breaks_ties_as_one_sequential_scan() {
                 let probes = ivf.quantizer().search(q, nprobe, None).unwrap().labels;
                 let mut heap = flatl2_kernel::TopK::new(metric, k);
                 for &l in &probes {
-                    let list = &ivf.lists()[l as usize];
-                    for (code, &id) in list.codes.chunks(d).zip(&list.ids) {
+                    let codes = ivf.list_codes(l as usize).to_vec();
+                    for (code, &id) in codes.chunks(d).zip(ivf.list_ids(l as usize)) {
                         let dist: f64 = match metric {
                             MetricType::L2 => code
                                 .iter()

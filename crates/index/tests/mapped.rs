@@ -1,8 +1,9 @@
-//! Flat index files opened with `mmap` (the default): the vectors are searched where
-//! they lie in the file's mapping (byte 45 on, unaligned), and every call answers
-//! exactly as the same file read with a copy does; changes copy the vectors out;
-//! saving over an open file leaves the open index whole; damaged files are typed
-//! errors.
+//! Flat and IVF index files opened with `mmap` (the default): the vectors (flat) or the
+//! lists' codes (IVF-Flat, IVF-SQ) are searched where they lie in the file's mapping
+//! (at unaligned offsets), and every call answers exactly as the same file read with a
+//! copy does; writing a mapped index gives the file's bytes back; changes copy the
+//! vectors out; saving over an open file leaves the open index whole; damaged files
+//! are typed errors.
 
 mod common;
 
@@ -10,8 +11,11 @@ use std::path::PathBuf;
 
 use common::uniform;
 
-use ferrofaiss_index::faiss_io::{read_index_with, write_index, ReadOptions};
-use ferrofaiss_index::{FlatIndex, IdSelector, Index, MetricType, SearchParams};
+use ferrofaiss_index::faiss_io::{read_index_with, write_index, write_index_to_vec, ReadOptions};
+use ferrofaiss_index::{
+    DirectMapType, FlatIndex, IdSelector, Index, IvfFlatIndex, IvfSqIndex, MetricType,
+    QuantizerType, SearchParams,
+};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/faiss");
 
@@ -31,6 +35,20 @@ fn flat(index: &dyn Index) -> &FlatIndex {
         .as_any()
         .downcast_ref::<FlatIndex>()
         .expect("a flat index")
+}
+
+/// Whether `index` searches storage in a file's mapping (flat, IVF-Flat or IVF-SQ).
+fn is_mapped(index: &dyn Index) -> bool {
+    let any = index.as_any();
+    if let Some(f) = any.downcast_ref::<FlatIndex>() {
+        return f.is_mapped();
+    }
+    if let Some(v) = any.downcast_ref::<IvfFlatIndex>() {
+        return v.is_mapped();
+    }
+    any.downcast_ref::<IvfSqIndex>()
+        .expect("a flat or IVF index")
+        .is_mapped()
 }
 
 fn bits(v: &[f32]) -> Vec<u32> {
@@ -125,8 +143,168 @@ fn mapped_flat_files_answer_as_copied_ones() {
         );
     }
     // Other index types are read with a copy.
-    let ivf = open(&PathBuf::from(FIXTURES).join("ivfflat.faiss"), true);
-    assert_eq!(ivf.type_name(), "IndexIVFFlat");
+    let sq = open(&PathBuf::from(FIXTURES).join("sq8.faiss"), true);
+    assert_eq!(sq.type_name(), "IndexScalarQuantizer");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An IVF index of `kind` ("flat", "sq8", "fp16") over `n` uniform vectors, 16 lists,
+/// nprobe 4, with an array direct map (so `reconstruct` works).
+fn ivf(kind: &str, metric: MetricType, d: usize, n: usize) -> Box<dyn Index> {
+    let data = uniform(n, d, 11);
+    let mut index: Box<dyn Index> = match kind {
+        "flat" => {
+            let mut v = IvfFlatIndex::new(d, 16, metric).unwrap();
+            v.train(&data).unwrap();
+            v.set_direct_map_type(DirectMapType::Array).unwrap();
+            v.set_nprobe(4).unwrap();
+            Box::new(v)
+        }
+        _ => {
+            let qtype = if kind == "sq8" {
+                QuantizerType::Sq8
+            } else {
+                QuantizerType::Fp16
+            };
+            let mut v = IvfSqIndex::new(d, 16, qtype, metric).unwrap();
+            v.train(&data).unwrap();
+            v.set_direct_map_type(DirectMapType::Array).unwrap();
+            v.set_nprobe(4).unwrap();
+            Box::new(v)
+        }
+    };
+    index.add(&data).unwrap();
+    index
+}
+
+#[test]
+fn mapped_ivf_files_answer_as_copied_ones() {
+    let dir = scratch_dir("ivf-answers");
+    // d = 67: IVF-Flat codes (268 bytes) start at every alignment; 1200 queries take
+    // the list-by-list batch path.
+    for (kind, metric, d) in [
+        ("flat", MetricType::L2, 67),
+        ("flat", MetricType::InnerProduct, 64),
+        ("sq8", MetricType::L2, 33),
+        ("fp16", MetricType::InnerProduct, 20),
+    ] {
+        let what = format!("{kind} {metric:?}");
+        let path = dir.join(format!("{kind}-{metric:?}.faiss"));
+        write_index(ivf(kind, metric, d, 3000).as_ref(), &path).unwrap();
+        let (mapped, copied) = (open(&path, true), open(&path, false));
+        assert!(is_mapped(mapped.as_ref()), "{what}");
+        assert!(!is_mapped(copied.as_ref()), "{what}");
+        let queries = uniform(1200, d, 2);
+        assert_same_answers(mapped.as_ref(), copied.as_ref(), &queries, &what);
+        assert_eq!(
+            write_index_to_vec(mapped.as_ref()).unwrap(),
+            std::fs::read(&path).unwrap(),
+            "{what}: written back byte for byte"
+        );
+    }
+    // Faiss's own files: dense and sparse list sizes, a direct map, SQ8 codes.
+    for name in [
+        "ivfflat",
+        "ivfflat_ip",
+        "ivfflat_sparse",
+        "ivfflat_directmap",
+        "ivfsq8",
+    ] {
+        let path = PathBuf::from(FIXTURES).join(format!("{name}.faiss"));
+        let (mapped, copied) = (open(&path, true), open(&path, false));
+        assert!(is_mapped(mapped.as_ref()), "{name}");
+        let (mut va, mut vb) = (Vec::new(), Vec::new());
+        mapped
+            .for_each_vector(&mut |id, v| va.push((id, v.to_vec())))
+            .unwrap();
+        copied
+            .for_each_vector(&mut |id, v| vb.push((id, v.to_vec())))
+            .unwrap();
+        assert_eq!(va, vb, "{name}");
+        let d = mapped.dimension();
+        let queries = uniform(5, d, 3);
+        assert_eq!(
+            mapped.search(&queries, 3, None).unwrap(),
+            copied.search(&queries, 3, None).unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            write_index_to_vec(mapped.as_ref()).unwrap(),
+            std::fs::read(&path).unwrap(),
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Switches the direct map of an IVF index (IVF-Flat or IVF-SQ).
+fn set_direct_map(index: &mut Box<dyn Index>, kind: DirectMapType) {
+    let any = index.as_any_mut();
+    let switched = match any.downcast_mut::<IvfFlatIndex>() {
+        Some(v) => v.set_direct_map_type(kind),
+        None => any
+            .downcast_mut::<IvfSqIndex>()
+            .expect("an IVF index")
+            .set_direct_map_type(kind),
+    };
+    switched.unwrap();
+}
+
+#[test]
+fn changes_copy_mapped_ivf_codes_out() {
+    let dir = scratch_dir("ivf-changes");
+    for (kind, d) in [("flat", 19), ("sq8", 12)] {
+        let path = dir.join(format!("{kind}.faiss"));
+        write_index(ivf(kind, MetricType::L2, d, 500).as_ref(), &path).unwrap();
+        let queries = uniform(40, d, 4);
+        let more = uniform(30, d, 5);
+
+        let (mut mapped, mut copied) = (open(&path, true), open(&path, false));
+        mapped.add(&more).unwrap();
+        copied.add(&more).unwrap();
+        assert!(!is_mapped(mapped.as_ref()), "{kind}");
+        assert_same_answers(mapped.as_ref(), copied.as_ref(), &queries, kind);
+
+        // Removal needs no direct map or a hashtable one (as in Faiss).
+        let (mut mapped, mut copied) = (open(&path, true), open(&path, false));
+        set_direct_map(&mut mapped, DirectMapType::Hashtable);
+        set_direct_map(&mut copied, DirectMapType::Hashtable);
+        assert!(is_mapped(mapped.as_ref()), "{kind}");
+        let gone = IdSelector::range(10, 20);
+        assert_eq!(mapped.remove_ids(&gone).unwrap(), 10);
+        assert_eq!(copied.remove_ids(&gone).unwrap(), 10);
+        assert!(!is_mapped(mapped.as_ref()), "{kind}");
+        let (ra, rb) = (
+            mapped.search(&queries, 6, None).unwrap(),
+            copied.search(&queries, 6, None).unwrap(),
+        );
+        assert_eq!(ra, rb, "{kind} after remove");
+
+        // Merging a mapped index into an owned one: the same as adding its vectors.
+        let (mut owned, mut twice) = (open(&path, false), open(&path, false));
+        let no_map = |index: &mut Box<dyn Index>| set_direct_map(index, DirectMapType::NoMap);
+        let mut other = open(&path, true);
+        no_map(&mut owned);
+        no_map(&mut other);
+        owned.merge_from(other.as_mut()).unwrap();
+        assert_eq!(other.ntotal(), 0);
+        no_map(&mut twice);
+        let mut again = open(&path, false);
+        no_map(&mut again);
+        twice.merge_from(again.as_mut()).unwrap();
+        let (ra, rb) = (
+            owned.search(&queries, 8, None).unwrap(),
+            twice.search(&queries, 8, None).unwrap(),
+        );
+        assert_eq!(ra, rb, "{kind} merged");
+
+        let mut reset = open(&path, true);
+        reset.reset();
+        assert_eq!(reset.ntotal(), 0);
+        assert!(!is_mapped(reset.as_ref()), "{kind}");
+        reset.add(&more).unwrap();
+        assert_eq!(reset.ntotal(), 30);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -205,6 +383,25 @@ fn saving_over_an_open_mapped_file_leaves_it_whole() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `bytes` cut at any byte, or with a byte too many, written to `path`, do not open
+/// with `mmap`.
+fn assert_cut_or_longer_fails(path: &std::path::Path, bytes: &[u8], name: &str) {
+    for cut in 0..bytes.len() {
+        std::fs::write(path, &bytes[..cut]).unwrap();
+        assert!(
+            read_index_with(path, ReadOptions { mmap: true }).is_err(),
+            "{name} cut at {cut}"
+        );
+    }
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    std::fs::write(path, &longer).unwrap();
+    assert!(
+        read_index_with(path, ReadOptions { mmap: true }).is_err(),
+        "{name} with a byte too many"
+    );
+}
+
 /// A flat file cut at any byte, or with a byte too many, is a typed error when opened
 /// with `mmap`, never a mapping past its end.
 #[test]
@@ -212,21 +409,35 @@ fn damaged_flat_files_are_typed_errors_when_mapped() {
     let dir = scratch_dir("damaged");
     let bytes = std::fs::read(PathBuf::from(FIXTURES).join("flat_l2.faiss")).unwrap();
     let path = dir.join("cut.faiss");
-    for cut in 0..bytes.len() {
-        std::fs::write(&path, &bytes[..cut]).unwrap();
-        assert!(
-            read_index_with(&path, ReadOptions { mmap: true }).is_err(),
-            "cut at {cut}"
-        );
-    }
-    let mut longer = bytes.clone();
-    longer.push(0);
-    std::fs::write(&path, &longer).unwrap();
-    assert!(read_index_with(&path, ReadOptions { mmap: true }).is_err());
+    assert_cut_or_longer_fails(&path, &bytes, "flat_l2");
     // A hostile count: ntotal * d far beyond the file.
     let mut hostile = bytes.clone();
     hostile[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
     std::fs::write(&path, &hostile).unwrap();
     assert!(read_index_with(&path, ReadOptions { mmap: true }).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An IVF file cut at any byte, with a byte too many, or with a list size past the
+/// end of the file, is a typed error when opened with `mmap` (the codes left in the
+/// mapping are checked as the copying reader checks them).
+#[test]
+fn damaged_ivf_files_are_typed_errors_when_mapped() {
+    let dir = scratch_dir("ivf-damaged");
+    let path = dir.join("cut.faiss");
+    for name in ["ivfflat", "ivfflat_sparse", "ivfsq8"] {
+        let bytes = std::fs::read(PathBuf::from(FIXTURES).join(format!("{name}.faiss"))).unwrap();
+        assert_cut_or_longer_fails(&path, &bytes, name);
+        // Every 8-byte word set to a huge count in turn: never a panic or a mapping read
+        // past the end; where the file still parses, the answers match the copy's.
+        for at in (0..bytes.len().saturating_sub(8)).step_by(4) {
+            let mut hostile = bytes.clone();
+            hostile[at..at + 8].copy_from_slice(&(u64::MAX / 3).to_le_bytes());
+            std::fs::write(&path, &hostile).unwrap();
+            let mapped = read_index_with(&path, ReadOptions { mmap: true });
+            let copied = read_index_with(&path, ReadOptions { mmap: false });
+            assert_eq!(mapped.is_ok(), copied.is_ok(), "{name} word at {at}");
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,12 +13,50 @@ use super::error::FaissIoError;
 pub(crate) struct ByteReader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Where each inverted list's codes start, when the reader leaves them in place
+    /// (`None`: lists are decoded).
+    code_starts: Option<Vec<usize>>,
 }
 
 impl<'a> ByteReader<'a> {
     /// A reader at the start of `bytes`.
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        ByteReader { bytes, pos: 0 }
+        ByteReader {
+            bytes,
+            pos: 0,
+            code_starts: None,
+        }
+    }
+
+    /// A reader at the start of `bytes` that checks inverted lists' codes but leaves
+    /// them in place: it notes where each list's codes start instead of decoding them
+    /// (see [`ByteReader::skip_codes`]).
+    pub(crate) fn leaving_codes(bytes: &'a [u8]) -> Self {
+        ByteReader {
+            code_starts: Some(Vec::new()),
+            ..ByteReader::new(bytes)
+        }
+    }
+
+    /// When the reader leaves codes in place: notes the offset of the next `bytes`
+    /// bytes (a list's codes) and skips them, returning `Ok(true)`. Otherwise reads
+    /// nothing and returns `Ok(false)`.
+    pub(crate) fn skip_codes(&mut self, bytes: usize) -> Result<bool, FaissIoError> {
+        let at = self.pos;
+        if self.code_starts.is_none() {
+            return Ok(false);
+        }
+        self.take(bytes)?;
+        if let Some(starts) = &mut self.code_starts {
+            starts.push(at);
+        }
+        Ok(true)
+    }
+
+    /// Where each list's codes start, in the order the lists were read (empty unless
+    /// the reader leaves codes in place).
+    pub(crate) fn into_code_starts(self) -> Vec<usize> {
+        self.code_starts.unwrap_or_default()
     }
 
     /// Current offset from the start of the input.

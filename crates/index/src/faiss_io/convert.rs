@@ -4,26 +4,28 @@
 //! encoding borrows the index's storage (no copy at all).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::error::FaissIoError;
 use super::raw::{
     RawDirectMap, RawFlat, RawHnsw, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList, RawSq,
     RawSqBlock, MAX_NESTING,
 };
+use crate::mapped::MappedLists;
 use crate::{
     id_map_view, DirectMap, DirectMapType, FlatIndex, HnswFlatIndex, HnswParts, IdMap, IdMap2,
-    Index, InvertedList, IvfFlatIndex, IvfFlatParts, IvfSqIndex, IvfSqParts, ScalarQuantizerIndex,
-    ScalarQuantizerParts,
+    Index, InvertedList, IvfFlatIndex, IvfFlatParts, IvfIndex, IvfSqIndex, IvfSqParts, ListCodec,
+    ListUnit, ScalarQuantizerIndex, ScalarQuantizerParts,
 };
 
 /// Builds the index a decoded file describes.
 pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissIoError> {
     Ok(match raw {
         RawIndex::Flat(f) => Box::new(flat_from_raw(f)?),
-        RawIndex::IvfFlat(v) => Box::new(ivf_from_raw(v)?),
+        RawIndex::IvfFlat(v) => Box::new(ivf_from_raw(v, None)?),
         RawIndex::IdMap(m) => id_map_from_raw(m)?,
         RawIndex::Sq(q) => Box::new(sq_from_raw(q)?),
-        RawIndex::IvfSq(v) => Box::new(ivf_sq_from_raw(v)?),
+        RawIndex::IvfSq(v) => Box::new(ivf_sq_from_raw(v, None)?),
         RawIndex::Hnsw(h) => Box::new(hnsw_from_raw(h)?),
     })
 }
@@ -59,9 +61,28 @@ fn lists_from_raw<T: Copy>(lists: Vec<RawList<'_, T>>) -> Vec<InvertedList<T>> {
         .collect()
 }
 
-fn ivf_sq_from_raw(v: RawIvfSq<'_>) -> Result<IvfSqIndex, FaissIoError> {
+/// An IVF index read with its lists' codes left in the file's mapping `map` (list `l`'s
+/// from byte `code_starts[l]` on; see `raw::read_raw_index_leaving_codes`), searched
+/// there. `None` for any other index (an IVF index nested in another included).
+pub(crate) fn mapped_ivf_from_raw(
+    raw: RawIndex<'_>,
+    map: Arc<memmap2::Mmap>,
+    code_starts: Vec<usize>,
+) -> Result<Option<Box<dyn Index>>, FaissIoError> {
+    let mapped = Some(MappedLists::new(map, code_starts));
+    Ok(match raw {
+        RawIndex::IvfFlat(v) => Some(Box::new(ivf_from_raw(v, mapped)?)),
+        RawIndex::IvfSq(v) => Some(Box::new(ivf_sq_from_raw(v, mapped)?)),
+        _ => None,
+    })
+}
+
+fn ivf_sq_from_raw(
+    v: RawIvfSq<'_>,
+    mapped: Option<MappedLists>,
+) -> Result<IvfSqIndex, FaissIoError> {
     let lists = lists_from_raw(v.lists);
-    Ok(IvfSqIndex::from_parts(IvfSqParts {
+    let parts = IvfSqParts {
         metric: v.metric,
         quantizer: flat_from_raw(v.quantizer)?,
         qtype: v.sq.qtype,
@@ -73,7 +94,8 @@ fn ivf_sq_from_raw(v: RawIvfSq<'_>) -> Result<IvfSqIndex, FaissIoError> {
         direct_map: direct_map_from_raw(v.direct_map)?,
         nprobe: v.nprobe,
         is_trained: v.is_trained,
-    })?)
+    };
+    Ok(IvfSqIndex::from_parts_mapped(parts, mapped)?)
 }
 
 fn sq_from_raw(q: RawSq<'_>) -> Result<ScalarQuantizerIndex, FaissIoError> {
@@ -96,17 +118,21 @@ fn flat_from_raw(f: RawFlat<'_>) -> Result<FlatIndex, FaissIoError> {
     )?)
 }
 
-fn ivf_from_raw(v: RawIvfFlat<'_>) -> Result<IvfFlatIndex, FaissIoError> {
+fn ivf_from_raw(
+    v: RawIvfFlat<'_>,
+    mapped: Option<MappedLists>,
+) -> Result<IvfFlatIndex, FaissIoError> {
     let direct_map = direct_map_from_raw(v.direct_map)?;
     let lists = lists_from_raw(v.lists);
-    Ok(IvfFlatIndex::from_parts(IvfFlatParts {
+    let parts = IvfFlatParts {
         metric: v.metric,
         quantizer: flat_from_raw(v.quantizer)?,
         lists,
         direct_map,
         nprobe: v.nprobe,
         is_trained: v.is_trained,
-    })?)
+    };
+    Ok(IvfFlatIndex::from_parts_mapped(parts, mapped)?)
 }
 
 /// An id map keeps its inner index concrete where it can (`IdMap<FlatIndex>`,
@@ -126,7 +152,7 @@ fn id_map_from_raw(m: RawIdMap<'_>) -> Result<Box<dyn Index>, FaissIoError> {
     let ids = m.ids.into_owned();
     match *m.inner {
         RawIndex::Flat(f) => wrap(flat_from_raw(f)?, ids, m.two_way),
-        RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v)?, ids, m.two_way),
+        RawIndex::IvfFlat(v) => wrap(ivf_from_raw(v, None)?, ids, m.two_way),
         RawIndex::Hnsw(h) => wrap(hnsw_from_raw(h)?, ids, m.two_way),
         inner @ (RawIndex::IdMap(_) | RawIndex::Sq(_) | RawIndex::IvfSq(_)) => {
             wrap(index_from_raw(inner)?, ids, m.two_way)
@@ -221,12 +247,13 @@ fn raw_direct_map(dm: &DirectMap) -> RawDirectMap<'_> {
     }
 }
 
-fn raw_lists<T: Copy>(lists: &[InvertedList<T>]) -> Vec<RawList<'_, T>> {
-    lists
-        .iter()
+/// The lists of `v`, borrowed where they can be (floats in a mapping at an unaligned
+/// address are copied).
+fn raw_lists<C: ListCodec>(v: &IvfIndex<C>) -> Vec<RawList<'_, C::Unit>> {
+    (0..v.nlist())
         .map(|l| RawList {
-            ids: Cow::Borrowed(&l.ids),
-            codes: Cow::Borrowed(&l.codes),
+            ids: Cow::Borrowed(v.list_ids(l)),
+            codes: C::Unit::to_cow(v.list_codes(l)),
         })
         .collect()
 }
@@ -248,7 +275,7 @@ fn raw_ivf_sq(v: &IvfSqIndex) -> RawIvfSq<'_> {
             trained: Cow::Borrowed(v.sq_trained()),
         },
         by_residual: v.by_residual(),
-        lists: raw_lists(v.lists()),
+        lists: raw_lists(v),
     }
 }
 
@@ -262,6 +289,6 @@ fn raw_ivf(v: &IvfFlatIndex) -> RawIvfFlat<'_> {
         nprobe: v.nprobe(),
         quantizer: raw_flat(v.quantizer()),
         direct_map,
-        lists: raw_lists(v.lists()),
+        lists: raw_lists(v),
     }
 }

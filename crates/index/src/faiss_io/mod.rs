@@ -22,10 +22,12 @@
 //!
 //! Copies: [`read_index`] maps the file. A file that is one flat index (`IxF2`, `IxFI`,
 //! `IxFl`: what LangChain's `save_local` writes) is searched in place in the mapping,
-//! nothing copied ([`ReadOptions::mmap`], on by default on Unix; the first change to
-//! the index copies its vectors out). Every other index type, and any file read with
-//! `mmap` off, has each vector payload decoded once, straight into the vectors the
-//! index owns.
+//! nothing copied; a file that is one IVF index (`IwFl`, `IwSq`) keeps its lists'
+//! codes in the mapping and copies only the ids, the centroids and the direct map
+//! ([`ReadOptions::mmap`], on by default on Unix; the first change to the index copies
+//! its vectors or codes out). Every other index type, and any file read with `mmap`
+//! off, has each vector payload decoded once, straight into the vectors the index
+//! owns.
 //! Writing borrows the index's storage and encodes it in small chunks.
 //!
 //! A mapped file changed in place by another program while the index is open can make
@@ -50,11 +52,12 @@ use crate::{FlatIndex, Index};
 /// How [`read_index_with`] opens a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// Search a flat index's vectors where they lie in a read-only memory map of the
-    /// file instead of copying them (as Faiss's `IO_FLAG_MMAP_IFC`): opening costs the
-    /// mapping and a header check, and search speed is the same. On by default on
-    /// Unix (see below for Windows). Other
-    /// index types are copied either way, as are flat files on big-endian targets.
+    /// Search a flat index's vectors, or an IVF index's list codes, where they lie in a
+    /// read-only memory map of the file instead of copying them (as Faiss's
+    /// `IO_FLAG_MMAP_IFC`): opening costs the mapping and a parse of the rest (for
+    /// IVF, a copy of the ids: 8 bytes a vector), and search speed is the same once
+    /// the pages are in memory. On by default on Unix (see below for Windows). Other
+    /// index types are copied either way, as are float payloads on big-endian targets.
     ///
     /// The file must not be changed in place while the index is open: this crate's
     /// writers never do (they rename a new file over the old one, and the mapping keeps
@@ -73,7 +76,7 @@ impl Default for ReadOptions {
 }
 
 /// Reads a Faiss index file with [`ReadOptions::default`] (a flat index is searched in
-/// place in the file's mapping). The index comes back as its concrete
+/// place in the file's mapping, an IVF index's list codes too). The index comes back as its concrete
 /// type behind `Box<dyn Index>`: [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
 /// [`IvfFlatIndex`](crate::IvfFlatIndex) for `IwFl`,
 /// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`,
@@ -136,9 +139,23 @@ impl MappedFile {
                     )?));
                 }
             }
+            if is_ivf(map) {
+                let (raw, code_starts) = raw::read_raw_index_leaving_codes(map)?;
+                if let Some(index) = convert::mapped_ivf_from_raw(raw, map.clone(), code_starts)? {
+                    return Ok(index);
+                }
+            }
         }
         read_index_from_bytes(self.bytes())
     }
+}
+
+/// Whether `bytes` start with an IVF index whose lists can stay in the mapping
+/// (IVF-Flat's floats only where the target reads little-endian floats in place).
+fn is_ivf(bytes: &[u8]) -> bool {
+    let floats_in_place = cfg!(target_endian = "little");
+    matches!(bytes.get(..4), Some(b"IwSq" | b"IwSQ"))
+        || (floats_in_place && bytes.get(..4) == Some(b"IwFl"))
 }
 
 /// Reads a Faiss index from the bytes of a whole file. The index must end exactly at

@@ -6,8 +6,9 @@
 
 use std::fmt::Debug;
 
-use flatl2_kernel::{kernels, MetricType, ScanOrder};
+use flatl2_kernel::{kernels, MetricType, Rows, ScanOrder};
 
+use super::lists::ListUnit;
 use crate::exhaustive::{distances_to_rows, distances_to_rows2};
 use crate::sq::{QuantizerType, ScalarQuantizer};
 use crate::IndexError;
@@ -21,7 +22,7 @@ mod sealed {
 /// [`FlatCodec`] (raw vectors) and [`SqCodec`] (scalar-quantizer codes) only.
 pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed::Sealed {
     /// One stored value of a code (`f32` for raw vectors, `u8` for bytes).
-    type Unit: Copy + Default + Debug + PartialEq + Send + Sync + 'static;
+    type Unit: ListUnit;
 
     /// Stored values per vector of dimension `d`.
     fn units(&self, d: usize) -> usize;
@@ -58,7 +59,7 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
         metric: MetricType,
         query: &[f32],
         centroid: &[f32],
-        codes: &[Self::Unit],
+        codes: <Self::Unit as ListUnit>::Codes<'_>,
         out: &mut [f32],
         scratch: &mut Vec<f32>,
         order: ScanOrder,
@@ -72,7 +73,7 @@ pub trait ListCodec: Clone + Debug + PartialEq + Send + Sync + 'static + sealed:
         metric: MetricType,
         queries: [&[f32]; 2],
         centroid: &[f32],
-        codes: &[Self::Unit],
+        codes: <Self::Unit as ListUnit>::Codes<'_>,
         outs: [&mut [f32]; 2],
         scratch: &mut Vec<f32>,
     ) -> Result<(), IndexError> {
@@ -130,7 +131,7 @@ impl ListCodec for FlatCodec {
         metric: MetricType,
         query: &[f32],
         _centroid: &[f32],
-        codes: &[f32],
+        codes: Rows<'_>,
         out: &mut [f32],
         _scratch: &mut Vec<f32>,
         order: ScanOrder,
@@ -143,7 +144,7 @@ impl ListCodec for FlatCodec {
         metric: MetricType,
         queries: [&[f32]; 2],
         _centroid: &[f32],
-        codes: &[f32],
+        codes: Rows<'_>,
         outs: [&mut [f32]; 2],
         _scratch: &mut Vec<f32>,
     ) -> Result<(), IndexError> {

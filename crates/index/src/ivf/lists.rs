@@ -1,6 +1,98 @@
 //! One inverted list of an IVF index: the ids and codes of the vectors assigned to one
 //! centroid, in insertion order (Faiss `ArrayInvertedLists`). IVF-Flat's codes are the
 //! raw vectors (`f32`), IVF-SQ's the scalar quantizer's bytes (`u8`).
+//!
+//! The scans read a list's codes through [`ListUnit::Codes`], which is the same for
+//! codes held in the list and codes left in a read-only mapping of the index file.
+
+use std::borrow::Cow;
+use std::fmt::Debug;
+use std::ops::Range;
+
+use flatl2_kernel::Rows;
+
+mod sealed {
+    /// Only `f32` and `u8` implement [`super::ListUnit`].
+    pub trait Sealed {}
+}
+
+/// A value IVF list codes are made of: `f32` (IVF-Flat's raw vectors) or `u8`
+/// (scalar-quantizer bytes); implemented by those two only.
+pub trait ListUnit:
+    Copy + Default + Debug + PartialEq + Send + Sync + 'static + sealed::Sealed
+{
+    /// A run of codes as the scans read them: [`Rows`] for floats (which may lie at any
+    /// address of a mapped file), `&[u8]` for bytes.
+    type Codes<'a>: Copy + Send + Sync;
+
+    /// Values held in memory, as codes.
+    fn codes(values: &[Self]) -> Self::Codes<'_>;
+
+    /// Little-endian bytes (a whole number of values) read in place, as codes; `None`
+    /// where the target cannot (big-endian floats) or the length is not whole.
+    fn codes_from_le_bytes(bytes: &[u8]) -> Option<Self::Codes<'_>>;
+
+    /// Number of values.
+    fn len(codes: Self::Codes<'_>) -> usize;
+
+    /// Values `range` of `codes` (empty where the range is out of bounds).
+    fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a>;
+
+    /// The values as a slice: borrowed where they lie aligned, else copied.
+    fn to_cow<'a>(codes: Self::Codes<'a>) -> Cow<'a, [Self]>;
+}
+
+impl sealed::Sealed for f32 {}
+
+impl ListUnit for f32 {
+    type Codes<'a> = Rows<'a>;
+
+    fn codes(values: &[f32]) -> Rows<'_> {
+        Rows::from(values)
+    }
+
+    fn codes_from_le_bytes(bytes: &[u8]) -> Option<Rows<'_>> {
+        Rows::from_le_bytes(bytes).ok()
+    }
+
+    fn len(codes: Rows<'_>) -> usize {
+        codes.len()
+    }
+
+    fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a> {
+        codes.slice(range).unwrap_or(Rows::from(&[] as &[f32]))
+    }
+
+    fn to_cow<'a>(codes: Self::Codes<'a>) -> Cow<'a, [f32]> {
+        codes.to_cow()
+    }
+}
+
+impl sealed::Sealed for u8 {}
+
+impl ListUnit for u8 {
+    type Codes<'a> = &'a [u8];
+
+    fn codes(values: &[u8]) -> &[u8] {
+        values
+    }
+
+    fn codes_from_le_bytes(bytes: &[u8]) -> Option<&[u8]> {
+        Some(bytes)
+    }
+
+    fn len(codes: &[u8]) -> usize {
+        codes.len()
+    }
+
+    fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a> {
+        codes.get(range).unwrap_or(&[])
+    }
+
+    fn to_cow<'a>(codes: Self::Codes<'a>) -> Cow<'a, [u8]> {
+        Cow::Borrowed(codes)
+    }
+}
 
 /// Ids and codes (`codes`, `ids.len() * units` values, entry after entry) of one list;
 /// `units` is the number of code values per vector (`d` floats for IVF-Flat, the code

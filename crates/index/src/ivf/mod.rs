@@ -13,10 +13,11 @@ use std::borrow::Cow;
 
 pub use codec::{FlatCodec, ListCodec, SqCodec};
 pub use direct_map::{DirectMap, DirectMapType};
-pub use lists::InvertedList;
+pub use lists::{InvertedList, ListUnit};
 
 use crate::index_trait::same_kind;
 use crate::kmeans::{kmeans, ClusteringParameters};
+use crate::mapped::MappedLists;
 use crate::rng::rand_perm_prefix;
 use crate::sq::{check_sq_dimension, QuantizerType, ScalarQuantizer};
 use crate::validate::{check_ids, check_k, check_radius, checked_vectors};
@@ -97,6 +98,10 @@ pub struct IvfIndex<C: ListCodec = FlatCodec> {
     ntotal: usize,
     cp: ClusteringParameters,
     codec: C,
+    /// The lists' codes, while they stay in the mapping of the file the index was read
+    /// from (the lists then hold their ids and no codes); the first change copies them
+    /// into the lists.
+    mapped: Option<MappedLists>,
 }
 
 /// An inverted-file index with raw (flat) vectors in the lists (Faiss `IndexIVFFlat`).
@@ -144,6 +149,15 @@ impl IvfFlatIndex {
 
     /// An index from raw parts (e.g. a parsed Faiss file), checked for consistency.
     pub fn from_parts(parts: IvfFlatParts) -> Result<IvfFlatIndex, IndexError> {
+        IvfFlatIndex::from_parts_mapped(parts, None)
+    }
+
+    /// [`IvfFlatIndex::from_parts`]; with `mapped`, the lists hold ids only and their
+    /// codes lie in that mapping.
+    pub(crate) fn from_parts_mapped(
+        parts: IvfFlatParts,
+        mapped: Option<MappedLists>,
+    ) -> Result<IvfFlatIndex, IndexError> {
         IvfIndex::checked(
             parts.metric,
             parts.quantizer,
@@ -152,11 +166,13 @@ impl IvfFlatIndex {
             parts.nprobe,
             parts.is_trained,
             FlatCodec,
+            mapped,
         )
     }
 
-    /// The raw parts, consuming the index.
-    pub fn into_parts(self) -> IvfFlatParts {
+    /// The raw parts, consuming the index (codes in a mapping are copied out).
+    pub fn into_parts(mut self) -> IvfFlatParts {
+        self.own_codes();
         IvfFlatParts {
             metric: self.metric,
             quantizer: self.quantizer,
@@ -183,6 +199,15 @@ impl IvfSqIndex {
 
     /// An index from raw parts (e.g. a parsed Faiss file), checked for consistency.
     pub fn from_parts(parts: IvfSqParts) -> Result<IvfSqIndex, IndexError> {
+        IvfSqIndex::from_parts_mapped(parts, None)
+    }
+
+    /// [`IvfSqIndex::from_parts`]; with `mapped`, the lists hold ids only and their
+    /// codes lie in that mapping.
+    pub(crate) fn from_parts_mapped(
+        parts: IvfSqParts,
+        mapped: Option<MappedLists>,
+    ) -> Result<IvfSqIndex, IndexError> {
         let d = parts.quantizer.dimension();
         let sq = ScalarQuantizer::from_parts(
             parts.qtype,
@@ -209,6 +234,7 @@ impl IvfSqIndex {
             parts.nprobe,
             parts.is_trained,
             codec,
+            mapped,
         )
     }
 
@@ -258,11 +284,14 @@ impl<C: ListCodec> IvfIndex<C> {
             ntotal: 0,
             cp: ClusteringParameters::for_ivf(metric),
             codec,
+            mapped: None,
         })
     }
 
-    /// An index from raw parts, checked for consistency.
-    fn checked(
+    /// An index from raw parts, checked for consistency; with `mapped`, the lists hold
+    /// ids only and their codes lie in that mapping.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn checked(
         metric: MetricType,
         quantizer: FlatIndex,
         lists: Vec<InvertedList<C::Unit>>,
@@ -270,6 +299,7 @@ impl<C: ListCodec> IvfIndex<C> {
         nprobe: usize,
         is_trained: bool,
         codec: C,
+        mapped: Option<MappedLists>,
     ) -> Result<Self, IndexError> {
         let d = quantizer.dimension();
         let nlist = lists.len();
@@ -283,9 +313,28 @@ impl<C: ListCodec> IvfIndex<C> {
             )));
         }
         let units = codec.units(d);
+        let unit_bytes = std::mem::size_of::<C::Unit>();
+        if mapped.as_ref().is_some_and(|m| m.len() != nlist) {
+            return Err(IndexError::InvalidParts(format!(
+                "mapped codes for other than {nlist} lists"
+            )));
+        }
         let mut ntotal = 0usize;
         for (i, l) in lists.iter().enumerate() {
-            if Some(l.codes.len()) != l.ids.len().checked_mul(units) {
+            let expected = l.ids.len().checked_mul(units);
+            let whole = match &mapped {
+                // Held in the mapping, whole, and readable in place.
+                Some(m) => {
+                    l.codes.is_empty()
+                        && expected
+                            .and_then(|v| v.checked_mul(unit_bytes))
+                            .and_then(|bytes| m.list(i, bytes))
+                            .and_then(C::Unit::codes_from_le_bytes)
+                            .is_some()
+                }
+                None => Some(l.codes.len()) == expected,
+            };
+            if !whole {
                 return Err(IndexError::InvalidParts(format!(
                     "list {i}: {} ids but {} code values ({units} per vector)",
                     l.ids.len(),
@@ -320,6 +369,7 @@ impl<C: ListCodec> IvfIndex<C> {
             ntotal,
             cp: ClusteringParameters::for_ivf(metric),
             codec,
+            mapped,
         })
     }
 
@@ -371,9 +421,52 @@ impl<C: ListCodec> IvfIndex<C> {
         self.quantizer.vectors()
     }
 
-    /// The inverted lists.
-    pub fn lists(&self) -> &[InvertedList<C::Unit>] {
-        &self.lists
+    /// Number of vectors in each list.
+    pub fn list_sizes(&self) -> Vec<usize> {
+        self.lists.iter().map(InvertedList::len).collect()
+    }
+
+    /// The ids of list `l`, in list order (empty for a list that does not exist).
+    pub fn list_ids(&self, l: usize) -> &[i64] {
+        self.lists.get(l).map_or(&[], |list| &list.ids)
+    }
+
+    /// The codes of list `l`, [`IvfIndex::code_size`] bytes per entry, wherever they
+    /// are (in the lists or in the mapping of the file the index was read from; empty
+    /// for a list that does not exist).
+    pub fn list_codes(&self, l: usize) -> <C::Unit as ListUnit>::Codes<'_> {
+        let Some(list) = self.lists.get(l) else {
+            return C::Unit::codes(&[]);
+        };
+        match &self.mapped {
+            // Checked when the index was made: the bytes are in the mapping and read
+            // in place; the fallback is never taken.
+            Some(m) => m
+                .list(l, list.len() * self.code_size())
+                .and_then(C::Unit::codes_from_le_bytes)
+                .unwrap_or(C::Unit::codes(&[])),
+            None => C::Unit::codes(&list.codes),
+        }
+    }
+
+    /// Whether the lists' codes are searched in place in a read-only mapping of the
+    /// file the index was read from (until the first change copies them).
+    pub fn is_mapped(&self) -> bool {
+        self.mapped.is_some()
+    }
+
+    /// Copies codes that lie in a mapping into the lists, which every change needs.
+    fn own_codes(&mut self) {
+        if self.mapped.is_none() {
+            return;
+        }
+        let owned: Vec<Vec<C::Unit>> = (0..self.lists.len())
+            .map(|l| C::Unit::to_cow(self.list_codes(l)).into_owned())
+            .collect();
+        for (list, codes) in self.lists.iter_mut().zip(owned) {
+            list.codes = codes;
+        }
+        self.mapped = None;
     }
 
     /// The direct map.
@@ -432,6 +525,7 @@ impl<C: ListCodec> IvfIndex<C> {
             return Err(IndexError::NotTrained);
         }
         self.direct_map.check_can_add(ids.is_some())?;
+        self.own_codes();
         if self.direct_map.kind() == DirectMapType::Hashtable {
             if let Some(ids) = ids {
                 let mut seen = std::collections::HashSet::with_capacity(ids.len());
@@ -561,6 +655,8 @@ impl<C: ListCodec> IvfIndex<C> {
                 "merging indexes with a direct map is not supported (as in Faiss)".into(),
             ));
         }
+        self.own_codes();
+        other.own_codes();
         for (mine, theirs) in self.lists.iter_mut().zip(other.lists.iter_mut()) {
             mine.ids.extend(theirs.ids.iter().map(|&id| id + add_id));
             mine.codes.extend_from_slice(&theirs.codes);
@@ -745,6 +841,9 @@ impl<C: ListCodec> Index for IvfIndex<C> {
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
+        if self.direct_map.kind() != DirectMapType::Array {
+            self.own_codes();
+        }
         let removed = match self.direct_map.kind() {
             DirectMapType::NoMap => self.remove_scan(sel),
             DirectMapType::Hashtable => self.remove_hashtable(sel),
@@ -760,22 +859,24 @@ impl<C: ListCodec> Index for IvfIndex<C> {
 
     fn reconstruct_into(&self, id: i64, out: &mut [f32]) -> Result<(), IndexError> {
         let (list_no, offset) = self.direct_map.locate(id)?;
-        let code = self
-            .lists
-            .get(list_no)
-            .and_then(|l| l.code(offset, self.units()))
-            .ok_or(IndexError::UnknownId(id))?;
+        let units = self.units();
+        let codes = self.list_codes(list_no);
+        if offset >= self.list_ids(list_no).len() {
+            return Err(IndexError::UnknownId(id));
+        }
+        let code = C::Unit::to_cow(C::Unit::slice(codes, offset * units..(offset + 1) * units));
         if out.len() != self.d {
             return Err(IndexError::DimensionMismatch {
                 dimension: self.d,
                 len: out.len(),
             });
         }
-        self.codec.decode(code, &self.centroid(list_no), out);
+        self.codec.decode(&code, &self.centroid(list_no), out);
         Ok(())
     }
 
     fn reset(&mut self) {
+        self.mapped = None;
         self.lists.iter_mut().for_each(InvertedList::clear);
         self.direct_map.clear();
         self.ntotal = 0;
@@ -797,7 +898,8 @@ impl<C: ListCodec> Index for IvfIndex<C> {
         let units = self.units().max(1);
         for (l, list) in self.lists.iter().enumerate() {
             let centroid = self.centroid(l);
-            for (&id, code) in list.ids.iter().zip(list.codes.chunks_exact(units)) {
+            let codes = C::Unit::to_cow(self.list_codes(l));
+            for (&id, code) in list.ids.iter().zip(codes.chunks_exact(units)) {
                 self.codec.decode(code, &centroid, &mut buf);
                 visit(id, &buf);
             }

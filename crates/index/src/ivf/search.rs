@@ -9,7 +9,7 @@
 use flatl2_kernel::{ScanOrder, TopK};
 use rayon::prelude::*;
 
-use super::{IvfIndex, ListCodec};
+use super::{IvfIndex, ListCodec, ListUnit};
 use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
 /// A query whose probed lists hold at least this many coordinates (vectors times `d`:
@@ -101,7 +101,7 @@ impl<C: ListCodec> IvfIndex<C> {
             self.metric,
             query,
             &self.centroid(l),
-            &self.lists[l].codes,
+            self.list_codes(l),
             out,
             resid,
             self.scan_order(),
@@ -125,9 +125,10 @@ impl<C: ListCodec> IvfIndex<C> {
         let (dists, resid) = scratch.parts();
         for &p in probes {
             let Ok(p) = usize::try_from(p) else { continue };
-            let list = &self.lists[p];
-            let chunks = list.ids.chunks(SCAN_CHUNK);
-            for (ids, codes) in chunks.zip(list.codes.chunks(SCAN_CHUNK * units)) {
+            let all_codes = self.list_codes(p);
+            for (c, ids) in self.list_ids(p).chunks(SCAN_CHUNK).enumerate() {
+                let first = c * SCAN_CHUNK * units;
+                let codes = C::Unit::slice(all_codes, first..first + ids.len() * units);
                 let out = &mut dists[..ids.len()];
                 let centroid = self.centroid(p);
                 self.codec
@@ -306,7 +307,7 @@ impl<C: ListCodec> IvfIndex<C> {
                     let scanned: &[&[f32]] = match *pair {
                         [a, b] => {
                             let queries = [query(a), query(b)];
-                            let (centroid, codes) = (self.centroid(l), &list.codes[..]);
+                            let (centroid, codes) = (self.centroid(l), self.list_codes(l));
                             let outs = [&mut *out_a, &mut *out_b];
                             self.codec
                                 .distances2(metric, queries, &centroid, codes, outs, &mut resid)?;

@@ -225,12 +225,13 @@ pub struct LoadOptions {
     /// Where the loaded index searches (default the CPU; [`Device::Gpu`] moves it to
     /// the GPU after it is read and checked).
     pub device: Device,
-    /// Search a flat index in place in a read-only memory map of its `.faiss` file
-    /// instead of copying it (default `true` on Unix, `false` on Windows, where a
-    /// mapped file cannot be saved over; see
-    /// [`ReadOptions::mmap`](ferrofaiss_index::faiss_io::ReadOptions) for what happens
-    /// if another program changes the file in place meanwhile). Other index types
-    /// are copied either way; the first change to the store copies the vectors out.
+    /// Search a flat index's vectors, or an IVF index's list codes, in place in a
+    /// read-only memory map of its `.faiss` file instead of copying them (default
+    /// `true` on Unix, `false` on Windows, where a mapped file cannot be saved over;
+    /// see [`ReadOptions::mmap`](ferrofaiss_index::faiss_io::ReadOptions) for what
+    /// happens if another program changes the file in place meanwhile). Other index
+    /// types are copied either way; the first change to the store copies the vectors
+    /// out.
     pub mmap: bool,
 }
 

@@ -32,8 +32,23 @@ use super::error::FaissIoError;
 /// Decodes a complete Faiss index from `bytes`; the index must end exactly at the end
 /// of the input.
 pub fn read_raw_index(bytes: &[u8]) -> Result<RawIndex<'static>, FaissIoError> {
-    let mut r = ByteReader::new(bytes);
-    let index = read_any(&mut r, 1)?;
+    read_whole(&mut ByteReader::new(bytes))
+}
+
+/// Decodes a complete Faiss index from `bytes` as [`read_raw_index`] does, except that
+/// inverted lists' codes are checked but not decoded (their lists come back with no
+/// codes); also returns where each list's codes start in `bytes`, list after list.
+pub fn read_raw_index_leaving_codes(
+    bytes: &[u8],
+) -> Result<(RawIndex<'static>, Vec<usize>), FaissIoError> {
+    let mut r = ByteReader::leaving_codes(bytes);
+    let index = read_whole(&mut r)?;
+    Ok((index, r.into_code_starts()))
+}
+
+/// Reads the one index `r` holds, which must end exactly at the end of the input.
+fn read_whole(r: &mut ByteReader<'_>) -> Result<RawIndex<'static>, FaissIoError> {
+    let index = read_any(r, 1)?;
     if r.remaining() != 0 {
         return Err(FaissIoError::TrailingBytes {
             end: r.offset() as u64,
