@@ -91,8 +91,9 @@ pub mod __internal {
     /// The raw layer of Faiss index files: plain structs, one reader/writer per fourcc.
     pub mod raw {
         pub use crate::faiss_io::raw::{
-            faiss_writes_full, read_raw_index, write_raw_index, RawDirectMap, RawFlat, RawHnsw,
-            RawIdMap, RawIndex, RawIvfFlat, RawList, RawSq, MAX_NESTING,
+            faiss_writes_full, read_raw_index, read_raw_index_leaving_codes, write_raw_index,
+            RawDirectMap, RawFlat, RawHnsw, RawIdMap, RawIndex, RawIvfFlat, RawIvfSq, RawList,
+            RawSq, MAX_NESTING,
         };
     }
 }
