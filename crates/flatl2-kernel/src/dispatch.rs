@@ -26,6 +26,7 @@ pub(crate) static SCALAR: Kernels = Kernels {
     inner_product_ny_f16: scalar::inner_product_ny_f16,
     l2_sqr_ny_u8: scalar::l2_sqr_ny_u8,
     inner_product_ny_u8: scalar::inner_product_ny_u8,
+    dot_ny_u8: crate::int_dot::dot_ny,
     tile: SCALAR_TILE,
 };
 

@@ -43,6 +43,14 @@ pub enum KernelError {
     /// A SIMD tier was requested that this CPU (or build) does not support.
     #[error("SIMD tier {0} is not supported on this CPU")]
     UnsupportedTier(SimdTier),
+    /// Weights whose dot products with 8-bit codes could overflow an `i32`.
+    #[error("weights sum to {sum} in magnitude, more than the {limit} an exact i32 dot product with 8-bit codes allows")]
+    WeightsTooLarge {
+        /// `sum(|w|)` of the weights given.
+        sum: u64,
+        /// [`crate::U8_DOT_WEIGHT_LIMIT`].
+        limit: u64,
+    },
     /// Little-endian bytes were offered as floats on a big-endian target.
     #[error("little-endian floats cannot be read in place on a big-endian target")]
     BigEndianBytes,

@@ -13,6 +13,7 @@ mod aarch64;
 mod dispatch;
 mod dot_f64;
 mod error;
+mod int_dot;
 mod knn;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod lanes;
@@ -31,6 +32,7 @@ mod x86;
 
 pub use error::KernelError;
 pub use half::f16;
+pub use int_dot::U8_DOT_WEIGHT_LIMIT;
 pub use knn::{KnnPath, BLOCKED_THRESHOLD};
 pub use metric::MetricType;
 pub use order::ScanOrder;

@@ -225,6 +225,7 @@ pub(crate) static PORTABLE: Kernels = Kernels {
     inner_product_ny_f16,
     l2_sqr_ny_u8,
     inner_product_ny_u8,
+    dot_ny_u8: crate::int_dot::dot_ny,
     tile: TileKernels {
         queries: QB,
         rows: RB,

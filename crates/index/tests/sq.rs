@@ -614,3 +614,149 @@ fn parts_and_dimensions_that_would_break_later_are_refused() {
     assert!(back.is_quantizer_trained());
     assert_eq!(back.centroids(), ivf.centroids());
 }
+
+/// What the float kernels' exhaustive scan of an 8-bit index returns for `q`: every
+/// row's distance decoded in registers (`offset + c * scale`, as the quantizer derives
+/// them from its trained ranges), the `k` best in Faiss's heap order, only rows `keep`
+/// accepts. The index scans in integers first; it must return exactly this.
+fn float_scan(
+    index: &ScalarQuantizerIndex,
+    q: &[f32],
+    k: usize,
+    keep: impl Fn(i64) -> bool,
+) -> (Vec<f32>, Vec<i64>) {
+    let d = index.dimension();
+    let (vmin, vdiff) = index.trained().split_at(d);
+    let scale: Vec<f32> = vdiff.iter().map(|&v| v / 255.0).collect();
+    let offset: Vec<f32> = vmin
+        .iter()
+        .zip(&scale)
+        .map(|(&m, &s)| m + 0.5 * s)
+        .collect();
+    let mut out = vec![0.0f32; index.ntotal()];
+    let kernels = flatl2_kernel::kernels().unwrap();
+    match index.metric() {
+        MetricType::L2 => kernels.l2_sqr_ny_u8(q, index.codes(), &offset, &scale, &mut out),
+        MetricType::InnerProduct => {
+            kernels.inner_product_ny_u8(q, index.codes(), &offset, &scale, &mut out)
+        }
+    }
+    .unwrap();
+    let mut heap = flatl2_kernel::TopK::new(index.metric(), k);
+    for (i, &dv) in out.iter().enumerate() {
+        if keep(i as i64) {
+            heap.push(dv, i as i64);
+        }
+    }
+    heap.into_sorted()
+}
+
+/// Checks every query of `xq` against [`float_scan`], bit for bit, for several k,
+/// with and without a selector, and a range search at the 10th distance.
+fn assert_float_scan(index: &ScalarQuantizerIndex, xq: &[f32], what: &str) {
+    let d = index.dimension();
+    let n = index.ntotal();
+    let sel = IdSelector::range(100, 2500);
+    for k in [1, 10, 100, n + 3] {
+        for selector in [None, Some(&sel)] {
+            let params = selector.map(SearchParams::with_selector);
+            let result = index.search(xq, k, params.as_ref()).unwrap();
+            for (q, query) in xq.chunks_exact(d).enumerate() {
+                let keep = |id: i64| selector.is_none() || (100..2500).contains(&id);
+                let (dist, labels) = float_scan(index, query, k, keep);
+                let what = format!("{what} k={k} sel={} query {q}", selector.is_some());
+                assert_eq!(result.labels_of(q).unwrap(), &labels[..], "{what}");
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(result.distances_of(q).unwrap()), bits(&dist), "{what}");
+            }
+        }
+    }
+    for (q, query) in xq.chunks_exact(d).enumerate() {
+        let (dist, _) = float_scan(index, query, 10.min(n), |_| true);
+        let radius = dist[dist.len() - 1];
+        let got = index.range_search(query, radius, None).unwrap();
+        let (all_d, all_l) = float_scan(index, query, n, |_| true);
+        let mut want: Vec<(i64, u32)> = all_l
+            .iter()
+            .zip(&all_d)
+            .filter(|&(_, &dv)| index.metric().within_radius(dv, radius))
+            .map(|(&l, &dv)| (l, dv.to_bits()))
+            .collect();
+        want.sort_unstable();
+        let (got_d, got_l) = got.query(0).unwrap();
+        let mut have: Vec<(i64, u32)> = got_l
+            .iter()
+            .zip(got_d)
+            .map(|(&l, &dv)| (l, dv.to_bits()))
+            .collect();
+        have.sort_unstable();
+        assert_eq!(have, want, "{what} range query {q}");
+    }
+}
+
+/// The 8-bit scan runs in integers and rescores the rows that may be among the
+/// nearest: results are the float kernels' to the bit, on plain data, on data full of
+/// exact ties, on rows all alike (more candidates than it keeps: the query is rescanned
+/// exactly), after removal and merging, and with the rows split across threads.
+#[test]
+fn sq8_search_is_the_float_scan_bit_for_bit() {
+    let d = 24;
+    let plain = data(3000, d, 31);
+    let distinct = data(40, d, 32);
+    let repeated: Vec<f32> = (0..6000)
+        .flat_map(|i| distinct[(i % 40) * d..(i % 40 + 1) * d].to_vec())
+        .collect();
+    let alike: Vec<f32> = (0..6000).flat_map(|_| distinct[..d].to_vec()).collect();
+    let mut xq = data(4, d, 33);
+    xq.extend_from_slice(&distinct[..d]);
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        for (name, xb) in [
+            ("plain", &plain),
+            ("repeated", &repeated),
+            ("alike", &alike),
+        ] {
+            let mut index = ScalarQuantizerIndex::new(d, QuantizerType::Sq8, metric).unwrap();
+            // Trained on plain data, so that the alike rows still span several codes.
+            index.train(&plain).unwrap();
+            index.add(xb).unwrap();
+            assert_float_scan(&index, &xq, &format!("{metric:?} {name}"));
+        }
+        let mut index = ScalarQuantizerIndex::new(d, QuantizerType::Sq8, metric).unwrap();
+        index.train(&plain).unwrap();
+        index.add(&plain).unwrap();
+        index.remove_ids(&IdSelector::range(50, 400)).unwrap();
+        let mut other = index.clone();
+        other.reset();
+        other.add(&repeated[..500 * d]).unwrap();
+        index.merge_from(&mut other).unwrap();
+        index.add(&plain[..30 * d]).unwrap();
+        assert_float_scan(&index, &xq, &format!("{metric:?} after remove and merge"));
+        // Wide rows keep fewer bits per weight: the approximate order differs from the
+        // exact one near the k-th, which the rescoring must absorb.
+        let wide_d = 2048;
+        let mut index = ScalarQuantizerIndex::new(wide_d, QuantizerType::Sq8, metric).unwrap();
+        let rows = data(3000, wide_d, 36);
+        index.train(&rows).unwrap();
+        index.add(&rows).unwrap();
+        assert_float_scan(
+            &index,
+            &data(3, wide_d, 37),
+            &format!("{metric:?} d={wide_d}"),
+        );
+        // One query over 40,000 rows on four threads: the rows are split and merged.
+        let wide = data(40_000, 8, 34);
+        let mut big = ScalarQuantizerIndex::new(8, QuantizerType::Sq8, metric).unwrap();
+        big.train(&wide).unwrap();
+        big.add(&wide).unwrap();
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for query in data(3, 8, 35).chunks_exact(8) {
+            let got = four.install(|| big.search(query, 10, None)).unwrap();
+            let (dist, labels) = float_scan(&big, query, 10, |_| true);
+            assert_eq!(got.labels, labels, "{metric:?} split");
+            assert_eq!(got.distances, dist, "{metric:?} split");
+        }
+    }
+}

@@ -230,6 +230,16 @@ macro_rules! simd_tier {
         }
 
         #[target_feature(enable = $feat)]
+        fn dot_u8_tf(w: &[i16], rows: &[u8], out: &mut [i32]) {
+            $crate::int_dot::dot_ny(w, rows, out)
+        }
+
+        fn dot_ny_u8(w: &[i16], rows: &[u8], out: &mut [i32]) {
+            // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
+            unsafe { dot_u8_tf(w, rows, out) }
+        }
+
+        #[target_feature(enable = $feat)]
         fn dot_f64_tf(a: &[f32], b: &[f32]) -> f64 {
             $dot64(a, b)
         }
@@ -317,6 +327,7 @@ macro_rules! simd_tier {
             inner_product_ny_f16,
             l2_sqr_ny_u8,
             inner_product_ny_u8,
+            dot_ny_u8,
             tile: $crate::tile::TileKernels {
                 queries: 2 * <$lanes as $crate::lanes::Lanes>::W,
                 rows: $rb,

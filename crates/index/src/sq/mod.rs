@@ -3,6 +3,7 @@
 //! or half (fp16) of the bytes of a flat index, distances computed on the values the
 //! codes decode to. Ids are row positions, as in a flat index.
 
+mod int_scan;
 mod quantizer;
 pub(crate) mod scan;
 
@@ -30,7 +31,8 @@ use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
 use crate::{
     IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams, SearchResult,
 };
-use scan::{knn_codes, CodeRows};
+use int_scan::Sq8Query;
+use scan::{knn_codes, CodeRows, CodeScorer};
 
 /// Exhaustive index over scalar-quantized vectors (Faiss `IndexScalarQuantizer`).
 ///
@@ -42,6 +44,62 @@ pub struct ScalarQuantizerIndex {
     sq: ScalarQuantizer,
     /// `ntotal * code_size` bytes, vector after vector.
     codes: Vec<u8>,
+    /// The squared norm of each code (see `int_scan`) where the L2 scan runs in
+    /// integers ([`ScalarQuantizerIndex::keeps_norms`]); empty otherwise.
+    norms: Vec<f32>,
+}
+
+/// How the index scores its codes: 8-bit codes first with integer weights
+/// (`int_scan`, approximate), the rows that may be among the nearest then exactly; the
+/// float kernels alone otherwise (fp16, very wide 8-bit codes, a query that is not
+/// finite). Results are the float kernels' either way.
+struct SqScorer<'a> {
+    sq: &'a ScalarQuantizer,
+    metric: MetricType,
+    norms: &'a [f32],
+}
+
+/// A query as [`SqScorer`] prepares it: itself, and its integer weights where the
+/// codes are scanned in integers.
+struct SqQuery {
+    q: Vec<f32>,
+    int: Option<Sq8Query>,
+}
+
+impl CodeScorer for SqScorer<'_> {
+    type Query = SqQuery;
+
+    fn prepare(&self, q: &[f32]) -> Result<SqQuery, IndexError> {
+        Ok(SqQuery {
+            q: q.to_vec(),
+            int: self.sq.int_query(self.metric, q),
+        })
+    }
+
+    fn score(
+        &self,
+        query: &mut SqQuery,
+        first: usize,
+        codes: &[u8],
+        out: &mut [f32],
+    ) -> Result<(), IndexError> {
+        match &mut query.int {
+            Some(p) => {
+                // L2 reads the codes' norms, which the index keeps for every code.
+                let norms = self.norms.get(first..first + out.len()).unwrap_or(&[]);
+                p.distances(codes, norms, out)
+            }
+            None => self.sq.distances(self.metric, &query.q, codes, out),
+        }
+    }
+
+    fn slack(&self, query: &SqQuery, at: f32) -> Option<f64> {
+        query.int.as_ref().map(|p| p.slack(at))
+    }
+
+    fn exact(&self, query: &mut SqQuery, codes: &[u8], out: &mut [f32]) -> Result<(), IndexError> {
+        self.sq.distances(self.metric, &query.q, codes, out)
+    }
 }
 
 /// The raw parts of a [`ScalarQuantizerIndex`], as a Faiss file's `IxSQ` body holds
@@ -77,7 +135,60 @@ impl ScalarQuantizerIndex {
             metric,
             sq: ScalarQuantizer::new(qtype, d),
             codes: Vec::new(),
+            norms: Vec::new(),
         })
+    }
+
+    /// Whether the index keeps each code's squared norm: an L2 index whose codes are
+    /// scanned in integers.
+    fn keeps_norms(&self) -> bool {
+        self.metric == MetricType::L2 && self.sq.scans_in_integers()
+    }
+
+    /// Appends the norms of `codes` (just appended) where the index keeps them.
+    fn add_norms(&mut self, first_byte: usize) -> Result<(), IndexError> {
+        if self.keeps_norms() {
+            self.sq
+                .code_norms_into(&self.codes[first_byte..], &mut self.norms)?;
+        }
+        Ok(())
+    }
+
+    /// The distance of `q` to every code, into `dist`, for a range search of `radius`:
+    /// exact wherever it may be within the radius; elsewhere an approximation already
+    /// known to be outside it.
+    fn range_distances(&self, q: &[f32], radius: f32, dist: &mut [f32]) -> Result<(), IndexError> {
+        let scorer = self.scorer();
+        let mut query = scorer.prepare(q)?;
+        scorer.score(&mut query, 0, &self.codes, dist)?;
+        let Some(slack) = scorer.slack(&query, radius) else {
+            return Ok(());
+        };
+        let cs = self.sq.code_size();
+        let mut one = [0.0f32];
+        for (row, dv) in dist.iter_mut().enumerate() {
+            // Outside the radius by more than the slack: outside it exactly too.
+            let near = match self.metric {
+                MetricType::L2 => f64::from(*dv) <= f64::from(radius) + slack,
+                MetricType::InnerProduct => f64::from(*dv) >= f64::from(radius) - slack,
+            };
+            if near {
+                scorer.exact(&mut query, &self.codes[row * cs..(row + 1) * cs], &mut one)?;
+                *dv = one[0];
+            } else {
+                *dv = self.metric.worst();
+            }
+        }
+        Ok(())
+    }
+
+    /// The scorer of this index's codes.
+    fn scorer(&self) -> SqScorer<'_> {
+        SqScorer {
+            sq: &self.sq,
+            metric: self.metric,
+            norms: &self.norms,
+        }
     }
 
     /// An index from its raw parts (e.g. parsed from a Faiss file). Codes are checked
@@ -102,6 +213,7 @@ impl ScalarQuantizerIndex {
             return Err(IndexError::NotTrained);
         }
         index.codes = parts.codes;
+        index.add_norms(0)?;
         Ok(index)
     }
 
@@ -138,15 +250,13 @@ impl ScalarQuantizerIndex {
         k: usize,
         selector: Option<&IdSelector>,
     ) -> Result<SearchResult, IndexError> {
-        let score = |q: &[f32], codes: &[u8], out: &mut [f32]| {
-            self.sq.distances(self.metric, q, codes, out)
-        };
+        let scorer = self.scorer();
         let rows = CodeRows {
             metric: self.metric,
             d: self.sq.d,
             codes: &self.codes,
             code_size: self.sq.code_size(),
-            distances: &score,
+            scorer: &scorer,
         };
         let matcher = selector.map(IdSelector::matcher);
         let (distances, labels) = knn_codes(&rows, queries, k, matcher.as_ref())?;
@@ -207,8 +317,14 @@ impl Index for ScalarQuantizerIndex {
         checked_vectors(x, self.sq.d)?;
         let add_bytes = (x.len() / self.sq.d) * self.sq.code_size();
         self.codes.reserve_exact(add_bytes);
+        let first_byte = self.codes.len();
         self.sq.encode_into(x, &mut self.codes);
-        Ok(())
+        let norms_before = self.norms.len();
+        self.add_norms(first_byte).inspect_err(|_| {
+            // Nothing added unless all of it is.
+            self.codes.truncate(first_byte);
+            self.norms.truncate(norms_before);
+        })
     }
 
     fn add_with_ids(&mut self, _x: &[f32], _ids: &[i64]) -> Result<(), IndexError> {
@@ -251,11 +367,14 @@ impl Index for ScalarQuantizerIndex {
             self.ntotal(),
             radius,
             params.and_then(|p| p.selector),
-            |q, dist| self.sq.distances(self.metric, q, &self.codes, dist),
+            |q, dist| self.range_distances(q, radius, dist),
         )
     }
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
+        if self.keeps_norms() {
+            remove_rows(&mut self.norms, 1, sel);
+        }
         Ok(remove_rows(&mut self.codes, self.sq.code_size(), sel))
     }
 
@@ -278,6 +397,7 @@ impl Index for ScalarQuantizerIndex {
 
     fn reset(&mut self) {
         self.codes.clear();
+        self.norms.clear();
     }
 
     fn merge_from(&mut self, other: &mut dyn Index) -> Result<(), IndexError> {
@@ -287,11 +407,12 @@ impl Index for ScalarQuantizerIndex {
                 "scalar quantizers differ (dimension, metric, type or trained ranges)".into(),
             ));
         }
-        let moved = std::mem::take(&mut o.codes);
+        let (moved, moved_norms) = (std::mem::take(&mut o.codes), std::mem::take(&mut o.norms));
         if self.codes.is_empty() {
-            self.codes = moved;
+            (self.codes, self.norms) = (moved, moved_norms);
         } else {
             self.codes.extend_from_slice(&moved);
+            self.norms.extend_from_slice(&moved_norms);
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 use flatl2_kernel::{f16, kernels, MetricType};
 
+use super::int_scan::{Sq8Query, INT_SCAN_MAX_D};
 use crate::IndexError;
 
 /// The quantizer types of [`crate::ScalarQuantizerIndex`] (Faiss's
@@ -239,6 +240,36 @@ impl ScalarQuantizer {
                 }
             }
         }
+    }
+
+    /// Whether this quantizer's codes are scanned with integer weights (8-bit codes of
+    /// at most [`INT_SCAN_MAX_D`] coordinates, trained).
+    pub(crate) fn scans_in_integers(&self) -> bool {
+        self.qtype == QuantizerType::Sq8 && self.d <= INT_SCAN_MAX_D && self.is_trained()
+    }
+
+    /// `q` folded into integer weights for the codes of this (8-bit) quantizer; `None`
+    /// where the float scan must be used (see [`Sq8Query::new`]).
+    pub(crate) fn int_query(&self, metric: MetricType, q: &[f32]) -> Option<Sq8Query> {
+        if !self.scans_in_integers() {
+            return None;
+        }
+        Sq8Query::new(metric, q, &self.offset, &self.scale)
+    }
+
+    /// The squared norm of each (8-bit) code in `codes` without its offset, `sum_j
+    /// (scale_j c_j)^2` (what the integer L2 scan adds per code), appended to `out`:
+    /// the L2 kernel's distance from `offset` to the decoded code.
+    pub(crate) fn code_norms_into(
+        &self,
+        codes: &[u8],
+        out: &mut Vec<f32>,
+    ) -> Result<(), IndexError> {
+        let first = out.len();
+        out.resize(first + codes.len() / self.code_size().max(1), 0.0);
+        let (off, sc) = (&self.offset[..], &self.scale[..]);
+        kernels()?.l2_sqr_ny_u8(off, codes, off, sc, &mut out[first..])?;
+        Ok(())
     }
 
     /// Distances from `q` to each vector whose codes are `codes` (whole codes, one slot

@@ -1,0 +1,31 @@
+//! Exact integer dot products of one row of 16-bit weights with rows of 8-bit codes:
+//! what an 8-bit scalar quantizer's scan reduces to once the query is folded into
+//! per-coordinate weights (see `Kernels::dot_ny_u8_i16`).
+//!
+//! Written once as a plain loop over `i32` sums; each tier compiles it under its own
+//! `#[target_feature]`s (`simd_tier!`), where it vectorises into widening multiply-adds
+//! (`vpmaddwd` on x86, `smlal` on NEON). Integer sums are exact, so every tier gives
+//! the same values, in any order of evaluation.
+
+/// The largest `sum(|w|)` for which every dot product of `w` with 8-bit codes fits an
+/// `i32`: `255 * sum(|w|) <= i32::MAX`.
+pub const U8_DOT_WEIGHT_LIMIT: u64 = i32::MAX as u64 / 255;
+
+/// `out[r] = sum_j w[j] * rows[r * d + j]` for each of the `out.len()` rows, `d =
+/// w.len() > 0`; the caller keeps `sum(|w|)` within [`U8_DOT_WEIGHT_LIMIT`], so no sum
+/// wraps (a wrapping add keeps it defined regardless).
+#[inline(always)]
+pub(crate) fn dot_ny(w: &[i16], rows: &[u8], out: &mut [i32]) {
+    let d = w.len();
+    if d == 0 {
+        out.fill(0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
+        let mut acc = 0i32;
+        for (&c, &x) in row.iter().zip(w) {
+            acc = acc.wrapping_add(i32::from(c) * i32::from(x));
+        }
+        *o = acc;
+    }
+}

@@ -1,0 +1,268 @@
+//! The 8-bit scalar quantizer scanned with integer dot products: approximate
+//! distances with a known error, from which the scan (`scan.rs`) picks the rows it
+//! rescores exactly, so what a search returns is the float kernels' result.
+//!
+//! A code `c` decodes to `x_j = offset_j + scale_j * c_j`. With `a = q - offset`,
+//!
+//! - L2: `|q - x|^2 = sum a_j^2 - 2 sum (a_j scale_j) c_j + sum (scale_j c_j)^2`;
+//! - inner product: `q . x = sum q_j offset_j + sum (q_j scale_j) c_j`.
+//!
+//! The middle sums are a dot product of the codes with per-query weights `w_j`, which
+//! are rounded to 16-bit integers (`round(w_j * ws)`) so that the kernels compute the
+//! dot product exactly in integers (`Kernels::dot_ny_u8_i16`, two to four times fewer
+//! operations a code than decoding to floats). The last L2 sum is the code's own
+//! squared norm, kept beside the codes. The only approximation is the weights'
+//! rounding: each moves a distance by at most `255 * |round(w ws) - w ws| / ws` (times
+//! 2 for L2). Summed, that is under a 50th of what one step of every code moves a
+//! distance by up to d = 1536 (a 20th at [`INT_SCAN_MAX_D`]), and as random noise a few
+//! percent of the 8-bit quantisation's own error; the tests hold every distance to the
+//! bound against f64 arithmetic on the decoded codes.
+
+use flatl2_kernel::{kernels, MetricType, U8_DOT_WEIGHT_LIMIT};
+
+use crate::IndexError;
+
+/// Widest dimension scanned with integer weights: past it the weights' share of the
+/// `i32` headroom (`U8_DOT_WEIGHT_LIMIT / d`) leaves them under 2,000 steps on average,
+/// and the float scan is used instead.
+pub(crate) const INT_SCAN_MAX_D: usize = 4096;
+
+/// A query folded into integer weights: its distance to a code `c` is `constant +
+/// unit * dot(weights, c)`, plus the code's squared norm for L2.
+#[derive(Debug, Clone)]
+pub(crate) struct Sq8Query {
+    weights: Vec<i16>,
+    /// What one step of the integer dot product is worth: `-2 / ws` (L2), `1 / ws` (IP).
+    unit: f64,
+    constant: f64,
+    l2: bool,
+    /// The most a distance computed here can differ from the float scan's (see
+    /// [`Sq8Query::slack`]): the weights' rounding, in distance units.
+    rounding: f64,
+    /// What the float scan's own rounding scales with: `sum_j (|a_j| + 255 scale_j)^2`
+    /// (L2) or `sum_j |q_j| (|offset_j| + 255 scale_j)` (inner product).
+    magnitude: f64,
+    /// Working space for the dot products of a block.
+    dots: Vec<i32>,
+}
+
+impl Sq8Query {
+    /// The query `q` for codes decoding to `offset + scale * c`; `None` where its
+    /// weights or constant are not finite (a query with an infinite coordinate), which
+    /// the float scan handles instead.
+    pub(crate) fn new(
+        metric: MetricType,
+        q: &[f32],
+        offset: &[f32],
+        scale: &[f32],
+    ) -> Option<Sq8Query> {
+        let l2 = metric == MetricType::L2;
+        let mut w = Vec::with_capacity(q.len());
+        let mut constant = 0.0f64;
+        let mut magnitude = 0.0f64;
+        for ((&qj, &o), &s) in q.iter().zip(offset).zip(scale) {
+            let (qj, o, s) = (f64::from(qj), f64::from(o), f64::from(s));
+            if l2 {
+                let a = qj - o;
+                constant += a * a;
+                magnitude += (a.abs() + 255.0 * s.abs()).powi(2);
+                w.push(a * s);
+            } else {
+                constant += qj * o;
+                magnitude += qj.abs() * (o.abs() + 255.0 * s.abs());
+                w.push(qj * s);
+            }
+        }
+        let max = w.iter().fold(0.0f64, |m, &x| m.max(x.abs()));
+        let sum: f64 = w.iter().map(|x| x.abs()).sum();
+        if !(constant.is_finite() && sum.is_finite()) {
+            return None;
+        }
+        // Room for each weight's rounding (half a step) below the i32 limit.
+        let limit = U8_DOT_WEIGHT_LIMIT as f64 - q.len() as f64;
+        let ws = if max > 0.0 {
+            (f64::from(i16::MAX) / max).min(limit / sum)
+        } else {
+            1.0
+        };
+        // |x * ws| <= i16::MAX by the choice of `ws`.
+        let weights: Vec<i16> = w.iter().map(|&x| (x * ws).round() as i16).collect();
+        let unit = if l2 { -2.0 / ws } else { 1.0 / ws };
+        let steps: f64 = weights
+            .iter()
+            .zip(&w)
+            .map(|(&r, &x)| (f64::from(r) - x * ws).abs())
+            .sum();
+        Some(Sq8Query {
+            weights,
+            unit,
+            constant,
+            l2,
+            rounding: 255.0 * steps * unit.abs(),
+            magnitude,
+            dots: Vec::new(),
+        })
+    }
+
+    /// How far a distance near `at` computed here may be from the one the float scan
+    /// computes for the same code: the weights' rounding, plus a bound on both sides'
+    /// f32 roundings (`2 (d + 8) eps` of the magnitudes involved; generous, as it only
+    /// decides which codes are rescored).
+    pub(crate) fn slack(&self, at: f32) -> f64 {
+        let d = self.weights.len() as f64;
+        let eps = f64::from(f32::EPSILON);
+        self.rounding + 2.0 * (d + 8.0) * eps * (f64::from(at).abs() + self.magnitude)
+    }
+
+    /// Distances to the whole codes `codes`, one slot of `out` each; `norms` holds
+    /// their squared norms (read for L2 only).
+    pub(crate) fn distances(
+        &mut self,
+        codes: &[u8],
+        norms: &[f32],
+        out: &mut [f32],
+    ) -> Result<(), IndexError> {
+        self.dots.clear();
+        self.dots.resize(out.len(), 0);
+        kernels()?.dot_ny_u8_i16(&self.weights, codes, &mut self.dots)?;
+        // In f32: the roundings are within `slack`'s magnitude term.
+        let (constant, unit) = (self.constant as f32, self.unit as f32);
+        if self.l2 {
+            for ((o, &dot), &norm) in out.iter_mut().zip(&self.dots).zip(norms) {
+                // Never below zero, as a sum of squares.
+                *o = (dot as f32 * unit + (constant + norm)).max(0.0);
+            }
+        } else {
+            for (o, &dot) in out.iter_mut().zip(&self.dots) {
+                *o = dot as f32 * unit + constant;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sum_j (scale_j c_j)^2`, in f64.
+    fn code_norm(scale: &[f32], code: &[u8]) -> f32 {
+        code.iter()
+            .zip(scale)
+            .map(|(&c, &s)| (f64::from(s) * f64::from(c)).powi(2))
+            .sum::<f64>() as f32
+    }
+
+    /// xorshift64*, deterministic.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn unit(&mut self) -> f32 {
+            (self.next() >> 40) as f32 / (1u64 << 24) as f32
+        }
+    }
+
+    /// The exact weights `w_j` and the distance to `code` in f64 on the decoded values.
+    fn exact(metric: MetricType, q: &[f32], off: &[f32], sc: &[f32], code: &[u8]) -> f64 {
+        let x = |j: usize| f64::from(off[j]) + f64::from(sc[j]) * f64::from(code[j]);
+        (0..q.len())
+            .map(|j| match metric {
+                MetricType::L2 => (f64::from(q[j]) - x(j)).powi(2),
+                MetricType::InnerProduct => f64::from(q[j]) * x(j),
+            })
+            .sum()
+    }
+
+    /// The most a distance of `p` may differ from the exact one: each weight's
+    /// rounding times 255, in distance units, plus the f32 roundings of the norm and
+    /// the result.
+    fn bound(p: &Sq8Query, metric: MetricType, q: &[f32], off: &[f32], sc: &[f32]) -> f64 {
+        let ws = p.unit.abs().recip() * if p.l2 { 2.0 } else { 1.0 };
+        let rounding: f64 = (0..q.len())
+            .map(|j| {
+                let (qj, o, s) = (f64::from(q[j]), f64::from(off[j]), f64::from(sc[j]));
+                let w = match metric {
+                    MetricType::L2 => (qj - o) * s,
+                    MetricType::InnerProduct => qj * s,
+                };
+                255.0 * (f64::from(p.weights[j]) - w * ws).abs()
+            })
+            .sum();
+        rounding * p.unit.abs()
+    }
+
+    #[test]
+    fn distances_stay_within_the_rounding_bound_of_f64() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let dims: Vec<usize> = (1..=67)
+            .chain([128, 384, 768, 1536, INT_SCAN_MAX_D])
+            .collect();
+        for &d in &dims {
+            for metric in [MetricType::L2, MetricType::InnerProduct] {
+                // Ranges like a trained quantizer's; queries inside and outside them.
+                let off: Vec<f32> = (0..d).map(|_| rng.unit() * 4.0 - 2.0).collect();
+                let sc: Vec<f32> = (0..d).map(|_| (rng.unit() * 3.0 + 0.01) / 255.0).collect();
+                let n = 9;
+                let codes: Vec<u8> = (0..n * d).map(|_| (rng.next() >> 56) as u8).collect();
+                let norms: Vec<f32> = codes.chunks(d).map(|c| code_norm(&sc, c)).collect();
+                for spread in [1.0f32, 30.0] {
+                    let q: Vec<f32> = (0..d).map(|_| (rng.unit() * 6.0 - 3.0) * spread).collect();
+                    let mut p = Sq8Query::new(metric, &q, &off, &sc).expect("finite");
+                    let mut out = vec![f32::NAN; n];
+                    p.distances(&codes, &norms, &mut out).unwrap();
+                    let b = bound(&p, metric, &q, &off, &sc);
+                    for (r, code) in codes.chunks(d).enumerate() {
+                        let want = exact(metric, &q, &off, &sc, code);
+                        let slack = 4.0
+                            * f64::from(f32::EPSILON)
+                            * (want.abs() + p.constant.abs() + f64::from(norms[r]));
+                        let got = f64::from(out[r]);
+                        assert!(
+                            (got - want).abs() <= b + slack,
+                            "d={d} {metric:?} spread={spread} row {r}: {got} vs {want} (bound {b}, slack {slack})"
+                        );
+                    }
+                    // The weights' rounding is small beside what one step of every code
+                    // moves the distance by: under a 50th of it up to d = 1536, where
+                    // the weights keep 12 bits or more, and a 20th at the widest.
+                    let step: f64 = (0..d)
+                        .map(|j| match metric {
+                            MetricType::L2 => {
+                                2.0 * (f64::from(q[j]) - f64::from(off[j])).abs() * f64::from(sc[j])
+                            }
+                            MetricType::InnerProduct => f64::from(q[j]).abs() * f64::from(sc[j]),
+                        })
+                        .sum();
+                    let share = if d <= 1536 { 50.0 } else { 20.0 };
+                    assert!(
+                        b <= step / share + 1e-12,
+                        "d={d} {metric:?}: bound {b} vs step {step}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_query_that_is_not_finite_goes_to_the_float_scan() {
+        let (off, sc) = (vec![0.0f32; 4], vec![1.0f32 / 255.0; 4]);
+        for bad in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN] {
+            let q = [1.0, bad, 0.0, 2.0];
+            for metric in [MetricType::L2, MetricType::InnerProduct] {
+                assert!(Sq8Query::new(metric, &q, &off, &sc).is_none());
+            }
+        }
+        // An all-zero query has all-zero weights: distances are the constant (and norms).
+        let mut p = Sq8Query::new(MetricType::L2, &[0.0; 4], &off, &sc).unwrap();
+        let codes = [255u8, 0, 0, 0];
+        let norms = [code_norm(&sc, &codes)];
+        let mut out = [0.0f32];
+        p.distances(&codes, &norms, &mut out).unwrap();
+        assert_eq!(out[0], norms[0]);
+    }
+}
