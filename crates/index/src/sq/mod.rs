@@ -155,8 +155,8 @@ impl ScalarQuantizerIndex {
     }
 
     /// The distance of `q` to every code, into `dist`, for a range search of `radius`:
-    /// exact wherever it may be within the radius; elsewhere an approximation already
-    /// known to be outside it.
+    /// exact in every block of rows that may hold one within the radius; elsewhere the
+    /// metric's worst (rows known to be outside it).
     fn range_distances(&self, q: &[f32], radius: f32, dist: &mut [f32]) -> Result<(), IndexError> {
         let scorer = self.scorer();
         let mut query = scorer.prepare(q)?;
@@ -164,19 +164,20 @@ impl ScalarQuantizerIndex {
         let Some(slack) = scorer.slack(&query, radius) else {
             return Ok(());
         };
+        // Outside the radius by more than the slack: outside it exactly too.
+        let near = |dv: f32| match self.metric {
+            MetricType::L2 => f64::from(dv) <= f64::from(radius) + slack,
+            MetricType::InnerProduct => f64::from(dv) >= f64::from(radius) - slack,
+        };
+        // Blocks holding a row near the radius are rescored whole (one kernel call).
+        const BLOCK: usize = 256;
         let cs = self.sq.code_size();
-        let mut one = [0.0f32];
-        for (row, dv) in dist.iter_mut().enumerate() {
-            // Outside the radius by more than the slack: outside it exactly too.
-            let near = match self.metric {
-                MetricType::L2 => f64::from(*dv) <= f64::from(radius) + slack,
-                MetricType::InnerProduct => f64::from(*dv) >= f64::from(radius) - slack,
-            };
-            if near {
-                scorer.exact(&mut query, &self.codes[row * cs..(row + 1) * cs], &mut one)?;
-                *dv = one[0];
+        for (b, block) in dist.chunks_mut(BLOCK).enumerate() {
+            if block.iter().any(|&dv| near(dv)) {
+                let codes = &self.codes[b * BLOCK * cs..(b * BLOCK + block.len()) * cs];
+                scorer.exact(&mut query, codes, block)?;
             } else {
-                *dv = self.metric.worst();
+                block.fill(self.metric.worst());
             }
         }
         Ok(())
