@@ -382,9 +382,7 @@ impl Kernels {
         (self.inner_product_ny_u8)(query, rows, offset, scale, out);
         Ok(())
     }
-}
 
-impl Kernels {
     /// The exact dot product of 16-bit `weights` with each row of 8-bit codes (`d =
     /// weights.len()` codes a row, one `out` slot per row): an 8-bit scalar quantizer's
     /// scan with the query folded into integer weights, two to four times fewer

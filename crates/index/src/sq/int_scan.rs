@@ -48,8 +48,8 @@ pub(crate) struct Sq8Query {
 
 impl Sq8Query {
     /// The query `q` for codes decoding to `offset + scale * c`; `None` where its
-    /// weights or constant are not finite (a query with an infinite coordinate), which
-    /// the float scan handles instead.
+    /// weights, constant or error bound are not finite (a query with an infinite
+    /// coordinate, ranges near `f32::MAX`), which the float scan handles instead.
     pub(crate) fn new(
         metric: MetricType,
         q: &[f32],
@@ -93,12 +93,17 @@ impl Sq8Query {
             .zip(&w)
             .map(|(&r, &x)| (f64::from(r) - x * ws).abs())
             .sum();
+        let rounding = 255.0 * steps * unit.abs();
+        // A bound that is not finite would keep no row for rescoring.
+        if !(rounding.is_finite() && magnitude.is_finite()) {
+            return None;
+        }
         Some(Sq8Query {
             weights,
             unit,
             constant,
             l2,
-            rounding: 255.0 * steps * unit.abs(),
+            rounding,
             magnitude,
             dots: Vec::new(),
         })
