@@ -29,8 +29,9 @@
 //!     [`HnswFlatIndex::levels`], [`HnswFlatIndex::neighbors`] and so on (the file's
 //!     `HNSW` struct), with [`HnswFlatIndex::storage`] the nested `IxF2` / `IxFI`.
 //!   - `IwFl`: [`IvfFlatIndex::from_parts`]`(`[`IvfFlatParts`]` { metric, quantizer,
-//!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::lists`] /
-//!     [`InvertedList`]` { ids, codes }`, [`IvfFlatIndex::quantizer`],
+//!     lists, direct_map, nprobe, is_trained })`, [`IvfFlatIndex::list_ids`] /
+//!     [`IvfFlatIndex::list_codes`] (or [`IvfFlatIndex::into_parts`]'s
+//!     [`InvertedList`]` { ids, codes }`), [`IvfFlatIndex::quantizer`],
 //!     [`IvfFlatIndex::nprobe`], [`IvfFlatIndex::direct_map`] ([`DirectMap::kind`],
 //!     [`DirectMap::array`], [`DirectMap::hashtable_entries`] in stored order,
 //!     [`DirectMap::from_array`], [`DirectMap::from_hashtable`]); `nlist` = lists,

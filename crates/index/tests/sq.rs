@@ -203,6 +203,14 @@ fn data(n: usize, d: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// A rayon pool of `threads` threads.
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn threads_and_batches_do_not_change_any_bit() {
     let d = 24;
@@ -215,14 +223,8 @@ fn threads_and_batches_do_not_change_any_bit() {
         let mut index = ScalarQuantizerIndex::new(d, qtype, metric).unwrap();
         index.train(&xb).unwrap();
         index.add(&xb).unwrap();
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let four = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap();
+        let one = pool(1);
+        let four = pool(4);
         let batch_1 = one.install(|| index.search(&xq, 10, None)).unwrap();
         let batch_4 = four.install(|| index.search(&xq, 10, None)).unwrap();
         assert_eq!(batch_1.labels, batch_4.labels);
@@ -748,10 +750,7 @@ fn sq8_search_is_the_float_scan_bit_for_bit() {
         let mut big = ScalarQuantizerIndex::new(8, QuantizerType::Sq8, metric).unwrap();
         big.train(&wide).unwrap();
         big.add(&wide).unwrap();
-        let four = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap();
+        let four = pool(4);
         for query in data(3, 8, 35).chunks_exact(8) {
             let got = four.install(|| big.search(query, 10, None)).unwrap();
             let (dist, labels) = float_scan(&big, query, 10, |_| true);

@@ -75,9 +75,10 @@ impl Default for ReadOptions {
     }
 }
 
-/// Reads a Faiss index file with [`ReadOptions::default`] (a flat index is searched in
-/// place in the file's mapping, an IVF index's list codes too). The index comes back as its concrete
-/// type behind `Box<dyn Index>`: [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
+/// Reads a Faiss index file with [`ReadOptions::default`] (a flat index's vectors and
+/// an IVF index's list codes are searched in place in the file's mapping). The index
+/// comes back as its concrete type behind `Box<dyn Index>`:
+/// [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
 /// [`IvfFlatIndex`](crate::IvfFlatIndex) for `IwFl`,
 /// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`,
 /// [`IvfSqIndex`](crate::IvfSqIndex) for `IwSq`, and for `IxMp`/`IxM2`

@@ -32,9 +32,6 @@ pub trait ListUnit:
     /// where the target cannot (big-endian floats) or the length is not whole.
     fn codes_from_le_bytes(bytes: &[u8]) -> Option<Self::Codes<'_>>;
 
-    /// Number of values.
-    fn len(codes: Self::Codes<'_>) -> usize;
-
     /// Values `range` of `codes` (empty where the range is out of bounds).
     fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a>;
 
@@ -53,10 +50,6 @@ impl ListUnit for f32 {
 
     fn codes_from_le_bytes(bytes: &[u8]) -> Option<Rows<'_>> {
         Rows::from_le_bytes(bytes).ok()
-    }
-
-    fn len(codes: Rows<'_>) -> usize {
-        codes.len()
     }
 
     fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a> {
@@ -79,10 +72,6 @@ impl ListUnit for u8 {
 
     fn codes_from_le_bytes(bytes: &[u8]) -> Option<&[u8]> {
         Some(bytes)
-    }
-
-    fn len(codes: &[u8]) -> usize {
-        codes.len()
     }
 
     fn slice<'a>(codes: Self::Codes<'a>, range: Range<usize>) -> Self::Codes<'a> {
