@@ -114,11 +114,25 @@ fn ny_u8<const L2: bool>(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], 
     }
 }
 
-fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+fn l2_sqr_ny_u8(
+    q: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &mut [f32],
+    _: ScanOrder,
+) {
     ny_u8::<true>(q, rows, offset, scale, out)
 }
 
-fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+fn inner_product_ny_u8(
+    q: &[f32],
+    rows: &[u8],
+    offset: &[f32],
+    scale: &[f32],
+    out: &mut [f32],
+    _: ScanOrder,
+) {
     ny_u8::<false>(q, rows, offset, scale, out)
 }
 
@@ -161,12 +175,12 @@ fn inner_product_ny(q: &[f32], rows: Rows<'_>, out: &mut [f32], _: ScanOrder) {
 }
 
 /// Squared L2 from an f32 query to each f16 row (portable).
-pub(crate) fn l2_sqr_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn l2_sqr_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32], _: ScanOrder) {
     ny_f16::<true>(q, rows, out)
 }
 
 /// Inner product of an f32 query with each f16 row (portable).
-pub(crate) fn inner_product_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn inner_product_ny_f16(q: &[f32], rows: &[f16], out: &mut [f32], _: ScanOrder) {
     ny_f16::<false>(q, rows, out)
 }
 

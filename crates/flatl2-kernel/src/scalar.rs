@@ -82,7 +82,7 @@ pub(crate) fn inner_product_ny(query: &[f32], rows: Rows<'_>, out: &mut [f32], _
 }
 
 /// Squared L2 from an f32 query to each f16 row.
-pub(crate) fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32], _: ScanOrder) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         let row = &rows[i * d..(i + 1) * d];
@@ -96,7 +96,7 @@ pub(crate) fn l2_sqr_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
 }
 
 /// Inner product of an f32 query with each f16 row.
-pub(crate) fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32]) {
+pub(crate) fn inner_product_ny_f16(query: &[f32], rows: &[f16], out: &mut [f32], _: ScanOrder) {
     let d = query.len();
     for (i, o) in out.iter_mut().enumerate() {
         let row = &rows[i * d..(i + 1) * d];
@@ -115,6 +115,7 @@ pub(crate) fn l2_sqr_ny_u8(
     offset: &[f32],
     scale: &[f32],
     out: &mut [f32],
+    _: ScanOrder,
 ) {
     ny_u8::<true>(query, rows, offset, scale, out)
 }
@@ -126,6 +127,7 @@ pub(crate) fn inner_product_ny_u8(
     offset: &[f32],
     scale: &[f32],
     out: &mut [f32],
+    _: ScanOrder,
 ) {
     ny_u8::<false>(query, rows, offset, scale, out)
 }

@@ -28,10 +28,10 @@ pub(crate) type NyFn = fn(&[f32], Rows<'_>, &mut [f32], ScanOrder);
 /// the same rows in one pass over them, each distance bit for bit the [`NyFn`]'s.
 pub(crate) type Ny2Fn = fn(&[f32], &[f32], Rows<'_>, &mut [f32], &mut [f32]);
 /// `fn(query, f16 rows, out)`.
-pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32]);
+pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32], ScanOrder);
 /// `fn(query, code rows, offset, scale, out)`: code `c` in coordinate `j` stands for
 /// `offset[j] + c * scale[j]`.
-pub(crate) type NyU8Fn = fn(&[f32], &[u8], &[f32], &[f32], &mut [f32]);
+pub(crate) type NyU8Fn = fn(&[f32], &[u8], &[f32], &[f32], &mut [f32], ScanOrder);
 /// `fn(weights, code rows, out)`: the exact dot product of the weights with each row.
 pub(crate) type DotU8Fn = fn(&[i16], &[u8], &mut [i32]);
 
@@ -325,36 +325,73 @@ impl Kernels {
         Ok(())
     }
 
-    /// Squared L2 from an f32 query to each f16 row.
+    /// Squared L2 from an f32 query to each f16 row, walked in the order the rows'
+    /// size suggests ([`ScanOrder::for_bytes`]).
     pub fn l2_sqr_ny_f16(
         &self,
         query: &[f32],
         rows: &[f16],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
-        let n = row_count(rows.len(), query.len())?;
-        check_out(n, out.len())?;
-        (self.l2_sqr_ny_f16)(query, rows, out);
-        Ok(())
+        let order = ScanOrder::for_bytes(std::mem::size_of_val(rows));
+        self.ny_f16_checked(self.l2_sqr_ny_f16, query, rows, out, order)
     }
 
-    /// Inner product of an f32 query with each f16 row.
+    /// [`Kernels::l2_sqr_ny_f16`] walking the rows in `order`: for rows that are part of
+    /// a larger matrix, whose size says where they come from. The values do not depend
+    /// on the order, bit for bit.
+    pub fn l2_sqr_ny_f16_in(
+        &self,
+        query: &[f32],
+        rows: &[f16],
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
+        self.ny_f16_checked(self.l2_sqr_ny_f16, query, rows, out, order)
+    }
+
+    /// Inner product of an f32 query with each f16 row, walked in the order the rows'
+    /// size suggests.
     pub fn inner_product_ny_f16(
         &self,
         query: &[f32],
         rows: &[f16],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
+        let order = ScanOrder::for_bytes(std::mem::size_of_val(rows));
+        self.ny_f16_checked(self.inner_product_ny_f16, query, rows, out, order)
+    }
+
+    /// [`Kernels::inner_product_ny_f16`] walking the rows in `order` (the same values).
+    pub fn inner_product_ny_f16_in(
+        &self,
+        query: &[f32],
+        rows: &[f16],
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
+        self.ny_f16_checked(self.inner_product_ny_f16, query, rows, out, order)
+    }
+
+    fn ny_f16_checked(
+        &self,
+        f: NyF16Fn,
+        query: &[f32],
+        rows: &[f16],
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
         let n = row_count(rows.len(), query.len())?;
         check_out(n, out.len())?;
-        (self.inner_product_ny_f16)(query, rows, out);
+        f(query, rows, out, order);
         Ok(())
     }
 
     /// Squared L2 from an f32 query to each row of 8-bit codes, decoded in registers:
     /// code `c` in coordinate `j` stands for `offset[j] + c * scale[j]` (one fused
     /// multiply-add), the form Faiss's 8-bit scalar quantizer decodes to. `offset` and
-    /// `scale` hold one value per coordinate; the dimension is `query.len()`.
+    /// `scale` hold one value per coordinate; the dimension is `query.len()`. The rows
+    /// are walked in the order their size suggests ([`ScanOrder::for_bytes`]).
     pub fn l2_sqr_ny_u8(
         &self,
         query: &[f32],
@@ -363,13 +400,28 @@ impl Kernels {
         scale: &[f32],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
+        let order = ScanOrder::for_bytes(rows.len());
+        self.l2_sqr_ny_u8_in(query, rows, offset, scale, out, order)
+    }
+
+    /// [`Kernels::l2_sqr_ny_u8`] walking the rows in `order` (the same values, bit for
+    /// bit).
+    pub fn l2_sqr_ny_u8_in(
+        &self,
+        query: &[f32],
+        rows: &[u8],
+        offset: &[f32],
+        scale: &[f32],
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
         check_u8_args(query, rows, offset, scale, out)?;
-        (self.l2_sqr_ny_u8)(query, rows, offset, scale, out);
+        (self.l2_sqr_ny_u8)(query, rows, offset, scale, out, order);
         Ok(())
     }
 
     /// Inner product of an f32 query with each row of 8-bit codes, decoded as in
-    /// [`Kernels::l2_sqr_ny_u8`].
+    /// [`Kernels::l2_sqr_ny_u8`], walked in the order their size suggests.
     pub fn inner_product_ny_u8(
         &self,
         query: &[f32],
@@ -378,8 +430,22 @@ impl Kernels {
         scale: &[f32],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
+        let order = ScanOrder::for_bytes(rows.len());
+        self.inner_product_ny_u8_in(query, rows, offset, scale, out, order)
+    }
+
+    /// [`Kernels::inner_product_ny_u8`] walking the rows in `order` (the same values).
+    pub fn inner_product_ny_u8_in(
+        &self,
+        query: &[f32],
+        rows: &[u8],
+        offset: &[f32],
+        scale: &[f32],
+        out: &mut [f32],
+        order: ScanOrder,
+    ) -> Result<(), KernelError> {
         check_u8_args(query, rows, offset, scale, out)?;
-        (self.inner_product_ny_u8)(query, rows, offset, scale, out);
+        (self.inner_product_ny_u8)(query, rows, offset, scale, out, order);
         Ok(())
     }
 

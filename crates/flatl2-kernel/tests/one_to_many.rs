@@ -70,6 +70,30 @@ fn check_ny_f16(k: &Kernels, q: &[f32], rows: &[f16], what: &str) {
         let r = widen_f16(&rows[i * d..(i + 1) * d]);
         assert_close(got, ip_ref(&wq, &r), d, &format!("{what} f16 ip row {i}"));
     }
+    // Both orders give the values of the call above, bit for bit.
+    for l2 in [true, false] {
+        let mut by_order = [vec![f32::NAN; n], vec![f32::NAN; n], vec![f32::NAN; n]];
+        if l2 {
+            k.l2_sqr_ny_f16(q, rows, &mut by_order[2]).unwrap();
+        } else {
+            k.inner_product_ny_f16(q, rows, &mut by_order[2]).unwrap();
+        }
+        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming]
+            .into_iter()
+            .zip(by_order.iter_mut())
+        {
+            if l2 {
+                k.l2_sqr_ny_f16_in(q, rows, o, order).unwrap();
+            } else {
+                k.inner_product_ny_f16_in(q, rows, o, order).unwrap();
+            }
+        }
+        for i in 0..n {
+            let bits = by_order.each_ref().map(|o| o[i].to_bits());
+            assert_eq!(bits[0], bits[2], "{what} f16 l2={l2} cached row {i}");
+            assert_eq!(bits[1], bits[2], "{what} f16 l2={l2} streaming row {i}");
+        }
+    }
 }
 
 /// The f32 value code `c` in coordinate `j` stands for: one rounding, as the kernels'
@@ -119,6 +143,23 @@ fn check_ny_u8(k: &Kernels, q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32
             }
         };
         run(rows, &mut out);
+        // Both orders give those values, bit for bit.
+        for order in [ScanOrder::Cached, ScanOrder::Streaming] {
+            let mut o = vec![f32::NAN; n];
+            if l2 {
+                k.l2_sqr_ny_u8_in(q, rows, offset, scale, &mut o, order)
+                    .unwrap();
+            } else {
+                k.inner_product_ny_u8_in(q, rows, offset, scale, &mut o, order)
+                    .unwrap();
+            }
+            let (a, b): (Vec<u32>, Vec<u32>) = o
+                .iter()
+                .zip(&out)
+                .map(|(x, y)| (x.to_bits(), y.to_bits()))
+                .unzip();
+            assert_eq!(a, b, "{what} u8 l2={l2} {order:?}");
+        }
         for (i, &got) in out.iter().enumerate() {
             let row = &rows[i * d..(i + 1) * d];
             let want = u8_ref(q, row, offset, scale, l2);

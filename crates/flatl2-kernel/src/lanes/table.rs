@@ -210,23 +210,30 @@ macro_rules! simd_tier {
         #[target_feature(enable = $feat)]
         fn ny_u8_tf<const L2: bool>(
             q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
+            order: $crate::ScanOrder,
         ) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
             let dec = $crate::lanes::coded_scan::ByteRows { offset, scale };
             // SAFETY: byte rows need nothing beyond the tier's features.
-            unsafe { $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(s, dec, q, rows, out) }
+            unsafe { $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(s, dec, q, rows, out, order) }
         }
 
-        fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+        fn l2_sqr_ny_u8(
+            q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
+            order: $crate::ScanOrder,
+        ) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_u8_tf::<true>(q, rows, offset, scale, out) }
+            unsafe { ny_u8_tf::<true>(q, rows, offset, scale, out, order) }
         }
 
-        fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
+        fn inner_product_ny_u8(
+            q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
+            order: $crate::ScanOrder,
+        ) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_u8_tf::<false>(q, rows, offset, scale, out) }
+            unsafe { ny_u8_tf::<false>(q, rows, offset, scale, out, order) }
         }
 
         #[target_feature(enable = $feat)]
@@ -373,7 +380,9 @@ macro_rules! simd_tier {
 
     (@f16 $lanes:ty, native $f16feat:literal) => {
         #[target_feature(enable = $f16feat)]
-        fn ny_f16_tf<const L2: bool>(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+        fn ny_f16_tf<const L2: bool>(
+            q: &[f32], rows: &[half::f16], out: &mut [f32], order: $crate::ScanOrder,
+        ) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
@@ -381,19 +390,19 @@ macro_rules! simd_tier {
             // holding this function is handed out only after checking the CPU for them.
             unsafe {
                 $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(
-                    s, $crate::lanes::coded_scan::HalfRows, q, rows, out,
+                    s, $crate::lanes::coded_scan::HalfRows, q, rows, out, order,
                 )
             }
         }
 
-        fn l2_sqr_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+        fn l2_sqr_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32], order: $crate::ScanOrder) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_f16_tf::<true>(q, rows, out) }
+            unsafe { ny_f16_tf::<true>(q, rows, out, order) }
         }
 
-        fn inner_product_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32]) {
+        fn inner_product_ny_f16(q: &[f32], rows: &[half::f16], out: &mut [f32], order: $crate::ScanOrder) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_f16_tf::<false>(q, rows, out) }
+            unsafe { ny_f16_tf::<false>(q, rows, out, order) }
         }
     };
     (@f16 $lanes:ty, portable) => {

@@ -230,21 +230,21 @@ impl ListCodec for SqCodec {
         codes: &[u8],
         out: &mut [f32],
         scratch: &mut Vec<f32>,
-        _order: ScanOrder,
+        order: ScanOrder,
     ) -> Result<(), IndexError> {
         if !self.by_residual {
-            return self.sq.distances(metric, query, codes, out);
+            return self.sq.distances(metric, query, codes, out, order);
         }
         match metric {
             // |q - (c + r)|^2 = |(q - c) - r|^2: the query's residual against the codes.
             MetricType::L2 => {
                 scratch.clear();
                 scratch.extend(query.iter().zip(centroid).map(|(&q, &c)| q - c));
-                self.sq.distances(metric, scratch, codes, out)
+                self.sq.distances(metric, scratch, codes, out, order)
             }
             // q.(c + r) = q.c + q.r, as Faiss adds the coarse distance to the code's.
             MetricType::InnerProduct => {
-                self.sq.distances(metric, query, codes, out)?;
+                self.sq.distances(metric, query, codes, out, order)?;
                 let qc = kernels()?.inner_product(query, centroid)?;
                 for o in out.iter_mut() {
                     *o += qc;

@@ -25,6 +25,8 @@ pub(crate) fn check_sq_dimension(d: usize) -> Result<(), IndexError> {
     Ok(())
 }
 
+use flatl2_kernel::ScanOrder;
+
 use crate::index_trait::same_kind;
 use crate::rows::{range_over_rows, remove_rows};
 use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
@@ -82,6 +84,7 @@ impl CodeScorer for SqScorer<'_> {
         first: usize,
         codes: &[u8],
         out: &mut [f32],
+        order: ScanOrder,
     ) -> Result<(), IndexError> {
         match &mut query.int {
             Some(p) => {
@@ -89,7 +92,7 @@ impl CodeScorer for SqScorer<'_> {
                 let norms = self.norms.get(first..first + out.len()).unwrap_or(&[]);
                 p.distances(codes, norms, out)
             }
-            None => self.sq.distances(self.metric, &query.q, codes, out),
+            None => self.sq.distances(self.metric, &query.q, codes, out, order),
         }
     }
 
@@ -98,7 +101,8 @@ impl CodeScorer for SqScorer<'_> {
     }
 
     fn exact(&self, query: &mut SqQuery, codes: &[u8], out: &mut [f32]) -> Result<(), IndexError> {
-        self.sq.distances(self.metric, &query.q, codes, out)
+        self.sq
+            .distances(self.metric, &query.q, codes, out, ScanOrder::Cached)
     }
 }
 
@@ -160,7 +164,8 @@ impl ScalarQuantizerIndex {
     fn range_distances(&self, q: &[f32], radius: f32, dist: &mut [f32]) -> Result<(), IndexError> {
         let scorer = self.scorer();
         let mut query = scorer.prepare(q)?;
-        scorer.score(&mut query, 0, &self.codes, dist)?;
+        let order = ScanOrder::for_bytes(self.codes.len());
+        scorer.score(&mut query, 0, &self.codes, dist, order)?;
         let Some(slack) = scorer.slack(&query, radius) else {
             return Ok(());
         };

@@ -3,7 +3,7 @@
 //! precision, no training). Encoding follows Faiss exactly, so codes (and files) are
 //! byte-identical; distances are computed on decoded values, in registers.
 
-use flatl2_kernel::{f16, kernels, MetricType};
+use flatl2_kernel::{f16, kernels, MetricType, ScanOrder};
 
 use super::int_scan::{Sq8Query, INT_SCAN_MAX_D};
 use crate::IndexError;
@@ -273,28 +273,34 @@ impl ScalarQuantizer {
     }
 
     /// Distances from `q` to each vector whose codes are `codes` (whole codes, one slot
-    /// of `out` each), decoded in registers by the active kernel tier.
+    /// of `out` each), decoded in registers by the active kernel tier, the codes walked
+    /// in `order` (which changes no value).
     pub(crate) fn distances(
         &self,
         metric: MetricType,
         q: &[f32],
         codes: &[u8],
         out: &mut [f32],
+        order: ScanOrder,
     ) -> Result<(), IndexError> {
         let k = kernels()?;
         match self.qtype {
             QuantizerType::Sq8 => {
                 let (off, sc) = (&self.offset[..], &self.scale[..]);
                 match metric {
-                    MetricType::L2 => k.l2_sqr_ny_u8(q, codes, off, sc, out)?,
-                    MetricType::InnerProduct => k.inner_product_ny_u8(q, codes, off, sc, out)?,
+                    MetricType::L2 => k.l2_sqr_ny_u8_in(q, codes, off, sc, out, order)?,
+                    MetricType::InnerProduct => {
+                        k.inner_product_ny_u8_in(q, codes, off, sc, out, order)?
+                    }
                 }
             }
             QuantizerType::Fp16 => {
                 let halves = halves_of(codes);
                 match metric {
-                    MetricType::L2 => k.l2_sqr_ny_f16(q, &halves, out)?,
-                    MetricType::InnerProduct => k.inner_product_ny_f16(q, &halves, out)?,
+                    MetricType::L2 => k.l2_sqr_ny_f16_in(q, &halves, out, order)?,
+                    MetricType::InnerProduct => {
+                        k.inner_product_ny_f16_in(q, &halves, out, order)?
+                    }
                 }
             }
         }

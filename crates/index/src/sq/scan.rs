@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use flatl2_kernel::{MetricType, TopK};
+use flatl2_kernel::{MetricType, ScanOrder, TopK};
 use rayon::prelude::*;
 
 use crate::exhaustive::merge_row_parts;
@@ -34,13 +34,15 @@ pub(crate) trait CodeScorer: Sync {
 
     /// Distances of `query` to the rows `first .. first + out.len()`, whose whole codes
     /// are `codes`, one slot of `out` each: exact, or approximate within
-    /// [`CodeScorer::slack`].
+    /// [`CodeScorer::slack`]. `order` says how a kernel that can walk rows either way
+    /// should (it changes no value).
     fn score(
         &self,
         query: &mut Self::Query,
         first: usize,
         codes: &[u8],
         out: &mut [f32],
+        order: ScanOrder,
     ) -> Result<(), IndexError>;
 
     /// `None` when `score` is exact for `query`; otherwise how far its distances near
@@ -217,6 +219,9 @@ fn scan_range<S: CodeScorer>(
     let metric = rows.metric;
     let cap = 4 * k + MAX_EXTRA_CANDIDATES;
     let mut buf = vec![0.0f32; BLOCK_ROWS];
+    // The task's first query reads each block from where the codes lie (memory, for a
+    // large index); the others find it in cache.
+    let first_order = ScanOrder::for_bytes(rows.codes.len());
     let mut start = range.start;
     while start < range.end {
         let end = (start + BLOCK_ROWS).min(range.end);
@@ -226,8 +231,13 @@ fn scan_range<S: CodeScorer>(
             .iter_mut()
             .zip(heaps.iter_mut())
             .zip(cands.iter_mut());
-        for ((q, heap), cand) in lanes {
-            rows.scorer.score(q, start, block, out)?;
+        for (lane, ((q, heap), cand)) in lanes.enumerate() {
+            let order = if lane == 0 {
+                first_order
+            } else {
+                ScanOrder::Cached
+            };
+            rows.scorer.score(q, start, block, out, order)?;
             let Some(slack) = rows.scorer.slack(q, heap.threshold()) else {
                 push_block(heap, out, start, selected);
                 continue;
@@ -343,6 +353,7 @@ mod tests {
             first: usize,
             codes: &[u8],
             out: &mut [f32],
+            _order: ScanOrder,
         ) -> Result<(), IndexError> {
             for (i, (o, &c)) in out.iter_mut().zip(codes).enumerate() {
                 *o = f32::from(c) + self.noise(first + i);
