@@ -114,25 +114,11 @@ fn ny_u8<const L2: bool>(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], 
     }
 }
 
-fn l2_sqr_ny_u8(
-    q: &[f32],
-    rows: &[u8],
-    offset: &[f32],
-    scale: &[f32],
-    out: &mut [f32],
-    _: ScanOrder,
-) {
+fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
     ny_u8::<true>(q, rows, offset, scale, out)
 }
 
-fn inner_product_ny_u8(
-    q: &[f32],
-    rows: &[u8],
-    offset: &[f32],
-    scale: &[f32],
-    out: &mut [f32],
-    _: ScanOrder,
-) {
+fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
     ny_u8::<false>(q, rows, offset, scale, out)
 }
 

@@ -115,7 +115,6 @@ pub(crate) fn l2_sqr_ny_u8(
     offset: &[f32],
     scale: &[f32],
     out: &mut [f32],
-    _: ScanOrder,
 ) {
     ny_u8::<true>(query, rows, offset, scale, out)
 }
@@ -127,7 +126,6 @@ pub(crate) fn inner_product_ny_u8(
     offset: &[f32],
     scale: &[f32],
     out: &mut [f32],
-    _: ScanOrder,
 ) {
     ny_u8::<false>(query, rows, offset, scale, out)
 }

@@ -31,7 +31,7 @@ pub(crate) type Ny2Fn = fn(&[f32], &[f32], Rows<'_>, &mut [f32], &mut [f32]);
 pub(crate) type NyF16Fn = fn(&[f32], &[f16], &mut [f32], ScanOrder);
 /// `fn(query, code rows, offset, scale, out)`: code `c` in coordinate `j` stands for
 /// `offset[j] + c * scale[j]`.
-pub(crate) type NyU8Fn = fn(&[f32], &[u8], &[f32], &[f32], &mut [f32], ScanOrder);
+pub(crate) type NyU8Fn = fn(&[f32], &[u8], &[f32], &[f32], &mut [f32]);
 /// `fn(weights, code rows, out)`: the exact dot product of the weights with each row.
 pub(crate) type DotU8Fn = fn(&[i16], &[u8], &mut [i32]);
 
@@ -390,8 +390,10 @@ impl Kernels {
     /// Squared L2 from an f32 query to each row of 8-bit codes, decoded in registers:
     /// code `c` in coordinate `j` stands for `offset[j] + c * scale[j]` (one fused
     /// multiply-add), the form Faiss's 8-bit scalar quantizer decodes to. `offset` and
-    /// `scale` hold one value per coordinate; the dimension is `query.len()`. The rows
-    /// are walked in the order their size suggests ([`ScanOrder::for_bytes`]).
+    /// `scale` hold one value per coordinate; the dimension is `query.len()`. Rows are
+    /// walked four at a time, interleaved, wherever they lie: streamed one by one, each
+    /// row would prepare the offset and scale tables again, which cost more than the
+    /// order saves (the decode is bound by arithmetic).
     pub fn l2_sqr_ny_u8(
         &self,
         query: &[f32],
@@ -400,28 +402,13 @@ impl Kernels {
         scale: &[f32],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
-        let order = ScanOrder::for_bytes(rows.len());
-        self.l2_sqr_ny_u8_in(query, rows, offset, scale, out, order)
-    }
-
-    /// [`Kernels::l2_sqr_ny_u8`] walking the rows in `order` (the same values, bit for
-    /// bit).
-    pub fn l2_sqr_ny_u8_in(
-        &self,
-        query: &[f32],
-        rows: &[u8],
-        offset: &[f32],
-        scale: &[f32],
-        out: &mut [f32],
-        order: ScanOrder,
-    ) -> Result<(), KernelError> {
         check_u8_args(query, rows, offset, scale, out)?;
-        (self.l2_sqr_ny_u8)(query, rows, offset, scale, out, order);
+        (self.l2_sqr_ny_u8)(query, rows, offset, scale, out);
         Ok(())
     }
 
     /// Inner product of an f32 query with each row of 8-bit codes, decoded as in
-    /// [`Kernels::l2_sqr_ny_u8`], walked in the order their size suggests.
+    /// [`Kernels::l2_sqr_ny_u8`].
     pub fn inner_product_ny_u8(
         &self,
         query: &[f32],
@@ -430,22 +417,8 @@ impl Kernels {
         scale: &[f32],
         out: &mut [f32],
     ) -> Result<(), KernelError> {
-        let order = ScanOrder::for_bytes(rows.len());
-        self.inner_product_ny_u8_in(query, rows, offset, scale, out, order)
-    }
-
-    /// [`Kernels::inner_product_ny_u8`] walking the rows in `order` (the same values).
-    pub fn inner_product_ny_u8_in(
-        &self,
-        query: &[f32],
-        rows: &[u8],
-        offset: &[f32],
-        scale: &[f32],
-        out: &mut [f32],
-        order: ScanOrder,
-    ) -> Result<(), KernelError> {
         check_u8_args(query, rows, offset, scale, out)?;
-        (self.inner_product_ny_u8)(query, rows, offset, scale, out, order);
+        (self.inner_product_ny_u8)(query, rows, offset, scale, out);
         Ok(())
     }
 

@@ -210,30 +210,23 @@ macro_rules! simd_tier {
         #[target_feature(enable = $feat)]
         fn ny_u8_tf<const L2: bool>(
             q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
-            order: $crate::ScanOrder,
         ) {
             // SAFETY: the CPU has this function's features: it is reachable only through
             // the kernel table, handed out after checking the CPU for them.
             let s = unsafe { <$lanes as $crate::lanes::Lanes>::assume() };
             let dec = $crate::lanes::coded_scan::ByteRows { offset, scale };
             // SAFETY: byte rows need nothing beyond the tier's features.
-            unsafe { $crate::lanes::coded_scan::ny_coded::<$lanes, _, L2>(s, dec, q, rows, out, order) }
+            unsafe { $crate::lanes::coded_scan::ny_coded_interleaved::<$lanes, _, L2>(s, dec, q, rows, out) }
         }
 
-        fn l2_sqr_ny_u8(
-            q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
-            order: $crate::ScanOrder,
-        ) {
+        fn l2_sqr_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_u8_tf::<true>(q, rows, offset, scale, out, order) }
+            unsafe { ny_u8_tf::<true>(q, rows, offset, scale, out) }
         }
 
-        fn inner_product_ny_u8(
-            q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32],
-            order: $crate::ScanOrder,
-        ) {
+        fn inner_product_ny_u8(q: &[f32], rows: &[u8], offset: &[f32], scale: &[f32], out: &mut [f32]) {
             // SAFETY: reachable only through the table (see the `#[target_feature]` functions above).
-            unsafe { ny_u8_tf::<false>(q, rows, offset, scale, out, order) }
+            unsafe { ny_u8_tf::<false>(q, rows, offset, scale, out) }
         }
 
         #[target_feature(enable = $feat)]

@@ -273,8 +273,8 @@ impl ScalarQuantizer {
     }
 
     /// Distances from `q` to each vector whose codes are `codes` (whole codes, one slot
-    /// of `out` each), decoded in registers by the active kernel tier, the codes walked
-    /// in `order` (which changes no value).
+    /// of `out` each), decoded in registers by the active kernel tier; f16 codes are
+    /// walked in `order` (which changes no value), 8-bit codes always interleaved.
     pub(crate) fn distances(
         &self,
         metric: MetricType,
@@ -288,10 +288,8 @@ impl ScalarQuantizer {
             QuantizerType::Sq8 => {
                 let (off, sc) = (&self.offset[..], &self.scale[..]);
                 match metric {
-                    MetricType::L2 => k.l2_sqr_ny_u8_in(q, codes, off, sc, out, order)?,
-                    MetricType::InnerProduct => {
-                        k.inner_product_ny_u8_in(q, codes, off, sc, out, order)?
-                    }
+                    MetricType::L2 => k.l2_sqr_ny_u8(q, codes, off, sc, out)?,
+                    MetricType::InnerProduct => k.inner_product_ny_u8(q, codes, off, sc, out)?,
                 }
             }
             QuantizerType::Fp16 => {
