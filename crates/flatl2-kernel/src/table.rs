@@ -334,7 +334,7 @@ impl Kernels {
         out: &mut [f32],
     ) -> Result<(), KernelError> {
         let order = ScanOrder::for_bytes(std::mem::size_of_val(rows));
-        self.ny_f16_checked(self.l2_sqr_ny_f16, query, rows, out, order)
+        self.l2_sqr_ny_f16_in(query, rows, out, order)
     }
 
     /// [`Kernels::l2_sqr_ny_f16`] walking the rows in `order`: for rows that are part of
@@ -347,7 +347,7 @@ impl Kernels {
         out: &mut [f32],
         order: ScanOrder,
     ) -> Result<(), KernelError> {
-        self.ny_f16_checked(self.l2_sqr_ny_f16, query, rows, out, order)
+        ny_f16_checked(self.l2_sqr_ny_f16, query, rows, out, order)
     }
 
     /// Inner product of an f32 query with each f16 row, walked in the order the rows'
@@ -359,7 +359,7 @@ impl Kernels {
         out: &mut [f32],
     ) -> Result<(), KernelError> {
         let order = ScanOrder::for_bytes(std::mem::size_of_val(rows));
-        self.ny_f16_checked(self.inner_product_ny_f16, query, rows, out, order)
+        self.inner_product_ny_f16_in(query, rows, out, order)
     }
 
     /// [`Kernels::inner_product_ny_f16`] walking the rows in `order` (the same values).
@@ -370,21 +370,7 @@ impl Kernels {
         out: &mut [f32],
         order: ScanOrder,
     ) -> Result<(), KernelError> {
-        self.ny_f16_checked(self.inner_product_ny_f16, query, rows, out, order)
-    }
-
-    fn ny_f16_checked(
-        &self,
-        f: NyF16Fn,
-        query: &[f32],
-        rows: &[f16],
-        out: &mut [f32],
-        order: ScanOrder,
-    ) -> Result<(), KernelError> {
-        let n = row_count(rows.len(), query.len())?;
-        check_out(n, out.len())?;
-        f(query, rows, out, order);
-        Ok(())
+        ny_f16_checked(self.inner_product_ny_f16, query, rows, out, order)
     }
 
     /// Squared L2 from an f32 query to each row of 8-bit codes, decoded in registers:
@@ -475,6 +461,20 @@ fn ny_checked(
     let n = row_count(rows.len(), query.len())?;
     check_out(n, out.len())?;
     ny(query, rows, out, order);
+    Ok(())
+}
+
+/// [`ny_checked`] for f16 rows.
+fn ny_f16_checked(
+    f: NyF16Fn,
+    query: &[f32],
+    rows: &[f16],
+    out: &mut [f32],
+    order: ScanOrder,
+) -> Result<(), KernelError> {
+    let n = row_count(rows.len(), query.len())?;
+    check_out(n, out.len())?;
+    f(query, rows, out, order);
     Ok(())
 }
 

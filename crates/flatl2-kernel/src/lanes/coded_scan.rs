@@ -1,9 +1,9 @@
 //! One f32 query against rows stored in a compact form (f16 halves, 8-bit codes),
 //! decoded to f32 in registers, walked in either [`ScanOrder`]: four rows per iteration
 //! sharing the query loads and whatever the row form derives from them (`Cached`), or
-//! each row whole in memory order (`Streaming`, for f16 rows); the
-//! last `< 2W` coordinates of a row go through zero-padded buffers. Every row goes
-//! through the same arithmetic in both orders, so its value is the same bit for bit.
+//! each row whole in memory order (`Streaming`, for f16 rows); the last `< 2W`
+//! coordinates of a row go through zero-padded buffers. Every row goes through the
+//! same arithmetic in both orders, so its value is the same bit for bit.
 //! One algorithm for every row form: a [`RowDecoder`] says how a query chunk is
 //! prepared and how `W` stored values enter a row's sum.
 
