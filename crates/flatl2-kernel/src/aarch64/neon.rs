@@ -105,5 +105,5 @@ simd_tier! {
     tile rows 8, two-query scan no, top-1 plain, f16 portable;
     splat vdupq_n_f32, add vaddq_f32, sub vsubq_f32, fmadd fma, max maxps, sum vaddvq_f32,
     sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load vld1q_f32, load_part load_part,
-    store vst1q_f32, load_u8 load_u8, dot_f64 crate::dot_f64::dot_f64;
+    store vst1q_f32, load_u8 load_u8, dot_f64 crate::dot_f64::dot_f64, dot_u8 crate::int_dot::dot_ny;
 }

@@ -12,7 +12,7 @@
 ///     prefetch 512, tile rows 6, two-query scan yes|no, top-1 fused|plain,
 ///     f16 native "avx2,fma,f16c" | f16 portable;
 ///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F, blend_lt F,
-///     load F, load_part F, store F, load_u8 F, dot_f64 G[, load_f16 F];
+///     load F, load_part F, store F, load_u8 F, dot_f64 G, dot_u8 F[, load_f16 F];
 /// }
 /// ```
 ///
@@ -21,7 +21,9 @@
 /// `features`, which the token proves; `load_f16` may also need the f16 features, which
 /// only the f16 kernels (compiled with them) call it under. `G` is a safe function
 /// (`fn(&[f32], &[f32]) -> f64`, [`crate::dot_f64::dot_f64`]'s contract and bits),
-/// either that generic one or one with `#[target_feature]`s within `features`.
+/// either that generic one or one with `#[target_feature]`s within `features`. `dot_u8`
+/// is [`crate::int_dot::dot_ny`] (safe) or an `unsafe fn` with its contract and values
+/// needing no instructions beyond `features`.
 ///
 /// The safe functions are reachable only through the table, which
 /// [`crate::dispatch::table_for`] hands out after checking the CPU for `features` (and
@@ -39,7 +41,8 @@ macro_rules! simd_tier {
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
         sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path, blend_lt $blend:path,
         load $load:path, load_part $load_part:path, store $store:path,
-        load_u8 $load_u8:path, dot_f64 $dot64:path $(, load_f16 $load_f16:path)?;
+        load_u8 $load_u8:path, dot_f64 $dot64:path, dot_u8 $dotu8:path
+        $(, load_f16 $load_f16:path)?;
     ) => {
         /// The tier's token: made only where the CPU has the tier's instructions.
         #[derive(Clone, Copy)]
@@ -143,14 +146,15 @@ macro_rules! simd_tier {
         $crate::lanes::simd_tier! {
             @kernels $(#[$doc])* table $name, lanes $token, tier $tier, features $feat,
             tile rows $rb, two-query scan $ny2, top-1 $top1, f16 $f16kind $($f16feat)?,
-            dot_f64 $dot64;
+            dot_f64 $dot64, dot_u8 $dotu8;
         }
     };
 
     (
         @kernels $(#[$doc:meta])* table $name:ident, lanes $lanes:ty, tier $tier:ident,
         features $feat:literal, tile rows $rb:literal, two-query scan $ny2:ident,
-        top-1 $top1:ident, f16 $f16kind:ident $($f16feat:literal)?, dot_f64 $dot64:path;
+        top-1 $top1:ident, f16 $f16kind:ident $($f16feat:literal)?, dot_f64 $dot64:path,
+        dot_u8 $dotu8:path;
     ) => {
         #[target_feature(enable = $feat)]
         fn pair_tf<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
@@ -231,7 +235,14 @@ macro_rules! simd_tier {
 
         #[target_feature(enable = $feat)]
         fn dot_u8_tf(w: &[i16], rows: &[u8], out: &mut [i32]) {
-            $crate::int_dot::dot_ny(w, rows, out)
+            // `unsafe` for the tiers whose `dot_u8` is an `unsafe fn`.
+            #[allow(unused_unsafe)]
+            // SAFETY: the CPU has this function's features, all `dot_u8` needs: it is
+            // reachable only through the kernel table, handed out after checking the
+            // CPU for them.
+            unsafe {
+                $dotu8(w, rows, out)
+            }
         }
 
         fn dot_ny_u8(w: &[i16], rows: &[u8], out: &mut [i32]) {

@@ -93,7 +93,8 @@ simd_tier! {
     tile rows 6, two-query scan no, top-1 fused, f16 native "avx2,fma,f16c";
     splat _mm256_set1_ps, add _mm256_add_ps, sub _mm256_sub_ps, fmadd _mm256_fmadd_ps,
     max _mm256_max_ps, sum sum, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load _mm256_loadu_ps,
-    load_part load_part, store _mm256_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx2, load_f16 load_f16;
+    load_part load_part, store _mm256_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx2,
+    dot_u8 crate::x86::int_dot::dot_ny, load_f16 load_f16;
 }
 
 /// The AVX2 + FMA table for CPUs without F16C: the f16 kernels come from the portable

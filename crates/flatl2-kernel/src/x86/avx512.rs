@@ -88,5 +88,6 @@ simd_tier! {
     splat _mm512_set1_ps, add _mm512_add_ps, sub _mm512_sub_ps, fmadd _mm512_fmadd_ps,
     max _mm512_max_ps, sum _mm512_reduce_add_ps, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt,
     load _mm512_loadu_ps, load_part load_part, store _mm512_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx512,
+    dot_u8 crate::x86::int_dot::dot_ny,
     load_f16 load_f16;
 }

@@ -4,6 +4,7 @@
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod dot_f64;
+pub(crate) mod int_dot;
 pub(crate) mod prefetch;
 
 use core::arch::x86_64::{

@@ -1,0 +1,99 @@
+//! [`crate::int_dot::dot_ny`] for the x86 tiers (AVX2, and AVX-512F, which implies
+//! it): four rows at a time, sixteen codes of each widened to 16 bits (`vpmovzxbw`)
+//! and multiplied with the same sixteen weights into pairs of 32-bit sums
+//! (`vpmaddwd`), the four rows' sums reduced together at the end. The compiler's
+//! version of the generic loop takes one row at a time and pays a whole horizontal
+//! sum per row. Integer sums are exact (a pair of products is at most `2 * 255 *
+//! 32767`, within `i32`; the additions wrap as the generic loop's do), so the values
+//! are the generic loop's.
+
+use core::arch::x86_64::*;
+
+/// Codes of a row (and weights) per step.
+const STEP: usize = 16;
+
+/// `acc + madd(codes[at..at + 16], w)`, the codes widened to 16 bits.
+///
+/// # Safety
+/// AVX2; `codes + 16` and `w + 16` readable.
+#[inline(always)]
+unsafe fn step(acc: __m256i, codes: *const u8, w: __m256i) -> __m256i {
+    // SAFETY: the caller guarantees AVX2 and 16 readable bytes at `codes`.
+    unsafe {
+        let c = _mm256_cvtepu8_epi16(_mm_loadu_si128(codes as *const __m128i));
+        _mm256_add_epi32(acc, _mm256_madd_epi16(c, w))
+    }
+}
+
+/// The sums of the eight lanes of each of `a`, `b`, `c`, `d`.
+///
+/// # Safety
+/// AVX2.
+#[inline(always)]
+unsafe fn sum4(a: __m256i, b: __m256i, c: __m256i, d: __m256i) -> [i32; 4] {
+    let mut out = [0i32; 4];
+    // SAFETY: the caller guarantees AVX2; `out` holds the 4 values stored.
+    unsafe {
+        let abcd = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+        let four = _mm_add_epi32(
+            _mm256_castsi256_si128(abcd),
+            _mm256_extracti128_si256::<1>(abcd),
+        );
+        _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, four);
+    }
+    out
+}
+
+/// `out[r] = sum_j w[j] * rows[r * d + j]` for each of the `out.len()` rows, `d =
+/// w.len()`: [`crate::int_dot::dot_ny`]'s contract and values.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[inline(always)]
+pub(crate) unsafe fn dot_ny(w: &[i16], rows: &[u8], out: &mut [i32]) {
+    let d = w.len();
+    if d == 0 {
+        out.fill(0);
+        return;
+    }
+    let n = out.len().min(rows.len() / d);
+    let whole = d / STEP * STEP;
+    let quads = n / 4;
+    for (quad, o) in out[..quads * 4].chunks_exact_mut(4).enumerate() {
+        let base = rows[quad * 4 * d..(quad + 1) * 4 * d].as_ptr();
+        let mut acc = [0i32; 4];
+        // SAFETY: AVX2 by the caller; every load reads codes `j .. j + 16` of one of
+        // the four rows and weights `j .. j + 16`, with `j + 16 <= whole <= d`, inside
+        // the quad's `4 d` codes and the `d` weights.
+        unsafe {
+            let z = _mm256_setzero_si256();
+            let (mut a0, mut a1, mut a2, mut a3) = (z, z, z, z);
+            let mut j = 0;
+            while j < whole {
+                let wv = _mm256_loadu_si256(w.as_ptr().add(j) as *const __m256i);
+                a0 = step(a0, base.add(j), wv);
+                a1 = step(a1, base.add(d + j), wv);
+                a2 = step(a2, base.add(2 * d + j), wv);
+                a3 = step(a3, base.add(3 * d + j), wv);
+                j += STEP;
+            }
+            if whole > 0 {
+                acc = sum4(a0, a1, a2, a3);
+            }
+        }
+        let quad_rows = &rows[quad * 4 * d..(quad + 1) * 4 * d];
+        for ((o, sum), row) in o.iter_mut().zip(acc).zip(quad_rows.chunks_exact(d)) {
+            *o = tail(sum, &w[whole..], &row[whole..]);
+        }
+    }
+    let rest_rows = &rows[quads * 4 * d..n * d];
+    crate::int_dot::dot_ny(w, rest_rows, &mut out[quads * 4..n]);
+}
+
+/// `sum` plus the products of the last codes of a row with their weights.
+#[inline(always)]
+fn tail(sum: i32, w: &[i16], codes: &[u8]) -> i32 {
+    codes.iter().zip(w).fold(sum, |acc, (&c, &x)| {
+        acc.wrapping_add(i32::from(c) * i32::from(x))
+    })
+}
