@@ -51,9 +51,8 @@ fn a_lone_query_allocates_only_its_result() {
     }
 }
 
-/// A batch of 40 is scanned list by list where the codec pays for it (f32 rows, f16
-/// codes) and query by query otherwise (8-bit codes); a batch of 3 on 4 threads, one
-/// query at a time.
+/// A batch of 40 is scanned list by list (f32 rows, f16 codes, 8-bit codes through
+/// their integer candidates); a batch of 3 on 4 threads, one query at a time.
 #[test]
 fn a_lone_query_equals_its_row_of_a_batch_bit_for_bit() {
     let d = 20;

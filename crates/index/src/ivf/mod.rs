@@ -4,8 +4,10 @@
 
 mod codec;
 mod direct_map;
+mod int_scan;
 mod lists;
 mod lone;
+mod norms;
 mod search;
 
 use rayon::prelude::*;
@@ -14,6 +16,8 @@ use std::borrow::Cow;
 pub use codec::{FlatCodec, ListCodec, SqCodec};
 pub use direct_map::{DirectMap, DirectMapType};
 pub use lists::{InvertedList, ListUnit};
+
+use norms::ListNorms;
 
 use crate::index_trait::same_kind;
 use crate::kmeans::{kmeans, ClusteringParameters};
@@ -102,6 +106,9 @@ pub struct IvfIndex<C: ListCodec = FlatCodec> {
     /// from (the lists then hold their ids and no codes); the first change copies them
     /// into the lists.
     mapped: Option<MappedLists>,
+    /// The squared norms of the lists' 8-bit codes, for their integer scan; emptied
+    /// by every change to the lists or the codec.
+    code_norms: ListNorms,
 }
 
 /// An inverted-file index with raw (flat) vectors in the lists (Faiss `IndexIVFFlat`).
@@ -285,6 +292,7 @@ impl<C: ListCodec> IvfIndex<C> {
             cp: ClusteringParameters::for_ivf(metric),
             codec,
             mapped: None,
+            code_norms: ListNorms::new(nlist),
         })
     }
 
@@ -370,6 +378,7 @@ impl<C: ListCodec> IvfIndex<C> {
             cp: ClusteringParameters::for_ivf(metric),
             codec,
             mapped,
+            code_norms: ListNorms::new(nlist),
         })
     }
 
@@ -455,6 +464,13 @@ impl<C: ListCodec> IvfIndex<C> {
         self.mapped.is_some()
     }
 
+    /// Makes the lists ready for a change: their codes copied out of a mapping, their
+    /// code norms forgotten.
+    fn lists_will_change(&mut self) {
+        self.own_codes();
+        self.code_norms.clear();
+    }
+
     /// Copies codes that lie in a mapping into the lists, which every change needs.
     fn own_codes(&mut self) {
         if self.mapped.is_none() {
@@ -525,7 +541,7 @@ impl<C: ListCodec> IvfIndex<C> {
             return Err(IndexError::NotTrained);
         }
         self.direct_map.check_can_add(ids.is_some())?;
-        self.own_codes();
+        self.lists_will_change();
         if self.direct_map.kind() == DirectMapType::Hashtable {
             if let Some(ids) = ids {
                 let mut seen = std::collections::HashSet::with_capacity(ids.len());
@@ -655,8 +671,8 @@ impl<C: ListCodec> IvfIndex<C> {
                 "merging indexes with a direct map is not supported (as in Faiss)".into(),
             ));
         }
-        self.own_codes();
-        other.own_codes();
+        self.lists_will_change();
+        other.lists_will_change();
         for (mine, theirs) in self.lists.iter_mut().zip(other.lists.iter_mut()) {
             mine.ids.extend(theirs.ids.iter().map(|&id| id + add_id));
             mine.codes.extend_from_slice(&theirs.codes);
@@ -769,6 +785,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
         if self.codec.is_trained() {
             return Ok(());
         }
+        self.code_norms.clear();
         let d = self.d;
         let limit = self.codec.train_limit();
         let sample: Vec<f32>;
@@ -842,7 +859,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
         if self.direct_map.kind() != DirectMapType::Array {
-            self.own_codes();
+            self.lists_will_change();
         }
         let removed = match self.direct_map.kind() {
             DirectMapType::NoMap => self.remove_scan(sel),
@@ -877,6 +894,7 @@ impl<C: ListCodec> Index for IvfIndex<C> {
 
     fn reset(&mut self) {
         self.mapped = None;
+        self.code_norms.clear();
         self.lists.iter_mut().for_each(InvertedList::clear);
         self.direct_map.clear();
         self.ntotal = 0;

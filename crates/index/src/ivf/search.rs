@@ -1,6 +1,7 @@
 //! IVF search: the quantizer picks `nprobe` lists per query, the lists are scanned with
 //! the one-to-many kernel into a Faiss-ordered top-k. Parallel over queries; a large
-//! batch of f32 rows or f16 codes is scanned list by list; a lone query with much to
+//! batch of f32 rows, f16 codes or 8-bit codes (these with integer approximations
+//! first, `int_scan.rs`) is scanned list by list; a lone query with much to
 //! scan splits its lists across threads (a batch of one runs in `lone.rs`). Every
 //! strategy returns what one sequential scan per query returns, ties included (see
 //! `stretch_survivors`), so a query's result never depends on the batch it came in or
@@ -9,6 +10,7 @@
 use flatl2_kernel::{ScanOrder, TopK};
 use rayon::prelude::*;
 
+use super::int_scan::Candidates;
 use super::{IvfIndex, ListCodec, ListUnit};
 use crate::{IdMatcher, IdSelector, IndexError, RangeSearchResult, SearchResult};
 
@@ -58,14 +60,14 @@ impl<C: ListCodec> IvfIndex<C> {
     /// per batch instead of once per query probing it, at the price of a fresh top-k
     /// per (query, list), whose threshold starts from nothing, and a merge. It pays
     /// where the scan is bound by memory: f32 rows and f16 codes, two or more bytes a
-    /// coordinate. 8-bit codes are scanned at the decoder's speed whether they come
-    /// from memory or from cache, so there the query-by-query scan, whose heap keeps
-    /// its threshold from list to list, is faster: on `IVF1024,SQ8` over 1M x 128 it
-    /// gave 1.1x the list-major batch's QPS at nprobe 16 and 1.3x at nprobe 64, on one
-    /// thread and on two, where `IVF1024,Flat` lost 2-3x and `IVF1024,SQfp16` about
-    /// 1.4x at one thread (`docs/benchmarks.md`).
+    /// coordinate, and 8-bit codes scanned in integers, which from cache run at about
+    /// twice their speed from memory. 8-bit codes decoded to floats (too wide for the
+    /// integer weights) run at the decoder's speed from memory or cache alike, and are
+    /// scanned query by query: there the list-major batch was 1.1x slower at nprobe 16
+    /// and 1.3x at nprobe 64 on `IVF1024,SQ8` over 1M x 128 (`docs/benchmarks.md`).
     fn list_major_pays(&self) -> bool {
         std::mem::size_of::<C::Unit>() * self.codec.units(self.d) >= 2 * self.d
+            || self.int_scanned().is_some()
     }
 
     /// Whether a lone query's probed lists are worth sharing between threads.
@@ -90,7 +92,7 @@ impl<C: ListCodec> IvfIndex<C> {
     }
 
     /// Distances from `query` to every entry of list `l`, into `out` (one slot each).
-    fn list_distances(
+    pub(super) fn list_distances(
         &self,
         query: &[f32],
         l: usize,
@@ -242,9 +244,11 @@ impl<C: ListCodec> IvfIndex<C> {
     /// list is scanned once against all its queries while it is in cache (in parallel
     /// over lists), then every query merges its `nprobe` partial top-k in probe order.
     ///
-    /// A list's first member query is scanned alone (its rows come from memory, with
-    /// the kernel's prefetch), the others two at a time (rows read from cache once for
-    /// both, [`ListCodec::distances2`]). Distances use the direct one-to-many kernels,
+    /// 8-bit codes scanned in integers give each member query the list's candidates
+    /// (`IvfSqIndex::int_candidates`). Otherwise a list's first member query is
+    /// scanned alone (its rows come from memory, with the kernel's prefetch), the
+    /// others two at a time (rows read from cache once for both,
+    /// [`ListCodec::distances2`]). Distances use the direct one-to-many kernels,
     /// as Faiss's IVF scan does (the blocked `|x|^2 + |y|^2 - 2 x.y` path measured
     /// about 2x faster at nprobe >= 16 but changes the last bits of L2 distances).
     /// Equal to the query-by-query scan, ties included: each list offers a query the
@@ -293,11 +297,28 @@ impl<C: ListCodec> IvfIndex<C> {
                 if slots.is_empty() || list.is_empty() {
                     return Ok(out);
                 }
-                let mut scratch = vec![0.0f32; 2 * list.len()];
-                let mut resid = Vec::new();
                 let mut heap = TopK::new(metric, k);
                 let mut best = (vec![0.0f32; k], vec![-1i64; k]);
                 let query = |s: usize| &queries[s / nprobe * d..(s / nprobe + 1) * d];
+                if let Some(int) = self.int_scanned() {
+                    // 8-bit codes: each member query's candidates, the list read from
+                    // memory by the first and from cache by the others.
+                    let mut ws = Candidates::default();
+                    let mut resid = Vec::new();
+                    let mut dists = Vec::new();
+                    for &s in slots {
+                        if int.int_candidates(query(s), l, k, &mut ws)? {
+                            out.keep(nprobe, &mut heap, &mut best, &ws.dists, &ws.ids);
+                        } else {
+                            dists.resize(list.len(), 0.0);
+                            self.list_distances(query(s), l, &mut dists, &mut resid)?;
+                            out.keep(nprobe, &mut heap, &mut best, &dists, &list.ids);
+                        }
+                    }
+                    return Ok(out);
+                }
+                let mut scratch = vec![0.0f32; 2 * list.len()];
+                let mut resid = Vec::new();
                 // The first member query alone (the kernel prefetches the list from
                 // memory), then the others two by two (the list read from cache once
                 // for both).
@@ -320,18 +341,7 @@ impl<C: ListCodec> IvfIndex<C> {
                         _ => &[],
                     };
                     for dists in scanned {
-                        if nprobe == 1 {
-                            // The query's only list: the heap over it is the query's
-                            // own, so its k best are all that is kept, not every
-                            // survivor.
-                            heap.push_labeled(dists, &list.ids);
-                            heap.drain_sorted_into(&mut best.0, &mut best.1);
-                            let found = best.0.iter().zip(&best.1).filter(|(_, &id)| id != -1);
-                            out.kept.extend(found.map(|(&dv, &id)| (dv, id)));
-                        } else {
-                            stretch_survivors(&mut heap, dists, &list.ids, &mut out.kept);
-                        }
-                        out.ends.push(out.kept.len());
+                        out.keep(nprobe, &mut heap, &mut best, dists, &list.ids);
                     }
                 }
                 Ok(out)
@@ -481,6 +491,30 @@ struct Survivors {
 }
 
 impl Survivors {
+    /// Keeps, for the list's next member query, the entries (distances `dists`, ids
+    /// `ids`, in stored order) that can still reach its heap: all of them within the
+    /// list's k-th ([`stretch_survivors`]), or, where the list is the query's only one
+    /// (`nprobe` 1), its k best, which are then the query's own.
+    fn keep(
+        &mut self,
+        nprobe: usize,
+        heap: &mut TopK,
+        best: &mut (Vec<f32>, Vec<i64>),
+        dists: &[f32],
+        ids: &[i64],
+    ) {
+        if nprobe == 1 {
+            heap.reset();
+            heap.push_labeled(dists, ids);
+            heap.drain_sorted_into(&mut best.0, &mut best.1);
+            let found = best.0.iter().zip(&best.1).filter(|(_, &id)| id != -1);
+            self.kept.extend(found.map(|(&dv, &id)| (dv, id)));
+        } else {
+            stretch_survivors(heap, dists, ids, &mut self.kept);
+        }
+        self.ends.push(self.kept.len());
+    }
+
     /// The survivors of the list's `j`-th member query (none when the list is empty).
     fn of(&self, j: usize) -> &[(f32, i64)] {
         let Some(&end) = self.ends.get(j) else {

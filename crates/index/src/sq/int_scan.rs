@@ -29,7 +29,7 @@ pub(crate) const INT_SCAN_MAX_D: usize = 4096;
 
 /// A query folded into integer weights: its distance to a code `c` is `constant +
 /// unit * dot(weights, c)`, plus the code's squared norm for L2.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Sq8Query {
     weights: Vec<i16>,
     /// What one step of the integer dot product is worth: `-2 / ws` (L2), `1 / ws` (IP).
@@ -56,27 +56,40 @@ impl Sq8Query {
         offset: &[f32],
         scale: &[f32],
     ) -> Option<Sq8Query> {
+        let mut query = Sq8Query::default();
+        query.fill(metric, q, offset, scale).then_some(query)
+    }
+
+    /// [`Sq8Query::new`] in place, reusing this one's space: `false` (and this query
+    /// not to be used) where that gives `None`.
+    pub(crate) fn fill(
+        &mut self,
+        metric: MetricType,
+        q: &[f32],
+        offset: &[f32],
+        scale: &[f32],
+    ) -> bool {
         let l2 = metric == MetricType::L2;
-        let mut w = Vec::with_capacity(q.len());
         let mut constant = 0.0f64;
         let mut magnitude = 0.0f64;
+        let (mut max, mut sum) = (0.0f64, 0.0f64);
         for ((&qj, &o), &s) in q.iter().zip(offset).zip(scale) {
             let (qj, o, s) = (f64::from(qj), f64::from(o), f64::from(s));
-            if l2 {
+            let w = if l2 {
                 let a = qj - o;
                 constant += a * a;
                 magnitude += (a.abs() + 255.0 * s.abs()).powi(2);
-                w.push(a * s);
+                a * s
             } else {
                 constant += qj * o;
                 magnitude += qj.abs() * (o.abs() + 255.0 * s.abs());
-                w.push(qj * s);
-            }
+                qj * s
+            };
+            max = max.max(w.abs());
+            sum += w.abs();
         }
-        let max = w.iter().fold(0.0f64, |m, &x| m.max(x.abs()));
-        let sum: f64 = w.iter().map(|x| x.abs()).sum();
         if !(constant.is_finite() && sum.is_finite()) {
-            return None;
+            return false;
         }
         // Room for each weight's rounding (half a step) below the i32 limit.
         let limit = U8_DOT_WEIGHT_LIMIT as f64 - q.len() as f64;
@@ -85,28 +98,31 @@ impl Sq8Query {
         } else {
             1.0
         };
-        // |x * ws| <= i16::MAX by the choice of `ws`.
-        let weights: Vec<i16> = w.iter().map(|&x| (x * ws).round() as i16).collect();
+        // The weights again, rounded to the nearest integer (ties to even: adding and
+        // taking away 1.5 * 2^52 leaves no fraction bits, for `|x| < 2^51`), in a
+        // loop without a library call: `|w * ws| <= i16::MAX` by the choice of `ws`.
+        const ROUND: f64 = 6_755_399_441_055_744.0;
+        self.weights.clear();
+        let mut steps = 0.0f64;
+        for ((&qj, &o), &s) in q.iter().zip(offset).zip(scale) {
+            let (qj, o, s) = (f64::from(qj), f64::from(o), f64::from(s));
+            let w = if l2 { (qj - o) * s } else { qj * s } * ws;
+            let r = (w + ROUND) - ROUND;
+            steps += (r - w).abs();
+            self.weights.push(r as i16);
+        }
         let unit = if l2 { -2.0 / ws } else { 1.0 / ws };
-        let steps: f64 = weights
-            .iter()
-            .zip(&w)
-            .map(|(&r, &x)| (f64::from(r) - x * ws).abs())
-            .sum();
         let rounding = 255.0 * steps * unit.abs();
         // A bound that is not finite would keep no row for rescoring.
         if !(rounding.is_finite() && magnitude.is_finite()) {
-            return None;
+            return false;
         }
-        Some(Sq8Query {
-            weights,
-            unit,
-            constant,
-            l2,
-            rounding,
-            magnitude,
-            dots: Vec::new(),
-        })
+        self.unit = unit;
+        self.constant = constant;
+        self.l2 = l2;
+        self.rounding = rounding;
+        self.magnitude = magnitude;
+        true
     }
 
     /// How far a distance near `at` computed here may be from the one the float scan

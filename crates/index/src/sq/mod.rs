@@ -33,7 +33,8 @@ use crate::validate::{check_k, check_radius, checked_vectors, vector_count};
 use crate::{
     IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams, SearchResult,
 };
-use int_scan::Sq8Query;
+pub(crate) use int_scan::Sq8Query;
+pub(crate) use scan::{keep_limit, limit_f32};
 use scan::{knn_codes, CodeRows, CodeScorer};
 
 /// Exhaustive index over scalar-quantized vectors (Faiss `IndexScalarQuantizer`).

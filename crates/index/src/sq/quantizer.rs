@@ -257,6 +257,17 @@ impl ScalarQuantizer {
         Sq8Query::new(metric, q, &self.offset, &self.scale)
     }
 
+    /// [`ScalarQuantizer::int_query`] into `slot`, reusing its space: `false` (and
+    /// `slot` not to be used) where that gives `None`.
+    pub(crate) fn int_query_into(
+        &self,
+        metric: MetricType,
+        q: &[f32],
+        slot: &mut Sq8Query,
+    ) -> bool {
+        self.scans_in_integers() && slot.fill(metric, q, &self.offset, &self.scale)
+    }
+
     /// The squared norm of each (8-bit) code in `codes` without its offset, `sum_j
     /// (scale_j c_j)^2` (what the integer L2 scan adds per code), appended to `out`:
     /// the L2 kernel's distance from `offset` to the decoded code.

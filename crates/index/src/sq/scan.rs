@@ -74,7 +74,7 @@ struct Candidates {
 /// The distance past which a row cannot be among the exact k nearest, for a heap of
 /// approximations whose current k-th is `at`: twice the slack beyond it (f64, so that
 /// an empty heap's `worst()` does not overflow).
-fn keep_limit(metric: MetricType, at: f32, slack: f64) -> f64 {
+pub(crate) fn keep_limit(metric: MetricType, at: f32, slack: f64) -> f64 {
     match metric {
         MetricType::L2 => f64::from(at) + 2.0 * slack,
         MetricType::InnerProduct => f64::from(at) - 2.0 * slack,
@@ -83,7 +83,7 @@ fn keep_limit(metric: MetricType, at: f32, slack: f64) -> f64 {
 
 /// `limit` as an f32 rounded away from the kept side's inside, so that comparing f32
 /// distances with it keeps every row the f64 limit keeps.
-fn limit_f32(metric: MetricType, limit: f64) -> f32 {
+pub(crate) fn limit_f32(metric: MetricType, limit: f64) -> f32 {
     let l = limit as f32;
     match metric {
         MetricType::L2 if f64::from(l) < limit => l.next_up(),
