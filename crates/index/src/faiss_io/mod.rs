@@ -16,7 +16,7 @@
 //!    is checked (overflow-checked) against the bytes that remain before anything is
 //!    allocated, so damaged or hostile input ends in a typed error.
 //! 2. `raw`: one reader/writer per fourcc, into plain structs (`raw::RawIndex`).
-//! 3. `convert`: raw structs to and from the index types ([`FlatIndex`](crate::FlatIndex),
+//! 3. `convert`: raw structs to and from the index types ([`FlatIndex`],
 //!    [`IvfFlatIndex`](crate::IvfFlatIndex), [`IdMap`](crate::IdMap) /
 //!    [`IdMap2`](crate::IdMap2)); `file`: memory-mapped reading and atomic writing.
 //!
@@ -78,7 +78,7 @@ impl Default for ReadOptions {
 /// Reads a Faiss index file with [`ReadOptions::default`] (a flat index's vectors and
 /// an IVF index's list codes are searched in place in the file's mapping). The index
 /// comes back as its concrete type behind `Box<dyn Index>`:
-/// [`FlatIndex`](crate::FlatIndex) for `IxF2`/`IxFI`,
+/// [`FlatIndex`] for `IxF2`/`IxFI`,
 /// [`IvfFlatIndex`](crate::IvfFlatIndex) for `IwFl`,
 /// [`ScalarQuantizerIndex`](crate::ScalarQuantizerIndex) for `IxSQ`,
 /// [`IvfSqIndex`](crate::IvfSqIndex) for `IwSq`, and for `IxMp`/`IxM2`
