@@ -2,11 +2,11 @@
 //! what an 8-bit scalar quantizer's scan reduces to once the query is folded into
 //! per-coordinate weights (see `Kernels::dot_ny_u8_i16`).
 //!
-//! Written once as a plain loop over `i32` sums, which NEON and the portable tier compile
-//! under their own `#[target_feature]`s (`simd_tier!`), where it vectorises into
-//! widening multiply-adds (`smlal` on NEON); the x86 tiers take `x86/int_dot.rs`, the
-//! same sums four rows at a time with `vpmaddwd`. Integer sums are exact, so every tier
-//! gives the same values, in any order of evaluation.
+//! Written once as a plain loop over `i32` sums: NEON compiles it under its
+//! `#[target_feature]`s (`simd_tier!`), where it vectorises into widening multiply-adds
+//! (`smlal`), and the portable and scalar tables call it as it is; the x86 tiers take
+//! `x86/int_dot.rs`, the same sums four rows at a time with `vpmaddwd`. Integer sums
+//! are exact, so every tier gives the same values, in any order of evaluation.
 
 /// The largest `sum(|w|)` for which every dot product of `w` with 8-bit codes fits an
 /// `i32`: `255 * sum(|w|) <= i32::MAX`.

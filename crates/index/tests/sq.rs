@@ -733,6 +733,15 @@ fn sq8_search_is_the_float_scan_bit_for_bit() {
         index.merge_from(&mut other).unwrap();
         index.add(&plain[..30 * d]).unwrap();
         assert_float_scan(&index, &xq, &format!("{metric:?} after remove and merge"));
+        // Values near 10^4 spread over about 1: the float kernels decode each
+        // coordinate to within an ulp of 10^4, a rounding far larger than the spread of
+        // the distances would suggest, which the error bound must cover.
+        let far: Vec<f32> = plain.iter().map(|v| v + 10_000.0).collect();
+        let far_q: Vec<f32> = xq.iter().map(|v| v + 10_000.0).collect();
+        let mut index = ScalarQuantizerIndex::new(d, QuantizerType::Sq8, metric).unwrap();
+        index.train(&far).unwrap();
+        index.add(&far).unwrap();
+        assert_float_scan(&index, &far_q, &format!("{metric:?} far from zero"));
         // Wide rows keep fewer bits per weight: the approximate order differs from the
         // exact one near the k-th, which the rescoring must absorb.
         let wide_d = 2048;

@@ -12,10 +12,10 @@ use core::arch::x86_64::*;
 /// Codes of a row (and weights) per step.
 const STEP: usize = 16;
 
-/// `acc + madd(codes[at..at + 16], w)`, the codes widened to 16 bits.
+/// `acc + madd(codes[0..16], w)`, the codes widened to 16 bits.
 ///
 /// # Safety
-/// AVX2; `codes + 16` and `w + 16` readable.
+/// AVX2; the 16 bytes from `codes` readable.
 #[inline(always)]
 unsafe fn step(acc: __m256i, codes: *const u8, w: __m256i) -> __m256i {
     // SAFETY: the caller guarantees AVX2 and 16 readable bytes at `codes`.

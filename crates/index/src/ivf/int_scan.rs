@@ -210,8 +210,20 @@ mod tests {
     use crate::sq::QuantizerType;
     use crate::{IdSelector, Index, SearchParams};
 
-    /// Deterministic values: uniform in [0, 1), or small integers (many ties).
-    fn data(n: usize, d: usize, seed: u64, ints: bool) -> Vec<f32> {
+    /// The kinds of values a test index holds.
+    #[derive(Clone, Copy, Debug)]
+    enum Values {
+        /// Uniform in [0, 1).
+        Uniform,
+        /// Small integers: many ties.
+        Ints,
+        /// Uniform in [10^4, 10^4 + 1): the float kernels' decode rounds by an ulp of
+        /// 10^4, which the error bound must cover (codes of the vectors, not residuals).
+        Far,
+    }
+
+    /// Deterministic values of a kind.
+    fn data(n: usize, d: usize, seed: u64, kind: Values) -> Vec<f32> {
         let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
         (0..n * d)
             .map(|_| {
@@ -219,10 +231,10 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let u = (x >> 40) as f32 / (1u64 << 24) as f32;
-                if ints {
-                    (u * 5.0).floor()
-                } else {
-                    u
+                match kind {
+                    Values::Uniform => u,
+                    Values::Ints => (u * 5.0).floor(),
+                    Values::Far => 10_000.0 + u,
                 }
             })
             .collect()
@@ -292,31 +304,35 @@ mod tests {
     fn integer_candidates_hold_the_float_survivors_through_changes() {
         for metric in [MetricType::L2, MetricType::InnerProduct] {
             for by_residual in [true, false] {
-                for ints in [false, true] {
-                    let d = if ints { 8 } else { 37 };
-                    let what = format!("{metric:?} residual {by_residual} ints {ints}");
+                for kind in [Values::Uniform, Values::Ints, Values::Far] {
+                    let d = if matches!(kind, Values::Uniform) {
+                        37
+                    } else {
+                        8
+                    };
+                    let what = format!("{metric:?} residual {by_residual} {kind:?}");
                     let mut index = IvfSqIndex::new(d, 4, QuantizerType::Sq8, metric).unwrap();
                     index.codec.by_residual = by_residual;
-                    let xb = data(1500, d, 1, ints);
+                    let xb = data(1500, d, 1, kind);
                     index.train(&xb).unwrap();
                     index.add(&xb).unwrap();
-                    let xq = data(40, d, 2, ints);
+                    let xq = data(40, d, 2, kind);
                     assert!(index.int_scanned().is_some());
                     check(&index, &xq, &format!("{what} built"));
-                    index.add(&data(700, d, 3, ints)).unwrap();
+                    index.add(&data(700, d, 3, kind)).unwrap();
                     check(&index, &xq, &format!("{what} added"));
                     let removed = index.remove_ids(&IdSelector::range(100, 900)).unwrap();
                     assert_eq!(removed, 800);
                     check(&index, &xq, &format!("{what} removed"));
                     let mut other = index.clone();
                     other.reset();
-                    other.add(&data(900, d, 4, ints)).unwrap();
+                    other.add(&data(900, d, 4, kind)).unwrap();
                     // Compute the other's norms, which the merge must not carry over.
                     check(&other, &xq, &format!("{what} other"));
                     index.merge_from_with_offset(&mut other, 5000).unwrap();
                     check(&index, &xq, &format!("{what} merged"));
                     index.reset();
-                    index.add(&data(500, d, 5, ints)).unwrap();
+                    index.add(&data(500, d, 5, kind)).unwrap();
                     check(&index, &xq, &format!("{what} reset"));
                 }
             }

@@ -39,8 +39,12 @@ pub(crate) struct Sq8Query {
     /// The most a distance computed here can differ from the float scan's (see
     /// [`Sq8Query::slack`]): the weights' rounding, in distance units.
     rounding: f64,
-    /// What the float scan's own rounding scales with: `sum_j (|a_j| + 255 scale_j)^2`
-    /// (L2) or `sum_j |q_j| (|offset_j| + 255 scale_j)` (inner product).
+    /// What the float scan's own rounding scales with: `sum_j (|a_j| + 255 scale_j)
+    /// (|a_j| + |offset_j| + 510 scale_j)` (L2) or `sum_j |q_j| (|offset_j| + 255
+    /// scale_j)` (inner product). The float kernels decode `x_j` in f32, off by up to
+    /// half an ulp of `|offset_j| + 255 scale_j`; for L2 that moves `(q_j - x_j)^2` by
+    /// up to that times `2 |q_j - x_j|`, which grows with the offset, not only with
+    /// the distance (an index of values near 10^4 spread over 1).
     magnitude: f64,
     /// Working space for the dot products of a block.
     dots: Vec<i32>,
@@ -78,7 +82,8 @@ impl Sq8Query {
             let w = if l2 {
                 let a = qj - o;
                 constant += a * a;
-                magnitude += (a.abs() + 255.0 * s.abs()).powi(2);
+                let span = a.abs() + 255.0 * s.abs();
+                magnitude += span * (span + o.abs() + 255.0 * s.abs());
                 a * s
             } else {
                 constant += qj * o;
@@ -113,8 +118,10 @@ impl Sq8Query {
         }
         let unit = if l2 { -2.0 / ws } else { 1.0 / ws };
         let rounding = 255.0 * steps * unit.abs();
-        // A bound that is not finite would keep no row for rescoring.
-        if !(rounding.is_finite() && magnitude.is_finite()) {
+        // A bound that is not finite would keep no row for rescoring; distances past
+        // f32's range (which `magnitude` bounds under both metrics) would turn into
+        // infinities, and their sums into NaN, in `distances`' f32 arithmetic.
+        if !(rounding.is_finite() && magnitude < f64::from(f32::MAX) / 4.0) {
             return false;
         }
         self.unit = unit;
@@ -285,5 +292,57 @@ mod tests {
         let mut out = [0.0f32];
         p.distances(&codes, &norms, &mut out).unwrap();
         assert_eq!(out[0], norms[0]);
+    }
+
+    /// Every tier's float kernel, not only f64 arithmetic, stays within `slack` of the
+    /// approximations, on values near zero and far from it: the scalar and portable
+    /// tiers decode `offset + scale * c` in f32 before subtracting it from the query,
+    /// a rounding that grows with the offset (up to 190 times the bound before the
+    /// bound took the offsets in).
+    #[test]
+    fn every_tier_stays_within_the_slack_far_from_zero() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let tiers: Vec<_> = flatl2_kernel::SimdTier::ALL
+            .into_iter()
+            .filter(|t| t.is_supported())
+            .map(|t| flatl2_kernel::kernels_for(t).unwrap())
+            .collect();
+        for d in [1usize, 8, 24, 128] {
+            for base in [0.0f32, 100.0, 1e4, 1e6] {
+                let off: Vec<f32> = (0..d).map(|_| base + rng.unit() * 0.1).collect();
+                let sc: Vec<f32> = (0..d).map(|_| (rng.unit() + 0.01) / 255.0).collect();
+                let n = 300;
+                let codes: Vec<u8> = (0..n * d).map(|_| (rng.next() >> 56) as u8).collect();
+                for k in &tiers {
+                    let mut norms = vec![0.0f32; n];
+                    k.l2_sqr_ny_u8(&off, &codes, &off, &sc, &mut norms).unwrap();
+                    for metric in [MetricType::L2, MetricType::InnerProduct] {
+                        for _ in 0..5 {
+                            let q: Vec<f32> = (0..d).map(|_| base + rng.unit()).collect();
+                            let mut p = Sq8Query::new(metric, &q, &off, &sc).unwrap();
+                            let mut approx = vec![0.0f32; n];
+                            p.distances(&codes, &norms, &mut approx).unwrap();
+                            let mut float = vec![0.0f32; n];
+                            match metric {
+                                MetricType::L2 => k.l2_sqr_ny_u8(&q, &codes, &off, &sc, &mut float),
+                                MetricType::InnerProduct => {
+                                    k.inner_product_ny_u8(&q, &codes, &off, &sc, &mut float)
+                                }
+                            }
+                            .unwrap();
+                            for (&a, &f) in approx.iter().zip(&float) {
+                                let err = (f64::from(a) - f64::from(f)).abs();
+                                assert!(
+                                    err <= p.slack(a),
+                                    "{} d={d} base={base} {metric:?}: {a} vs {f}, slack {}",
+                                    k.tier(),
+                                    p.slack(a)
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
