@@ -23,10 +23,17 @@ pub(crate) fn dot_ny(w: &[i16], rows: &[u8], out: &mut [i32]) {
         return;
     }
     for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
-        let mut acc = 0i32;
-        for (&c, &x) in row.iter().zip(w) {
-            acc = acc.wrapping_add(i32::from(c) * i32::from(x));
-        }
-        *o = acc;
+        *o = dot_from(0, w, row);
     }
+}
+
+/// `acc` plus the products of `codes` with their weights `w` (as many as the shorter
+/// has), wrapping as the sums of [`dot_ny`] do.
+#[inline(always)]
+pub(crate) fn dot_from(acc: i32, w: &[i16], codes: &[u8]) -> i32 {
+    let mut acc = acc;
+    for (&c, &x) in codes.iter().zip(w) {
+        acc = acc.wrapping_add(i32::from(c) * i32::from(x));
+    }
+    acc
 }

@@ -106,6 +106,12 @@ pub(crate) fn row_count(rows_len: usize, d: usize) -> Result<usize, KernelError>
     Ok(rows_len / d)
 }
 
+/// Checks that `rows` is a whole number of rows of dimension `d`, with a slot of `out`
+/// for each: what every one-row-per-slot entry point checks.
+fn check_rows_out(rows_len: usize, d: usize, out_len: usize) -> Result<(), KernelError> {
+    check_out(row_count(rows_len, d)?, out_len)
+}
+
 pub(crate) fn check_out(expected: usize, got: usize) -> Result<(), KernelError> {
     if expected != got {
         return Err(KernelError::OutputSize { expected, got });
@@ -314,8 +320,7 @@ impl Kernels {
         out: &mut [f32],
     ) -> Result<(), KernelError> {
         let rows = rows.into();
-        let n = row_count(rows.len(), d)?;
-        check_out(n, out.len())?;
+        check_rows_out(rows.len(), d, out.len())?;
         let mut scratch = Vec::new();
         rows.for_each_block(d, STAGE_ROWS, &mut scratch, |first, block| {
             for (o, row) in out[first..].iter_mut().zip(block.chunks_exact(d)) {
@@ -420,8 +425,7 @@ impl Kernels {
         rows: &[u8],
         out: &mut [i32],
     ) -> Result<(), KernelError> {
-        let n = row_count(rows.len(), weights.len())?;
-        check_out(n, out.len())?;
+        check_rows_out(rows.len(), weights.len(), out.len())?;
         let sum: u64 = weights.iter().map(|&w| u64::from(w.unsigned_abs())).sum();
         if sum > crate::U8_DOT_WEIGHT_LIMIT {
             return Err(KernelError::WeightsTooLarge {
@@ -458,8 +462,7 @@ fn ny_checked(
     out: &mut [f32],
     order: ScanOrder,
 ) -> Result<(), KernelError> {
-    let n = row_count(rows.len(), query.len())?;
-    check_out(n, out.len())?;
+    check_rows_out(rows.len(), query.len(), out.len())?;
     ny(query, rows, out, order);
     Ok(())
 }
@@ -472,8 +475,7 @@ fn ny_f16_checked(
     out: &mut [f32],
     order: ScanOrder,
 ) -> Result<(), KernelError> {
-    let n = row_count(rows.len(), query.len())?;
-    check_out(n, out.len())?;
+    check_rows_out(rows.len(), query.len(), out.len())?;
     f(query, rows, out, order);
     Ok(())
 }

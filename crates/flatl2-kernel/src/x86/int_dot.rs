@@ -59,8 +59,9 @@ pub(crate) unsafe fn dot_ny(w: &[i16], rows: &[u8], out: &mut [i32]) {
     let n = out.len().min(rows.len() / d);
     let whole = d / STEP * STEP;
     let quads = n / 4;
-    for (quad, o) in out[..quads * 4].chunks_exact_mut(4).enumerate() {
-        let base = rows[quad * 4 * d..(quad + 1) * 4 * d].as_ptr();
+    let quad_rows = rows[..quads * 4 * d].chunks_exact(4 * d);
+    for (o, quad) in out[..quads * 4].chunks_exact_mut(4).zip(quad_rows) {
+        let base = quad.as_ptr();
         let mut acc = [0i32; 4];
         // SAFETY: AVX2 by the caller; every load reads codes `j .. j + 16` of one of
         // the four rows and weights `j .. j + 16`, with `j + 16 <= whole <= d`, inside
@@ -81,19 +82,10 @@ pub(crate) unsafe fn dot_ny(w: &[i16], rows: &[u8], out: &mut [i32]) {
                 acc = sum4(a0, a1, a2, a3);
             }
         }
-        let quad_rows = &rows[quad * 4 * d..(quad + 1) * 4 * d];
-        for ((o, sum), row) in o.iter_mut().zip(acc).zip(quad_rows.chunks_exact(d)) {
-            *o = tail(sum, &w[whole..], &row[whole..]);
+        for ((o, sum), row) in o.iter_mut().zip(acc).zip(quad.chunks_exact(d)) {
+            *o = crate::int_dot::dot_from(sum, &w[whole..], &row[whole..]);
         }
     }
     let rest_rows = &rows[quads * 4 * d..n * d];
     crate::int_dot::dot_ny(w, rest_rows, &mut out[quads * 4..n]);
-}
-
-/// `sum` plus the products of the last codes of a row with their weights.
-#[inline(always)]
-fn tail(sum: i32, w: &[i16], codes: &[u8]) -> i32 {
-    codes.iter().zip(w).fold(sum, |acc, (&c, &x)| {
-        acc.wrapping_add(i32::from(c) * i32::from(x))
-    })
 }

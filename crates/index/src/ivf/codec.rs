@@ -173,6 +173,34 @@ impl SqCodec {
     }
 }
 
+impl SqCodec {
+    /// What the codes of the list with centroid `centroid` are compared with for
+    /// `query`, and what is then added to each distance: the query itself where codes
+    /// are of the vectors; by residual, for L2 the query's residual (into `scratch`:
+    /// `|q - (c + r)|^2 = |(q - c) - r|^2`), for the inner product the query, plus
+    /// `q.c` (`q.(c + r) = q.c + q.r`, as Faiss adds the coarse distance to the
+    /// code's).
+    pub(crate) fn compared_query<'a>(
+        &self,
+        metric: MetricType,
+        query: &'a [f32],
+        centroid: &[f32],
+        scratch: &'a mut Vec<f32>,
+    ) -> Result<(&'a [f32], Option<f32>), IndexError> {
+        Ok(match (metric, self.by_residual) {
+            (_, false) => (query, None),
+            (MetricType::L2, true) => {
+                scratch.clear();
+                scratch.extend(query.iter().zip(centroid).map(|(&q, &c)| q - c));
+                (scratch, None)
+            }
+            (MetricType::InnerProduct, true) => {
+                (query, Some(kernels()?.inner_product(query, centroid)?))
+            }
+        })
+    }
+}
+
 impl sealed::Sealed for SqCodec {}
 
 impl ListCodec for SqCodec {
@@ -232,25 +260,13 @@ impl ListCodec for SqCodec {
         scratch: &mut Vec<f32>,
         order: ScanOrder,
     ) -> Result<(), IndexError> {
-        if !self.by_residual {
-            return self.sq.distances(metric, query, codes, out, order);
-        }
-        match metric {
-            // |q - (c + r)|^2 = |(q - c) - r|^2: the query's residual against the codes.
-            MetricType::L2 => {
-                scratch.clear();
-                scratch.extend(query.iter().zip(centroid).map(|(&q, &c)| q - c));
-                self.sq.distances(metric, scratch, codes, out, order)
-            }
-            // q.(c + r) = q.c + q.r, as Faiss adds the coarse distance to the code's.
-            MetricType::InnerProduct => {
-                self.sq.distances(metric, query, codes, out, order)?;
-                let qc = kernels()?.inner_product(query, centroid)?;
-                for o in out.iter_mut() {
-                    *o += qc;
-                }
-                Ok(())
+        let (q, added) = self.compared_query(metric, query, centroid, scratch)?;
+        self.sq.distances(metric, q, codes, out, order)?;
+        if let Some(qc) = added {
+            for o in out.iter_mut() {
+                *o += qc;
             }
         }
+        Ok(())
     }
 }

@@ -20,9 +20,9 @@
 
 use std::any::Any;
 
-use flatl2_kernel::{kernels, MetricType, ScanOrder, TopK};
+use flatl2_kernel::{MetricType, ScanOrder, TopK};
 
-use super::{IvfIndex, IvfSqIndex, ListCodec};
+use super::{emptied, IvfIndex, IvfSqIndex, ListCodec};
 use crate::sq::{keep_limit, limit_f32, Sq8Query};
 use crate::IndexError;
 
@@ -69,11 +69,9 @@ impl<C: ListCodec> IvfIndex<C> {
 }
 
 impl IvfSqIndex {
-    /// `query` folded for list `p` into `approx` (its residual into `resid` where
-    /// compared by residual), as `SqCodec::distances` compares it: the query's
-    /// residual for L2 by residual; the query, plus its product with the centroid
-    /// added to every distance, for the inner product by residual. `None` where the
-    /// float scan must be used.
+    /// `query` folded for list `p` into `approx`, compared with the codes as
+    /// `SqCodec::distances` compares it (`SqCodec::compared_query`, its residual into
+    /// `resid` where compared by residual). `None` where the float scan must be used.
     fn fold<'a>(
         &'a self,
         query: &'a [f32],
@@ -86,25 +84,10 @@ impl IvfSqIndex {
             return Ok(None);
         }
         let metric = self.metric;
-        let mut added: Option<f32> = None;
-        let q: &[f32] = match (metric, self.codec.by_residual) {
-            (MetricType::L2, true) => {
-                let centroid = self.centroid(p);
-                resid.clear();
-                resid.extend(query.iter().zip(centroid.iter()).map(|(&q, &c)| q - c));
-                resid
-            }
-            (MetricType::InnerProduct, true) => {
-                let qc = kernels()?.inner_product(query, &self.centroid(p))?;
-                if !qc.is_finite() {
-                    return Ok(None);
-                }
-                added = Some(qc);
-                query
-            }
-            (_, false) => query,
-        };
-        if !sq.int_query_into(metric, q, approx) {
+        let (q, added) = self
+            .codec
+            .compared_query(metric, query, &self.centroid(p), resid)?;
+        if added.is_some_and(|qc| !qc.is_finite()) || !sq.int_query_into(metric, q, approx) {
             return Ok(None);
         }
         let norms: &[f32] = match metric {
@@ -163,13 +146,7 @@ impl IvfSqIndex {
         if let Some(qc) = f.added {
             approx_dists.iter_mut().for_each(|o| *o += qc);
         }
-        let heap = match heap {
-            Some(h) if h.metric() == metric && h.k() == k => {
-                h.reset();
-                h
-            }
-            _ => heap.insert(TopK::new(metric, k)),
-        };
+        let heap = emptied(heap, metric, k);
         heap.push_run(approx_dists, 0);
         let lim = limit(metric, approx, f.added, heap.threshold());
         dists.clear();

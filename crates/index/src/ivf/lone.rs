@@ -6,10 +6,10 @@
 
 use std::cell::RefCell;
 
-use flatl2_kernel::{MetricType, ScanOrder, TopK};
+use flatl2_kernel::{ScanOrder, TopK};
 
 use super::search::{ScanScratch, SCAN_CHUNK};
-use super::{IvfIndex, ListCodec};
+use super::{emptied, IvfIndex, ListCodec};
 use crate::exhaustive::{distances_to_rows, lone_query_is_sequential};
 use crate::{Index, IndexError, SearchResult};
 
@@ -44,16 +44,6 @@ impl LoneScratch {
 
 thread_local! {
     static LONE: RefCell<LoneScratch> = RefCell::default();
-}
-
-/// `slot`'s heap, emptied; made anew when it keeps another `k` or orders by another
-/// metric.
-fn emptied(slot: &mut Option<TopK>, metric: MetricType, k: usize) -> &mut TopK {
-    match slot {
-        Some(heap) if heap.metric() == metric && heap.k() == k => heap.reset(),
-        _ => *slot = Some(TopK::new(metric, k)),
-    }
-    slot.get_or_insert_with(|| TopK::new(metric, k))
 }
 
 impl<C: ListCodec> IvfIndex<C> {

@@ -10,6 +10,7 @@ mod lone;
 mod norms;
 mod search;
 
+use flatl2_kernel::TopK;
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -80,6 +81,16 @@ pub struct IvfFlatParts {
     pub nprobe: usize,
     /// Header `is_trained`.
     pub is_trained: bool,
+}
+
+/// `slot`'s heap, emptied; made anew when it keeps another `k` or orders by another
+/// metric.
+fn emptied(slot: &mut Option<TopK>, metric: MetricType, k: usize) -> &mut TopK {
+    match slot {
+        Some(heap) if heap.metric() == metric && heap.k() == k => heap.reset(),
+        _ => *slot = Some(TopK::new(metric, k)),
+    }
+    slot.get_or_insert_with(|| TopK::new(metric, k))
 }
 
 /// The most inverted lists an [`IvfFlatIndex`] may have: 2^22 (4,194,304; Faiss's
