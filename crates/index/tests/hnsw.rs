@@ -245,14 +245,26 @@ fn parallel_builds_find_the_true_neighbours() {
 fn batches_equal_single_queries_and_short_results_are_padded() {
     let d = 16;
     let xb = clustered(2000, d, 3);
-    let xq = clustered(40, d, 4);
-    let mut index = HnswFlatIndex::new(d, 8, MetricType::InnerProduct).unwrap();
-    index.add(&xb).unwrap();
-    let batch = index.search(&xq, 7, None).unwrap();
-    for (q, query) in xq.chunks_exact(d).enumerate() {
-        let one = index.search(query, 7, None).unwrap();
-        assert_eq!(one.labels[..], batch.labels[q * 7..(q + 1) * 7]);
-        assert_eq!(one.distances[..], batch.distances[q * 7..(q + 1) * 7]);
+    // 43 queries: a batch's threads take walks in turns, four at a time, and the
+    // last turn of a task has fewer; walks of one turn end at different steps.
+    let xq = clustered(43, d, 4);
+    let sel = IdSelector::range(100, 1900);
+    for metric in [MetricType::InnerProduct, MetricType::L2] {
+        let mut index = HnswFlatIndex::new(d, 8, metric).unwrap();
+        index.add(&xb).unwrap();
+        for (ef, selector) in [(16, None), (5, None), (40, Some(&sel))] {
+            let params = SearchParams {
+                selector,
+                ef_search: Some(ef),
+                ..SearchParams::default()
+            };
+            let batch = index.search(&xq, 7, Some(&params)).unwrap();
+            for (q, query) in xq.chunks_exact(d).enumerate() {
+                let one = index.search(query, 7, Some(&params)).unwrap();
+                assert_eq!(one.labels[..], batch.labels[q * 7..(q + 1) * 7]);
+                assert_eq!(one.distances[..], batch.distances[q * 7..(q + 1) * 7]);
+            }
+        }
     }
     let mut tiny = HnswFlatIndex::new(d, 8, MetricType::L2).unwrap();
     tiny.add(&xb[..3 * d]).unwrap();

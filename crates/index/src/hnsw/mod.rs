@@ -21,7 +21,7 @@ use crate::{
 };
 use distance::NodeDistance;
 use graph::HnswGraph;
-use search::{search_one, KnnSink, RangeSink, Scratch};
+use search::{KnnSink, RangeSink, Scratch, Walk};
 use visited::VisitedPool;
 
 /// The largest graph: node numbers are Faiss's 32-bit `storage_idx_t`.
@@ -29,6 +29,9 @@ const MAX_NODES: usize = i32::MAX as usize;
 
 /// Queries one search thread takes at a time in a batch.
 const QUERIES_PER_TASK: usize = 16;
+
+/// Walks one thread takes in turns in a batch search (see [`Walk::group`]).
+const WALKS_PER_THREAD: usize = 4;
 
 /// An HNSW graph over a flat store of the vectors (Faiss `IndexHNSWFlat`).
 #[derive(Debug, Clone)]
@@ -179,38 +182,39 @@ impl HnswFlatIndex {
         }
     }
 
-    /// Runs `one(query, scratch, slot)` for every query, over all threads for a batch,
-    /// each thread with a visited table from the pool.
-    fn for_each_query<T: Send>(
+    /// Runs `run(queries, scratches, slots)` over every query: a lone query alone,
+    /// a batch over all threads in groups of up to `group` queries (`per_query` slots
+    /// each), each thread with `group` visited tables from the pool.
+    fn for_each_group<T: Send>(
         &self,
         queries: &[f32],
         out: &mut [T],
         per_query: usize,
-        one: impl Fn(&[f32], &mut Scratch, &mut [T]) + Sync,
+        group: usize,
+        run: impl Fn(&[f32], &mut [Scratch], &mut [T]) + Sync,
     ) {
         let d = self.storage.dimension();
         let n = self.graph.ntotal();
-        if queries.len() / d <= 1 {
-            let mut s = Scratch::new(self.pool.take(n));
-            for (q, o) in queries
-                .chunks_exact(d)
-                .zip(out.chunks_mut(per_query.max(1)))
-            {
-                one(q, &mut s, o);
+        let per_query = per_query.max(1);
+        let group = group.clamp(1, (queries.len() / d).max(1));
+        let task = |qs: &[f32], os: &mut [T]| {
+            let mut s: Vec<Scratch> = (0..group)
+                .map(|_| Scratch::new(self.pool.take(n)))
+                .collect();
+            for (q, o) in qs.chunks(d * group).zip(os.chunks_mut(per_query * group)) {
+                run(q, &mut s, o);
             }
-            self.pool.give(s.visited);
-            return;
+            for s in s {
+                self.pool.give(s.visited);
+            }
+        };
+        if queries.len() / d <= 1 {
+            return task(queries, out);
         }
         queries
             .par_chunks(d * QUERIES_PER_TASK)
-            .zip(out.par_chunks_mut(per_query.max(1) * QUERIES_PER_TASK))
-            .for_each(|(qs, os)| {
-                let mut s = Scratch::new(self.pool.take(n));
-                for (q, o) in qs.chunks_exact(d).zip(os.chunks_mut(per_query.max(1))) {
-                    one(q, &mut s, o);
-                }
-                self.pool.give(s.visited);
-            });
+            .zip(out.par_chunks_mut(per_query * QUERIES_PER_TASK))
+            .for_each(|(qs, os)| task(qs, os));
     }
 }
 
@@ -282,12 +286,23 @@ impl Index for HnswFlatIndex {
         let dist = NodeDistance::new(&vectors, d, metric)?;
         let matcher = params.and_then(|p| p.selector).map(|s| s.matcher());
         let mut slots: Vec<(f32, i64)> = vec![(0.0, -1); nq * k];
-        self.for_each_query(queries, &mut slots, k, |q, s, out| {
-            let mut sink = KnnSink::new(k, dist.negated());
-            search_one(&self.graph, &dist, q, ef, k, matcher.as_ref(), &mut sink, s);
-            let (dd, ll) = sink.heap.into_sorted();
-            for ((o, dv), lv) in out.iter_mut().zip(dd).zip(ll) {
-                *o = (dv, lv);
+        let walk = Walk {
+            graph: &self.graph,
+            dist: &dist,
+            ef_search: ef,
+            k,
+            selector: matcher.as_ref(),
+        };
+        self.for_each_group(queries, &mut slots, k, WALKS_PER_THREAD, |qs, s, out| {
+            let qs: Vec<&[f32]> = qs.chunks_exact(d).collect();
+            let mut sinks: Vec<KnnSink> =
+                qs.iter().map(|_| KnnSink::new(k, dist.negated())).collect();
+            walk.group(&qs, &mut sinks, &mut s[..qs.len()]);
+            for (sink, out) in sinks.into_iter().zip(out.chunks_mut(k)) {
+                let (dd, ll) = sink.heap.into_sorted();
+                for ((o, dv), lv) in out.iter_mut().zip(dd).zip(ll) {
+                    *o = (dv, lv);
+                }
             }
         });
         for (i, (dv, lv)) in slots.into_iter().enumerate() {
@@ -325,12 +340,19 @@ impl Index for HnswFlatIndex {
         let matcher = params.and_then(|p| p.selector).map(|s| s.matcher());
         let graph_radius = if dist.negated() { -radius } else { radius };
         let mut per_query: Vec<(Vec<f32>, Vec<i64>)> = vec![(Vec::new(), Vec::new()); nq];
-        self.for_each_query(queries, &mut per_query, 1, |q, s, out| {
+        let walk = Walk {
+            graph: &self.graph,
+            dist: &dist,
+            ef_search: ef,
+            k: 1,
+            selector: matcher.as_ref(),
+        };
+        self.for_each_group(queries, &mut per_query, 1, 1, |q, s, out| {
             let mut sink = RangeSink {
                 radius: graph_radius,
                 found: Vec::new(),
             };
-            search_one(&self.graph, &dist, q, ef, 1, matcher.as_ref(), &mut sink, s);
+            walk.one(q, &mut sink, &mut s[0]);
             out[0] = sink
                 .found
                 .into_iter()

@@ -119,12 +119,15 @@ impl Sink for RangeSink {
     }
 }
 
-/// Scratch space one search thread reuses from query to query.
+/// Scratch space one search thread reuses from query to query, and the state of the
+/// walk it is taking.
 pub(crate) struct Scratch {
     pub(crate) visited: Visited,
     candidates: MinimaxHeap,
     /// The unvisited neighbours of the node being expanded.
     fresh: Vec<i32>,
+    /// Whether Faiss's stopping rule can fire for this walk (see [`Walk::start`]).
+    can_stop: bool,
 }
 
 impl Scratch {
@@ -134,67 +137,144 @@ impl Scratch {
             visited,
             candidates: MinimaxHeap::default(),
             fresh: Vec::new(),
+            can_stop: false,
         }
     }
 }
 
-/// One query: fills `sink` with what Faiss's `HNSW::search` finds with `ef_search`
-/// for `k` results (`1` for a range search): the candidate queue holds
+/// What every query of one search call shares: Faiss's `HNSW::search` with
+/// `ef_search` for `k` results (`1` for a range search): the candidate queue holds
 /// `max(ef_search, k)`, the stopping rule counts to `ef_search`. Only selected nodes
 /// enter the sink; the walk itself goes through every node, as in Faiss.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn search_one<S: Sink>(
-    graph: &HnswGraph,
-    dist: &NodeDistance<'_>,
-    query: &[f32],
-    ef_search: usize,
-    k: usize,
-    selector: Option<&IdMatcher<'_>>,
-    sink: &mut S,
-    scratch: &mut Scratch,
-) {
-    let Ok(entry) = usize::try_from(graph.entry_point) else {
-        return;
-    };
-    let links: &[i32] = &graph.neighbors;
-    let mut nearest = entry;
-    let mut d_nearest = dist.to(query, nearest);
-    for level in (1..=graph.max_level.max(0) as usize).rev() {
-        greedy_update_nearest(
-            graph,
-            links,
-            dist,
-            query,
-            level,
-            &mut nearest,
-            &mut d_nearest,
-        );
-    }
-    let Scratch {
-        visited: vt,
-        candidates,
-        fresh,
-    } = scratch;
-    candidates.reset(ef_search.max(k), dist.negated());
-    candidates.push(nearest as i32, d_nearest);
-    // Faiss's stopping rule (below) counts the stored distances below the one just
-    // popped. The popped entry stays stored with that distance, not below itself, so
-    // at most `capacity - 1` are counted: with a queue of `max(ef_search, k) <=
-    // ef_search` slots the rule never fires, and the count is skipped.
-    let can_stop = candidates.capacity() > ef_search;
+///
+/// A query's walk is taken in steps ([`Walk::start`], then [`Walk::expand`] and
+/// [`Walk::score`] in turn until `expand` says it is over), so that one thread can
+/// take several walks in turn ([`Walk::group`]) with the same steps a lone walk takes.
+pub(crate) struct Walk<'a, 'd> {
+    pub(crate) graph: &'a HnswGraph,
+    pub(crate) dist: &'a NodeDistance<'d>,
+    pub(crate) ef_search: usize,
+    pub(crate) k: usize,
+    pub(crate) selector: Option<&'a IdMatcher<'a>>,
+}
 
-    let selected = |id: i32| selector.is_none_or(|m| m.contains(id as i64));
-    let mut threshold = sink.threshold();
-    for (id, d) in candidates.entries() {
-        if selected(id) && d < threshold {
-            sink.add(d, id);
-            threshold = sink.threshold();
-        }
-        vt.insert(id as usize);
+impl Walk<'_, '_> {
+    /// Whether the walk may keep node `id`.
+    #[inline]
+    fn selected(&self, id: i32) -> bool {
+        self.selector.is_none_or(|m| m.contains(id as i64))
     }
-    while candidates.size() > 0 {
-        let Some((v0, d0)) = candidates.pop_min() else {
-            break;
+
+    /// One query: fills `sink` with what Faiss's `HNSW::search` finds.
+    pub(crate) fn one<S: Sink>(&self, query: &[f32], sink: &mut S, s: &mut Scratch) {
+        if !self.start(query, sink, s) {
+            return;
+        }
+        while self.expand(s) {
+            self.score(query, sink, s);
+        }
+    }
+
+    /// Several queries on one thread, each walk as [`Walk::one`] takes it, in turns:
+    /// every walk that goes on first expands its next node and asks for the rows of
+    /// that node's new neighbours, then every such walk scores them. A walk waits on
+    /// memory for the rows it reaches and for the lists of the nodes it expands; in
+    /// turns, one walk's rows are on their way while the others compute. Each query
+    /// visits the nodes it would visit alone, in the same order, with the same results.
+    pub(crate) fn group<S: Sink>(&self, queries: &[&[f32]], sinks: &mut [S], s: &mut [Scratch]) {
+        let mut live: Vec<bool> = queries
+            .iter()
+            .zip(sinks.iter_mut())
+            .zip(s.iter_mut())
+            .map(|((q, sink), s)| self.start(q, sink, s))
+            .collect();
+        loop {
+            let mut any = false;
+            for (alive, s) in live.iter_mut().zip(s.iter_mut()) {
+                if *alive {
+                    *alive = self.expand(s);
+                    if *alive {
+                        // The first rows `score` reads (it asks for the later ones
+                        // itself, four ahead); all of them at once would fill the
+                        // line buffers with rows needed only later.
+                        for &v in s.fresh.iter().take(4) {
+                            prefetch(self.dist.row(v as usize));
+                        }
+                    }
+                    any |= *alive;
+                }
+            }
+            if !any {
+                return;
+            }
+            for (((&alive, q), sink), s) in live
+                .iter()
+                .zip(queries)
+                .zip(sinks.iter_mut())
+                .zip(s.iter_mut())
+            {
+                if alive {
+                    self.score(q, sink, s);
+                }
+            }
+        }
+    }
+
+    /// Descends the upper levels greedily and seeds level 0's candidates with the node
+    /// reached; `false` for an empty graph (nothing to walk).
+    fn start<S: Sink>(&self, query: &[f32], sink: &mut S, s: &mut Scratch) -> bool {
+        let graph = self.graph;
+        let Ok(entry) = usize::try_from(graph.entry_point) else {
+            return false;
+        };
+        let links: &[i32] = &graph.neighbors;
+        let mut nearest = entry;
+        let mut d_nearest = self.dist.to(query, nearest);
+        for level in (1..=graph.max_level.max(0) as usize).rev() {
+            greedy_update_nearest(
+                graph,
+                links,
+                self.dist,
+                query,
+                level,
+                &mut nearest,
+                &mut d_nearest,
+            );
+        }
+        let candidates = &mut s.candidates;
+        candidates.reset(self.ef_search.max(self.k), self.dist.negated());
+        candidates.push(nearest as i32, d_nearest);
+        // Faiss's stopping rule (in `expand`) counts the stored distances below the one
+        // just popped. The popped entry stays stored with that distance, not below
+        // itself, so at most `capacity - 1` are counted: with a queue of
+        // `max(ef_search, k) <= ef_search` slots the rule never fires, and the count is
+        // skipped.
+        s.can_stop = candidates.capacity() > self.ef_search;
+        let mut threshold = sink.threshold();
+        for (id, d) in candidates.entries() {
+            if self.selected(id) && d < threshold {
+                sink.add(d, id);
+                threshold = sink.threshold();
+            }
+            s.visited.insert(id as usize);
+        }
+        true
+    }
+
+    /// Pops the closest candidate and gathers its neighbours not yet visited into
+    /// `s.fresh`; `false` when the walk is over (its visited marks then forgotten).
+    fn expand(&self, s: &mut Scratch) -> bool {
+        let graph = self.graph;
+        let links: &[i32] = &graph.neighbors;
+        let candidates = &mut s.candidates;
+        let popped = if candidates.size() > 0 {
+            candidates.pop_min()
+        } else {
+            None
+        };
+        let Some((v0, d0)) = popped else {
+            s.visited.advance();
+            return false;
         };
         // The node most likely expanded next: its list is read from memory meanwhile.
         if let Some(next) = candidates.peek_min() {
@@ -202,25 +282,34 @@ pub(crate) fn search_one<S: Sink>(
         }
         // Faiss's stopping rule: `ef_search` distances already seen (popped ones
         // included) are below the one just popped.
-        if can_stop && candidates.count_below(d0) >= ef_search {
-            break;
+        if s.can_stop && candidates.count_below(d0) >= self.ef_search {
+            s.visited.advance();
+            return false;
         }
-        fresh.clear();
+        s.fresh.clear();
         for &v1 in &links[graph.range(v0 as usize, 0)] {
             if v1 < 0 {
                 break;
             }
-            if vt.insert(v1 as usize) {
-                fresh.push(v1);
+            if s.visited.insert(v1 as usize) {
+                s.fresh.push(v1);
             }
         }
+        true
+    }
+
+    /// Scores the nodes `expand` gathered: each enters the sink if selected and close
+    /// enough, and the candidates if the queue takes it.
+    fn score<S: Sink>(&self, query: &[f32], sink: &mut S, s: &mut Scratch) {
+        let candidates = &mut s.candidates;
+        let mut threshold = sink.threshold();
         // A distance at or above both the sink's threshold and the full queue's
         // farthest entry would change neither.
         let bound =
             |candidates: &MinimaxHeap, threshold: f32| threshold.max(candidates.entry_bound());
         let first = bound(candidates, threshold);
-        dist.each(query, fresh, first, |v1, d| {
-            if selected(v1) && d < threshold {
+        self.dist.each(query, &s.fresh, first, |v1, d| {
+            if self.selected(v1) && d < threshold {
                 sink.add(d, v1);
                 threshold = sink.threshold();
             }
@@ -228,5 +317,4 @@ pub(crate) fn search_one<S: Sink>(
             bound(candidates, threshold)
         });
     }
-    vt.advance();
 }
