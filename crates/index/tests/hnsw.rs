@@ -264,6 +264,26 @@ fn batches_equal_single_queries_and_short_results_are_padded() {
                 assert_eq!(one.labels[..], batch.labels[q * 7..(q + 1) * 7]);
                 assert_eq!(one.distances[..], batch.distances[q * 7..(q + 1) * 7]);
             }
+            // Batches of two and three: fewer walks than a thread takes in turns.
+            for nq in [2, 3] {
+                let few = index.search(&xq[..nq * d], 7, Some(&params)).unwrap();
+                assert_eq!(few.labels[..], batch.labels[..nq * 7]);
+                assert_eq!(few.distances[..], batch.distances[..nq * 7]);
+            }
+        }
+        // A range search's batch equals its lone queries too.
+        // The fifth neighbour's distance from the first query: a radius that finds a few.
+        let radius = index.search(&xq[..d], 5, None).unwrap().distances[4];
+        let batch = index.range_search(&xq, radius, None).unwrap();
+        assert!(
+            batch.labels.len() > xq.len() / d,
+            "the radius finds something"
+        );
+        for (q, query) in xq.chunks_exact(d).enumerate() {
+            let one = index.range_search(query, radius, None).unwrap();
+            let (b0, b1) = (batch.lims[q], batch.lims[q + 1]);
+            assert_eq!(one.labels[..], batch.labels[b0..b1]);
+            assert_eq!(one.distances[..], batch.distances[b0..b1]);
         }
     }
     let mut tiny = HnswFlatIndex::new(d, 8, MetricType::L2).unwrap();

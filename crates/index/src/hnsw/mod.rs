@@ -30,7 +30,7 @@ const MAX_NODES: usize = i32::MAX as usize;
 /// Queries one search thread takes at a time in a batch.
 const QUERIES_PER_TASK: usize = 16;
 
-/// Walks one thread takes in turns in a batch search (see [`Walk::group`]).
+/// Walks one thread takes in turns in a batch k-nearest search (see [`Walk::group`]).
 const WALKS_PER_THREAD: usize = 4;
 
 /// An HNSW graph over a flat store of the vectors (Faiss `IndexHNSWFlat`).
@@ -182,9 +182,10 @@ impl HnswFlatIndex {
         }
     }
 
-    /// Runs `run(queries, scratches, slots)` over every query: a lone query alone,
-    /// a batch over all threads in groups of up to `group` queries (`per_query` slots
-    /// each), each thread with `group` visited tables from the pool.
+    /// Runs `run(queries, scratches, slots)` over every query: a lone query on the
+    /// calling thread, a batch over all threads in tasks of [`QUERIES_PER_TASK`], each
+    /// task in groups of up to `group` queries (`per_query` slots each) with as many
+    /// visited tables from the pool.
     fn for_each_group<T: Send>(
         &self,
         queries: &[f32],
@@ -196,8 +197,8 @@ impl HnswFlatIndex {
         let d = self.storage.dimension();
         let n = self.graph.ntotal();
         let per_query = per_query.max(1);
-        let group = group.clamp(1, (queries.len() / d).max(1));
         let task = |qs: &[f32], os: &mut [T]| {
+            let group = group.clamp(1, (qs.len() / d).max(1));
             let mut s: Vec<Scratch> = (0..group)
                 .map(|_| Scratch::new(self.pool.take(n)))
                 .collect();

@@ -176,12 +176,16 @@ impl Walk<'_, '_> {
     }
 
     /// Several queries on one thread, each walk as [`Walk::one`] takes it, in turns:
-    /// every walk that goes on first expands its next node and asks for the rows of
-    /// that node's new neighbours, then every such walk scores them. A walk waits on
+    /// every walk that goes on first expands its next node and asks for the first rows
+    /// of its new neighbours, then every such walk scores them. A walk waits on
     /// memory for the rows it reaches and for the lists of the nodes it expands; in
     /// turns, one walk's rows are on their way while the others compute. Each query
     /// visits the nodes it would visit alone, in the same order, with the same results.
+    /// A lone query is walked by [`Walk::one`].
     pub(crate) fn group<S: Sink>(&self, queries: &[&[f32]], sinks: &mut [S], s: &mut [Scratch]) {
+        if let ([query], [sink], [s, ..]) = (queries, &mut *sinks, &mut *s) {
+            return self.one(query, sink, s);
+        }
         let mut live: Vec<bool> = queries
             .iter()
             .zip(sinks.iter_mut())

@@ -53,8 +53,9 @@ pub(crate) struct VisitedPool {
     free: Mutex<Vec<Visited>>,
 }
 
-/// The most tables kept (one per thread of a batch search is the useful number).
-const MAX_POOLED: usize = 64;
+/// The most tables kept: a batch search's task takes one per walk it takes in turns
+/// (up to four), so four per thread is the useful number.
+const MAX_POOLED: usize = 256;
 
 impl VisitedPool {
     /// A table for a graph of `n` nodes.
