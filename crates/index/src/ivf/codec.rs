@@ -171,9 +171,7 @@ impl SqCodec {
             by_residual: true,
         }
     }
-}
 
-impl SqCodec {
     /// What the codes of the list with centroid `centroid` are compared with for
     /// `query`, and what is then added to each distance: the query itself where codes
     /// are of the vectors; by residual, for L2 the query's residual (into `scratch`:
