@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use flatl2_kernel::{KnnPath, Rows, ScanOrder};
 
 use crate::exhaustive::distances_to_rows;
+use crate::huge_pages::PageVec;
 use crate::index_trait::same_kind;
 use crate::mapped::MappedVectors;
 use crate::rows::{range_over_rows, remove_rows};
@@ -28,7 +29,7 @@ pub struct FlatIndex {
     d: usize,
     metric: MetricType,
     /// The vectors, when they are owned (empty while `mapped` holds them).
-    data: Vec<f32>,
+    data: PageVec<f32>,
     /// The vectors in a read-only mapping of the file they were read from, until the
     /// first change copies them into `data`.
     mapped: Option<MappedVectors>,
@@ -54,10 +55,32 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data,
+            data: PageVec::from_vec(data),
             mapped: None,
             norms: OnceLock::new(),
         })
+    }
+
+    /// An index holding `data` (as [`FlatIndex::from_vectors`]) in memory advised for
+    /// huge pages once large ([`FlatIndex::use_huge_pages`]), copied there once.
+    pub(crate) fn in_huge_pages(
+        d: usize,
+        metric: MetricType,
+        data: Cow<'_, [f32]>,
+    ) -> Result<FlatIndex, IndexError> {
+        vector_count(&data, d)?;
+        let mut index = FlatIndex::new(d, metric)?;
+        match data {
+            Cow::Owned(v) => {
+                index.data = PageVec::from_vec(v);
+                index.use_huge_pages();
+            }
+            Cow::Borrowed(v) => {
+                index.use_huge_pages();
+                index.data.extend_from_slice(v);
+            }
+        }
+        Ok(index)
     }
 
     /// An index searching `vectors` where they lie in a file's mapping.
@@ -75,7 +98,7 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data: Vec::new(),
+            data: PageVec::new(),
             mapped: Some(vectors),
             norms: OnceLock::new(),
         })
@@ -86,7 +109,7 @@ impl FlatIndex {
     pub fn rows(&self) -> Rows<'_> {
         match &self.mapped {
             Some(m) => m.rows(),
-            None => Rows::from(&self.data),
+            None => Rows::from(self.data.as_slice()),
         }
     }
 
@@ -106,7 +129,7 @@ impl FlatIndex {
     pub fn into_vectors(self) -> Vec<f32> {
         match self.mapped {
             Some(m) => m.rows().to_vec(),
-            None => self.data,
+            None => self.data.into_vec(),
         }
     }
 
@@ -117,11 +140,19 @@ impl FlatIndex {
     }
 
     /// The owned vectors, copied out of the mapping first if they are mapped.
-    fn owned(&mut self) -> &mut Vec<f32> {
+    fn owned(&mut self) -> &mut PageVec<f32> {
         if let Some(m) = self.mapped.take() {
-            self.data = m.rows().to_vec();
+            self.data.replace(PageVec::from_vec(m.rows().to_vec()));
         }
         &mut self.data
+    }
+
+    /// Keeps the owned vectors in memory advised for transparent huge pages once they
+    /// are large (see [`crate::huge_pages`]): for indexes that read rows scattered
+    /// over the whole store, as a graph walk does. Vectors read in place from a file's
+    /// mapping stay there.
+    pub(crate) fn use_huge_pages(&mut self) {
+        self.data.use_huge_pages();
     }
 
     /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.
@@ -185,7 +216,7 @@ impl Index for FlatIndex {
         let d = self.d;
         let data = self.owned();
         let before = data.len();
-        data.reserve_exact(x.len());
+        data.reserve(x.len());
         const BLOCK: usize = 4096;
         for (b, block) in x.chunks(BLOCK).enumerate() {
             if has_nan(block) {
@@ -206,7 +237,7 @@ impl Index for FlatIndex {
         }
         checked_vectors(&x, self.d)?;
         self.mapped = None;
-        self.data = x;
+        self.data.replace(PageVec::from_vec(x));
         self.changed();
         Ok(())
     }
@@ -262,7 +293,9 @@ impl Index for FlatIndex {
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
         let d = self.d;
-        let removed = remove_rows(self.owned(), d, sel);
+        let data = self.owned();
+        let (kept, removed) = remove_rows(data, d, sel);
+        data.truncate(kept);
         if removed > 0 {
             self.changed();
         }
@@ -289,7 +322,7 @@ impl Index for FlatIndex {
 
     fn reset(&mut self) {
         self.mapped = None;
-        self.data = Vec::new();
+        self.data.release();
         self.changed();
     }
 
@@ -304,8 +337,10 @@ impl Index for FlatIndex {
         let (moved, moved_map) = (std::mem::take(&mut o.data), o.mapped.take());
         o.changed();
         if self.rows().is_empty() {
-            // Take the other's storage as it is, mapped or owned.
-            (self.data, self.mapped) = (moved, moved_map);
+            // Take the other's storage as it is, mapped or owned (in huge pages if
+            // this index asks for them).
+            self.data.replace(moved);
+            self.mapped = moved_map;
         } else if let Some(m) = moved_map {
             let data = self.owned();
             let at = data.len();

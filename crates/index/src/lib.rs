@@ -45,6 +45,7 @@ mod factory;
 pub mod faiss_io;
 mod flat;
 mod hnsw;
+mod huge_pages;
 mod id_map;
 mod index_trait;
 mod ivf;

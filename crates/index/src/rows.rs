@@ -43,8 +43,13 @@ pub(crate) fn range_over_rows(
 }
 
 /// Removes the rows `sel` selects from `data` (rows of `unit` values), moving later
-/// rows down; returns how many went.
-pub(crate) fn remove_rows<T: Copy>(data: &mut Vec<T>, unit: usize, sel: &IdSelector) -> usize {
+/// rows down; returns the values kept (the caller truncates to them) and how many
+/// rows went.
+pub(crate) fn remove_rows<T: Copy>(
+    data: &mut [T],
+    unit: usize,
+    sel: &IdSelector,
+) -> (usize, usize) {
     let m = sel.matcher();
     let n = data.len() / unit.max(1);
     let mut kept = 0usize;
@@ -57,6 +62,5 @@ pub(crate) fn remove_rows<T: Copy>(data: &mut Vec<T>, unit: usize, sel: &IdSelec
         }
         kept += 1;
     }
-    data.truncate(kept * unit);
-    n - kept
+    (kept * unit, n - kept)
 }

@@ -53,10 +53,10 @@ pub(crate) fn add_vertices(graph: &mut HnswGraph, dist: &NodeDistance<'_>, n0: u
     }
 
     let ntotal = n0 + n;
-    let links: Vec<AtomicI32> = std::mem::take(&mut graph.neighbors)
-        .into_iter()
-        .map(AtomicI32::new)
-        .collect();
+    // The links live as atomics while the level's inserts run (one copy of them: the
+    // graph's own are released meanwhile and refilled at the end).
+    let links: Vec<AtomicI32> = graph.neighbors.iter().map(|&v| AtomicI32::new(v)).collect();
+    graph.neighbors.release();
     let locks: Vec<Mutex<()>> = (0..ntotal).map(|_| Mutex::new(())).collect();
     let entry = Mutex::new((graph.entry_point, graph.max_level));
     let mut shuffle = Mt19937::new(ORDER_SEED);
@@ -95,7 +95,9 @@ pub(crate) fn add_vertices(graph: &mut HnswGraph, dist: &NodeDistance<'_>, n0: u
             i1 = i0;
         }
     }
-    graph.neighbors = links.into_iter().map(AtomicI32::into_inner).collect();
+    // In place (an atomic has its integer's layout), then into the graph's memory.
+    let links: Vec<i32> = links.into_iter().map(AtomicI32::into_inner).collect();
+    graph.neighbors.extend_from_slice(&links);
     let (ep, max_level) = entry.into_inner().unwrap_or_else(|e| e.into_inner());
     graph.entry_point = ep;
     graph.max_level = max_level;

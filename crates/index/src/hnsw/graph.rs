@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use crate::huge_pages::PageVec;
 use crate::rng::Mt19937;
 use crate::IndexError;
 
@@ -35,6 +36,13 @@ impl Links for [AtomicI32] {
     }
 }
 
+/// `v` as an array that moves into huge pages when large.
+fn huge(v: Vec<i32>) -> PageVec<i32> {
+    let mut p = PageVec::from_vec(v);
+    p.use_huge_pages();
+    p
+}
+
 /// Faiss's `HNSW` struct.
 #[derive(Debug, Clone)]
 pub(crate) struct HnswGraph {
@@ -47,7 +55,8 @@ pub(crate) struct HnswGraph {
     /// Per node: start of its slots in `neighbors` (`ntotal + 1` entries).
     pub(crate) offsets: Vec<u64>,
     /// All slots; layer `l` of node `i` is `offsets[i] + cum[l] .. offsets[i] + cum[l+1]`.
-    pub(crate) neighbors: Vec<i32>,
+    /// Walks read them scattered, so they ask for huge pages (see `huge_pages`).
+    pub(crate) neighbors: PageVec<i32>,
     /// Node the searches start from (`-1` when empty).
     pub(crate) entry_point: i32,
     /// Top level of the graph (`-1` when empty).
@@ -91,7 +100,7 @@ impl HnswGraph {
             cum_neighbors,
             levels: Vec::new(),
             offsets: vec![0],
-            neighbors: Vec::new(),
+            neighbors: huge(Vec::new()),
             entry_point: -1,
             max_level: -1,
             ef_construction: 40,
@@ -119,7 +128,7 @@ impl HnswGraph {
             cum_neighbors,
             levels,
             offsets,
-            neighbors,
+            neighbors: huge(neighbors),
             entry_point,
             max_level,
             ef_construction,
@@ -164,7 +173,7 @@ impl HnswGraph {
         self.levels.clear();
         self.offsets.clear();
         self.offsets.push(0);
-        self.neighbors.clear();
+        self.neighbors.release();
         self.entry_point = -1;
         self.max_level = -1;
     }

@@ -71,8 +71,11 @@ impl HnswFlatIndex {
     /// An empty index of dimension `d` with `m` links per node (`2m` on level 0), as
     /// Faiss's `IndexHNSWFlat(d, M, metric)`: `efConstruction` 40, `efSearch` 16.
     pub fn new(d: usize, m: usize, metric: MetricType) -> Result<HnswFlatIndex, IndexError> {
+        // A walk reads rows scattered over the whole store (see `huge_pages`).
+        let mut storage = FlatIndex::new(d, metric)?;
+        storage.use_huge_pages();
         Ok(HnswFlatIndex {
-            storage: FlatIndex::new(d, metric)?,
+            storage,
             graph: HnswGraph::new(m)?,
             pool: VisitedPool::default(),
         })
@@ -99,8 +102,10 @@ impl HnswFlatIndex {
                 parts.storage.ntotal()
             )));
         }
+        let mut storage = parts.storage;
+        storage.use_huge_pages();
         Ok(HnswFlatIndex {
-            storage: parts.storage,
+            storage,
             graph,
             pool: VisitedPool::default(),
         })

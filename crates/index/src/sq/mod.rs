@@ -380,9 +380,12 @@ impl Index for ScalarQuantizerIndex {
 
     fn remove_ids(&mut self, sel: &IdSelector) -> Result<usize, IndexError> {
         if self.keeps_norms() {
-            remove_rows(&mut self.norms, 1, sel);
+            let (kept, _) = remove_rows(&mut self.norms, 1, sel);
+            self.norms.truncate(kept);
         }
-        Ok(remove_rows(&mut self.codes, self.sq.code_size(), sel))
+        let (kept, removed) = remove_rows(&mut self.codes, self.sq.code_size(), sel);
+        self.codes.truncate(kept);
+        Ok(removed)
     }
 
     /// The decoded vector (what search compares with), not the vector added.
