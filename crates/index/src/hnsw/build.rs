@@ -53,17 +53,19 @@ pub(crate) fn add_vertices(graph: &mut HnswGraph, dist: &NodeDistance<'_>, n0: u
     }
 
     let ntotal = n0 + n;
-    // The links live as atomics while the level's inserts run (one copy of them: the
-    // graph's own are released meanwhile and refilled at the end).
-    let links: Vec<AtomicI32> = graph.neighbors.iter().map(|&v| AtomicI32::new(v)).collect();
-    graph.neighbors.release();
+    // The inserts write links concurrently, so they see the graph's slots as atomics
+    // (an atomic has its integer's size and bit validity): in place, in the graph's
+    // own memory (huge pages when large), no copy.
+    let mut slots = std::mem::take(&mut graph.neighbors);
+    let links: &mut [AtomicI32] = zerocopy::transmute_mut!(slots.as_mut_slice());
+    let links: &[AtomicI32] = links;
     let locks: Vec<Mutex<()>> = (0..ntotal).map(|_| Mutex::new(())).collect();
     let entry = Mutex::new((graph.entry_point, graph.max_level));
     let mut shuffle = Mt19937::new(ORDER_SEED);
     {
         let builder = Builder {
             graph,
-            links: &links,
+            links,
             locks: &locks,
             entry: &entry,
             dist,
@@ -95,9 +97,7 @@ pub(crate) fn add_vertices(graph: &mut HnswGraph, dist: &NodeDistance<'_>, n0: u
             i1 = i0;
         }
     }
-    // In place (an atomic has its integer's layout), then into the graph's memory.
-    let links: Vec<i32> = links.into_iter().map(AtomicI32::into_inner).collect();
-    graph.neighbors.extend_from_slice(&links);
+    graph.neighbors = slots;
     let (ep, max_level) = entry.into_inner().unwrap_or_else(|e| e.into_inner());
     graph.entry_point = ep;
     graph.max_level = max_level;
