@@ -61,28 +61,6 @@ impl FlatIndex {
         })
     }
 
-    /// An index holding `data` (as [`FlatIndex::from_vectors`]) in memory advised for
-    /// huge pages once large ([`FlatIndex::use_huge_pages`]), copied there once.
-    pub(crate) fn in_huge_pages(
-        d: usize,
-        metric: MetricType,
-        data: Cow<'_, [f32]>,
-    ) -> Result<FlatIndex, IndexError> {
-        vector_count(&data, d)?;
-        let mut index = FlatIndex::new(d, metric)?;
-        match data {
-            Cow::Owned(v) => {
-                index.data = PageVec::from_vec(v);
-                index.use_huge_pages();
-            }
-            Cow::Borrowed(v) => {
-                index.use_huge_pages();
-                index.data.extend_from_slice(v);
-            }
-        }
-        Ok(index)
-    }
-
     /// An index searching `vectors` where they lie in a file's mapping.
     pub(crate) fn from_mapped(
         d: usize,
@@ -230,7 +208,9 @@ impl Index for FlatIndex {
     }
 
     /// An empty index keeps the buffer itself (no copy, no second allocation of the
-    /// size of the data); otherwise as [`Index::add`].
+    /// size of the data), unless it keeps its vectors in huge pages (an HNSW index's
+    /// storage, and clones of it), which copies a large buffer there; otherwise as
+    /// [`Index::add`].
     fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
         if !self.rows().is_empty() {
             return self.add(&x);
@@ -334,7 +314,7 @@ impl Index for FlatIndex {
                 self.d, self.metric, o.d, o.metric
             )));
         }
-        let (moved, moved_map) = (std::mem::take(&mut o.data), o.mapped.take());
+        let (moved, moved_map) = (o.data.take(), o.mapped.take());
         o.changed();
         if self.rows().is_empty() {
             // Take the other's storage as it is, mapped or owned (in huge pages if

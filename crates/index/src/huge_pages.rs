@@ -7,11 +7,12 @@
 //! `madvise` as most distributions ship it), an anonymous mapping advised with
 //! `MADV_HUGEPAGE` is backed by them as it is first touched.
 //!
-//! [`PageVec`] is a growable array that asks for this once it is large: it lives in a
-//! plain `Vec` while small, or while huge pages are not asked for, and in such a
-//! mapping from [`HUGE_FROM`] bytes on. Elsewhere than Linux, or where the mapping is
-//! refused, it stays a `Vec`; where the advice is refused or ignored, the mapping is
-//! ordinary memory. Either way the advice changes speed, never contents.
+//! [`PageVec`] is a growable array that asks for this once it is large: it is a plain
+//! `Vec` until huge pages are asked for and it grows to [`HUGE_FROM`] bytes, then moves
+//! into such a mapping and stays there (growing into new ones; shrinking does not move
+//! it back). Elsewhere than Linux it is always a `Vec`; where a mapping is refused it
+//! stops asking and goes on as a `Vec`; where the advice is refused or ignored, the
+//! mapping is ordinary memory. Either way the advice changes speed, never contents.
 
 #[cfg(target_os = "linux")]
 use std::marker::PhantomData;
@@ -90,16 +91,21 @@ impl<T: Pod> Mapped<T> {
 
     fn as_slice(&self) -> &[T] {
         // Aligned and whole values (checked in `with_capacity`): never the fallback.
-        bytemuck::try_cast_slice(&self.map[self.bytes()]).unwrap_or_default()
+        let values = bytemuck::try_cast_slice(&self.map[self.bytes()]);
+        debug_assert!(values.is_ok());
+        values.unwrap_or_default()
     }
 
     fn as_mut_slice(&mut self) -> &mut [T] {
         let r = self.bytes();
-        bytemuck::try_cast_slice_mut(&mut self.map[r]).unwrap_or_default()
+        let values = bytemuck::try_cast_slice_mut(&mut self.map[r]);
+        debug_assert!(values.is_ok());
+        values.unwrap_or_default()
     }
 
     /// Appends `values`, which fit (`len + values.len() <= cap`).
     fn extend_within(&mut self, values: &[T]) {
+        debug_assert!(self.len + values.len() <= self.cap);
         let at = self.len;
         self.len += values.len();
         self.as_mut_slice()[at..].copy_from_slice(values);
@@ -128,7 +134,8 @@ impl<T: Pod> PageVec<T> {
     }
 
     /// Takes `other`'s values and memory in place of this array's own, keeping this
-    /// array's preference (so moving them into huge pages if asked and large).
+    /// array's preference: memory taken over stays where it is, except that a `Vec`
+    /// moves into huge pages if this array asks for them and it is large.
     pub(crate) fn replace(&mut self, other: PageVec<T>) {
         let huge = self.huge;
         *self = other;
@@ -136,6 +143,15 @@ impl<T: Pod> PageVec<T> {
         if huge {
             self.use_huge_pages();
         }
+    }
+
+    /// Moves the values and memory out, leaving an empty array with the same
+    /// preference (`std::mem::take` would drop it).
+    pub(crate) fn take(&mut self) -> PageVec<T> {
+        let huge = self.huge;
+        let out = std::mem::take(self);
+        self.huge = huge;
+        out
     }
 
     /// Drops the values and frees their memory; huge pages stay asked for or not.
@@ -201,19 +217,21 @@ impl<T: Pod> PageVec<T> {
         } else {
             needed.max(cap.saturating_mul(2))
         };
-        match Mapped::with_capacity(grown) {
-            Some(mut m) => {
-                m.extend_within(self.as_slice());
-                self.mem = Mem::Mapped(m);
-            }
-            None => {
-                // No mapping: on in a `Vec`.
-                let mut v = Vec::with_capacity(needed);
-                v.extend_from_slice(self.as_slice());
-                self.mem = Mem::Heap(v);
-            }
+        if let Some(mut m) = Mapped::with_capacity(grown) {
+            m.extend_within(self.as_slice());
+            self.mem = Mem::Mapped(m);
+            return true;
         }
-        true
+        // The system refuses the mapping (address-space limits, say): stop asking, and go
+        // on in a `Vec`, which grows in place from now on (no copy per call).
+        self.huge = false;
+        if let Mem::Mapped(m) = &self.mem {
+            let mut v = Vec::with_capacity(needed);
+            v.extend_from_slice(m.as_slice());
+            self.mem = Mem::Heap(v);
+            return true;
+        }
+        false
     }
 
     /// Appends `values`.
@@ -241,7 +259,9 @@ impl<T: Pod> PageVec<T> {
         if len <= have {
             return self.truncate(len);
         }
-        self.reserve(len - have);
+        // A move into (or growth of) a mapping; a `Vec` grows as `Vec::resize` grows it.
+        #[cfg(target_os = "linux")]
+        self.remap(len - have);
         match &mut self.mem {
             Mem::Heap(v) => v.resize(len, value),
             #[cfg(target_os = "linux")]
@@ -367,6 +387,13 @@ mod tests {
         small.extend_from_slice(&vec![6u8; HUGE_FROM]);
         #[cfg(target_os = "linux")]
         assert!(small.is_mapped());
+        // So does a take.
+        let taken = small.take();
+        assert_eq!((taken.len(), small.len()), (HUGE_FROM, 0));
+        small.resize(HUGE_FROM, 7);
+        #[cfg(target_os = "linux")]
+        assert!(small.is_mapped());
+        assert_eq!(&small[HUGE_FROM - 2..], &[7, 7]);
         // Memory taken over stays where it is.
         let mut plain = PageVec::new();
         plain.replace(p);

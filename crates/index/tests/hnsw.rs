@@ -283,6 +283,20 @@ fn large_graphs_search_and_round_trip() {
     let again = back.search(xq, 10, Some(&params)).unwrap();
     assert_eq!(again.labels, found.labels);
     assert_eq!(again.distances, found.distances);
+
+    // Neighbour slots past 4 MiB (17,000 nodes of about 66 slots): two threads build
+    // links concurrently in that memory.
+    let (n, d) = (17_000, 8);
+    let all = clustered(n + 40, d, 12);
+    let (xb, xq) = all.split_at(n * d);
+    let mut index = HnswFlatIndex::new(d, 32, MetricType::L2).unwrap();
+    with_threads(2, || index.add(xb).unwrap());
+    assert!(index.neighbors().len() * 4 > 4 << 20);
+    let found = index
+        .search(xq, 10, Some(&SearchParams::with_ef_search(64)))
+        .unwrap();
+    let rec = recall(&found.labels, &truth_of(MetricType::L2, xb, xq, d, 10), 10);
+    assert!(rec >= 0.95, "recall@10 {rec} at ef 64, two threads");
 }
 
 /// A batch is the same as its queries one at a time; k beyond what the walk finds

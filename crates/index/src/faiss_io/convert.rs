@@ -32,7 +32,7 @@ pub(crate) fn index_from_raw(raw: RawIndex<'_>) -> Result<Box<dyn Index>, FaissI
 
 fn hnsw_from_raw(h: RawHnsw<'_>) -> Result<HnswFlatIndex, FaissIoError> {
     Ok(HnswFlatIndex::from_parts(HnswParts {
-        storage: FlatIndex::in_huge_pages(h.storage.d, h.storage.metric, h.storage.vectors)?,
+        storage: flat_from_raw(h.storage)?,
         assign_probas: h.assign_probas.into_owned(),
         cum_neighbors: h.cum_neighbors.into_owned(),
         levels: h.levels.into_owned(),

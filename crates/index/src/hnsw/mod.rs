@@ -82,7 +82,9 @@ impl HnswFlatIndex {
     }
 
     /// An index from a file's parts, checked so that no search or insertion can step
-    /// outside the graph ([`IndexError::InvalidParts`] otherwise).
+    /// outside the graph ([`IndexError::InvalidParts`] otherwise). Large vectors and
+    /// neighbour slots are copied into memory advised for huge pages (see
+    /// `huge_pages`): both copies are held for a moment.
     pub fn from_parts(parts: HnswParts) -> Result<HnswFlatIndex, IndexError> {
         let graph = HnswGraph::from_parts(
             parts.assign_probas,
