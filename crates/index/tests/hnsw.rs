@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{brute_force, recall, with_threads};
+use common::{brute_force, close, dist64, recall, with_threads};
 use ferrofaiss_index::faiss_io::{read_index_from_bytes, write_index_to_vec};
 use ferrofaiss_index::{
     index_factory, reverse_index_factory, HnswFlatIndex, IdSelector, Index, IndexError, MetricType,
@@ -265,16 +265,12 @@ fn large_graphs_search_and_round_trip() {
     for (q, query) in xq.chunks_exact(d).enumerate() {
         for j in 0..10 {
             let (l, got) = (found.labels[q * 10 + j], found.distances[q * 10 + j]);
-            let row = &xb[l as usize * d..(l as usize + 1) * d];
-            let want: f64 = query
-                .iter()
-                .zip(row)
-                .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
-                .sum();
-            assert!(
-                (f64::from(got) - want).abs() <= 1e-5 * want.max(1.0),
-                "{got} vs {want}"
+            let want = dist64(
+                MetricType::L2,
+                query,
+                &xb[l as usize * d..(l as usize + 1) * d],
             );
+            assert!(close(f64::from(got), want, 1e-5), "{got} vs {want}");
         }
     }
     let bytes = write_index_to_vec(&index).unwrap();
