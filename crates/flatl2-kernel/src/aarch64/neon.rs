@@ -102,7 +102,7 @@ unsafe fn load_u8(p: *const u8) -> float32x4_t {
 simd_tier! {
     /// The NEON kernel table (checked by [`crate::dispatch::table_for`]).
     table NEON, token Neon, tier Neon, features "neon", vector float32x4_t of 4, prefetch 0,
-    tile rows 8, two-query scan no, top-1 plain, f16 portable;
+    stream prefetch 0, tile rows 8, two-query scan no, top-1 plain, f16 portable;
     splat vdupq_n_f32, add vaddq_f32, sub vsubq_f32, fmadd fma, max maxps, sum vaddvq_f32,
     sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load vld1q_f32, load_part load_part,
     store vst1q_f32, load_u8 load_u8, dot_f64 crate::dot_f64::dot_f64, dot_u8 crate::int_dot::dot_ny;

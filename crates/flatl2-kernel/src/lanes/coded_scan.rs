@@ -135,8 +135,8 @@ pub(crate) unsafe fn ny_coded_interleaved<S: Lanes, D: RowDecoder<S>, const L2: 
     }
 }
 
-/// [`ny_coded`] in [`ScanOrder::Streaming`]: each row whole, in memory order, with no
-/// software prefetch. From DRAM, on an AMD EPYC (Zen 4) host, it scanned 100k x 1536
+/// [`ny_coded`] in [`ScanOrder::Streaming`]: each row whole, in memory order, with the
+/// line hints of `scan::ny_streaming` ahead. From DRAM, on an AMD EPYC (Zen 4) host, it scanned 100k x 1536
 /// f16 rows 2.4x as fast as the interleaved order, and 1M x 128 4-10% faster.
 ///
 /// # Safety
@@ -208,6 +208,7 @@ unsafe fn coded_row_acc<S: Lanes, D: RowDecoder<S>, const L2: bool>(
         let c0 = dec.chunk::<L2>(s, q0, i, w);
         let c1 = dec.chunk::<L2>(s, q1, i + w, w);
         let p = row.as_ptr().wrapping_add(i);
+        super::prefetch_stream(s, p, 2 * w * std::mem::size_of::<D::Elem>());
         // SAFETY: i + 2W <= d <= row.len(); the caller guarantees the decoder's CPU
         // needs.
         unsafe {

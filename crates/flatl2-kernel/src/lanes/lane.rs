@@ -15,6 +15,9 @@ pub(crate) trait Lanes: Copy {
     /// How far ahead of the current load the one-to-many scans prefetch, in elements
     /// (floats, or halves for f16 rows); unused where [`Lanes::prefetch`] does nothing.
     const PREFETCH_AHEAD: usize;
+    /// How far ahead of its loads a scan in [`crate::ScanOrder::Streaming`] prefetches,
+    /// in bytes (0: not at all; [`prefetch_stream`]).
+    const STREAM_PREFETCH_BYTES: usize;
 
     /// The token.
     ///
@@ -127,4 +130,19 @@ pub(crate) fn sum_rows<S: Lanes>(s: S, acc: &[[S::V; 2]; 4]) -> [f32; 4] {
         s.add(acc[2][0], acc[2][1]),
         s.add(acc[3][0], acc[3][1]),
     )
+}
+
+/// The hints a scan in [`crate::ScanOrder::Streaming`] gives before reading the `bytes`
+/// bytes at `p`: one per 64-byte line, [`Lanes::STREAM_PREFETCH_BYTES`] ahead (none
+/// where that is 0). A hint only: it never faults and changes no value.
+#[inline(always)]
+pub(crate) fn prefetch_stream<S: Lanes, T>(s: S, p: *const T, bytes: usize) {
+    if S::STREAM_PREFETCH_BYTES > 0 {
+        let ahead = p.cast::<u8>().wrapping_add(S::STREAM_PREFETCH_BYTES);
+        let mut b = 0;
+        while b < bytes {
+            s.prefetch(ahead.wrapping_add(b));
+            b += 64;
+        }
+    }
 }

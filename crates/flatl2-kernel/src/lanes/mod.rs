@@ -23,5 +23,5 @@ pub(crate) mod tile;
 // Only the x86 tiers widen f16 in registers.
 #[cfg(target_arch = "x86_64")]
 pub(crate) use lane::HalfLanes;
-pub(crate) use lane::{rows_to_scan, sum_rows, term, Lanes, MAX_W};
+pub(crate) use lane::{prefetch_stream, rows_to_scan, sum_rows, term, Lanes, MAX_W};
 pub(crate) use table::simd_tier;

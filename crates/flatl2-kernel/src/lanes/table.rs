@@ -9,7 +9,7 @@
 /// simd_tier! {
 ///     /// doc of the table
 ///     table NAME, token Token, tier Variant, features "avx2,fma", vector __m256 of 8,
-///     prefetch 512, tile rows 6, two-query scan yes|no, top-1 fused|plain,
+///     prefetch 512, stream prefetch 1024, tile rows 6, two-query scan yes|no, top-1 fused|plain,
 ///     f16 native "avx2,fma,f16c" | f16 portable;
 ///     splat F, add F, sub F, fmadd F, max F, sum F, sum4 F, lt_bits F, gt_bits F, blend_lt F,
 ///     load F, load_part F, store F, load_u8 F, dot_f64 G, dot_u8 F[, load_f16 F];
@@ -36,7 +36,8 @@ macro_rules! simd_tier {
     (
         $(#[$doc:meta])*
         table $name:ident, token $token:ident, tier $tier:ident, features $feat:literal,
-        vector $v:ident of $w:literal, prefetch $pf:literal, tile rows $rb:literal,
+        vector $v:ident of $w:literal, prefetch $pf:literal, stream prefetch $spf:literal,
+        tile rows $rb:literal,
         two-query scan $ny2:ident, top-1 $top1:ident, f16 $f16kind:ident $($f16feat:literal)?;
         splat $splat:path, add $add:path, sub $sub:path, fmadd $fmadd:path, max $max:path,
         sum $sum:path, sum4 $sum4:path, lt_bits $lt:path, gt_bits $gt:path, blend_lt $blend:path,
@@ -55,6 +56,7 @@ macro_rules! simd_tier {
             type V = $v;
             const W: usize = $w;
             const PREFETCH_AHEAD: usize = $pf;
+            const STREAM_PREFETCH_BYTES: usize = $spf;
 
             #[inline(always)]
             unsafe fn assume() -> Self {

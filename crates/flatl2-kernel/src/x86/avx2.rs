@@ -90,7 +90,7 @@ unsafe fn load_u8(p: *const u8) -> __m256 {
 simd_tier! {
     /// The AVX2 + FMA + F16C kernel table (checked by [`crate::dispatch::table_for`]).
     table AVX2, token Avx2, tier Avx2, features "avx2,fma", vector __m256 of 8, prefetch 512,
-    tile rows 6, two-query scan no, top-1 fused, f16 native "avx2,fma,f16c";
+    stream prefetch 1024, tile rows 6, two-query scan no, top-1 fused, f16 native "avx2,fma,f16c";
     splat _mm256_set1_ps, add _mm256_add_ps, sub _mm256_sub_ps, fmadd _mm256_fmadd_ps,
     max _mm256_max_ps, sum sum, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt, load _mm256_loadu_ps,
     load_part load_part, store _mm256_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx2,

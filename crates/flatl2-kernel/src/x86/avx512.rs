@@ -84,7 +84,7 @@ simd_tier! {
     /// The AVX-512F kernel table. Only [`crate::dispatch::table_for`] may hand it out,
     /// and only after checking the CPU.
     table AVX512, token Avx512, tier Avx512, features "avx512f", vector __m512 of 16,
-    prefetch 2048, tile rows 12, two-query scan yes, top-1 fused, f16 native "avx512f";
+    prefetch 2048, stream prefetch 1024, tile rows 12, two-query scan yes, top-1 fused, f16 native "avx512f";
     splat _mm512_set1_ps, add _mm512_add_ps, sub _mm512_sub_ps, fmadd _mm512_fmadd_ps,
     max _mm512_max_ps, sum _mm512_reduce_add_ps, sum4 sum4, lt_bits lt_bits, gt_bits gt_bits, blend_lt blend_lt,
     load _mm512_loadu_ps, load_part load_part, store _mm512_storeu_ps, load_u8 load_u8, dot_f64 crate::x86::dot_f64::dot_f64_avx512,
