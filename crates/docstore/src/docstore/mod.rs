@@ -33,10 +33,14 @@ use crate::document::Document;
 /// Batches up to this size are removed one by one; longer ones in one pass.
 const SMALL_DELETE: usize = 8;
 
+/// The id map's hasher: foldhash, seeded per process (search hits look documents up by
+/// id, and SipHash, the standard one, cost more than the rest of a lookup).
+type IdHasher = foldhash::fast::RandomState;
+
 /// Documents by id, in insertion order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InMemoryDocstore {
-    docs: IndexMap<String, Document>,
+    docs: IndexMap<String, Document, IdHasher>,
 }
 
 impl InMemoryDocstore {
@@ -54,7 +58,7 @@ impl InMemoryDocstore {
         // Into an empty map, a repeated id is the only way to fail: one hash per id (a
         // million-document load spent a tenth of its time on `add`'s separate checks).
         let pairs = pairs.into_iter();
-        let mut docs = IndexMap::with_capacity(pairs.size_hint().0);
+        let mut docs = IndexMap::with_capacity_and_hasher(pairs.size_hint().0, IdHasher::default());
         for (id, doc) in pairs {
             match docs.entry(id) {
                 indexmap::map::Entry::Occupied(taken) => {
