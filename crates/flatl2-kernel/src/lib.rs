@@ -55,9 +55,6 @@ pub mod __internal {
     }
 }
 
-/// Bytes per cache line assumed by [`prefetch`].
-const CACHE_LINE: usize = 64;
-
 /// Hints the CPU to bring every cache line of `data` into L1 ahead of use (for a graph
 /// walk that knows which rows it reads next). A hint only: no effect on any result, and
 /// nothing at all where the target has no prefetch instruction in stable Rust (only
@@ -65,16 +62,9 @@ const CACHE_LINE: usize = 64;
 #[inline]
 pub fn prefetch<T>(data: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    {
-        let p = data.as_ptr().cast::<u8>();
-        let mut off = 0;
-        while off < std::mem::size_of_val(data) {
-            x86::prefetch::prefetch_t0(p.wrapping_add(off));
-            off += CACHE_LINE;
-        }
-    }
+    x86::prefetch::prefetch_lines(data.as_ptr().cast(), std::mem::size_of_val(data));
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (data, CACHE_LINE);
+    let _ = data;
 }
 
 /// Inner product of `a[..n]` and `b[..n]` (`n = min(len)`), accumulated in f64 (see

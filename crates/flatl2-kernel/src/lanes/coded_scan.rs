@@ -209,7 +209,7 @@ unsafe fn coded_row_acc<S: Lanes, D: RowDecoder<S>, const L2: bool>(
         let c0 = dec.chunk::<L2>(s, q0, i, w);
         let c1 = dec.chunk::<L2>(s, q1, i + w, w);
         let p = row.as_ptr().wrapping_add(i);
-        super::prefetch_stream(s, p, 2 * w * std::mem::size_of::<D::Elem>());
+        super::prefetch_stream::<S, _>(p, 2 * w * std::mem::size_of::<D::Elem>());
         // SAFETY: i + 2W <= d <= row.len(); the caller guarantees the decoder's CPU
         // needs.
         unsafe {

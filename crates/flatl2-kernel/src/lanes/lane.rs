@@ -133,16 +133,15 @@ pub(crate) fn sum_rows<S: Lanes>(s: S, acc: &[[S::V; 2]; 4]) -> [f32; 4] {
 }
 
 /// The hints a scan in [`crate::ScanOrder::Streaming`] gives before reading the `bytes`
-/// bytes at `p`: one per 64-byte line, [`Lanes::STREAM_PREFETCH_BYTES`] ahead (none
-/// where that is 0). A hint only: it never faults and changes no value.
+/// bytes at `p`: one per cache line, [`Lanes::STREAM_PREFETCH_BYTES`] ahead (none where
+/// that is 0, or off x86-64). A hint only: it never faults and changes no value.
 #[inline(always)]
-pub(crate) fn prefetch_stream<S: Lanes, T>(s: S, p: *const T, bytes: usize) {
+pub(crate) fn prefetch_stream<S: Lanes, T>(p: *const T, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
     if S::STREAM_PREFETCH_BYTES > 0 {
         let ahead = p.cast::<u8>().wrapping_add(S::STREAM_PREFETCH_BYTES);
-        let mut b = 0;
-        while b < bytes {
-            s.prefetch(ahead.wrapping_add(b));
-            b += 64;
-        }
+        crate::x86::prefetch::prefetch_lines(ahead, bytes);
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes, S::STREAM_PREFETCH_BYTES);
 }

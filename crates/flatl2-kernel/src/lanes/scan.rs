@@ -140,7 +140,7 @@ unsafe fn row_acc<S: Lanes, const L2: bool>(
     while i + 2 * w <= d {
         // SAFETY: lanes i .. i + 2W of the query, below d.
         let (q0, q1) = unsafe { (s.load(pq.add(i)), s.load(pq.add(i + w))) };
-        prefetch_stream(s, py.wrapping_add(i), 2 * w * 4);
+        prefetch_stream::<S, _>(py.wrapping_add(i), 2 * w * std::mem::size_of::<f32>());
         // SAFETY: lanes i .. i + 2W of the row, below d.
         let (y0, y1) = unsafe { (s.load(py.add(i)), s.load(py.add(i + w))) };
         acc[0] = term::<S, L2>(s, acc[0], q0, y0);
