@@ -207,9 +207,11 @@ impl Index for FlatIndex {
         Ok(())
     }
 
-    /// An empty index keeps the buffer itself (no copy, no second allocation of the
-    /// size of the data), unless it keeps its vectors in huge pages (an HNSW index's
-    /// storage, and clones of it), which copies a large buffer there; otherwise as
+    /// An empty index takes the buffer over: its values move to memory that starts at
+    /// a 64-byte boundary (the kernels' whole-register loads then never straddle two
+    /// cache lines) in chunks as the buffer shrinks, so both whole copies never take
+    /// memory at once. An index that keeps its vectors in huge pages (an HNSW index's
+    /// storage, and clones of it) copies a large buffer there. Otherwise as
     /// [`Index::add`].
     fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
         if !self.rows().is_empty() {

@@ -7,18 +7,21 @@
 //! `madvise` as most distributions ship it), an anonymous mapping advised with
 //! `MADV_HUGEPAGE` is backed by them as it is first touched.
 //!
-//! [`PageVec`] is a growable array that asks for this once it is large: it is a plain
-//! `Vec` until huge pages are asked for and it grows to [`HUGE_FROM`] bytes, then moves
-//! into such a mapping and stays there (growing into new ones; shrinking does not move
-//! it back). Elsewhere than Linux it is always a `Vec`; where a mapping is refused it
-//! stops asking and goes on as a `Vec`; where the advice is refused or ignored, the
-//! mapping is ordinary memory. Either way the advice changes speed, never contents.
+//! [`PageVec`] is a growable array that asks for this once it is large: it is a heap
+//! array ([`LineVec`], values from a 64-byte boundary) until huge pages are asked for
+//! and it grows to [`HUGE_FROM`] bytes, then moves into such a mapping and stays there
+//! (growing into new ones; shrinking does not move it back). Elsewhere than Linux it is
+//! always on the heap; where a mapping is refused it stops asking and goes on on the
+//! heap; where the advice is refused or ignored, the mapping is ordinary memory. Either
+//! way the advice changes speed, never contents.
 
 #[cfg(target_os = "linux")]
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 use bytemuck::Pod;
+
+use crate::line_vec::LineVec;
 
 /// Arrays of at least this many bytes move into an advised mapping (smaller ones gain
 /// little: a few 4 KiB pages fit the TLB anyway).
@@ -42,8 +45,9 @@ pub(crate) struct PageVec<T: Pod> {
 
 /// Where a [`PageVec`]'s values are.
 enum Mem<T: Pod> {
-    /// An ordinary heap allocation.
-    Heap(Vec<T>),
+    /// A heap allocation, its values from a 64-byte boundary (whole-register loads of
+    /// rows of 16 floats never straddle two cache lines).
+    Heap(LineVec<T>),
     /// An anonymous mapping advised for huge pages.
     #[cfg(target_os = "linux")]
     Mapped(Mapped<T>),
@@ -113,15 +117,19 @@ impl<T: Pod> Mapped<T> {
 }
 
 impl<T: Pod> PageVec<T> {
-    /// An empty array that stays a `Vec` (until [`PageVec::use_huge_pages`]).
+    /// An empty array that stays on the heap (until [`PageVec::use_huge_pages`]).
     pub(crate) fn new() -> PageVec<T> {
-        PageVec::from_vec(Vec::new())
+        PageVec {
+            mem: Mem::Heap(LineVec::new()),
+            huge: false,
+        }
     }
 
-    /// The values of `v`, kept where they are.
+    /// The values of `v` on the heap from a 64-byte boundary, moved over in chunks as
+    /// `v` shrinks ([`LineVec::from_vec`]: never both whole arrays in memory at once).
     pub(crate) fn from_vec(v: Vec<T>) -> PageVec<T> {
         PageVec {
-            mem: Mem::Heap(v),
+            mem: Mem::Heap(LineVec::from_vec(v)),
             huge: false,
         }
     }
@@ -156,7 +164,7 @@ impl<T: Pod> PageVec<T> {
 
     /// Drops the values and frees their memory; huge pages stay asked for or not.
     pub(crate) fn release(&mut self) {
-        self.mem = Mem::Heap(Vec::new());
+        self.mem = Mem::Heap(LineVec::new());
     }
 
     /// Number of values.
@@ -167,7 +175,7 @@ impl<T: Pod> PageVec<T> {
     /// The values.
     pub(crate) fn as_slice(&self) -> &[T] {
         match &self.mem {
-            Mem::Heap(v) => v,
+            Mem::Heap(v) => v.as_slice(),
             #[cfg(target_os = "linux")]
             Mem::Mapped(m) => m.as_slice(),
         }
@@ -176,13 +184,13 @@ impl<T: Pod> PageVec<T> {
     /// The values, writable.
     pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
         match &mut self.mem {
-            Mem::Heap(v) => v,
+            Mem::Heap(v) => v.as_mut_slice(),
             #[cfg(target_os = "linux")]
             Mem::Mapped(m) => m.as_mut_slice(),
         }
     }
 
-    /// Makes room for `additional` more values (exactly in a `Vec`, geometrically in a
+    /// Makes room for `additional` more values (exactly on the heap, geometrically in a
     /// mapping, which cannot grow in place), and moves the array into an advised
     /// mapping when huge pages are asked for and it is (or is about to be)
     /// [`HUGE_FROM`] bytes or more.
@@ -191,8 +199,8 @@ impl<T: Pod> PageVec<T> {
         if self.remap(additional) {
             return;
         }
-        // (The only kind of memory elsewhere than Linux.) Exact, as a `Vec` of vectors
-        // has always been grown here: no slack beyond what is added.
+        // (The only kind of memory elsewhere than Linux.) Exact, as the vectors have
+        // always been grown here: no slack beyond what is added.
         #[allow(irrefutable_let_patterns)]
         if let Mem::Heap(v) = &mut self.mem {
             v.reserve_exact(additional);
@@ -223,10 +231,11 @@ impl<T: Pod> PageVec<T> {
             return true;
         }
         // The system refuses the mapping (address-space limits, say): stop asking, and go
-        // on in a `Vec`, which grows in place from now on (no copy per call).
+        // on on the heap, which grows in place from now on (no copy per call).
         self.huge = false;
         if let Mem::Mapped(m) = &self.mem {
-            let mut v = Vec::with_capacity(needed);
+            let mut v = LineVec::new();
+            v.reserve_exact(needed);
             v.extend_from_slice(m.as_slice());
             self.mem = Mem::Heap(v);
             return true;
@@ -259,7 +268,7 @@ impl<T: Pod> PageVec<T> {
         if len <= have {
             return self.truncate(len);
         }
-        // A move into (or growth of) a mapping; a `Vec` grows as `Vec::resize` grows it.
+        // A move into (or growth of) a mapping; the heap grows as `Vec::resize` grows.
         #[cfg(target_os = "linux")]
         self.remap(len - have);
         match &mut self.mem {
@@ -273,13 +282,9 @@ impl<T: Pod> PageVec<T> {
         }
     }
 
-    /// The values as a `Vec` (moved out of a heap array, copied out of a mapping).
+    /// The values as a `Vec` (a copy).
     pub(crate) fn into_vec(self) -> Vec<T> {
-        match self.mem {
-            Mem::Heap(v) => v,
-            #[cfg(target_os = "linux")]
-            Mem::Mapped(m) => m.as_slice().to_vec(),
-        }
+        self.as_slice().to_vec()
     }
 
     /// Whether the values are in an advised mapping (for tests).

@@ -50,6 +50,7 @@ mod id_map;
 mod index_trait;
 mod ivf;
 mod kmeans;
+mod line_vec;
 mod mapped;
 mod results;
 mod rng;
