@@ -78,9 +78,11 @@ pub(crate) fn knn<'r>(
         _ => nq >= threads,
     };
     if split_queries || !splits_rows(n, threads) {
-        // Two tasks per thread balance a shared machine; blocked tasks stay large, up
-        // to MAX_BLOCKED_TASK_BYTES of queries.
-        let mut per_task = nq.div_ceil(2 * threads).max(1);
+        // Two tasks per thread balance a shared machine (one thread has nothing to
+        // balance: a second task would only stream every row once more); blocked tasks
+        // stay large, up to MAX_BLOCKED_TASK_BYTES of queries.
+        let tasks = if threads == 1 { 1 } else { 2 * threads };
+        let mut per_task = nq.div_ceil(tasks).max(1);
         if path == KnnPath::Blocked {
             let most = (MAX_BLOCKED_TASK_BYTES / (4 * d)).max(MIN_BLOCKED_QUERIES_PER_TASK);
             per_task = per_task.clamp(MIN_BLOCKED_QUERIES_PER_TASK, most);
