@@ -207,12 +207,11 @@ impl Index for FlatIndex {
         Ok(())
     }
 
-    /// An empty index takes the buffer over: its values move to memory that starts at
-    /// a 64-byte boundary (the kernels' whole-register loads then never straddle two
-    /// cache lines) in chunks as the buffer shrinks, so both whole copies never take
-    /// memory at once. An index that keeps its vectors in huge pages (an HNSW index's
-    /// storage, and clones of it) copies a large buffer there. Otherwise as
-    /// [`Index::add`].
+    /// An empty index keeps the buffer itself (no second allocation of the size of the
+    /// data), its values moved up in place to the first 64-byte boundary (the kernels'
+    /// whole-register loads then never straddle two cache lines), unless it keeps its
+    /// vectors in huge pages (an HNSW index's storage, and clones of it), which copies
+    /// a large buffer there; otherwise as [`Index::add`].
     fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
         if !self.rows().is_empty() {
             return self.add(&x);

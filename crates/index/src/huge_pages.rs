@@ -125,8 +125,8 @@ impl<T: Pod> PageVec<T> {
         }
     }
 
-    /// The values of `v` on the heap from a 64-byte boundary, moved over in chunks as
-    /// `v` shrinks ([`LineVec::from_vec`]: never both whole arrays in memory at once).
+    /// The values of `v`, kept in its allocation on the heap, moved up in place to a
+    /// 64-byte boundary ([`LineVec::from_vec`]).
     pub(crate) fn from_vec(v: Vec<T>) -> PageVec<T> {
         PageVec {
             mem: Mem::Heap(LineVec::from_vec(v)),
@@ -203,7 +203,7 @@ impl<T: Pod> PageVec<T> {
         // always been grown here: no slack beyond what is added.
         #[allow(irrefutable_let_patterns)]
         if let Mem::Heap(v) = &mut self.mem {
-            v.reserve_exact(additional);
+            v.reserve(additional, true);
         }
     }
 
@@ -235,7 +235,7 @@ impl<T: Pod> PageVec<T> {
         self.huge = false;
         if let Mem::Mapped(m) = &self.mem {
             let mut v = LineVec::new();
-            v.reserve_exact(needed);
+            v.reserve(needed, true);
             v.extend_from_slice(m.as_slice());
             self.mem = Mem::Heap(v);
             return true;
@@ -282,9 +282,13 @@ impl<T: Pod> PageVec<T> {
         }
     }
 
-    /// The values as a `Vec` (a copy).
+    /// The values as a `Vec` (moved out of a heap array, copied out of a mapping).
     pub(crate) fn into_vec(self) -> Vec<T> {
-        self.as_slice().to_vec()
+        match self.mem {
+            Mem::Heap(v) => v.into_vec(),
+            #[cfg(target_os = "linux")]
+            Mem::Mapped(m) => m.as_slice().to_vec(),
+        }
     }
 
     /// Whether the values are in an advised mapping (for tests).
