@@ -21,9 +21,11 @@ use crate::topk::{Best, Offers, TopK};
 /// `nq * d` reaches this value, and scans query by query below it.
 pub const BLOCKED_THRESHOLD: usize = 128_000;
 
-/// Bytes of database rows per block: comfortably inside a 1 MiB L2 next to the query
-/// pack and the block of tiles.
-const BLOCK_BYTES: usize = 384 * 1024;
+/// Bytes of database rows per block: inside a 1 MiB L2 with the query pack and the
+/// block of tiles (128 bytes a row with AVX-512), and large enough that k-means' usual
+/// 1024 centroids of 128 floats are one block (each query group's pack is then read,
+/// and its epilogue run, once per pass instead of twice).
+const BLOCK_BYTES: usize = 512 * 1024;
 
 /// Bytes of database rows per block of the one-to-many path when several queries share
 /// it: small enough to stay in L1 while every query scans it (from L2 each query would
@@ -170,10 +172,11 @@ fn offer_tail(blk: &TileBlock<'_>, from: usize, qb: usize, best: &mut Best<'_>) 
     }
 }
 
-/// Rows per block for dimension `d`, a multiple of the tile height `rb`.
+/// Rows per block for dimension `d`: [`BLOCK_BYTES`] of them rounded up to a multiple of
+/// the tile height `rb`.
 fn rows_per_block(d: usize, rb: usize) -> usize {
     let rows = BLOCK_BYTES / (4 * d).max(1);
-    (rows / rb).max(1) * rb
+    rows.div_ceil(rb).max(1) * rb
 }
 
 /// Arguments already validated by [`Kernels::knn_via`].
