@@ -39,10 +39,13 @@ impl<T: Pod> LineVec<T> {
     }
 
     /// The values of `v`, kept in its allocation (grown by at most a line when it has
-    /// no room to spare) and moved up to the first 64-byte boundary.
+    /// no room to spare) and moved up to the first 64-byte boundary. An empty `v` with
+    /// nothing allocated stays so.
     pub(crate) fn from_vec(v: Vec<T>) -> LineVec<T> {
         let mut a = LineVec { buf: v, start: 0 };
-        a.reserve(0, false);
+        if a.buf.capacity() > 0 {
+            a.reserve(0, false);
+        }
         a
     }
 
@@ -180,6 +183,7 @@ mod tests {
         // A value size that does not divide a line: kept, alignment not promised.
         let odd: Vec<[u8; 3]> = (0..50u8).map(|i| [i, i, i]).collect();
         assert_eq!(LineVec::from_vec(odd.clone()).as_slice(), odd.as_slice());
-        assert!(LineVec::<f32>::from_vec(Vec::new()).as_slice().is_empty());
+        let empty = LineVec::<f32>::from_vec(Vec::new());
+        assert!(empty.as_slice().is_empty() && empty.capacity() == 0);
     }
 }
