@@ -119,10 +119,7 @@ impl<T: Pod> Mapped<T> {
 impl<T: Pod> PageVec<T> {
     /// An empty array that stays on the heap (until [`PageVec::use_huge_pages`]).
     pub(crate) fn new() -> PageVec<T> {
-        PageVec {
-            mem: Mem::Heap(LineVec::new()),
-            huge: false,
-        }
+        PageVec::from_vec(Vec::new())
     }
 
     /// The values of `v`, kept in its allocation on the heap, moved up in place to a
@@ -200,7 +197,8 @@ impl<T: Pod> PageVec<T> {
             return;
         }
         // (The only kind of memory elsewhere than Linux.) Exact, as the vectors have
-        // always been grown here: no slack beyond what is added.
+        // always been grown here: no slack beyond what is added and the at most one
+        // line of padding that puts the values on a 64-byte boundary.
         #[allow(irrefutable_let_patterns)]
         if let Mem::Heap(v) = &mut self.mem {
             v.reserve(additional, true);
