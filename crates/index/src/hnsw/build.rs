@@ -1,13 +1,21 @@
-//! Faiss's HNSW insertion (`hnsw_add_vertices`, `HNSW::add_with_locks`): levels drawn
-//! as Faiss draws them, nodes inserted from the top level down in Faiss's shuffled
-//! order, each linked to the neighbours Faiss's heuristic keeps.
+//! Faiss's HNSW build as faiss-cpu runs it by default since 1.15
+//! (`hnsw_add_vertices_deterministic`, after ParlayANN): levels drawn as Faiss draws
+//! them, nodes inserted from the top level down in Faiss's shuffled order, in batches
+//! that double in size up to 2% of the index. Each batch runs in two phases:
 //!
-//! Inserts of one level run on all threads, as Faiss's OpenMP loop does: the links
-//! are atomics (so concurrent reads are defined) and each node's list is written under
-//! that node's lock. With one thread the graph is Faiss's single-threaded graph.
+//! - **forward links**: every node of the batch searches the graph as it stood before
+//!   the batch (no node of the batch is reachable yet, so the threads read a frozen
+//!   graph) and writes its own lists, the neighbours Faiss's heuristic keeps;
+//! - **reverse links**: every node that gained incoming links merges them into its
+//!   lists, re-running the heuristic (with Faiss's prune headroom) when they overflow.
+//!   Each node is merged by one thread, its incoming links in id order.
+//!
+//! Nothing depends on which thread does what or when, so the graph is the same on any
+//! number of threads, and it is Faiss's graph wherever the distances are Faiss's to the
+//! bit (on integer vectors, byte for byte: `crates/index/tests/hnsw.rs`).
 
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use flatl2_kernel::prefetch;
 use rayon::prelude::*;
@@ -22,12 +30,24 @@ use crate::rng::Mt19937;
 /// Faiss's seed of the insertion-order shuffle (`RandomGenerator rng2(789)`).
 const ORDER_SEED: i64 = 789;
 
-/// Faiss inserts a level's nodes in parallel only when there are more than this many.
+/// Faiss runs a batch's phases on several threads only past this many nodes (or
+/// links); the graph is the same either way.
 const PARALLEL_ABOVE: usize = 100;
 
-/// Locks a mutex that guards no data (a poisoned one is as good).
-fn lock(m: &Mutex<()>) -> MutexGuard<'_, ()> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// The largest batch, as a share of the index (ParlayANN's `theta`, Faiss's 2%).
+const MAX_BATCH_SHARE: f64 = 0.02;
+
+/// Faiss's `prune_headroom` (0.2 since 1.15): a list that overflows is pruned to 80% of
+/// its slots, so that the next links find room instead of re-running the heuristic.
+const PRUNE_HEADROOM: f32 = 0.2;
+
+/// A link found in the forward phase, to be merged into `dest`'s list on `level`.
+/// Ordered by destination, then level, then source: the merge order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct ReverseLink {
+    dest: i32,
+    level: i32,
+    src: i32,
 }
 
 /// Adds nodes `n0 .. n0 + n` (whose vectors `dist` already holds) to the graph.
@@ -53,70 +73,79 @@ pub(crate) fn add_vertices(graph: &mut HnswGraph, dist: &NodeDistance<'_>, n0: u
     }
 
     let ntotal = n0 + n;
-    // The inserts write links concurrently, so they see the graph's slots as atomics
-    // (an atomic has its integer's size and bit validity): in place, in the graph's
-    // own memory (huge pages when large), no copy.
+    let max_batch = ((MAX_BATCH_SHARE * ntotal as f64) as usize).max(1);
+    // The phases write links from several threads, so they see the graph's slots as
+    // atomics (an atomic has its integer's size and bit validity): in place, in the
+    // graph's own memory (huge pages when large), no copy.
     let mut slots = std::mem::take(&mut graph.neighbors);
     let links: &mut [AtomicI32] = zerocopy::transmute_mut!(slots.as_mut_slice());
     let links: &[AtomicI32] = links;
-    let locks: Vec<Mutex<()>> = (0..ntotal).map(|_| Mutex::new(())).collect();
-    let entry = Mutex::new((graph.entry_point, graph.max_level));
+    let (mut entry, mut max_level) = (graph.entry_point, graph.max_level);
+    let pool = ScratchPool::default();
+    let mut reverse: Vec<ReverseLink> = Vec::new();
     let mut shuffle = Mt19937::new(ORDER_SEED);
-    {
-        let builder = Builder {
-            graph,
-            links,
-            locks: &locks,
-            entry: &entry,
-            dist,
-        };
-        let mut i1 = n;
-        for pt_level in (0..hist.len()).rev() {
-            let i0 = i1 - hist[pt_level];
-            // Faiss's shuffle of the level's nodes, against dataset-order bias.
-            for j in i0..i1 {
-                let r = shuffle.below((i1 - j) as u32) as usize;
-                order.swap(j, j + r);
-            }
-            let bucket = &order[i0..i1];
-            let threads = rayon::current_num_threads();
-            if bucket.len() > PARALLEL_ABOVE && threads > 1 {
-                let chunk = (bucket.len() / (threads * 8)).max(16);
-                bucket.par_chunks(chunk).for_each(|nodes| {
-                    let mut s = BuildScratch::new(ntotal);
-                    for &pt in nodes {
-                        builder.insert(pt, pt_level, &mut s);
-                    }
-                });
-            } else {
-                let mut s = BuildScratch::new(ntotal);
-                for &pt in bucket {
-                    builder.insert(pt, pt_level, &mut s);
-                }
-            }
-            i1 = i0;
+    let mut i1 = n;
+    for pt_level in (0..hist.len()).rev() {
+        let i0 = i1 - hist[pt_level];
+        if i0 == i1 {
+            continue;
         }
+        // Faiss's shuffle of the level's nodes, against dataset-order bias.
+        for j in i0..i1 {
+            let r = shuffle.below((i1 - j) as u32) as usize;
+            order.swap(j, j + r);
+        }
+        // An empty graph starts at the bucket's first node (alone in the first batch,
+        // it links to nothing); a higher level than the graph's becomes the entry once
+        // its first node is in.
+        let mut raise_entry = false;
+        if entry == -1 {
+            entry = order[i0] as i32;
+            max_level = pt_level as i32;
+        } else if pt_level as i32 > max_level {
+            raise_entry = true;
+        }
+        let mut s = i0;
+        while s < i1 {
+            let grow = if s == i0 { 1 } else { (s - i0).min(max_batch) };
+            let e = i1.min(s + grow);
+            let builder = Builder {
+                graph,
+                links,
+                dist,
+                entry: entry as usize,
+                max_level,
+                ntotal,
+            };
+            builder.forward_links(&order[s..e], pt_level, &pool, &mut reverse);
+            builder.merge_reverse_links(&mut reverse, &pool);
+            s = e;
+            if raise_entry {
+                entry = order[i0] as i32;
+                max_level = pt_level as i32;
+                raise_entry = false;
+            }
+        }
+        i1 = i0;
     }
     graph.neighbors = slots;
-    let (ep, max_level) = entry.into_inner().unwrap_or_else(|e| e.into_inner());
-    graph.entry_point = ep;
+    graph.entry_point = entry;
     graph.max_level = max_level;
 }
 
-/// What one inserting thread reuses from node to node.
+/// What one thread reuses from node to node.
 struct BuildScratch {
     visited: Visited,
     results: FarthestFirst,
-    /// A full list and its new link, while `add_link` re-selects (apart from
-    /// `results`, which holds the targets being linked).
-    link_set: FarthestFirst,
     candidates: ClosestFirst,
     kept: Vec<Node>,
-    targets: Vec<i32>,
-    /// The links of a full list, while `add_link` re-selects.
-    linked: Vec<i32>,
     /// The unvisited neighbours of the node being expanded.
     fresh: Vec<i32>,
+    /// The reverse links this scratch's nodes produced in the current batch.
+    reverse: Vec<ReverseLink>,
+    /// A list being merged, then its nodes with their distances.
+    merged: Vec<i32>,
+    ranked: Vec<Node>,
 }
 
 impl BuildScratch {
@@ -124,43 +153,90 @@ impl BuildScratch {
         BuildScratch {
             visited: Visited::new(ntotal),
             results: FarthestFirst::default(),
-            link_set: FarthestFirst::default(),
             candidates: ClosestFirst::default(),
             kept: Vec::new(),
-            targets: Vec::new(),
-            linked: Vec::new(),
             fresh: Vec::new(),
+            reverse: Vec::new(),
+            merged: Vec::new(),
+            ranked: Vec::new(),
         }
     }
 }
 
-/// The state the inserting threads share.
+/// Scratches kept across the batches: a task takes one and gives it back, so a
+/// visited table of `ntotal` bytes is allocated once per thread, not per batch.
+#[derive(Default)]
+struct ScratchPool {
+    free: Mutex<Vec<BuildScratch>>,
+}
+
+impl ScratchPool {
+    fn take(&self, ntotal: usize) -> BuildScratch {
+        let free = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        free.unwrap_or_else(|| BuildScratch::new(ntotal))
+    }
+
+    fn give(&self, s: BuildScratch) {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+    }
+
+    /// Every scratch's reverse links, moved into `all`.
+    fn drain_reverse(&self, all: &mut Vec<ReverseLink>) {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        for s in free.iter_mut() {
+            all.append(&mut s.reverse);
+        }
+    }
+}
+
+/// The state a batch's threads share, all of it read-only but the links each writes
+/// for its own nodes.
 struct Builder<'a, 'd> {
     graph: &'a HnswGraph,
     links: &'a [AtomicI32],
-    locks: &'a [Mutex<()>],
-    /// `(entry_point, max_level)`, Faiss's `#pragma omp critical` section.
-    entry: &'a Mutex<(i32, i32)>,
     dist: &'a NodeDistance<'d>,
+    entry: usize,
+    max_level: i32,
+    ntotal: usize,
 }
 
-impl<'a> Builder<'a, '_> {
-    /// Faiss's `add_with_locks`: greedy descent to the node's top level, then links on
-    /// each level from there down.
-    fn insert(&self, pt: usize, pt_level: usize, s: &mut BuildScratch) {
-        let query = self.dist.row(pt);
-        let (entry, max_level) = {
-            let mut e = self.entry.lock().unwrap_or_else(|e| e.into_inner());
-            if e.0 == -1 {
-                *e = (pt as i32, pt_level as i32);
-                return;
+impl Builder<'_, '_> {
+    /// Phase one: the forward links of `nodes` (all on `pt_level`), their reverse links
+    /// left in `reverse`.
+    fn forward_links(
+        &self,
+        nodes: &[usize],
+        pt_level: usize,
+        pool: &ScratchPool,
+        reverse: &mut Vec<ReverseLink>,
+    ) {
+        let run = |nodes: &[usize]| {
+            let mut s = pool.take(self.ntotal);
+            for &pt in nodes {
+                self.link_node(pt, pt_level, &mut s);
             }
-            *e
+            pool.give(s);
         };
-        let mut guard = Some(lock(&self.locks[pt]));
-        let mut nearest = entry as usize;
+        let threads = rayon::current_num_threads();
+        if nodes.len() > PARALLEL_ABOVE && threads > 1 {
+            let chunk = (nodes.len() / (threads * 8)).max(16);
+            nodes.par_chunks(chunk).for_each(run);
+        } else {
+            run(nodes);
+        }
+        reverse.clear();
+        pool.drain_reverse(reverse);
+    }
+
+    /// Faiss's `compute_forward_links_deterministic`: greedy descent to the node's top
+    /// level, then on each level from there down (every level from the node the
+    /// descent ended at) the `ef_construction` closest nodes, of which the node links
+    /// to those the heuristic keeps.
+    fn link_node(&self, pt: usize, pt_level: usize, s: &mut BuildScratch) {
+        let query = self.dist.row(pt);
+        let mut nearest = self.entry;
         let mut d_nearest = self.dist.to(query, nearest);
-        let mut level = max_level as isize;
+        let mut level = self.max_level as isize;
         while level > pt_level as isize {
             greedy_update_nearest(
                 self.graph,
@@ -174,53 +250,34 @@ impl<'a> Builder<'a, '_> {
             level -= 1;
         }
         while level >= 0 {
-            // Every level starts from the node the descent ended at (Faiss passes
-            // `nearest` by value).
-            self.link_level(pt, query, nearest, d_nearest, level as usize, &mut guard, s);
+            let l = level as usize;
+            s.results.clear();
+            self.candidates_on_level(query, nearest, d_nearest, l, s);
+            shrink_neighbor_list(
+                self.dist,
+                &mut s.results,
+                self.graph.slots(l),
+                &mut s.candidates,
+                &mut s.kept,
+            );
+            // The node's slots are fresh (all -1): filled farthest first, as Faiss
+            // pops its queue.
+            let mut slot = self.graph.range(pt, l).start;
+            while let Some((_, other)) = s.results.pop() {
+                // The entry point finds itself when it is the one being linked.
+                if other as usize == pt {
+                    continue;
+                }
+                self.links[slot].store(other, Ordering::Relaxed);
+                slot += 1;
+                s.reverse.push(ReverseLink {
+                    dest: other,
+                    level: l as i32,
+                    src: pt as i32,
+                });
+            }
             level -= 1;
         }
-        drop(guard);
-        let mut e = self.entry.lock().unwrap_or_else(|e| e.into_inner());
-        if pt_level as i32 > e.1 {
-            *e = (pt as i32, pt_level as i32);
-        }
-    }
-
-    /// Faiss's `add_links_starting_from`: finds `ef_construction` candidates on
-    /// `level`, keeps those the heuristic allows, links `pt` to them (under its lock)
-    /// and each of them back to `pt` (under theirs, `pt`'s released meanwhile).
-    #[allow(clippy::too_many_arguments)]
-    fn link_level(
-        &self,
-        pt: usize,
-        query: &[f32],
-        nearest: usize,
-        d_nearest: f32,
-        level: usize,
-        guard: &mut Option<MutexGuard<'a, ()>>,
-        s: &mut BuildScratch,
-    ) {
-        s.results.clear();
-        self.candidates_on_level(query, nearest, d_nearest, level, s);
-        shrink_neighbor_list(
-            self.dist,
-            &mut s.results,
-            self.graph.slots(level),
-            &mut s.candidates,
-            &mut s.kept,
-        );
-        s.targets.clear();
-        while let Some((_, other)) = s.results.pop() {
-            self.add_link(pt, other as usize, level, s);
-            s.targets.push(other);
-        }
-        *guard = None;
-        for t in 0..s.targets.len() {
-            let other = s.targets[t] as usize;
-            let _g = lock(&self.locks[other]);
-            self.add_link(other, pt, level, s);
-        }
-        *guard = Some(lock(&self.locks[pt]));
     }
 
     /// Faiss's `search_neighbors_to_add`: best-first search on `level` keeping the
@@ -281,54 +338,109 @@ impl<'a> Builder<'a, '_> {
         vt.advance();
     }
 
-    /// Faiss's `add_link`: puts `dest` in `src`'s list on `level`, into a free slot or,
-    /// when full, by re-running the heuristic over the list and `dest`, keeping at most
-    /// [`pruned_size`] of them.
-    fn add_link(&self, src: usize, dest: usize, level: usize, s: &mut BuildScratch) {
-        let r = self.graph.range(src, level);
-        let store = |j: usize, v: i32| self.links[j].store(v, Ordering::Relaxed);
-        if self.links.link(r.end - 1) == -1 {
-            let mut i = r.end;
-            while i > r.start && self.links.link(i - 1) == -1 {
-                i -= 1;
+    /// Phase two: every list that gained links merges them, one list per task.
+    /// `reverse` is left empty.
+    fn merge_reverse_links(&self, reverse: &mut Vec<ReverseLink>, pool: &ScratchPool) {
+        if reverse.len() > PARALLEL_ABOVE && rayon::current_num_threads() > 1 {
+            reverse.par_sort_unstable();
+        } else {
+            reverse.sort_unstable();
+        }
+        let groups = reverse.chunk_by(|a, b| (a.dest, a.level) == (b.dest, b.level));
+        let merge = |s: &mut BuildScratch, group: &[ReverseLink]| {
+            let (dest, level) = (group[0].dest as usize, group[0].level as usize);
+            self.merge_list(dest, level, group.iter().map(|r| r.src), s);
+        };
+        if reverse.len() > PARALLEL_ABOVE && rayon::current_num_threads() > 1 {
+            let groups: Vec<&[ReverseLink]> = groups.collect();
+            groups.par_chunks(64).for_each(|chunk| {
+                let mut s = pool.take(self.ntotal);
+                for group in chunk {
+                    merge(&mut s, group);
+                }
+                pool.give(s);
+            });
+        } else {
+            let mut s = pool.take(self.ntotal);
+            for group in groups {
+                merge(&mut s, group);
             }
-            store(i, dest as i32);
+            pool.give(s);
+        }
+        reverse.clear();
+    }
+
+    /// Faiss's `merge_reverse_links_deterministic`: appends the new links (ascending,
+    /// those not there yet) to `node`'s list on `level`; when they do not fit, ranks
+    /// the whole list by distance to `node` (ties by id) and keeps, closest first, each
+    /// node closer to `node` than to every node kept before it, up to the pruned size.
+    fn merge_list(
+        &self,
+        node: usize,
+        level: usize,
+        incoming: impl Iterator<Item = i32>,
+        s: &mut BuildScratch,
+    ) {
+        let r = self.graph.range(node, level);
+        let slots = r.len();
+        let list = &mut s.merged;
+        list.clear();
+        list.extend(
+            r.clone()
+                .map(|j| self.links.link(j))
+                .take_while(|&v| v >= 0),
+        );
+        let existing = list.len();
+        let mut last = -1;
+        for v in incoming {
+            // `incoming` is ascending; a repeat, the node itself or a node already
+            // linked adds nothing.
+            if v == last || v as usize == node || list[..existing].contains(&v) {
+                continue;
+            }
+            last = v;
+            list.push(v);
+        }
+        let store = |j: usize, v: i32| self.links[j].store(v, Ordering::Relaxed);
+        if list.len() <= slots {
+            for (j, &v) in r.clone().zip(list.iter()) {
+                store(j, v);
+            }
             return;
         }
-        let set = &mut s.link_set;
-        set.clear();
-        set.push((self.dist.nodes(src, dest), dest as i32));
-        // A full list has no holes in a graph built here or by Faiss; a hole in a
-        // loaded file is skipped rather than read as a node.
-        let linked = &mut s.linked;
-        linked.clear();
-        linked.extend(r.clone().map(|j| self.links.link(j)).filter(|&n| n >= 0));
-        self.dist.node_to_each(src, linked, |n, d| set.push((d, n)));
-        shrink_neighbor_list(
-            self.dist,
-            set,
-            pruned_size(r.len()),
-            &mut s.candidates,
-            &mut s.kept,
-        );
-        let mut i = r.start;
-        while let Some((_, n)) = set.pop() {
-            store(i, n);
-            i += 1;
+        let ranked = &mut s.ranked;
+        ranked.clear();
+        self.dist
+            .node_to_each(node, list, |v, d| ranked.push((d, v)));
+        // Equal distances (`==`, so -0 and 0 too) rank by id.
+        ranked.sort_unstable_by(|a, b| {
+            a.0.partial_cmp(&b.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        });
+        let keep = pruned_size(slots).max(1);
+        let kept = &mut s.kept;
+        kept.clear();
+        for &cand in ranked.iter() {
+            if !self.dist.any_closer_than(cand.1 as usize, kept, cand.0) {
+                kept.push(cand);
+                if kept.len() >= keep {
+                    break;
+                }
+            }
         }
-        while i < r.end {
-            store(i, -1);
-            i += 1;
+        let mut j = r.start;
+        for &(_, v) in kept.iter() {
+            store(j, v);
+            j += 1;
+        }
+        for j in j..r.end {
+            store(j, -1);
         }
     }
 }
 
-/// Faiss's `prune_headroom` (0.2 since 1.15): a full list is pruned to 80% of its
-/// slots, so that the next links find room instead of re-running the heuristic each
-/// time (fewer distance computations and lock waits while building).
-const PRUNE_HEADROOM: f32 = 0.2;
-
-/// The size a full list of `slots` is pruned to, in Faiss's float arithmetic.
+/// The size an overflowing list of `slots` is pruned to, in Faiss's float arithmetic.
 fn pruned_size(slots: usize) -> usize {
     let s = slots as f32;
     (s - s * PRUNE_HEADROOM) as usize

@@ -134,12 +134,6 @@ impl<'a> NodeDistance<'a> {
         self.between(query, self.row(i))
     }
 
-    /// The ranking distance between nodes `a` and `b` (Faiss's `symmetric_dis(a, b)`).
-    #[inline]
-    pub(crate) fn nodes(&self, a: usize, b: usize) -> f32 {
-        self.between(self.row(a), self.row(b))
-    }
-
     /// The ranking distances from `query` to four nodes, each bit for bit
     /// [`NodeDistance::to`]'s, their rows read together.
     #[inline]
