@@ -309,11 +309,23 @@ fn knn_blocked(
     let n = rows.len() / d;
     let groups = nq.div_ceil(qb);
 
-    // Query packs and (L2) query norms, padded to whole groups.
-    let mut packs = vec![0.0f32; groups * d * qb];
-    for (g, pack) in packs.chunks_exact_mut(d * qb).enumerate() {
+    let block = rows_per_block(d, rb);
+    // Query packs, padded to whole groups. Rows in several blocks: every group packed
+    // once, its pack read again block after block. Rows in one block (k-means' k
+    // centroids): each group packed just before its tiles, into one pack that stays
+    // in L1, not into a buffer of the task's size that is written out to memory and
+    // read back.
+    let pack_len = d * qb;
+    let lazy = n <= block;
+    let mut packs = vec![0.0f32; if lazy { pack_len } else { groups * pack_len }];
+    let pack_group = |g: usize, pack: &mut [f32]| {
         let first = g * qb;
         pack_queries(queries, d, first, qb.min(nq - first), qb, pack);
+    };
+    if !lazy {
+        for (g, pack) in packs.chunks_exact_mut(pack_len).enumerate() {
+            pack_group(g, pack);
+        }
     }
     let l2 = metric == MetricType::L2;
     let mut query_norms = vec![0.0f32; groups * qb];
@@ -328,7 +340,6 @@ fn knn_blocked(
         (tile.ip_finish, tile.ip_best)
     };
 
-    let block = rows_per_block(d, rb);
     let mut tiles = vec![0.0f32; block * qb];
     let mut norms_scratch = if l2 && row_norms.is_none() {
         vec![0.0f32; block.min(n)]
@@ -356,7 +367,15 @@ fn knn_blocked(
                 out
             }
         };
-        for (g, pack) in packs.chunks_exact(d * qb).enumerate() {
+        for g in 0..groups {
+            if lazy {
+                pack_group(g, &mut packs);
+            }
+            let pack = if lazy {
+                &packs[..]
+            } else {
+                &packs[g * pack_len..(g + 1) * pack_len]
+            };
             let mut k0 = 0;
             while k0 < d {
                 let k1 = (k0 + KC).min(d);

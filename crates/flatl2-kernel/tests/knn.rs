@@ -105,7 +105,7 @@ fn exact_data_matches_brute_force_on_every_path() {
         (16, 40, 50),
         (5, 2, 300),
         (24, 1, 97),
-        (64, 7, 1600), // more rows than one block at d = 64
+        (64, 20, 2600), // more rows than one block at d = 64 (2048), two query groups
         (3, 70, 29),
         (128, 3, 40),
         (300, 34, 30), // several coordinate passes (128 + 128 + 44), two query groups
