@@ -401,23 +401,17 @@ impl Builder<'_, '_> {
             last = v;
             list.push(v);
         }
-        let store = |j: usize, v: i32| self.links[j].store(v, Ordering::Relaxed);
         if list.len() <= slots {
-            for (j, &v) in r.clone().zip(list.iter()) {
-                store(j, v);
-            }
-            return;
+            return self.write_list(r, list.iter().copied());
         }
         let ranked = &mut s.ranked;
         ranked.clear();
         self.dist
             .node_to_each(node, list, |v, d| ranked.push((d, v)));
-        // Equal distances (`==`, so -0 and 0 too) rank by id.
-        ranked.sort_unstable_by(|a, b| {
-            a.0.partial_cmp(&b.0)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.1.cmp(&b.1))
-        });
+        // Closest first; equal distances (`==`, so -0 and 0 too) by id. A total order
+        // (NaN, from infinite values, after +inf), so the sort is well defined.
+        let key = |d: f32| if d == 0.0 { 0.0 } else { d };
+        ranked.sort_unstable_by(|a, b| key(a.0).total_cmp(&key(b.0)).then(a.1.cmp(&b.1)));
         let keep = pruned_size(slots).max(1);
         let kept = &mut s.kept;
         kept.clear();
@@ -429,13 +423,15 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        let mut j = r.start;
-        for &(_, v) in kept.iter() {
-            store(j, v);
-            j += 1;
-        }
-        for j in j..r.end {
-            store(j, -1);
+        self.write_list(r, kept.iter().map(|&(_, v)| v));
+    }
+
+    /// Rewrites the list in `slots` from its first slot, the unused ones -1 (past a
+    /// hole, as a file may hold one, nothing is kept: Faiss reads a list up to its
+    /// first -1).
+    fn write_list(&self, slots: std::ops::Range<usize>, mut ids: impl Iterator<Item = i32>) {
+        for j in slots {
+            self.links[j].store(ids.next().unwrap_or(-1), Ordering::Relaxed);
         }
     }
 }
