@@ -180,6 +180,34 @@ fn builds_do_not_depend_on_the_threads() {
     }
 }
 
+/// Infinite components are accepted (as Faiss accepts them) and make NaN distances
+/// (`inf - inf`); lists that overflow with such nodes still rank and prune them in a
+/// total order: the build does not panic and is the same on one thread and on three.
+#[test]
+fn infinite_vectors_build_the_same_graph_on_any_threads() {
+    let d = 8;
+    let mut xb = clustered(1500, d, 13);
+    for (i, row) in xb.chunks_exact_mut(d).enumerate() {
+        if i % 7 == 3 {
+            row[i % d] = if i % 2 == 0 {
+                f32::INFINITY
+            } else {
+                f32::NEG_INFINITY
+            };
+        }
+    }
+    let built = |threads| {
+        let mut index = HnswFlatIndex::new(d, 4, MetricType::L2).unwrap();
+        with_threads(threads, || index.add(&xb).unwrap());
+        index
+    };
+    let one = built(1);
+    let bytes = write_index_to_vec(&one).unwrap();
+    assert!(write_index_to_vec(&built(3)).unwrap() == bytes);
+    let r = one.search(&xb[..20 * d], 5, None).unwrap();
+    assert_eq!(r.labels.len(), 100);
+}
+
 #[test]
 fn faiss_files_read_back_to_the_same_bytes() {
     for name in case_names() {
