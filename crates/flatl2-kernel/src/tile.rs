@@ -117,8 +117,8 @@ pub(crate) fn pack_queries(
     pack: &mut [f32],
 ) {
     // Only a short group has lanes that no query fills. The copy runs without index
-    // checks: k-means packs every point on every iteration, against only its k
-    // centroids, so the pack is a tenth of its assignment's time.
+    // checks: k-means packs every point on every iteration and uses it against only
+    // its k centroids, so packing costs it several percent of its assignment.
     if count < qb {
         pack.fill(0.0);
     }
