@@ -41,12 +41,8 @@ fn metric_of(case: &Value) -> MetricType {
     }
 }
 
-/// The case's index built here, as Faiss built it: in one or two adds.
-fn built_here(case: &Value) -> HnswFlatIndex {
-    built_with(case, 1)
-}
-
-/// The case's index built here on `threads` threads.
+/// The case's index built here, as Faiss built it (in one or two adds), on `threads`
+/// threads.
 fn built_with(case: &Value, threads: usize) -> HnswFlatIndex {
     let (xb, _) = data(case);
     let m = case["m"].as_u64().unwrap() as usize;
@@ -104,7 +100,7 @@ fn graphs_built_here_search_like_faiss_graphs() {
     let k = 10;
     for name in case_names() {
         let case = &e["cases"][&name];
-        let ours = built_here(case);
+        let ours = built_with(case, 1);
         let faiss = read_index_from_bytes(&fixture(&format!("{name}.faiss"))).unwrap();
         let f = faiss.as_any().downcast_ref::<HnswFlatIndex>().unwrap();
         assert_eq!(ours.levels(), f.levels(), "{name}");

@@ -34,6 +34,11 @@ const ORDER_SEED: i64 = 789;
 /// links); the graph is the same either way.
 const PARALLEL_ABOVE: usize = 100;
 
+/// Whether a phase over `len` nodes or links runs on the pool's threads.
+fn in_parallel(len: usize) -> bool {
+    len > PARALLEL_ABOVE && rayon::current_num_threads() > 1
+}
+
 /// The largest batch, as a share of the index (ParlayANN's `theta`, Faiss's 2%).
 const MAX_BATCH_SHARE: f64 = 0.02;
 
@@ -217,9 +222,8 @@ impl Builder<'_, '_> {
             }
             pool.give(s);
         };
-        let threads = rayon::current_num_threads();
-        if nodes.len() > PARALLEL_ABOVE && threads > 1 {
-            let chunk = (nodes.len() / (threads * 8)).max(16);
+        if in_parallel(nodes.len()) {
+            let chunk = (nodes.len() / (rayon::current_num_threads() * 8)).max(16);
             nodes.par_chunks(chunk).for_each(run);
         } else {
             run(nodes);
@@ -341,7 +345,8 @@ impl Builder<'_, '_> {
     /// Phase two: every list that gained links merges them, one list per task.
     /// `reverse` is left empty.
     fn merge_reverse_links(&self, reverse: &mut Vec<ReverseLink>, pool: &ScratchPool) {
-        if reverse.len() > PARALLEL_ABOVE && rayon::current_num_threads() > 1 {
+        let parallel = in_parallel(reverse.len());
+        if parallel {
             reverse.par_sort_unstable();
         } else {
             reverse.sort_unstable();
@@ -351,7 +356,7 @@ impl Builder<'_, '_> {
             let (dest, level) = (group[0].dest as usize, group[0].level as usize);
             self.merge_list(dest, level, group.iter().map(|r| r.src), s);
         };
-        if reverse.len() > PARALLEL_ABOVE && rayon::current_num_threads() > 1 {
+        if parallel {
             let groups: Vec<&[ReverseLink]> = groups.collect();
             groups.par_chunks(64).for_each(|chunk| {
                 let mut s = pool.take(self.ntotal);
@@ -412,17 +417,13 @@ impl Builder<'_, '_> {
         // (NaN, from infinite values, after +inf), so the sort is well defined.
         let key = |d: f32| if d == 0.0 { 0.0 } else { d };
         ranked.sort_unstable_by(|a, b| key(a.0).total_cmp(&key(b.0)).then(a.1.cmp(&b.1)));
-        let keep = pruned_size(slots).max(1);
         let kept = &mut s.kept;
-        kept.clear();
-        for &cand in ranked.iter() {
-            if !self.dist.any_closer_than(cand.1 as usize, kept, cand.0) {
-                kept.push(cand);
-                if kept.len() >= keep {
-                    break;
-                }
-            }
-        }
+        keep_diverse(
+            self.dist,
+            ranked.iter().copied(),
+            pruned_size(slots).max(1),
+            kept,
+        );
         self.write_list(r, kept.iter().map(|&(_, v)| v));
     }
 
@@ -459,16 +460,30 @@ fn shrink_neighbor_list(
     while let Some(n) = set.pop() {
         by_closeness.push(n);
     }
+    let closest_first = std::iter::from_fn(|| by_closeness.pop());
+    keep_diverse(dist, closest_first, max_size, kept);
+    for &n in kept.iter() {
+        set.push(n);
+    }
+}
+
+/// Faiss's neighbour heuristic, shared by the forward links and the merges: of
+/// `candidates` (closest to their list's owner first, each with that distance), keeps
+/// in `kept` each one that is closer to the owner than to every node kept before it,
+/// up to `max_size`.
+fn keep_diverse(
+    dist: &NodeDistance<'_>,
+    candidates: impl Iterator<Item = Node>,
+    max_size: usize,
+    kept: &mut Vec<Node>,
+) {
     kept.clear();
-    while let Some(v1) = by_closeness.pop() {
-        if !dist.any_closer_than(v1.1 as usize, kept, v1.0) {
-            kept.push(v1);
+    for cand in candidates {
+        if !dist.any_closer_than(cand.1 as usize, kept, cand.0) {
+            kept.push(cand);
             if kept.len() >= max_size {
                 break;
             }
         }
-    }
-    for &n in kept.iter() {
-        set.push(n);
     }
 }
