@@ -368,10 +368,8 @@ fn knn_blocked(
             }
         };
         for g in 0..groups {
-            if lazy {
-                pack_group(g, &mut packs);
-            }
             let pack = if lazy {
+                pack_group(g, &mut packs);
                 &packs[..]
             } else {
                 &packs[g * pack_len..(g + 1) * pack_len]
