@@ -329,10 +329,16 @@ fn knn_blocked(
     }
     let l2 = metric == MetricType::L2;
     let mut query_norms = vec![0.0f32; groups * qb];
-    if l2 {
-        for (qn, q) in query_norms.iter_mut().zip(queries.chunks_exact(d)) {
+    let norms_of = |first: usize, count: usize, out: &mut [f32]| {
+        let qs = &queries[first * d..(first + count) * d];
+        for (qn, q) in out.iter_mut().zip(qs.chunks_exact(d)) {
             *qn = (kernels.row_norm)(q);
         }
+    };
+    // Lazy packs take each group's norms from the points just packed (in L1), not in a
+    // pass of their own over every point (from memory).
+    if l2 && !lazy {
+        norms_of(0, nq, &mut query_norms);
     }
     let (finish, best) = if l2 {
         (tile.l2_finish, tile.l2_best)
@@ -369,7 +375,12 @@ fn knn_blocked(
         };
         for g in 0..groups {
             let pack = if lazy {
+                let first = g * qb;
+                let count = qb.min(nq - first);
                 pack_group(g, &mut packs);
+                if l2 {
+                    norms_of(first, count, &mut query_norms[first..first + count]);
+                }
                 &packs[..]
             } else {
                 &packs[g * pack_len..(g + 1) * pack_len]
