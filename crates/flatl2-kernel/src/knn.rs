@@ -318,9 +318,11 @@ fn knn_blocked(
     let pack_len = d * qb;
     let lazy = n <= block;
     let mut packs = vec![0.0f32; if lazy { pack_len } else { groups * pack_len }];
+    // The queries of group `g`.
+    let group = |g: usize| g * qb..((g + 1) * qb).min(nq);
     let pack_group = |g: usize, pack: &mut [f32]| {
-        let first = g * qb;
-        pack_queries(queries, d, first, qb.min(nq - first), qb, pack);
+        let lanes = group(g);
+        pack_queries(queries, d, lanes.start, lanes.len(), qb, pack);
     };
     if !lazy {
         for (g, pack) in packs.chunks_exact_mut(pack_len).enumerate() {
@@ -329,8 +331,8 @@ fn knn_blocked(
     }
     let l2 = metric == MetricType::L2;
     let mut query_norms = vec![0.0f32; groups * qb];
-    let norms_of = |first: usize, count: usize, out: &mut [f32]| {
-        let qs = &queries[first * d..(first + count) * d];
+    let norms_of = |lanes: std::ops::Range<usize>, out: &mut [f32]| {
+        let qs = &queries[lanes.start * d..lanes.end * d];
         for (qn, q) in out.iter_mut().zip(qs.chunks_exact(d)) {
             *qn = (kernels.row_norm)(q);
         }
@@ -338,7 +340,7 @@ fn knn_blocked(
     // Lazy packs take each group's norms from the points just packed (in L1), not in a
     // pass of their own over every point (from memory).
     if l2 && !lazy {
-        norms_of(0, nq, &mut query_norms);
+        norms_of(0..nq, &mut query_norms);
     }
     let (finish, best) = if l2 {
         (tile.l2_finish, tile.l2_best)
@@ -374,12 +376,11 @@ fn knn_blocked(
             }
         };
         for g in 0..groups {
+            let lanes = group(g);
             let pack = if lazy {
-                let first = g * qb;
-                let count = qb.min(nq - first);
                 pack_group(g, &mut packs);
                 if l2 {
-                    norms_of(first, count, &mut query_norms[first..first + count]);
+                    norms_of(lanes.clone(), &mut query_norms[lanes.clone()]);
                 }
                 &packs[..]
             } else {
@@ -402,10 +403,7 @@ fn knn_blocked(
                 }
                 k0 = k1;
             }
-            let (lanes, qn) = (
-                g * qb..((g + 1) * qb).min(nq),
-                &query_norms[g * qb..(g + 1) * qb],
-            );
+            let qn = &query_norms[g * qb..(g + 1) * qb];
             let blk = TileBlock {
                 ips: &tiles,
                 nb,
