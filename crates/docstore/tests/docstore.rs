@@ -69,6 +69,22 @@ fn add_rejects_an_id_repeated_in_the_batch() {
     assert_eq!(err, DocstoreError::DuplicateInBatch { id: "x".into() });
     assert_eq!(err.to_string(), "Duplicate ids found in the ids list.");
     assert_eq!(ids(&s), ["a"]);
+
+    // An empty docstore (filled in one pass) refuses the same way, naming the first
+    // repeated id, and stays empty; a good batch then goes in, in order.
+    let mut empty = InMemoryDocstore::new();
+    let batch = |names: &[&str]| -> Vec<(String, Document)> {
+        names.iter().map(|n| (n.to_string(), doc(n))).collect()
+    };
+    let err = empty.add(batch(&["p", "y", "q", "y", "p"])).unwrap_err();
+    assert_eq!(err, DocstoreError::DuplicateInBatch { id: "y".into() });
+    assert!(empty.is_empty());
+    empty.add(batch(&["p", "y", "q"])).unwrap();
+    assert_eq!(ids(&empty), ["p", "y", "q"]);
+    assert_eq!(
+        empty.search("y").unwrap().page_content,
+        doc("y").page_content
+    );
 }
 
 #[test]

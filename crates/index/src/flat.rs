@@ -19,8 +19,8 @@ use crate::validate::{
     check_k, check_radius, checked_vectors, copy_vector, has_nan, nan_error, vector_count,
 };
 use crate::{
-    exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, SearchParams,
-    SearchResult,
+    exhaustive, IdSelector, Index, IndexError, MetricType, RangeSearchResult, RowBuffer,
+    SearchParams, SearchResult,
 };
 
 /// Exhaustive index over vectors stored contiguously, row after row.
@@ -208,17 +208,17 @@ impl Index for FlatIndex {
     }
 
     /// An empty index keeps the buffer itself (no second allocation of the size of the
-    /// data), its values moved up in place to the first 64-byte boundary (the kernels'
-    /// whole-register loads then never straddle two cache lines), unless it keeps its
+    /// data; a [`RowBuffer`] starts at a 64-byte boundary, so the kernels'
+    /// whole-register loads never straddle two cache lines), unless it keeps its
     /// vectors in huge pages (an HNSW index's storage, and clones of it), which copies
     /// a large buffer there; otherwise as [`Index::add`].
-    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+    fn add_owned(&mut self, x: RowBuffer) -> Result<(), IndexError> {
         if !self.rows().is_empty() {
             return self.add(&x);
         }
         checked_vectors(&x, self.d)?;
         self.mapped = None;
-        self.data.replace(PageVec::from_vec(x));
+        self.data.replace(PageVec::from_line_vec(x.into_line_vec()));
         self.changed();
         Ok(())
     }

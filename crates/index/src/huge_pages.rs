@@ -125,8 +125,13 @@ impl<T: Pod> PageVec<T> {
     /// The values of `v`, kept in its allocation on the heap, moved up in place to a
     /// 64-byte boundary ([`LineVec::from_vec`]).
     pub(crate) fn from_vec(v: Vec<T>) -> PageVec<T> {
+        PageVec::from_line_vec(LineVec::from_vec(v))
+    }
+
+    /// The values of `v`, kept where they are, on the heap.
+    pub(crate) fn from_line_vec(v: LineVec<T>) -> PageVec<T> {
         PageVec {
-            mem: Mem::Heap(LineVec::from_vec(v)),
+            mem: Mem::Heap(v),
             huge: false,
         }
     }

@@ -15,6 +15,7 @@ use crate::results::{RangeSearchResult, SearchParams, SearchResult};
 use crate::selector::IdSelector;
 use crate::validate::checked_vectors;
 use crate::MetricType;
+use crate::RowBuffer;
 
 /// What every `Clone + 'static` index gets for free: the conversions behind the
 /// default [`Index::as_any`], [`Index::as_any_mut`] and [`Index::clone_box`]. Not
@@ -113,7 +114,7 @@ pub trait Index: IndexUpcast + Send + Sync + Debug {
 
     /// [`Index::add`] of vectors the caller hands over: an index that stores them as
     /// they are (flat) may keep the buffer instead of copying it. Default: `add(&x)`.
-    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+    fn add_owned(&mut self, x: RowBuffer) -> Result<(), IndexError> {
         self.add(&x)
     }
 
@@ -221,7 +222,7 @@ impl Index for Box<dyn Index> {
     fn add(&mut self, x: &[f32]) -> Result<(), IndexError> {
         (**self).add(x)
     }
-    fn add_owned(&mut self, x: Vec<f32>) -> Result<(), IndexError> {
+    fn add_owned(&mut self, x: RowBuffer) -> Result<(), IndexError> {
         (**self).add_owned(x)
     }
     fn search(

@@ -54,6 +54,7 @@ mod line_vec;
 mod mapped;
 mod results;
 mod rng;
+mod row_buffer;
 mod rows;
 mod selected;
 mod selector;
@@ -74,6 +75,7 @@ pub use ivf::{
 };
 pub use kmeans::{kmeans, ClusteringParameters, KmeansResult};
 pub use results::{RangeSearchResult, SearchParams, SearchResult};
+pub use row_buffer::RowBuffer;
 pub use selector::{IdMatcher, IdSelector};
 pub use sq::{QuantizerType, ScalarQuantizerIndex, ScalarQuantizerParts};
 pub use validate::MAX_RESULT_SLOTS;

@@ -125,6 +125,21 @@ impl<T: Pod> LineVec<T> {
     }
 }
 
+impl LineVec<f32> {
+    /// `len` zeros from a 64-byte boundary, in memory asked for zeroed: a large buffer
+    /// comes as fresh pages that are faulted in only where they are first written (by
+    /// whichever thread writes them), and with room for the padding, so that nothing
+    /// ever moves it into line.
+    pub(crate) fn zeroed(len: usize) -> LineVec<f32> {
+        let slack = slack::<f32>();
+        let mut buf = vec![0.0f32; len.saturating_add(slack)];
+        let want = buf.as_ptr().align_offset(LINE);
+        let start = if want <= slack { want } else { 0 };
+        buf.truncate(start + len);
+        LineVec { buf, start }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +200,20 @@ mod tests {
         assert_eq!(LineVec::from_vec(odd.clone()).as_slice(), odd.as_slice());
         let empty = LineVec::<f32>::from_vec(Vec::new());
         assert!(empty.as_slice().is_empty() && empty.capacity() == 0);
+    }
+
+    /// Zeroed buffers of every small length, and a large one, start at a boundary and
+    /// have the padding's room already (reserving nothing moves them).
+    #[test]
+    fn zeroed_buffers_start_in_line() {
+        for len in (0..70usize).chain([1 << 20, (1 << 20) + 5]) {
+            let mut a = LineVec::zeroed(len);
+            assert_eq!(a.as_slice().len(), len);
+            assert!(a.as_slice().iter().all(|&x| x == 0.0));
+            assert!(aligned(&a), "len {len}");
+            let at = a.as_slice().as_ptr();
+            a.reserve(0, false);
+            assert_eq!(a.as_slice().as_ptr(), at, "len {len}");
+        }
     }
 }

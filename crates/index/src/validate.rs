@@ -1,5 +1,7 @@
 //! Input checks shared by every index: shapes, NaN, ids, search parameters.
 
+use rayon::prelude::*;
+
 use crate::IndexError;
 
 /// Number of vectors in `x` for dimension `d`, or a typed error when `x` is ragged.
@@ -25,11 +27,21 @@ pub fn checked_vectors(x: &[f32], d: usize) -> Result<usize, IndexError> {
     Ok(n)
 }
 
-/// Whether any value is NaN (a branch-free OR over blocks, which vectorises).
+/// Whether any value is NaN (a branch-free OR over blocks, which vectorises). From
+/// [`PARALLEL_NAN_CHECK_FROM`] values on, the blocks are checked on all threads: a large
+/// batch handed over whole is read from memory, which one thread alone leaves half idle.
 pub(crate) fn has_nan(x: &[f32]) -> bool {
-    x.chunks(4096)
-        .any(|c| c.iter().fold(false, |acc, v| acc | v.is_nan()))
+    const BLOCK: usize = 4096;
+    let block_has_nan = |c: &[f32]| c.iter().fold(false, |acc, v| acc | v.is_nan());
+    if x.len() >= PARALLEL_NAN_CHECK_FROM {
+        x.par_chunks(BLOCK).any(block_has_nan)
+    } else {
+        x.chunks(BLOCK).any(block_has_nan)
+    }
 }
+
+/// Inputs of at least this many values are checked for NaN on all threads (4 MiB).
+const PARALLEL_NAN_CHECK_FROM: usize = 1 << 20;
 
 /// The error for the first NaN of `x`, whose first value is at flat offset `offset` of
 /// the caller's slice.

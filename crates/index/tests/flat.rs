@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ferrofaiss_index::{FlatIndex, IdMap, IdSelector, Index, IndexError, MetricType};
+use ferrofaiss_index::{FlatIndex, IdMap, IdSelector, Index, IndexError, MetricType, RowBuffer};
 
 fn check_search(metric: MetricType, n: usize, nq: usize, d: usize, k: usize, seed: u64) {
     let xb = uniform(n, d, seed);
@@ -241,8 +241,10 @@ fn add_owned_equals_add() {
     by_ref.add(&x).unwrap();
     by_ref.add(&x[..10 * d]).unwrap();
     let mut owned: Box<dyn Index> = Box::new(FlatIndex::new(d, MetricType::L2).unwrap());
-    owned.add_owned(x.clone()).unwrap();
-    owned.add_owned(x[..10 * d].to_vec()).unwrap();
+    let mut filled = RowBuffer::zeroed(x.len());
+    filled.copy_from_slice(&x);
+    owned.add_owned(filled).unwrap();
+    owned.add_owned(x[..10 * d].to_vec().into()).unwrap();
     assert_eq!(owned.ntotal(), 60);
     let flat = owned.as_any().downcast_ref::<FlatIndex>().unwrap();
     assert_eq!(flat.vectors(), by_ref.vectors());
@@ -250,12 +252,21 @@ fn add_owned_equals_add() {
     let mut bad = x.clone();
     bad[7] = f32::NAN;
     assert!(matches!(
-        empty.add_owned(bad),
+        empty.add_owned(bad.into()),
         Err(IndexError::NanVector { row: 1 })
     ));
     assert!(matches!(
-        empty.add_owned(vec![0.0; d + 1]),
+        empty.add_owned(vec![0.0; d + 1].into()),
         Err(IndexError::DimensionMismatch { .. })
+    ));
+    assert_eq!(empty.ntotal(), 0);
+    // A batch large enough to be checked on all threads names its first NaN row too.
+    let mut large = RowBuffer::zeroed(200_000 * d);
+    large[150_001 * d + 2] = f32::NAN;
+    large[180_000 * d] = f32::NAN;
+    assert!(matches!(
+        empty.add_owned(large),
+        Err(IndexError::NanVector { row: 150_001 })
     ));
     assert_eq!(empty.ntotal(), 0);
 }

@@ -3,12 +3,12 @@
 //! and then fails on an existing id).
 
 use ferrofaiss_docstore::{Document, Metadata};
-use ferrofaiss_index::Index;
+use ferrofaiss_index::{Index, RowBuffer};
 
 use crate::batch::{embed_batch, prepare_batch, split_documents};
 use crate::error::StoreError;
 use crate::store::FaissStore;
-use crate::vectors::{flatten_checked, normalize_rows};
+use crate::vectors::{flatten_checked, normalize_rows, release_rows};
 
 impl FaissStore {
     /// Embeds `texts` in one call and adds them (LangChain `add_texts`). Returns the
@@ -88,6 +88,7 @@ impl FaissStore {
         self.check_new_ids(&ids)?;
         let dim = self.index.dimension();
         let mut flat = flatten_checked(&vectors, dim)?;
+        release_rows(vectors, dim);
         if self.normalize_l2 {
             normalize_rows(&mut flat, dim);
         }
@@ -135,7 +136,7 @@ impl FaissStore {
 
     /// [`FaissStore::add_rows`] of a buffer the store is done with: a flat index keeps it
     /// rather than copying it.
-    fn add_rows_owned(&mut self, flat: Vec<f32>) -> Result<(), StoreError> {
+    fn add_rows_owned(&mut self, flat: RowBuffer) -> Result<(), StoreError> {
         if self.index.labels_are_external_ids() {
             return self.add_rows(&flat);
         }

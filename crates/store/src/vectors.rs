@@ -1,28 +1,31 @@
 //! Checks and transforms applied to vectors before they reach the index.
 
+use ferrofaiss_index::RowBuffer;
 use rayon::prelude::*;
 
 use crate::error::StoreError;
 
 /// Checks that every vector has dimension `dim` and only finite values, and flattens
-/// them row-major. A large batch is copied on all threads into zeroed memory the
+/// them row-major into a [`RowBuffer`], the layout a flat index keeps (it takes the
+/// buffer as it is). A large batch is copied on all threads into zeroed memory the
 /// system hands out untouched, so its pages are first written (faulted in) in parallel
 /// too; an error names the first bad row either way.
 pub(crate) fn flatten_checked<V: AsRef<[f32]> + Sync>(
     vectors: &[V],
     dim: usize,
-) -> Result<Vec<f32>, StoreError> {
+) -> Result<RowBuffer, StoreError> {
     let total = vectors.len().saturating_mul(dim);
     if dim == 0 || total < PARALLEL_FLATTEN_FROM {
-        let mut flat = Vec::with_capacity(total);
         for (row, v) in vectors.iter().enumerate() {
-            let v = v.as_ref();
-            check_vector(v, dim, row)?;
-            flat.extend_from_slice(v);
+            check_vector(v.as_ref(), dim, row)?;
+        }
+        let mut flat = RowBuffer::zeroed(total);
+        for (v, row) in vectors.iter().zip(flat.chunks_exact_mut(dim.max(1))) {
+            row.copy_from_slice(v.as_ref());
         }
         return Ok(flat);
     }
-    let mut flat = vec![0.0f32; total];
+    let mut flat = RowBuffer::zeroed(total);
     let all_good = flat
         .par_chunks_mut(dim * ROWS_PER_TASK)
         .zip(vectors.par_chunks(ROWS_PER_TASK))
@@ -44,6 +47,16 @@ pub(crate) fn flatten_checked<V: AsRef<[f32]> + Sync>(
         }
     }
     Ok(flat)
+}
+
+/// Frees the caller's rows once they are flattened: a large batch's (one allocation per
+/// row) on a pool thread, while this one goes on to fill the docstore. Freeing 100k
+/// rows of 384 floats here took a sixth of a `from_embeddings` of them (Intel Xeon,
+/// 2026-12-07).
+pub(crate) fn release_rows(vectors: Vec<Vec<f32>>, dim: usize) {
+    if vectors.len().saturating_mul(dim) >= PARALLEL_FLATTEN_FROM {
+        rayon::spawn(move || drop(vectors));
+    }
 }
 
 /// Batches of at least this many values are flattened on all threads.
@@ -117,7 +130,7 @@ mod tests {
             .map(|r| (0..dim).map(|j| (r * dim + j) as f32).collect())
             .collect();
         let flat = flatten_checked(&rows, dim).unwrap();
-        assert_eq!(flat, rows.concat());
+        assert_eq!(flat.as_slice(), rows.concat().as_slice());
         let mut bad = rows.clone();
         bad[17_000][3] = f32::NAN;
         bad[15_001] = vec![0.0; dim - 1];

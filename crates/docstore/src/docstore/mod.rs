@@ -33,8 +33,9 @@ use crate::document::Document;
 /// Batches up to this size are removed one by one; longer ones in one pass.
 const SMALL_DELETE: usize = 8;
 
-/// The id map's hasher: foldhash, seeded per process (search hits look documents up by
-/// id, and SipHash, the standard one, cost more than the rest of a lookup).
+/// The hasher of the id map and of every set of ids: foldhash, seeded per process
+/// (search hits look documents up by id, and SipHash, the standard one, cost more than
+/// the rest of a lookup).
 type IdHasher = foldhash::fast::RandomState;
 
 /// Documents by id, in insertion order.
@@ -139,7 +140,7 @@ impl InMemoryDocstore {
     {
         let ids: Vec<S> = ids.into_iter().collect();
         let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
-        let mut seen = HashSet::with_capacity(ids.len());
+        let mut seen = HashSet::with_capacity_and_hasher(ids.len(), IdHasher::default());
         if let Some(id) = ids.iter().find(|id| !seen.insert(**id)) {
             return Err(DocstoreError::DuplicateInBatch {
                 id: (*id).to_owned(),
@@ -164,6 +165,12 @@ impl InMemoryDocstore {
     where
         I: IntoIterator<Item = (String, Document)>,
     {
+        if self.docs.is_empty() {
+            // Into an empty docstore, one hash per id as `from_pairs` does (no batch
+            // gathered first); a refused batch leaves it empty.
+            *self = Self::from_pairs(docs)?;
+            return Ok(());
+        }
         let docs: Vec<(String, Document)> = docs.into_iter().collect();
         self.check_add(docs.iter().map(|(id, _)| id))?;
         self.docs.reserve(docs.len());
@@ -186,7 +193,7 @@ impl InMemoryDocstore {
                 ids: ids.iter().map(|id| id.as_ref().to_owned()).collect(),
             });
         }
-        let mut seen = HashSet::with_capacity(ids.len());
+        let mut seen = HashSet::with_capacity_and_hasher(ids.len(), IdHasher::default());
         match ids
             .iter()
             .map(AsRef::as_ref)
@@ -212,8 +219,8 @@ impl InMemoryDocstore {
                 .filter_map(|id| self.docs.shift_remove(id.as_ref()))
                 .collect());
         }
-        let doomed: HashSet<&str> = ids.iter().map(AsRef::as_ref).collect();
-        let mut removed = HashMap::with_capacity(ids.len());
+        let doomed: HashSet<&str, IdHasher> = ids.iter().map(AsRef::as_ref).collect();
+        let mut removed = HashMap::with_capacity_and_hasher(ids.len(), IdHasher::default());
         let old = std::mem::take(&mut self.docs);
         self.docs.reserve(old.len() - ids.len());
         for (id, doc) in old {
