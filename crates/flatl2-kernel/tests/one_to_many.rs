@@ -26,10 +26,10 @@ fn check_ny(k: &Kernels, q: &[f32], rows: &[f32], what: &str) {
         let r = widen(&rows[i * d..(i + 1) * d]);
         assert_close(got, ip_ref(&wq, &r), d, &format!("{what} ip row {i}"));
     }
-    // Both orders of the one-to-many scan give those values, bit for bit.
+    // Every order of the one-to-many scan gives those values, bit for bit.
     for l2 in [true, false] {
-        let mut by_order = [vec![f32::NAN; n], vec![f32::NAN; n]];
-        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming]
+        let mut by_order = [vec![f32::NAN; n], vec![f32::NAN; n], vec![f32::NAN; n]];
+        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming, ScanOrder::Resident]
             .into_iter()
             .zip(by_order.iter_mut())
         {
@@ -44,6 +44,8 @@ fn check_ny(k: &Kernels, q: &[f32], rows: &[f32], what: &str) {
             let want = if l2 { l2_ref(&wq, &r) } else { ip_ref(&wq, &r) };
             assert_close(s, want, d, &format!("{what} l2={l2} streaming row {i}"));
             assert_eq!(c.to_bits(), s.to_bits(), "{what} l2={l2} orders row {i}");
+            let r = by_order[2][i];
+            assert_eq!(c.to_bits(), r.to_bits(), "{what} l2={l2} resident row {i}");
         }
     }
     out.fill(f32::NAN);
@@ -70,15 +72,20 @@ fn check_ny_f16(k: &Kernels, q: &[f32], rows: &[f16], what: &str) {
         let r = widen_f16(&rows[i * d..(i + 1) * d]);
         assert_close(got, ip_ref(&wq, &r), d, &format!("{what} f16 ip row {i}"));
     }
-    // Both orders give the values of the call above, bit for bit.
+    // Every order gives the values of the call above, bit for bit.
     for l2 in [true, false] {
-        let mut by_order = [vec![f32::NAN; n], vec![f32::NAN; n], vec![f32::NAN; n]];
+        let mut by_order = [
+            vec![f32::NAN; n],
+            vec![f32::NAN; n],
+            vec![f32::NAN; n],
+            vec![f32::NAN; n],
+        ];
         if l2 {
-            k.l2_sqr_ny_f16(q, rows, &mut by_order[2]).unwrap();
+            k.l2_sqr_ny_f16(q, rows, &mut by_order[3]).unwrap();
         } else {
-            k.inner_product_ny_f16(q, rows, &mut by_order[2]).unwrap();
+            k.inner_product_ny_f16(q, rows, &mut by_order[3]).unwrap();
         }
-        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming]
+        for (order, o) in [ScanOrder::Cached, ScanOrder::Streaming, ScanOrder::Resident]
             .into_iter()
             .zip(by_order.iter_mut())
         {
@@ -90,8 +97,9 @@ fn check_ny_f16(k: &Kernels, q: &[f32], rows: &[f16], what: &str) {
         }
         for i in 0..n {
             let bits = by_order.each_ref().map(|o| o[i].to_bits());
-            assert_eq!(bits[0], bits[2], "{what} f16 l2={l2} cached row {i}");
-            assert_eq!(bits[1], bits[2], "{what} f16 l2={l2} streaming row {i}");
+            assert_eq!(bits[0], bits[3], "{what} f16 l2={l2} cached row {i}");
+            assert_eq!(bits[1], bits[3], "{what} f16 l2={l2} streaming row {i}");
+            assert_eq!(bits[2], bits[3], "{what} f16 l2={l2} resident row {i}");
         }
     }
 }
@@ -250,7 +258,9 @@ fn a_rows_distance_does_not_depend_on_its_position_in_the_call() {
             let q = rng.vec(d);
             let rows = rng.vec(n * d);
             type One = fn(&Kernels, &[f32], &[f32], &mut [f32]) -> Result<(), KernelError>;
-            let scans: [One; 4] = [
+            let scans: [One; 6] = [
+                |k, q, r, o| k.l2_sqr_ny_in(q, r, o, ScanOrder::Resident),
+                |k, q, r, o| k.inner_product_ny_in(q, r, o, ScanOrder::Resident),
                 |k, q, r, o| k.l2_sqr_ny_in(q, r, o, ScanOrder::Cached),
                 |k, q, r, o| k.inner_product_ny_in(q, r, o, ScanOrder::Cached),
                 |k, q, r, o| k.l2_sqr_ny_in(q, r, o, ScanOrder::Streaming),

@@ -46,7 +46,7 @@ fn one_to_many_scans_read_unaligned_rows_as_aligned_ones() {
                 k.inner_product_ny(&qa, un, &mut got).unwrap();
                 assert_eq!(bits(&got), bits(&want), "ip {what}");
 
-                for order in [ScanOrder::Cached, ScanOrder::Streaming] {
+                for order in [ScanOrder::Resident, ScanOrder::Cached, ScanOrder::Streaming] {
                     k.l2_sqr_ny_in(&qa, &rows, &mut want, order).unwrap();
                     k.l2_sqr_ny_in(&qa, un, &mut got, order).unwrap();
                     assert_eq!(bits(&got), bits(&want), "l2 {order:?} {what}");

@@ -79,10 +79,16 @@ pub(crate) fn check_vector(v: &[f32], dim: usize, row: usize) -> Result<(), Stor
     Ok(())
 }
 
-/// Whether every value is finite: a branch-free AND over blocks, which vectorises (an
-/// early-exit `any` tests one value at a time, which for a 1536-d query took a tenth of
-/// a small store's whole search).
+/// Whether every value is finite. A finite sum of squares proves it (a NaN or an
+/// infinity makes the sum NaN or infinite, and squares never cancel), and the kernel
+/// sums at the CPU's full vector width: for a 1536-d query, 0.03 us where the
+/// baseline-SSE scan below took 0.2 us, a fifteenth of a small store's whole search.
+/// Only a sum that is not finite (a bad value, or finite values whose squares
+/// overflow) takes the exact scan: a branch-free AND over blocks, which vectorises.
 fn all_finite(v: &[f32]) -> bool {
+    if flatl2_kernel::norm_sqr(v).is_ok_and(f32::is_finite) {
+        return true;
+    }
     v.chunks(1024)
         .all(|c| c.iter().fold(true, |acc, x| acc & x.is_finite()))
 }
@@ -173,6 +179,9 @@ mod tests {
             }
         }
         assert!(check_vector(&[f32::MAX, f32::MIN, f32::MIN_POSITIVE, -0.0], 4, 0).is_ok());
+        // Finite values whose squares overflow are still finite vectors.
+        let big = vec![3.0e30f32; 100];
+        assert!(check_vector(&big, 100, 0).is_ok());
     }
 
     #[test]

@@ -64,7 +64,9 @@ pub(crate) unsafe fn ny_coded<S: Lanes, D: RowDecoder<S>, const L2: bool>(
     // SAFETY: the caller keeps the decoder's contract, which both loops need.
     unsafe {
         match order {
-            ScanOrder::Cached => ny_coded_interleaved::<S, D, L2>(s, dec, q, rows, out),
+            ScanOrder::Resident | ScanOrder::Cached => {
+                ny_coded_interleaved::<S, D, L2>(s, dec, q, rows, out)
+            }
             ScanOrder::Streaming => ny_coded_streaming::<S, D, L2>(s, dec, q, rows, out),
         }
     }

@@ -23,16 +23,23 @@ pub(crate) fn ny<S: Lanes, const L2: bool>(
     order: ScanOrder,
 ) {
     match order {
-        ScanOrder::Cached => ny_interleaved::<S, L2>(s, q, rows, out),
+        ScanOrder::Resident => ny_interleaved::<S, L2, false>(s, q, rows, out),
+        ScanOrder::Cached => ny_interleaved::<S, L2, true>(s, q, rows, out),
         ScanOrder::Streaming => ny_streaming::<S, L2>(s, q, rows, out),
     }
 }
 
 /// [`ny`] in [`ScanOrder::Cached`]: four rows at a time, their loads interleaved and
-/// sharing the query's, eight independent accumulators in flight, and a software
-/// prefetch ahead (rows in L3 reach L1 sooner).
+/// sharing the query's, eight independent accumulators in flight, and (`PREFETCH`) a
+/// software prefetch ahead (rows in L3 reach L1 sooner); without it, in
+/// [`ScanOrder::Resident`].
 #[inline(always)]
-fn ny_interleaved<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out: &mut [f32]) {
+fn ny_interleaved<S: Lanes, const L2: bool, const PREFETCH: bool>(
+    s: S,
+    q: &[f32],
+    rows: Rows<'_>,
+    out: &mut [f32],
+) {
     let w = S::W;
     let d = q.len();
     let Some(n) = rows_to_scan(d, rows.len(), out) else {
@@ -52,7 +59,9 @@ fn ny_interleaved<S: Lanes, const L2: bool>(s: S, q: &[f32], rows: Rows<'_>, out
             let (q0, q1) = unsafe { (s.load(pq.add(i)), s.load(pq.add(i + w))) };
             for (r, acc_r) in acc.iter_mut().enumerate() {
                 let p = base[r].wrapping_add(i);
-                s.prefetch(p.wrapping_add(S::PREFETCH_AHEAD));
+                if PREFETCH {
+                    s.prefetch(p.wrapping_add(S::PREFETCH_AHEAD));
+                }
                 // SAFETY: each base[r] starts a whole row of `rows`, and i + 2W <= d.
                 let (y0, y1) = unsafe { (s.load(p), s.load(p.add(w))) };
                 acc_r[0] = term::<S, L2>(s, acc_r[0], q0, y0);
