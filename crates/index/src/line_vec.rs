@@ -128,11 +128,12 @@ impl<T: Pod> LineVec<T> {
 impl LineVec<f32> {
     /// `len` zeros from a 64-byte boundary, in memory asked for zeroed: a large buffer
     /// comes as fresh pages that are faulted in only where they are first written (by
-    /// whichever thread writes them), and with room for the padding, so that nothing
-    /// ever moves it into line.
+    /// whichever thread writes them). It has room for the padding before the values
+    /// and for the slack [`LineVec::reserve`] keeps after them, so reserving nothing
+    /// never moves it.
     pub(crate) fn zeroed(len: usize) -> LineVec<f32> {
         let slack = slack::<f32>();
-        let mut buf = vec![0.0f32; len.saturating_add(slack)];
+        let mut buf = vec![0.0f32; len.saturating_add(2 * slack)];
         let want = buf.as_ptr().align_offset(LINE);
         let start = if want <= slack { want } else { 0 };
         buf.truncate(start + len);

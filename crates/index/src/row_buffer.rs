@@ -16,7 +16,8 @@ pub struct RowBuffer(LineVec<f32>);
 
 impl RowBuffer {
     /// `len` zeros. A large buffer comes as fresh pages, faulted in only where they are
-    /// first written (by whichever thread writes them).
+    /// first written (by whichever thread writes them). A failed allocation aborts, as
+    /// `vec!` does.
     pub fn zeroed(len: usize) -> RowBuffer {
         RowBuffer(LineVec::zeroed(len))
     }
