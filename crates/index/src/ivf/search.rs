@@ -380,7 +380,14 @@ impl<C: ListCodec> IvfIndex<C> {
         })
         .into_par_iter()
         .map(|chunk| {
-            let (mut dists, mut ids, mut resid) = (Vec::new(), Vec::new(), Vec::new());
+            // Sized once: growing them list by list copied what was already there.
+            let entries = chunk
+                .iter()
+                .filter_map(|&p| usize::try_from(p).ok())
+                .map(|p| self.lists[p].len())
+                .sum();
+            let (mut dists, mut ids) = (Vec::with_capacity(entries), Vec::with_capacity(entries));
+            let mut resid = Vec::new();
             for &p in chunk {
                 let Ok(p) = usize::try_from(p) else { continue };
                 let list = &self.lists[p];
