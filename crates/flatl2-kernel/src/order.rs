@@ -13,10 +13,11 @@ const RESIDENT_BYTES: usize = 512 << 10;
 /// How a one-to-many scan (`l2_sqr_ny`, `inner_product_ny`) walks its rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScanOrder {
-    /// [`ScanOrder::Cached`] without its software prefetch: for rows already in L2,
+    /// [`ScanOrder::Cached`] without its software prefetch, for f32 rows already in L2,
     /// where the prefetches only take load slots. 42 rows of 1536 floats in L2 scanned
     /// in 1.86-1.96 us without them and 2.07-2.10 us with them (Intel Xeon, AVX-512,
-    /// 2026-12-07); from L3 the two ran alike.
+    /// 2026-12-07); from L3 the two ran alike. Coded rows (f16, 8-bit) are walked as in
+    /// [`ScanOrder::Cached`], prefetch included: not measured without it.
     Resident,
     /// Four rows at a time with their loads interleaved, sharing the query's loads:
     /// the fastest order when the rows are in cache.
