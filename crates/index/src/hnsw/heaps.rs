@@ -99,6 +99,13 @@ impl<const FARTHEST_ON_TOP: bool> StdHeap<FARTHEST_ON_TOP> {
     }
 }
 
+/// Lanes of [`MinimaxHeap::min_slot`]'s pass (two SSE registers, one AVX one).
+const MIN_LANES: usize = 8;
+
+/// A lane of [`MinimaxHeap::min_slot`] that has seen no live, comparable entry. Slots
+/// fit `u32`: the queue holds distinct nodes of a graph, whose ids are `i32`.
+const NO_SLOT: u32 = u32::MAX;
+
 /// Faiss's `HNSW::MinimaxHeap`: at most `capacity` candidates in a heap whose top is
 /// the worst `(distance, id)` (Faiss's `cmp2`). `pop_min` marks the closest entry `-1`
 /// without moving it, so popped entries still count in [`MinimaxHeap::count_below`],
@@ -228,21 +235,42 @@ impl MinimaxHeap {
     }
 
     /// The slot of the closest candidate not yet popped (the last slot among equal
-    /// distances, as Faiss's scan from the end finds it). Two branch-free passes the
-    /// compiler vectorises: the smallest distance of a live entry, then its slot.
+    /// distances, as Faiss's scan from the end finds it). One branch-free pass the
+    /// compiler vectorises: each of [`MIN_LANES`] lanes keeps its smallest live
+    /// distance and, with `<=`, the last slot holding it; the lanes then agree on the
+    /// smallest value and the last slot of it.
     fn min_slot(&self) -> Option<usize> {
-        let min = self
-            .ids
-            .iter()
-            .zip(&self.dis)
-            .map(|(&id, &d)| if id == -1 { f32::INFINITY } else { d })
-            .fold(f32::INFINITY, f32::min);
-        (0..self.ids.len())
-            .rev()
-            .find(|&i| self.ids[i] != -1 && self.dis[i] == min)
-            // Only infinite (or NaN) distances are left: Faiss's strict scan then keeps
-            // the last live slot.
-            .or_else(|| (0..self.ids.len()).rev().find(|&i| self.ids[i] != -1))
+        let mut best = [f32::INFINITY; MIN_LANES];
+        let mut slot = [NO_SLOT; MIN_LANES];
+        let mut ids = self.ids.chunks_exact(MIN_LANES);
+        let mut dis = self.dis.chunks_exact(MIN_LANES);
+        let mut base = 0u32;
+        for (ic, dc) in ids.by_ref().zip(dis.by_ref()) {
+            for j in 0..MIN_LANES {
+                let take = (ic[j] != -1) & (dc[j] <= best[j]);
+                best[j] = if take { dc[j] } else { best[j] };
+                slot[j] = if take { base + j as u32 } else { slot[j] };
+            }
+            base += MIN_LANES as u32;
+        }
+        // The tail's slots come after every slot above, so `<=` still keeps the last.
+        for (j, (&id, &d)) in ids.remainder().iter().zip(dis.remainder()).enumerate() {
+            if id != -1 && d <= best[j] {
+                best[j] = d;
+                slot[j] = base + j as u32;
+            }
+        }
+        let min = best.iter().copied().fold(f32::INFINITY, f32::min);
+        let found = (0..MIN_LANES)
+            .filter(|&j| slot[j] != NO_SLOT && best[j] == min)
+            .map(|j| slot[j])
+            .max();
+        match found {
+            Some(s) => Some(s as usize),
+            // Every live distance is NaN (or none is live): Faiss's strict scan then
+            // keeps the last live slot.
+            None => (0..self.ids.len()).rev().find(|&i| self.ids[i] != -1),
+        }
     }
 
     /// Removes and returns the closest candidate not yet popped.
@@ -302,6 +330,43 @@ mod tests {
     }
 
     const LIBSTDCXX_TIE_ORDER: [i32; 6] = [2, 4, 0, 5, 1, 3];
+
+    /// `min_slot` is its definition, checked on queues of every length up to 40 with
+    /// ties, infinities, NaN and popped entries: the last live slot holding the
+    /// smallest comparable distance, else the last live slot.
+    #[test]
+    fn min_slot_is_the_last_live_minimum() {
+        let mut x = 0x9e37_79b9u32;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for round in 0..2000 {
+            let n = round % 41;
+            let mut h = MinimaxHeap::default();
+            h.reset(n.max(1), false);
+            for i in 0..n {
+                let d = match next() % 10 {
+                    0 => f32::INFINITY,
+                    1 => f32::NAN,
+                    r => (r % 4) as f32,
+                };
+                h.ids.push(if next() % 3 == 0 { -1 } else { i as i32 });
+                h.dis.push(d);
+            }
+            let live = |i: &usize| h.ids[*i] != -1;
+            let min = (0..n)
+                .filter(live)
+                .map(|i| h.dis[i])
+                .fold(f32::INFINITY, f32::min);
+            let want = (0..n)
+                .rfind(|i| live(i) && h.dis[*i] == min)
+                .or_else(|| (0..n).rfind(live));
+            assert_eq!(h.min_slot(), want, "round {round}: {:?} {:?}", h.ids, h.dis);
+        }
+    }
 
     #[test]
     fn minimax_pops_closest_and_counts_popped() {
