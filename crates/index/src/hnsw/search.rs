@@ -290,15 +290,19 @@ impl Walk<'_, '_> {
             s.visited.advance();
             return false;
         }
-        s.fresh.clear();
-        for &v1 in &links[graph.range(v0 as usize, 0)] {
+        // Every neighbour is written, and the count moves past the unvisited ones
+        // only: no branch on the visited marks, which a walk cannot predict.
+        let list = &links[graph.range(v0 as usize, 0)];
+        s.fresh.resize(list.len(), 0);
+        let mut fresh = 0;
+        for &v1 in list {
             if v1 < 0 {
                 break;
             }
-            if s.visited.insert(v1 as usize) {
-                s.fresh.push(v1);
-            }
+            s.fresh[fresh] = v1;
+            fresh += usize::from(s.visited.insert(v1 as usize));
         }
+        s.fresh.truncate(fresh);
         true
     }
 
@@ -312,12 +316,16 @@ impl Walk<'_, '_> {
         let bound =
             |candidates: &MinimaxHeap, threshold: f32| threshold.max(candidates.entry_bound());
         let first = bound(candidates, threshold);
+        let offsets: &[u64] = &self.graph.offsets;
         self.dist.each(query, &s.fresh, first, |v1, d| {
             if self.selected(v1) && d < threshold {
                 sink.add(d, v1);
                 threshold = sink.threshold();
             }
             candidates.push(v1, d);
+            // Where its neighbour list starts: read when it is expanded (or peeked
+            // at, see `expand`), and meanwhile on its way from memory.
+            prefetch(&offsets[v1 as usize..=v1 as usize]);
             bound(candidates, threshold)
         });
     }
