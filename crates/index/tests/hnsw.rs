@@ -374,7 +374,7 @@ fn large_graphs_search_and_round_trip() {
 fn batches_equal_single_queries_and_short_results_are_padded() {
     let d = 16;
     let xb = clustered(2000, d, 3);
-    // 43 queries: a batch's threads take walks in turns, four at a time, and the
+    // 43 queries: a batch's threads take walks in turns, two at a time, and the
     // last turn of a task has fewer; walks of one turn end at different steps.
     let xq = clustered(43, d, 4);
     let sel = IdSelector::range(100, 1900);
@@ -393,7 +393,7 @@ fn batches_equal_single_queries_and_short_results_are_padded() {
                 assert_eq!(one.labels[..], batch.labels[q * 7..(q + 1) * 7]);
                 assert_eq!(one.distances[..], batch.distances[q * 7..(q + 1) * 7]);
             }
-            // Batches of two and three: fewer walks than a thread takes in turns.
+            // Batches of two and three: one full turn, and a turn then a lone walk.
             for nq in [2, 3] {
                 let few = index.search(&xq[..nq * d], 7, Some(&params)).unwrap();
                 assert_eq!(few.labels[..], batch.labels[..nq * 7]);

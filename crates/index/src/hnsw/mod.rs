@@ -31,7 +31,11 @@ const MAX_NODES: usize = i32::MAX as usize;
 const QUERIES_PER_TASK: usize = 16;
 
 /// Walks one thread takes in turns in a batch k-nearest search (see [`Walk::group`]).
-const WALKS_PER_THREAD: usize = 4;
+/// Four gained on an AMD Zen 4 host (`docs/benchmarks.md`, "Batch walks taken in
+/// turns"); once each walk also asked ahead for its candidates' list offsets, four
+/// were 6-10% slower than one or two on an Intel Xeon, at 100k and 1M nodes, where two
+/// matched one.
+const WALKS_PER_THREAD: usize = 2;
 
 /// An HNSW graph over a flat store of the vectors (Faiss `IndexHNSWFlat`).
 #[derive(Debug, Clone)]

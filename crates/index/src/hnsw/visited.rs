@@ -54,7 +54,7 @@ pub(crate) struct VisitedPool {
 }
 
 /// The most tables kept: a batch search's task takes one per walk it takes in turns
-/// (up to four), so four per thread is the useful number.
+/// (up to two), so two per thread is the useful number.
 const MAX_POOLED: usize = 256;
 
 impl VisitedPool {
