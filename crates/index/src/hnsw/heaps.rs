@@ -121,6 +121,9 @@ pub(crate) struct MinimaxHeap {
     ids: Vec<i32>,
     dis: Vec<f32>,
     valid: usize,
+    /// The slot `pop_min` takes next, where [`MinimaxHeap::settle`] found it and
+    /// nothing changed since.
+    next: Option<usize>,
 }
 
 impl MinimaxHeap {
@@ -144,6 +147,7 @@ impl MinimaxHeap {
         self.ids.clear();
         self.dis.clear();
         self.valid = 0;
+        self.next = None;
     }
 
     /// The most entries the queue holds.
@@ -173,6 +177,7 @@ impl MinimaxHeap {
 
     /// Adds a candidate; when full, it replaces the farthest entry if closer.
     pub(crate) fn push(&mut self, id: i32, dis: f32) {
+        self.next = None;
         if self.ids.len() == self.capacity {
             if dis >= self.dis[0] {
                 return;
@@ -275,7 +280,10 @@ impl MinimaxHeap {
 
     /// Removes and returns the closest candidate not yet popped.
     pub(crate) fn pop_min(&mut self) -> Option<(i32, f32)> {
-        let b = self.min_slot()?;
+        let b = match self.next.take() {
+            Some(b) => b,
+            None => self.min_slot()?,
+        };
         let out = (self.ids[b], self.dis[b]);
         self.ids[b] = -1;
         self.valid -= 1;
@@ -285,6 +293,13 @@ impl MinimaxHeap {
     /// The candidate `pop_min` would return next, without removing it.
     pub(crate) fn peek_min(&self) -> Option<i32> {
         self.min_slot().map(|i| self.ids[i])
+    }
+
+    /// The candidate `pop_min` will return next, without removing it: found now and
+    /// kept for `pop_min` unless the queue changes first.
+    pub(crate) fn settle(&mut self) -> Option<i32> {
+        self.next = self.min_slot();
+        self.next.map(|i| self.ids[i])
     }
 
     /// How many stored entries, popped ones included, are closer than `threshold`.
@@ -330,6 +345,41 @@ mod tests {
     }
 
     const LIBSTDCXX_TIE_ORDER: [i32; 6] = [2, 4, 0, 5, 1, 3];
+
+    /// A slot found by `settle` is what `pop_min` takes when nothing changed since,
+    /// and is found again after a push: the same pops, in the same order, as a queue
+    /// never settled.
+    #[test]
+    fn settled_pops_are_the_pops() {
+        let mut x = 0x2545_f491u32;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for round in 0..300 {
+            let (mut a, mut b) = (MinimaxHeap::default(), MinimaxHeap::default());
+            a.reset(1 + round % 20, false);
+            b.reset(1 + round % 20, false);
+            for step in 0..60 {
+                match next() % 4 {
+                    0 | 1 => {
+                        // Few distinct distances: ties everywhere.
+                        let (id, d) = (step, (next() % 6) as f32);
+                        a.push(id, d);
+                        b.push(id, d);
+                    }
+                    2 => {
+                        let want = a.settle();
+                        assert_eq!(want, a.peek_min());
+                        assert_eq!(want, b.peek_min());
+                    }
+                    _ => assert_eq!(a.pop_min(), b.pop_min(), "round {round} step {step}"),
+                }
+            }
+        }
+    }
 
     /// `min_slot` is its definition, checked on queues of every length up to 40 with
     /// ties, infinities, NaN and popped entries: the last live slot holding the

@@ -55,6 +55,17 @@ pub(crate) fn greedy_update_nearest<L: Links + ?Sized>(
     }
 }
 
+/// How a walk asks for the list of the node it expands next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ahead {
+    /// When expanding a node, by a guess from the queue as it stands (a lone walk:
+    /// the list comes while the node's neighbours are scored).
+    Peek,
+    /// After scoring, exactly, the slot then kept for the pop (walks in turns: the
+    /// list comes while the other walks take their turns).
+    Settle,
+}
+
 /// Where a search puts what it finds: the `k` best (a heap) or all within a radius.
 pub(crate) trait Sink {
     /// The distance a node must be strictly below to be kept.
@@ -170,16 +181,18 @@ impl Walk<'_, '_> {
         if !self.start(query, sink, s) {
             return;
         }
-        while self.expand(s) {
-            self.score(query, sink, s);
+        while self.expand(s, Ahead::Peek) {
+            self.score(query, sink, s, Ahead::Peek);
         }
     }
 
     /// Several queries on one thread, each walk as [`Walk::one`] takes it, in turns:
     /// every walk that goes on first expands its next node and asks for the first rows
-    /// of its new neighbours, then every such walk scores them. A walk waits on
-    /// memory for the rows it reaches and for the lists of the nodes it expands; in
-    /// turns, one walk's rows are on their way while the others compute. Each query
+    /// of its new neighbours, then every such walk scores them and finds the node it
+    /// expands next ([`Ahead::Settle`]: the one search of the queue serves that pop
+    /// too) and asks for its list. A walk waits on memory for the rows it reaches and
+    /// for the lists of the nodes it expands; in turns, one walk's rows and next list
+    /// are on their way while the others compute. Each query
     /// visits the nodes it would visit alone, in the same order, with the same results.
     /// A lone query is walked by [`Walk::one`].
     pub(crate) fn group<S: Sink>(&self, queries: &[&[f32]], sinks: &mut [S], s: &mut [Scratch]) {
@@ -196,7 +209,7 @@ impl Walk<'_, '_> {
             let mut any = false;
             for (alive, s) in live.iter_mut().zip(s.iter_mut()) {
                 if *alive {
-                    *alive = self.expand(s);
+                    *alive = self.expand(s, Ahead::Settle);
                     if *alive {
                         // The first rows `score` reads (it asks for the later ones
                         // itself, four ahead); all of them at once would fill the
@@ -218,7 +231,7 @@ impl Walk<'_, '_> {
                 .zip(s.iter_mut())
             {
                 if alive {
-                    self.score(q, sink, s);
+                    self.score(q, sink, s, Ahead::Settle);
                 }
             }
         }
@@ -267,7 +280,7 @@ impl Walk<'_, '_> {
 
     /// Pops the closest candidate and gathers its neighbours not yet visited into
     /// `s.fresh`; `false` when the walk is over (its visited marks then forgotten).
-    fn expand(&self, s: &mut Scratch) -> bool {
+    fn expand(&self, s: &mut Scratch, ahead: Ahead) -> bool {
         let graph = self.graph;
         let links: &[i32] = &graph.neighbors;
         let candidates = &mut s.candidates;
@@ -280,9 +293,12 @@ impl Walk<'_, '_> {
             s.visited.advance();
             return false;
         };
-        // The node most likely expanded next: its list is read from memory meanwhile.
-        if let Some(next) = candidates.peek_min() {
-            prefetch(&links[graph.range(next as usize, 0)]);
+        if ahead == Ahead::Peek {
+            // The node most likely expanded next (scoring may queue a closer one): its
+            // list is read from memory meanwhile.
+            if let Some(next) = candidates.peek_min() {
+                prefetch(&links[graph.range(next as usize, 0)]);
+            }
         }
         // Faiss's stopping rule: `ef_search` distances already seen (popped ones
         // included) are below the one just popped.
@@ -308,7 +324,7 @@ impl Walk<'_, '_> {
 
     /// Scores the nodes `expand` gathered: each enters the sink if selected and close
     /// enough, and the candidates if the queue takes it.
-    fn score<S: Sink>(&self, query: &[f32], sink: &mut S, s: &mut Scratch) {
+    fn score<S: Sink>(&self, query: &[f32], sink: &mut S, s: &mut Scratch, ahead: Ahead) {
         let candidates = &mut s.candidates;
         let mut threshold = sink.threshold();
         // A distance at or above both the sink's threshold and the full queue's
@@ -328,5 +344,12 @@ impl Walk<'_, '_> {
             prefetch(&offsets[v1 as usize..=v1 as usize]);
             bound(candidates, threshold)
         });
+        // The node expanded next, found once for this and for the pop: its list is read
+        // from memory while the other walks take their turns.
+        if ahead == Ahead::Settle {
+            if let Some(next) = candidates.settle() {
+                prefetch(&self.graph.neighbors[self.graph.range(next as usize, 0)]);
+            }
+        }
     }
 }
