@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::texmex::{parse_fvecs, parse_ivecs, MalformedVecs, Vecs};
 use crate::timing::{median, Timing};
 use clap::{Args, ValueEnum};
-use ferrofaiss_index::faiss_io::read_index;
+use ferrofaiss_index::faiss_io::{read_index_with, ReadOptions};
 use ferrofaiss_index::{
     index_factory, reverse_index_factory, FlatIndex, Index, IndexError, IvfFlatIndex, MetricType,
     SUPPORTED_FACTORY_STRINGS,
@@ -23,6 +23,11 @@ pub struct BenchArgs {
     /// building an index: the same search sections, no build sections.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["base", "clients"])]
     pub load_index: Option<PathBuf>,
+    /// With `--load-index`: copy the file's vectors or list codes into memory, as
+    /// `faiss.read_index` does, instead of searching them in a read-only mapping of
+    /// the file (the default, as `read_index`'s).
+    #[arg(long, requires = "load_index")]
+    pub no_mmap: bool,
     /// Also write the index built here to this path as a native Faiss file.
     #[arg(long, value_name = "PATH")]
     pub save_index: Option<PathBuf>,
@@ -379,7 +384,12 @@ pub(crate) fn load(args: &BenchArgs) -> Result<Setup<'_>, BenchError> {
     let queries = read_fvecs(&args.queries)?;
     let (base, loaded) = match (&args.load_index, &args.base) {
         (Some(path), _) => {
-            let index = read_index(path)?;
+            let index = read_index_with(
+                path,
+                ReadOptions {
+                    mmap: !args.no_mmap,
+                },
+            )?;
             // The base is the file's: its size and dimension, no vectors needed.
             let base = Vecs {
                 d: index.dimension(),

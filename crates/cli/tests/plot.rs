@@ -726,6 +726,30 @@ fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
     assert_eq!(b["params"]["index"], "SQ8");
     assert_eq!(b["params"]["N"], a["params"]["N"]);
     assert_eq!(a["metrics"]["recall@10"], b["metrics"]["recall@10"]);
+    // Copied out of the file instead of mapped: the same results.
+    let run = ff([
+        "bench",
+        "--load-index",
+        &p("sq8.faiss"),
+        "--no-mmap",
+        "--queries",
+        &p("query.fvecs"),
+        "--gt",
+        &p("gt.ivecs"),
+        "--threads",
+        "1",
+        "--reps",
+        "1",
+        "--single-target-s",
+        "0.01",
+        "--json",
+    ])
+    .ok();
+    let copied: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        batch_of(&copied)["metrics"]["recall@10"],
+        a["metrics"]["recall@10"]
+    );
     // A file Faiss wrote loads too; a missing one is one line and exit 2.
     let faiss_file = concat!(
         env!("CARGO_MANIFEST_DIR"),
