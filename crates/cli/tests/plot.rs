@@ -590,6 +590,17 @@ fn bench_json_of(dir: &Path, factory: &str) -> String {
     bench_json_args(dir, factory, &[])
 }
 
+/// `ferrofaiss bench` arguments for one short timed pass on one thread, in JSON.
+const ONE_QUICK_RUN: [&str; 7] = [
+    "--threads",
+    "1",
+    "--reps",
+    "1",
+    "--single-target-s",
+    "0.01",
+    "--json",
+];
+
 /// [`bench_json_of`] with more arguments.
 fn bench_json_args(dir: &Path, factory: &str, more: &[&str]) -> String {
     let d = 8;
@@ -611,17 +622,11 @@ fn bench_json_args(dir: &Path, factory: &str, more: &[&str]) -> String {
         factory,
         "--nprobe",
         "1,4,16",
-        "--threads",
-        "1",
-        "--reps",
-        "1",
-        "--single-target-s",
-        "0.01",
         "--dataset",
         "tiny-d8",
-        "--json",
     ]
     .into_iter()
+    .chain(ONE_QUICK_RUN)
     .chain(more.iter().copied()))
     .ok();
     run.stdout
@@ -682,24 +687,18 @@ fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
     ))
     .unwrap();
     let p = |n: &str| dir.join(n).to_str().unwrap().to_string();
-    let run = ff([
-        "bench",
-        "--load-index",
-        &p("sq8.faiss"),
-        "--queries",
-        &p("query.fvecs"),
-        "--gt",
-        &p("gt.ivecs"),
-        "--threads",
-        "1",
-        "--reps",
-        "1",
-        "--single-target-s",
-        "0.01",
-        "--json",
-    ])
-    .ok();
-    let loaded: Value = serde_json::from_str(&run.stdout).unwrap();
+    // The saved file searched, mapped or (`--no-mmap`) copied.
+    let load = |copy: bool| -> Value {
+        let (file, query, gt) = (p("sq8.faiss"), p("query.fvecs"), p("gt.ivecs"));
+        let mut args = vec!["bench", "--load-index", &file];
+        if copy {
+            args.push("--no-mmap");
+        }
+        args.extend(["--queries", &query, "--gt", &gt]);
+        args.extend(ONE_QUICK_RUN);
+        serde_json::from_str(&ff(args).ok().stdout).unwrap()
+    };
+    let loaded = load(false);
     let sections = |doc: &Value| -> Vec<String> {
         doc["records"]
             .as_array()
@@ -727,25 +726,7 @@ fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
     assert_eq!(b["params"]["N"], a["params"]["N"]);
     assert_eq!(a["metrics"]["recall@10"], b["metrics"]["recall@10"]);
     // Copied out of the file instead of mapped: the same results.
-    let run = ff([
-        "bench",
-        "--load-index",
-        &p("sq8.faiss"),
-        "--no-mmap",
-        "--queries",
-        &p("query.fvecs"),
-        "--gt",
-        &p("gt.ivecs"),
-        "--threads",
-        "1",
-        "--reps",
-        "1",
-        "--single-target-s",
-        "0.01",
-        "--json",
-    ])
-    .ok();
-    let copied: Value = serde_json::from_str(&run.stdout).unwrap();
+    let copied = load(true);
     assert_eq!(
         batch_of(&copied)["metrics"]["recall@10"],
         a["metrics"]["recall@10"]
@@ -757,21 +738,9 @@ fn bench_saves_the_index_it_built_and_searches_a_loaded_file_alike() {
     );
     let (q4, _) = vectors(3, 4, 5);
     fs::write(dir.join("q4.fvecs"), q4).unwrap();
-    let run = ff([
-        "bench",
-        "--load-index",
-        faiss_file,
-        "--queries",
-        &p("q4.fvecs"),
-        "--threads",
-        "1",
-        "--reps",
-        "1",
-        "--single-target-s",
-        "0.01",
-        "--json",
-    ])
-    .ok();
+    let q4 = p("q4.fvecs");
+    let args = ["bench", "--load-index", faiss_file, "--queries", &q4];
+    let run = ff(args.into_iter().chain(ONE_QUICK_RUN)).ok();
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["records"][0]["section"], "flat_single");
     assert_eq!(doc["records"][0]["params"]["index"], "Flat");

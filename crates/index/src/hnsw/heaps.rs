@@ -346,18 +346,22 @@ mod tests {
 
     const LIBSTDCXX_TIE_ORDER: [i32; 6] = [2, 4, 0, 5, 1, 3];
 
+    /// A xorshift stream from `seed` (nonzero).
+    fn xorshift(mut x: u32) -> impl FnMut() -> u32 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        }
+    }
+
     /// A slot found by `settle` is what `pop_min` takes when nothing changed since,
     /// and is found again after a push: the same pops, in the same order, as a queue
     /// never settled.
     #[test]
     fn settled_pops_are_the_pops() {
-        let mut x = 0x2545_f491u32;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut next = xorshift(0x2545_f491);
         for round in 0..300 {
             let (mut a, mut b) = (MinimaxHeap::default(), MinimaxHeap::default());
             a.reset(1 + round % 20, false);
@@ -386,13 +390,7 @@ mod tests {
     /// smallest comparable distance, else the last live slot.
     #[test]
     fn min_slot_is_the_last_live_minimum() {
-        let mut x = 0x9e37_79b9u32;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut next = xorshift(0x9e37_79b9);
         for round in 0..2000 {
             let n = round % 41;
             let mut h = MinimaxHeap::default();
@@ -403,7 +401,11 @@ mod tests {
                     1 => f32::NAN,
                     r => (r % 4) as f32,
                 };
-                h.ids.push(if next() % 3 == 0 { -1 } else { i as i32 });
+                h.ids.push(if next().is_multiple_of(3) {
+                    -1
+                } else {
+                    i as i32
+                });
                 h.dis.push(d);
             }
             let live = |i: &usize| h.ids[*i] != -1;
