@@ -311,6 +311,7 @@ impl MinimaxHeap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Mt19937;
 
     /// A reference of `std::priority_queue`'s observable behaviour on distinct keys:
     /// pops in order.
@@ -346,31 +347,21 @@ mod tests {
 
     const LIBSTDCXX_TIE_ORDER: [i32; 6] = [2, 4, 0, 5, 1, 3];
 
-    /// A xorshift stream from `seed` (nonzero).
-    fn xorshift(mut x: u32) -> impl FnMut() -> u32 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        }
-    }
-
     /// A slot found by `settle` is what `pop_min` takes when nothing changed since,
     /// and is found again after a push: the same pops, in the same order, as a queue
     /// never settled.
     #[test]
     fn settled_pops_are_the_pops() {
-        let mut next = xorshift(0x2545_f491);
+        let mut rng = Mt19937::new(7);
         for round in 0..300 {
             let (mut a, mut b) = (MinimaxHeap::default(), MinimaxHeap::default());
             a.reset(1 + round % 20, false);
             b.reset(1 + round % 20, false);
             for step in 0..60 {
-                match next() % 4 {
+                match rng.below(4) {
                     0 | 1 => {
                         // Few distinct distances: ties everywhere.
-                        let (id, d) = (step, (next() % 6) as f32);
+                        let (id, d) = (step, rng.below(6) as f32);
                         a.push(id, d);
                         b.push(id, d);
                     }
@@ -390,22 +381,18 @@ mod tests {
     /// smallest comparable distance, else the last live slot.
     #[test]
     fn min_slot_is_the_last_live_minimum() {
-        let mut next = xorshift(0x9e37_79b9);
+        let mut rng = Mt19937::new(11);
         for round in 0..2000 {
             let n = round % 41;
             let mut h = MinimaxHeap::default();
             h.reset(n.max(1), false);
             for i in 0..n {
-                let d = match next() % 10 {
+                let d = match rng.below(10) {
                     0 => f32::INFINITY,
                     1 => f32::NAN,
                     r => (r % 4) as f32,
                 };
-                h.ids.push(if next().is_multiple_of(3) {
-                    -1
-                } else {
-                    i as i32
-                });
+                h.ids.push(if rng.below(3) == 0 { -1 } else { i as i32 });
                 h.dis.push(d);
             }
             let live = |i: &usize| h.ids[*i] != -1;
