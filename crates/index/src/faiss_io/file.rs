@@ -32,6 +32,11 @@ pub(crate) fn map_file(path: &Path) -> Result<Option<memmap2::Mmap>, FaissIoErro
     // `crate::mapped`. Our own writers never modify an index file in place: they write
     // a new file and rename it over the old one, which leaves a mapping intact.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(io_error(path))?;
+    // Scans stream the vectors and lists in place: where the kernel can back a file's
+    // mapping with huge pages (large folios in the page cache), this asks it to, as
+    // pages are read in. A hint only: refused or ignored, the pages stay 4 KiB.
+    #[cfg(target_os = "linux")]
+    let _ = map.advise(memmap2::Advice::HugePage);
     Ok(Some(map))
 }
 

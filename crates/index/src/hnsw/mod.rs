@@ -75,20 +75,20 @@ impl HnswFlatIndex {
     /// An empty index of dimension `d` with `m` links per node (`2m` on level 0), as
     /// Faiss's `IndexHNSWFlat(d, M, metric)`: `efConstruction` 40, `efSearch` 16.
     pub fn new(d: usize, m: usize, metric: MetricType) -> Result<HnswFlatIndex, IndexError> {
-        // A walk reads rows scattered over the whole store (see `huge_pages`).
-        let mut storage = FlatIndex::new(d, metric)?;
-        storage.use_huge_pages();
+        // A walk reads rows scattered over the whole store: a flat store keeps large
+        // vectors in huge pages (see `huge_pages`).
         Ok(HnswFlatIndex {
-            storage,
+            storage: FlatIndex::new(d, metric)?,
             graph: HnswGraph::new(m)?,
             pool: VisitedPool::default(),
         })
     }
 
     /// An index from a file's parts, checked so that no search or insertion can step
-    /// outside the graph ([`IndexError::InvalidParts`] otherwise). Large vectors and
-    /// neighbour slots are copied into memory advised for huge pages (see
-    /// `huge_pages`): both copies are held for a moment.
+    /// outside the graph ([`IndexError::InvalidParts`] otherwise). Large neighbour
+    /// slots are copied into memory advised for huge pages (see `huge_pages`; a flat
+    /// store's owned vectors already lie in such memory): both copies are held for a
+    /// moment.
     pub fn from_parts(parts: HnswParts) -> Result<HnswFlatIndex, IndexError> {
         let graph = HnswGraph::from_parts(
             parts.assign_probas,
@@ -108,10 +108,8 @@ impl HnswFlatIndex {
                 parts.storage.ntotal()
             )));
         }
-        let mut storage = parts.storage;
-        storage.use_huge_pages();
         Ok(HnswFlatIndex {
-            storage,
+            storage: parts.storage,
             graph,
             pool: VisitedPool::default(),
         })
