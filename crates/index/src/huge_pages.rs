@@ -25,7 +25,6 @@ use crate::line_vec::LineVec;
 
 /// Arrays of at least this many bytes move into an advised mapping (smaller ones gain
 /// little: a few 4 KiB pages fit the TLB anyway).
-#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) const HUGE_FROM: usize = 4 << 20;
 
 /// The size of a transparent huge page on x86-64 and most aarch64 kernels: the
@@ -298,6 +297,12 @@ impl<T: Pod> PageVec<T> {
     #[cfg(test)]
     fn is_mapped(&self) -> bool {
         !matches!(self.mem, Mem::Heap(_))
+    }
+}
+
+impl<T: Pod> AsRef<[T]> for PageVec<T> {
+    fn as_ref(&self) -> &[T] {
+        self.as_slice()
     }
 }
 

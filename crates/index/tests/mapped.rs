@@ -237,6 +237,58 @@ fn mapped_ivf_files_answer_as_copied_ones() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Lists read with a copy and large enough to be packed into one array (over 4 MiB of
+/// codes) answer, change and save as the lists the index was built with.
+#[test]
+fn packed_ivf_lists_answer_as_lists_held_apart() {
+    let dir = scratch_dir("ivf-packed");
+    // IVF-Flat: 268-byte codes, 4.3 MB; SQ8: 96-byte codes, 4.3 MB.
+    for (kind, d, n) in [("flat", 67, 16_000), ("sq8", 96, 45_000)] {
+        let path = dir.join(format!("{kind}.faiss"));
+        let mut built = ivf(kind, MetricType::L2, d, n);
+        write_index(built.as_ref(), &path).unwrap();
+        let mut copied = open(&path, false);
+        assert!(!is_mapped(copied.as_ref()), "{kind}");
+        // 1200 queries take the list-by-list batch path, 7 the query-by-query one
+        // (and single queries within, the lone path).
+        for nq in [1200, 7] {
+            let queries = uniform(nq, d, 6);
+            assert_same_answers(built.as_ref(), copied.as_ref(), &queries, kind);
+        }
+        assert_eq!(
+            write_index_to_vec(copied.as_ref()).unwrap(),
+            std::fs::read(&path).unwrap(),
+            "{kind}: written back byte for byte"
+        );
+        // A change copies the codes back into the lists. Removal needs no direct map or
+        // a hashtable one (as in Faiss).
+        set_direct_map(&mut built, DirectMapType::Hashtable);
+        set_direct_map(&mut copied, DirectMapType::Hashtable);
+        let more = uniform(50, d, 7);
+        built.add(&more).unwrap();
+        copied.add(&more).unwrap();
+        let gone = IdSelector::range(100, 300);
+        assert_eq!(built.remove_ids(&gone).unwrap(), 200);
+        assert_eq!(copied.remove_ids(&gone).unwrap(), 200);
+        let queries = uniform(40, d, 8);
+        for nq in [1, 40] {
+            let q = &queries[..nq * d];
+            let (ra, rb) = (
+                built.search(q, 10, None).unwrap(),
+                copied.search(q, 10, None).unwrap(),
+            );
+            assert_eq!(ra.labels, rb.labels, "{kind} changed, nq={nq}");
+            assert_eq!(bits(&ra.distances), bits(&rb.distances), "{kind} changed");
+        }
+        assert_eq!(
+            write_index_to_vec(built.as_ref()).unwrap(),
+            write_index_to_vec(copied.as_ref()).unwrap(),
+            "{kind} changed, written"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Switches the direct map of an IVF index (IVF-Flat or IVF-SQ).
 fn set_direct_map(index: &mut Box<dyn Index>, kind: DirectMapType) {
     let any = index.as_any_mut();

@@ -19,7 +19,7 @@ mod sealed {
 /// A value IVF list codes are made of: `f32` (IVF-Flat's raw vectors) or `u8`
 /// (scalar-quantizer bytes); implemented by those two only.
 pub trait ListUnit:
-    Copy + Default + Debug + PartialEq + Send + Sync + 'static + sealed::Sealed
+    bytemuck::Pod + Default + Debug + PartialEq + Send + Sync + 'static + sealed::Sealed
 {
     /// A run of codes as the scans read them: [`Rows`] for floats (which may lie at any
     /// address of a mapped file), `&[u8]` for bytes.

@@ -308,12 +308,14 @@ impl<C: ListCodec> IvfIndex<C> {
     }
 
     /// An index from raw parts, checked for consistency; with `mapped`, the lists hold
-    /// ids only and their codes lie in that mapping.
+    /// ids only and their codes lie in that mapping. Without, large lists' codes are
+    /// packed into one array in huge pages ([`MappedLists::packed`]) and searched
+    /// there until the first change, as mapped codes are.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn checked(
         metric: MetricType,
         quantizer: FlatIndex,
-        lists: Vec<InvertedList<C::Unit>>,
+        mut lists: Vec<InvertedList<C::Unit>>,
         direct_map: DirectMap,
         nprobe: usize,
         is_trained: bool,
@@ -374,6 +376,7 @@ impl<C: ListCodec> IvfIndex<C> {
             )));
         }
         check_direct_map(&direct_map, &lists)?;
+        let mapped = mapped.or_else(|| MappedLists::packed(&mut lists));
         // A file's `is_trained` is the whole index's (Faiss sets it once the codec is
         // trained too); a quantizer holding its `nlist` centroids is trained either way.
         let quantizer_trained = is_trained || quantizer.ntotal() == nlist;
@@ -472,7 +475,7 @@ impl<C: ListCodec> IvfIndex<C> {
     /// Whether the lists' codes are searched in place in a read-only mapping of the
     /// file the index was read from (until the first change copies them).
     pub fn is_mapped(&self) -> bool {
-        self.mapped.is_some()
+        self.mapped.as_ref().is_some_and(MappedLists::in_file)
     }
 
     /// Makes the lists ready for a change: their codes copied out of a mapping, their
