@@ -220,7 +220,7 @@ impl Index for FlatIndex {
         }
         checked_vectors(&x, self.d)?;
         self.mapped = None;
-        self.data.replace(PageVec::from_line_vec(x.into_line_vec()));
+        self.data.replace(x.into_page_vec());
         self.changed();
         Ok(())
     }

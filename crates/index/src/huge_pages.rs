@@ -300,6 +300,27 @@ impl<T: Pod> PageVec<T> {
     }
 }
 
+impl PageVec<f32> {
+    /// `len` zeros in memory advised for huge pages when that is [`HUGE_FROM`] bytes or
+    /// more (huge pages asked for from the start), else on the heap
+    /// ([`LineVec::zeroed`]). Either way the pages are fresh and faulted in only where
+    /// they are first written: a new anonymous mapping reads as zeros, so nothing is
+    /// written here.
+    pub(crate) fn zeroed(len: usize) -> PageVec<f32> {
+        #[cfg(target_os = "linux")]
+        if len.saturating_mul(4) >= HUGE_FROM {
+            if let Some(mut m) = Mapped::with_capacity(len) {
+                m.len = len;
+                return PageVec {
+                    mem: Mem::Mapped(m),
+                    huge: true,
+                };
+            }
+        }
+        PageVec::from_line_vec(LineVec::zeroed(len))
+    }
+}
+
 impl<T: Pod> AsRef<[T]> for PageVec<T> {
     fn as_ref(&self) -> &[T] {
         self.as_slice()

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
+use crate::huge_pages::PageVec;
 use crate::line_vec::LineVec;
 
 /// Vectors, row-major, from a 64-byte boundary: the layout a [`crate::FlatIndex`]
@@ -11,15 +12,16 @@ use crate::line_vec::LineVec;
 /// index takes it as its storage, with no copy and no moving the values into line.
 ///
 /// A `Vec<f32>` converts with `into()` (its values are moved up to the boundary in
-/// place, one pass over them); [`RowBuffer::zeroed`] starts in line.
-pub struct RowBuffer(LineVec<f32>);
+/// place, one pass over them); [`RowBuffer::zeroed`] starts in line, and a large one in
+/// the memory advised for huge pages that the index keeps its vectors in.
+pub struct RowBuffer(PageVec<f32>);
 
 impl RowBuffer {
     /// `len` zeros. A large buffer comes as fresh pages, faulted in only where they are
-    /// first written (by whichever thread writes them). A failed allocation aborts, as
-    /// `vec!` does.
+    /// first written (by whichever thread writes them); from 4 MiB on, huge pages where
+    /// the system gives them. A failed allocation aborts, as `vec!` does.
     pub fn zeroed(len: usize) -> RowBuffer {
-        RowBuffer(LineVec::zeroed(len))
+        RowBuffer(PageVec::zeroed(len))
     }
 
     /// The values.
@@ -33,14 +35,14 @@ impl RowBuffer {
     }
 
     /// The storage, for an index that keeps it.
-    pub(crate) fn into_line_vec(self) -> LineVec<f32> {
+    pub(crate) fn into_page_vec(self) -> PageVec<f32> {
         self.0
     }
 }
 
 impl From<Vec<f32>> for RowBuffer {
     fn from(v: Vec<f32>) -> RowBuffer {
-        RowBuffer(LineVec::from_vec(v))
+        RowBuffer(PageVec::from_line_vec(LineVec::from_vec(v)))
     }
 }
 
@@ -72,7 +74,8 @@ mod tests {
     /// Both ways in hold the values given, from a 64-byte boundary.
     #[test]
     fn buffers_hold_their_values_in_line() {
-        for len in [0usize, 1, 15, 16, 17, 1000] {
+        // 1 << 20 floats: 4 MiB, in huge-page memory on Linux.
+        for len in [0usize, 1, 15, 16, 17, 1000, 1 << 20] {
             let v: Vec<f32> = (0..len).map(|i| i as f32 * 0.5).collect();
             let from_vec = RowBuffer::from(v.clone());
             let mut zeroed = RowBuffer::zeroed(len);
