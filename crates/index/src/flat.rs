@@ -130,7 +130,10 @@ impl FlatIndex {
     /// The owned vectors, copied out of the mapping first if they are mapped.
     fn owned(&mut self) -> &mut PageVec<f32> {
         if let Some(m) = self.mapped.take() {
-            self.data.replace(PageVec::from_vec(m.rows().to_vec()));
+            // `data` is empty while the vectors are mapped: one copy, straight into the
+            // memory `data` asks for (a borrowed view where the floats lie in line).
+            debug_assert_eq!(self.data.len(), 0);
+            self.data.extend_from_slice(&m.rows().to_cow());
         }
         &mut self.data
     }
