@@ -297,7 +297,7 @@ impl Walk<'_, '_> {
             // The node most likely expanded next (scoring may queue a closer one): its
             // list is read from memory meanwhile.
             if let Some(next) = candidates.peek_min() {
-                prefetch(&links[graph.range(next as usize, 0)]);
+                self.prefetch_list(next);
             }
         }
         // Faiss's stopping rule: `ef_search` distances already seen (popped ones
@@ -348,8 +348,13 @@ impl Walk<'_, '_> {
         // from memory while the other walks take their turns.
         if ahead == Ahead::Settle {
             if let Some(next) = candidates.settle() {
-                prefetch(&self.graph.neighbors[self.graph.range(next as usize, 0)]);
+                self.prefetch_list(next);
             }
         }
+    }
+
+    /// Asks for the level-0 neighbour list of `node`, which the walk expands next.
+    fn prefetch_list(&self, node: i32) {
+        prefetch(&self.graph.neighbors[self.graph.range(node as usize, 0)]);
     }
 }
