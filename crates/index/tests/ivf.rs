@@ -312,6 +312,41 @@ fn single_query_split_across_threads_equals_flat() {
     }
 }
 
+/// A lone query split across threads, its scan cut into stretches that begin and end
+/// inside lists, gives the one-thread result bit for bit, ties included: 40 distinct
+/// vectors repeated 600 times each, so the k-th place is a tie the scan order settles.
+#[test]
+fn split_lone_query_keeps_the_sequential_ties() {
+    let d = 16;
+    let distinct = clustered(40, d, 8, 2.0, 31);
+    let mut rng = Lcg::new(32);
+    let xb: Vec<f32> = (0..24_000)
+        .flat_map(|_| {
+            let w = rng.below(40) as usize;
+            distinct[w * d..(w + 1) * d].to_vec()
+        })
+        .collect();
+    for metric in [MetricType::L2, MetricType::InnerProduct] {
+        let ivf = trained(metric, &xb, d, 8);
+        for nprobe in [6, 8] {
+            let p = SearchParams::with_nprobe(nprobe);
+            for q in 0..3 {
+                let query = &distinct[q * 7 * d..(q * 7 + 1) * d];
+                let want = with_threads(1, || ivf.search(query, 50, Some(&p)).unwrap());
+                for threads in [2, 3, 4] {
+                    let got = with_threads(threads, || ivf.search(query, 50, Some(&p)).unwrap());
+                    assert_eq!(
+                        got.labels, want.labels,
+                        "{metric:?} nprobe {nprobe} threads {threads}"
+                    );
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got.distances), bits(&want.distances));
+                }
+            }
+        }
+    }
+}
+
 /// The three batch strategies (list by list for large batches, query by query for
 /// middling ones, one query at a time) give the same results.
 #[test]
