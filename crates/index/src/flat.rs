@@ -130,12 +130,22 @@ impl FlatIndex {
     /// The owned vectors, copied out of the mapping first if they are mapped.
     fn owned(&mut self) -> &mut PageVec<f32> {
         if let Some(m) = self.mapped.take() {
-            // `data` is empty while the vectors are mapped: one copy, straight into the
-            // memory `data` asks for (a borrowed view where the floats lie in line).
+            // One copy, byte for byte (a file's floats may lie out of line), straight
+            // into fresh memory advised for huge pages when it is large.
+            let rows = m.rows();
+            let mut data = PageVec::zeroed(rows.len());
+            // The lengths agree by construction.
+            let _ = rows.copy_to(data.as_mut_slice());
             debug_assert_eq!(self.data.len(), 0);
-            self.data.extend_from_slice(&m.rows().to_cow());
+            self.data.replace(data);
         }
         &mut self.data
+    }
+
+    /// Copies mapped vectors into memory of the index's own, as the first change
+    /// would (nothing to do for owned ones); the mapping is let go.
+    pub(crate) fn copy_out(&mut self) {
+        self.owned();
     }
 
     /// Code size in bytes of one stored vector (`4 * d`), as Faiss reports it.

@@ -130,6 +130,11 @@ fn mapped_flat_files_answer_as_copied_ones() {
             *flat(mapped.as_ref()).vectors(),
             *flat(copied.as_ref()).vectors()
         );
+        // Both hold exactly the vectors written, bit for bit.
+        assert_eq!(
+            bits(&flat(copied.as_ref()).vectors()),
+            bits(&uniform(3000, d, 1))
+        );
         assert_eq!(flat(mapped.as_ref()).row(7), flat(copied.as_ref()).row(7));
     }
     // Faiss's own files, and one with no vectors.
@@ -435,27 +440,29 @@ fn saving_over_an_open_mapped_file_leaves_it_whole() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `bytes` cut at any byte, or with a byte too many, written to `path`, do not open
-/// with `mmap`.
+/// `bytes` cut at any byte, or with a byte too many, written to `path`, do not open,
+/// with `mmap` or with a copy.
 fn assert_cut_or_longer_fails(path: &std::path::Path, bytes: &[u8], name: &str) {
-    for cut in 0..bytes.len() {
-        std::fs::write(path, &bytes[..cut]).unwrap();
+    for mmap in [true, false] {
+        for cut in 0..bytes.len() {
+            std::fs::write(path, &bytes[..cut]).unwrap();
+            assert!(
+                read_index_with(path, ReadOptions { mmap }).is_err(),
+                "{name} cut at {cut}, mmap {mmap}"
+            );
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        std::fs::write(path, &longer).unwrap();
         assert!(
-            read_index_with(path, ReadOptions { mmap: true }).is_err(),
-            "{name} cut at {cut}"
+            read_index_with(path, ReadOptions { mmap }).is_err(),
+            "{name} with a byte too many, mmap {mmap}"
         );
     }
-    let mut longer = bytes.to_vec();
-    longer.push(0);
-    std::fs::write(path, &longer).unwrap();
-    assert!(
-        read_index_with(path, ReadOptions { mmap: true }).is_err(),
-        "{name} with a byte too many"
-    );
 }
 
 /// A flat file cut at any byte, or with a byte too many, is a typed error when opened
-/// with `mmap`, never a mapping past its end.
+/// (with `mmap` or a copy), never a read past the mapping's end.
 #[test]
 fn damaged_flat_files_are_typed_errors_when_mapped() {
     let dir = scratch_dir("damaged");

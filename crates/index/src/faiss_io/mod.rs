@@ -128,18 +128,24 @@ impl MappedFile {
     }
 
     /// The index in the file, as [`read_index_with`] reads it: a flat index searched in
-    /// this mapping when `options.mmap`, anything else decoded into owned storage.
+    /// this mapping when `options.mmap` (else copied out of it in one pass), anything
+    /// else decoded into owned storage.
     pub fn read_index(&self, options: ReadOptions) -> Result<Box<dyn Index>, FaissIoError> {
-        if let (true, Some(map)) = (options.mmap, &self.map) {
+        if let Some(map) = &self.map {
             if let Some(flat) = raw::locate_flat(map)? {
                 if let Some(vectors) = MappedVectors::new(map.clone(), flat.start, flat.floats) {
-                    return Ok(Box::new(FlatIndex::from_mapped(
-                        flat.d,
-                        flat.metric,
-                        vectors,
-                    )?));
+                    let mut index = FlatIndex::from_mapped(flat.d, flat.metric, vectors)?;
+                    if !options.mmap {
+                        // One copy of the file's floats into the index's own memory
+                        // (decoding them into a vector first, then moving that into
+                        // huge pages, copied them twice).
+                        index.copy_out();
+                    }
+                    return Ok(Box::new(index));
                 }
             }
+        }
+        if let (true, Some(map)) = (options.mmap, &self.map) {
             if is_ivf(map) {
                 let (raw, code_starts) = raw::read_raw_index_leaving_codes(map)?;
                 if let Some(index) = convert::mapped_ivf_from_raw(raw, map.clone(), code_starts)? {
